@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+// Entry point of the `tiphys` command. The sources are TypeScript run by Node's type stripping,
+// which needs Node >= 24; when started by an older system Node, re-run under the Node 24 that
+// `npm ci` installed (the `node` package in devDependencies).
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const major = Number(process.versions.node.split('.')[0]);
+if (major < 24) {
+  const bundled = join(root, 'node_modules', 'node', 'bin', 'node');
+  if (!existsSync(bundled)) {
+    console.error(`tiphys needs Node 24 (this is ${process.version}); run "npm ci" in ${root} first.`);
+    process.exit(2);
+  }
+  const result = spawnSync(bundled, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  });
+  process.exit(result.status ?? 1);
+}
+await import('../src/cli/main.ts');

@@ -1,0 +1,28 @@
+// Runs every test in one `node --test` run: unit tests beside the code, then the integration and
+// end-to-end tests that need the testbed (real clusters, a Git server). Builds the testbed's
+// binaries first (cached), so no test ever skips because a binary is missing.
+//
+// TIPHYS_TEST_SKIP_SLOW=1 lets a developer run only the fast tier; CI never sets it.
+// Extra arguments are passed to node --test (for example --test-name-pattern=…).
+import { spawnSync } from 'node:child_process';
+import { globSync } from 'node:fs';
+import { ensureTestbedBinaries } from '../testbed/src/binaries.ts';
+
+const fastOnly = process.env.TIPHYS_TEST_SKIP_SLOW === '1' && process.env.CI !== 'true';
+const unit = globSync('src/**/*.test.ts').sort();
+const slow = [...globSync('testbed/**/*.test.ts'), ...globSync('test/**/*.test.ts')].sort();
+
+const files = [...unit];
+if (fastOnly) {
+  console.error('TIPHYS_TEST_SKIP_SLOW=1: skipping the testbed and end-to-end tests');
+} else {
+  await ensureTestbedBinaries({ log: (line) => console.error(line) });
+  files.push(...slow);
+}
+// Slow tests start real clusters; one file at a time keeps a 2-core machine responsive.
+const result = spawnSync(
+  process.execPath,
+  ['--test', '--test-concurrency=1', '--test-reporter=spec', ...process.argv.slice(2), ...files],
+  { stdio: 'inherit' },
+);
+process.exit(result.status ?? 1);

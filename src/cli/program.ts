@@ -1,0 +1,32 @@
+import { Command, CommanderError } from 'commander';
+import { tiphysVersion } from '../version.ts';
+
+/** Builds the `tiphys` command tree; each subcommand group lives in its own module. */
+export function buildProgram(): Command {
+  const program = new Command('tiphys')
+    .description('GitOps continuous delivery for Kubernetes: keeps clusters equal to Git.')
+    .showHelpAfterError()
+    .exitOverride();
+  program
+    .command('version')
+    .description('print the Tiphys version')
+    .option('-o, --output <format>', 'text or json', 'text')
+    .action((opts: { output: string }) => {
+      const info = { tiphys: tiphysVersion, node: process.version };
+      console.log(opts.output === 'json' ? JSON.stringify(info) : `tiphys ${info.tiphys} (node ${info.node})`);
+    });
+  return program;
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}
+

@@ -1,0 +1,55 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Names of the executables the testbed builds; each is a file in the bin folder. */
+export const testbedBinaryNames = [
+  'kube-apiserver',
+  'kube-controller-manager',
+  'kube-scheduler',
+  'kubectl',
+  'etcd',
+  'kwok',
+  'helm',
+  'kustomize',
+] as const;
+export type TestbedBinaryName = (typeof testbedBinaryNames)[number];
+export type TestbedBinaries = Record<TestbedBinaryName, string> & { dir: string };
+
+const buildScript = fileURLToPath(new URL('../build.sh', import.meta.url));
+let pending: Promise<TestbedBinaries> | undefined;
+
+/**
+ * Builds whatever testbed binary is missing (see build.sh) and returns their paths. The build
+ * runs once per process; its progress lines go to `log`.
+ */
+export function ensureTestbedBinaries(options: { log?: (line: string) => void } = {}): Promise<TestbedBinaries> {
+  pending ??= runBuild(options.log ?? (() => {}));
+  return pending;
+}
+
+function runBuild(log: (line: string) => void): Promise<TestbedBinaries> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [buildScript], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderrTail = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      const text = chunk.toString();
+      stderrTail = (stderrTail + text).slice(-4000);
+      for (const line of text.split('\n')) if (line.trim()) log(line);
+    });
+    child.on('error', (error) => reject(new Error(`cannot run ${buildScript}: ${error.message}`, { cause: error })));
+    child.on('close', (code) => {
+      if (code !== 0) {
+        reject(new Error(`building the testbed binaries failed (exit ${code}):\n${stderrTail}`));
+        return;
+      }
+      const dir = stdout.trim().split('\n').at(-1) ?? '';
+      const paths = Object.fromEntries(testbedBinaryNames.map((name) => [name, join(dir, name)]));
+      resolve({ ...(paths as Record<TestbedBinaryName, string>), dir });
+    });
+  });
+}
