@@ -59,4 +59,17 @@ build kwok kwok sigs.k8s.io/kwok/cmd/kwok
 build helm helm helm.sh/helm/v3/cmd/helm
 build kustomize kustomize sigs.k8s.io/kustomize/kustomize/v5
 
+# kwok plays Node and Pod lifecycles from Stage files: its own stock stages (taken from the module
+# that was built) plus the testbed's, copied next to the binary.
+stages="$bin/kwok-stages"
+mkdir -p "$stages"
+kwok_dir=$(cd "$here/go/kwok" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)
+cp -f "$kwok_dir/kustomize/stage/node/fast/node-initialize.yaml" \
+  "$kwok_dir/kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml" \
+  "$kwok_dir/kustomize/stage/pod/fast/pod-ready.yaml" \
+  "$kwok_dir/kustomize/stage/pod/fast/pod-complete.yaml" \
+  "$kwok_dir/kustomize/stage/pod/fast/pod-delete.yaml" \
+  "$here/kwok/pod-fail.yaml" "$stages/"
+chmod u+w "$stages"/*
+
 echo "$bin"

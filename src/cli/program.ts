@@ -13,7 +13,9 @@ export function buildProgram(): Command {
     .option('-o, --output <format>', 'text or json', 'text')
     .action((opts: { output: string }) => {
       const info = { tiphys: tiphysVersion, node: process.version };
-      console.log(opts.output === 'json' ? JSON.stringify(info) : `tiphys ${info.tiphys} (node ${info.node})`);
+      console.log(
+        opts.output === 'json' ? JSON.stringify(info) : `tiphys ${info.tiphys} (node ${info.node})`,
+      );
     });
   return program;
 }
@@ -29,4 +31,3 @@ export async function runCli(argv: string[]): Promise<number> {
     return 1;
   }
 }
-

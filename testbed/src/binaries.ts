@@ -23,7 +23,9 @@ let pending: Promise<TestbedBinaries> | undefined;
  * Builds whatever testbed binary is missing (see build.sh) and returns their paths. The build
  * runs once per process; its progress lines go to `log`.
  */
-export function ensureTestbedBinaries(options: { log?: (line: string) => void } = {}): Promise<TestbedBinaries> {
+export function ensureTestbedBinaries(
+  options: { log?: (line: string) => void } = {},
+): Promise<TestbedBinaries> {
   pending ??= runBuild(options.log ?? (() => {}));
   return pending;
 }
@@ -41,7 +43,9 @@ function runBuild(log: (line: string) => void): Promise<TestbedBinaries> {
       stderrTail = (stderrTail + text).slice(-4000);
       for (const line of text.split('\n')) if (line.trim()) log(line);
     });
-    child.on('error', (error) => reject(new Error(`cannot run ${buildScript}: ${error.message}`, { cause: error })));
+    child.on('error', (error) =>
+      reject(new Error(`cannot run ${buildScript}: ${error.message}`, { cause: error })),
+    );
     child.on('close', (code) => {
       if (code !== 0) {
         reject(new Error(`building the testbed binaries failed (exit ${code}):\n${stderrTail}`));

@@ -1,0 +1,147 @@
+import { join } from 'node:path';
+import type { TestbedBinaries } from './binaries.ts';
+import type { ComponentName, ComponentSpec } from './component.ts';
+
+export interface ClusterPorts {
+  etcdClient: number;
+  etcdPeer: number;
+  apiserver: number;
+  controllerManager: number;
+  scheduler: number;
+  kwok: number;
+}
+
+export const clusterPortNames = [
+  'etcdClient',
+  'etcdPeer',
+  'apiserver',
+  'controllerManager',
+  'scheduler',
+  'kwok',
+] as const satisfies readonly (keyof ClusterPorts)[];
+
+/** Where a cluster keeps its files; all of them live under one folder. */
+export function clusterPaths(dir: string) {
+  return {
+    etcdData: join(dir, 'etcd'),
+    pki: join(dir, 'pki'),
+    servingCert: join(dir, 'pki', 'apiserver.crt'),
+    serviceAccountKey: join(dir, 'pki', 'sa.key'),
+    serviceAccountPub: join(dir, 'pki', 'sa.pub'),
+    tokens: join(dir, 'tokens.csv'),
+    kubeconfig: join(dir, 'kubeconfig'),
+    logs: join(dir, 'logs'),
+    state: join(dir, 'state.json'),
+  };
+}
+
+/**
+ * The command line of each component. Everything binds 127.0.0.1 on ports picked for this
+ * cluster, so any number of clusters run side by side.
+ */
+export function componentSpecs(
+  bins: TestbedBinaries,
+  dir: string,
+  ports: ClusterPorts,
+): Record<ComponentName, ComponentSpec> {
+  const p = clusterPaths(dir);
+  const log = (name: string) => join(p.logs, `${name}.log`);
+  const etcdClient = `http://127.0.0.1:${ports.etcdClient}`;
+  const etcdPeer = `http://127.0.0.1:${ports.etcdPeer}`;
+  const issuer = 'https://kubernetes.default.svc.cluster.local';
+  return {
+    etcd: {
+      name: 'etcd',
+      command: bins.etcd,
+      logFile: log('etcd'),
+      args: [
+        '--name=testbed',
+        `--data-dir=${p.etcdData}`,
+        `--listen-client-urls=${etcdClient}`,
+        `--advertise-client-urls=${etcdClient}`,
+        `--listen-peer-urls=${etcdPeer}`,
+        `--initial-advertise-peer-urls=${etcdPeer}`,
+        `--initial-cluster=testbed=${etcdPeer}`,
+        // A test cluster trades durability on power loss for speed; a clean stop still persists.
+        '--unsafe-no-fsync=true',
+        '--log-level=warn',
+      ],
+    },
+    'kube-apiserver': {
+      name: 'kube-apiserver',
+      command: bins['kube-apiserver'],
+      logFile: log('kube-apiserver'),
+      args: [
+        `--etcd-servers=${etcdClient}`,
+        '--bind-address=127.0.0.1',
+        '--advertise-address=127.0.0.1',
+        `--secure-port=${ports.apiserver}`,
+        `--cert-dir=${p.pki}`,
+        `--token-auth-file=${p.tokens}`,
+        '--authorization-mode=RBAC',
+        `--service-account-issuer=${issuer}`,
+        `--api-audiences=${issuer}`,
+        `--service-account-key-file=${p.serviceAccountPub}`,
+        `--service-account-signing-key-file=${p.serviceAccountKey}`,
+        '--service-cluster-ip-range=10.96.0.0/16',
+        '--allow-privileged=true',
+        '--profiling=false',
+        '--v=0',
+      ],
+    },
+    'kube-controller-manager': {
+      name: 'kube-controller-manager',
+      command: bins['kube-controller-manager'],
+      logFile: log('kube-controller-manager'),
+      args: [
+        `--kubeconfig=${p.kubeconfig}`,
+        '--bind-address=127.0.0.1',
+        `--secure-port=${ports.controllerManager}`,
+        '--leader-elect=false',
+        `--service-account-private-key-file=${p.serviceAccountKey}`,
+        `--root-ca-file=${p.servingCert}`,
+        '--profiling=false',
+        '--v=0',
+      ],
+    },
+    'kube-scheduler': {
+      name: 'kube-scheduler',
+      command: bins['kube-scheduler'],
+      logFile: log('kube-scheduler'),
+      args: [
+        `--kubeconfig=${p.kubeconfig}`,
+        '--bind-address=127.0.0.1',
+        `--secure-port=${ports.scheduler}`,
+        '--leader-elect=false',
+        '--profiling=false',
+        '--v=0',
+      ],
+    },
+    kwok: {
+      name: 'kwok',
+      command: bins.kwok,
+      logFile: log('kwok'),
+      args: [
+        `--kubeconfig=${p.kubeconfig}`,
+        '--manage-all-nodes=true',
+        `--server-address=127.0.0.1:${ports.kwok}`,
+        '--node-lease-duration-seconds=40',
+        '--cidr=10.244.0.1/16',
+        ...kwokStageFiles(bins).map((file) => `--config=${file}`),
+      ],
+    },
+  };
+}
+
+/** The lifecycle stages kwok plays: build.sh copies kwok's own stage files next to its binary. */
+function kwokStageFiles(bins: TestbedBinaries): string[] {
+  const stages = join(bins.dir, 'kwok-stages');
+  return [
+    'node-initialize.yaml',
+    'node-heartbeat-with-lease.yaml',
+    'pod-ready.yaml',
+    'pod-complete.yaml',
+    'pod-delete.yaml',
+    'pod-fail.yaml',
+  ].map((file) => join(stages, file));
+}
