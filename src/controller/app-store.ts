@@ -1,0 +1,112 @@
+import {
+  CustomObjectsApi,
+  type Informer,
+  type KubeConfig,
+  type KubernetesObject,
+  makeInformer,
+  type ObjectCache,
+  PatchStrategy,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
+import { asKubeApiError } from '../adapters/kube/cluster-client.ts';
+import type { Application } from '../core/model/application.ts';
+import type { ApplicationStatus } from '../core/model/application-status.ts';
+import { TIPHYS_GROUP, TIPHYS_VERSION } from '../core/model/common.ts';
+
+const PLURAL = 'applications';
+
+/**
+ * The Applications of the control namespace: an informer keeps them in memory and reports
+ * changes; writes go through merge patches (status via the status subresource).
+ */
+export class ApplicationStore {
+  readonly namespace: string;
+  private readonly api: CustomObjectsApi;
+  private readonly informer: Informer<KubernetesObject> & ObjectCache<KubernetesObject>;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private failures = 0;
+  private stopped = false;
+
+  constructor(kc: KubeConfig, namespace: string) {
+    this.namespace = namespace;
+    this.api = kc.makeApiClient(CustomObjectsApi);
+    const path = `/apis/${TIPHYS_GROUP}/${TIPHYS_VERSION}/namespaces/${namespace}/${PLURAL}`;
+    this.informer = makeInformer(kc, path, () =>
+      this.api.listNamespacedCustomObject({ group: TIPHYS_GROUP, version: TIPHYS_VERSION, namespace, plural: PLURAL }),
+    );
+    this.informer.on('connect', () => {
+      this.failures = 0;
+    });
+    this.informer.on('error', () => {
+      if (this.stopped) return;
+      const delay = Math.min(500 * 2 ** this.failures++, 30_000);
+      this.restartTimer = setTimeout(() => this.informer.start().catch(() => {}), delay);
+    });
+  }
+
+  /** Calls back with the name of every Application added, changed or deleted. */
+  onChange(callback: (name: string, app: Application | undefined) => void): void {
+    this.informer.on('add', (obj) => callback(obj.metadata?.name ?? '', obj as unknown as Application));
+    this.informer.on('update', (obj) => callback(obj.metadata?.name ?? '', obj as unknown as Application));
+    this.informer.on('delete', (obj) => callback(obj.metadata?.name ?? '', undefined));
+  }
+
+  start(): Promise<void> {
+    return this.informer.start();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.restartTimer);
+    await this.informer.stop();
+  }
+
+  get(name: string): Application | undefined {
+    return this.informer.get(name, this.namespace) as unknown as Application | undefined;
+  }
+
+  list(): Application[] {
+    return this.informer.list(this.namespace) as unknown as Application[];
+  }
+
+  /** Reads straight from the API server (the informer may lag behind a write just made). */
+  async fetch(name: string): Promise<Application | undefined> {
+    try {
+      return (await this.api.getNamespacedCustomObject({
+        group: TIPHYS_GROUP,
+        version: TIPHYS_VERSION,
+        namespace: this.namespace,
+        plural: PLURAL,
+        name,
+      })) as Application;
+    } catch (error) {
+      const failure = asKubeApiError(error, `read of Application ${name}`);
+      if (failure.status === 404) return undefined;
+      throw failure;
+    }
+  }
+
+  /** Merge-patches the status subresource. Arrays (resources, conditions, history) are replaced. */
+  async patchStatus(name: string, status: Partial<ApplicationStatus>): Promise<void> {
+    try {
+      await this.api.patchNamespacedCustomObjectStatus(
+        { group: TIPHYS_GROUP, version: TIPHYS_VERSION, namespace: this.namespace, plural: PLURAL, name, body: { status } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+    } catch (error) {
+      throw asKubeApiError(error, `status update of Application ${name}`);
+    }
+  }
+
+  /** Merge-patches the Application itself (its operation, or spec fields such as syncPolicy). */
+  async patch(name: string, body: Record<string, unknown>): Promise<void> {
+    try {
+      await this.api.patchNamespacedCustomObject(
+        { group: TIPHYS_GROUP, version: TIPHYS_VERSION, namespace: this.namespace, plural: PLURAL, name, body },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+    } catch (error) {
+      throw asKubeApiError(error, `update of Application ${name}`);
+    }
+  }
+}
