@@ -32,7 +32,12 @@ export class ApplicationStore {
     this.api = kc.makeApiClient(CustomObjectsApi);
     const path = `/apis/${TIPHYS_GROUP}/${TIPHYS_VERSION}/namespaces/${namespace}/${PLURAL}`;
     this.informer = makeInformer(kc, path, () =>
-      this.api.listNamespacedCustomObject({ group: TIPHYS_GROUP, version: TIPHYS_VERSION, namespace, plural: PLURAL }),
+      this.api.listNamespacedCustomObject({
+        group: TIPHYS_GROUP,
+        version: TIPHYS_VERSION,
+        namespace,
+        plural: PLURAL,
+      }),
     );
     this.informer.on('connect', () => {
       this.failures = 0;
@@ -90,7 +95,14 @@ export class ApplicationStore {
   async patchStatus(name: string, status: Partial<ApplicationStatus>): Promise<void> {
     try {
       await this.api.patchNamespacedCustomObjectStatus(
-        { group: TIPHYS_GROUP, version: TIPHYS_VERSION, namespace: this.namespace, plural: PLURAL, name, body: { status } },
+        {
+          group: TIPHYS_GROUP,
+          version: TIPHYS_VERSION,
+          namespace: this.namespace,
+          plural: PLURAL,
+          name,
+          body: { status },
+        },
         setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
       );
     } catch (error) {
@@ -102,7 +114,14 @@ export class ApplicationStore {
   async patch(name: string, body: Record<string, unknown>): Promise<void> {
     try {
       await this.api.patchNamespacedCustomObject(
-        { group: TIPHYS_GROUP, version: TIPHYS_VERSION, namespace: this.namespace, plural: PLURAL, name, body },
+        {
+          group: TIPHYS_GROUP,
+          version: TIPHYS_VERSION,
+          namespace: this.namespace,
+          plural: PLURAL,
+          name,
+          body,
+        },
         setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
       );
     } catch (error) {

@@ -1,0 +1,162 @@
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  type KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
+import { ClusterCache } from '../adapters/kube/cluster-cache.ts';
+import { asKubeApiError, ClusterClient } from '../adapters/kube/cluster-client.ts';
+import { type ClusterCredentials, remoteKubeConfig } from '../adapters/kube/connection.ts';
+import type { Cluster, ClusterStatus } from '../core/model/cluster.ts';
+import { IN_CLUSTER, TIPHYS_GROUP, TIPHYS_VERSION } from '../core/model/common.ts';
+
+/** A cluster Applications deploy to: its client, its live-state cache and what is known of it. */
+export interface Destination {
+  name: string;
+  server: string;
+  client: ClusterClient;
+  cache: ClusterCache;
+  serverVersion?: string;
+}
+
+export class DestinationNotFoundError extends Error {
+  override name = 'DestinationNotFoundError';
+}
+
+/**
+ * Registered clusters by name. `in-cluster` is the control cluster; any other name is a Cluster
+ * resource whose credentials Secret says how to connect. Each destination has its own client and
+ * cache, so an unreachable cluster only fails the reconciles of its own Applications.
+ */
+export class DestinationRegistry {
+  private readonly controlKc: KubeConfig;
+  private readonly namespace: string;
+  private readonly custom: CustomObjectsApi;
+  private readonly core: CoreV1Api;
+  private readonly destinations = new Map<string, { destination: Destination; resourceVersion: string }>();
+  private readonly onCacheEvent: (destination: string) => Parameters<ClusterCache['onEvent']>[0];
+
+  constructor(
+    controlKc: KubeConfig,
+    namespace: string,
+    onCacheEvent: (destination: string) => Parameters<ClusterCache['onEvent']>[0],
+  ) {
+    this.controlKc = controlKc;
+    this.namespace = namespace;
+    this.custom = controlKc.makeApiClient(CustomObjectsApi);
+    this.core = controlKc.makeApiClient(CoreV1Api);
+    this.onCacheEvent = onCacheEvent;
+  }
+
+  /** The destination by name; a changed Cluster resource (new credentials) gets a new client. */
+  async get(name: string): Promise<Destination> {
+    if (name === IN_CLUSTER) {
+      const known = this.destinations.get(name);
+      if (known) return known.destination;
+      return this.remember(name, this.controlKc, '');
+    }
+    const cluster = await this.readCluster(name);
+    const known = this.destinations.get(name);
+    const version = cluster.metadata.resourceVersion ?? '';
+    if (known && known.resourceVersion === version) return known.destination;
+    if (known) await known.destination.cache.stop();
+    const credentials = await this.readCredentials(cluster);
+    return this.remember(name, remoteKubeConfig(name, cluster.spec.server, credentials), version);
+  }
+
+  /** Every destination in use, for status reporting and shutdown. */
+  all(): Destination[] {
+    return [...this.destinations.values()].map((entry) => entry.destination);
+  }
+
+  async stop(): Promise<void> {
+    for (const { destination } of this.destinations.values()) await destination.cache.stop();
+    this.destinations.clear();
+  }
+
+  /** Checks each registered cluster and writes its connection status on its Cluster resource. */
+  async reportConnections(): Promise<void> {
+    for (const destination of this.all()) {
+      if (destination.name === IN_CLUSTER) continue;
+      const status: ClusterStatus = {};
+      try {
+        destination.serverVersion = await destination.client.serverVersion();
+        const info = destination.cache.info();
+        status.connection = { status: 'Successful', attemptedAt: new Date().toISOString() };
+        status.serverVersion = destination.serverVersion;
+        status.cacheInfo = { resourcesCount: info.objects, apisCount: info.kinds };
+      } catch (error) {
+        status.connection = {
+          status: 'Failed',
+          message: error instanceof Error ? error.message : String(error),
+          attemptedAt: new Date().toISOString(),
+        };
+      }
+      await this.custom
+        .patchNamespacedCustomObjectStatus(
+          {
+            group: TIPHYS_GROUP,
+            version: TIPHYS_VERSION,
+            namespace: this.namespace,
+            plural: 'clusters',
+            name: destination.name,
+            body: { status },
+          },
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        )
+        .catch(() => {});
+    }
+  }
+
+  private remember(name: string, kc: KubeConfig, resourceVersion: string): Destination {
+    const client = new ClusterClient(kc);
+    const cache = new ClusterCache(client);
+    cache.onEvent(this.onCacheEvent(name));
+    const destination: Destination = { name, server: client.server, client, cache };
+    this.destinations.set(name, { destination, resourceVersion });
+    return destination;
+  }
+
+  private async readCluster(name: string): Promise<Cluster> {
+    try {
+      return (await this.custom.getNamespacedCustomObject({
+        group: TIPHYS_GROUP,
+        version: TIPHYS_VERSION,
+        namespace: this.namespace,
+        plural: 'clusters',
+        name,
+      })) as Cluster;
+    } catch (error) {
+      const failure = asKubeApiError(error, `read of Cluster ${name}`);
+      if (failure.status === 404) {
+        throw new DestinationNotFoundError(
+          `destination cluster "${name}" is not registered (no Cluster ${name} in namespace ${this.namespace})`,
+        );
+      }
+      throw failure;
+    }
+  }
+
+  private async readCredentials(cluster: Cluster): Promise<ClusterCredentials> {
+    const ref = cluster.spec.credentialsSecret;
+    if (!ref) return {};
+    const namespace = ref.namespace ?? this.namespace;
+    try {
+      const secret = await this.core.readNamespacedSecret({ name: ref.name, namespace });
+      const decode = (key: string) =>
+        secret.data?.[key] ? Buffer.from(secret.data[key], 'base64').toString('utf8') : undefined;
+      return {
+        kubeconfig: decode('kubeconfig'),
+        bearerToken: decode('bearerToken'),
+        caData: decode('caData'),
+        insecure: decode('insecure') === 'true',
+      };
+    } catch (error) {
+      throw asKubeApiError(
+        error,
+        `read of the credentials Secret ${namespace}/${ref.name} of Cluster ${cluster.metadata.name}`,
+      );
+    }
+  }
+}
