@@ -1,0 +1,198 @@
+// Application: one set of manifests in Git, rendered one way, kept equal to one destination.
+import { type Static, Type } from 'typebox';
+import { ApplicationStatus, Operation, RetryStrategy, SyncOptionList } from './application-status.ts';
+import {
+  API_VERSION,
+  atMostOneOf,
+  Closed,
+  DEFAULT_PROJECT,
+  IN_CLUSTER,
+  ObjectMeta,
+  StringMap,
+} from './common.ts';
+import { manifestErrors } from './validate.ts';
+
+export const APPLICATION_KIND = 'Application';
+
+/** Spec defaults, applied by `withDefaults` (not by the API server, so stored objects stay as written). */
+export const APPLICATION_DEFAULTS = {
+  project: DEFAULT_PROJECT,
+  targetRevision: 'HEAD',
+  path: '.',
+  cluster: IN_CLUSTER,
+  revisionHistoryLimit: 10,
+  retry: { limit: 5, backoff: { duration: '5s', factor: 2, maxDuration: '3m' } },
+} as const;
+const D = APPLICATION_DEFAULTS;
+
+export const DirectorySource = Closed({
+  recurse: Type.Optional(Type.Boolean({ description: 'Also read manifests in subdirectories.' })),
+  include: Type.Optional(
+    Type.String({ description: 'Glob of files to read, like *.yaml or {a.yaml,b.yaml}.' }),
+  ),
+  exclude: Type.Optional(Type.String({ description: 'Glob of files to skip.' })),
+});
+export type DirectorySource = Static<typeof DirectorySource>;
+
+export const KustomizeSource = Closed({
+  namePrefix: Type.Optional(Type.String()),
+  nameSuffix: Type.Optional(Type.String()),
+  images: Type.Optional(
+    Type.Array(Type.String(), { description: 'Image overrides, like nginx=nginx:1.27 or nginx:1.27.' }),
+  ),
+  commonLabels: Type.Optional(StringMap()),
+  commonAnnotations: Type.Optional(StringMap()),
+  namespace: Type.Optional(Type.String()),
+});
+export type KustomizeSource = Static<typeof KustomizeSource>;
+
+export const HelmParameter = Closed({
+  name: Type.String({ minLength: 1, description: 'A --set path, like image.tag.' }),
+  value: Type.String(),
+  forceString: Type.Optional(Type.Boolean({ description: 'Pass with --set-string.' })),
+});
+export type HelmParameter = Static<typeof HelmParameter>;
+
+export const HelmSource = Closed({
+  valueFiles: Type.Optional(
+    Type.Array(Type.String(), { description: 'Values files, relative to the path.' }),
+  ),
+  values: Type.Optional(Type.String({ description: 'Inline values, as YAML; they override the files.' })),
+  parameters: Type.Optional(Type.Array(HelmParameter)),
+  releaseName: Type.Optional(Type.String({ description: 'Default: the Application name.' })),
+});
+export type HelmSource = Static<typeof HelmSource>;
+
+export const ApplicationSource = Closed(
+  {
+    repoURL: Type.String({ minLength: 1, description: 'URL of the Git repository.' }),
+    targetRevision: Type.Optional(
+      Type.String({ description: `Branch, tag, commit SHA or HEAD. Default: ${D.targetRevision}.` }),
+    ),
+    path: Type.Optional(
+      Type.String({ description: `Directory inside the repository. Default: ${D.path} (its root).` }),
+    ),
+    directory: Type.Optional(DirectorySource),
+    kustomize: Type.Optional(KustomizeSource),
+    helm: Type.Optional(HelmSource),
+  },
+  {
+    description: 'Where the manifests come from. At most one of directory, kustomize, helm.',
+    ...atMostOneOf('directory', 'kustomize', 'helm'),
+  },
+);
+export type ApplicationSource = Static<typeof ApplicationSource>;
+
+export const ApplicationDestination = Closed({
+  cluster: Type.Optional(
+    Type.String({
+      description: `Name of a registered Cluster; ${D.cluster} (the default) is the control cluster.`,
+    }),
+  ),
+  namespace: Type.Optional(Type.String({ description: 'Namespace for resources that do not set one.' })),
+});
+export type ApplicationDestination = Static<typeof ApplicationDestination>;
+
+export const SyncPolicy = Closed({
+  automated: Type.Optional(
+    Closed(
+      {
+        prune: Type.Optional(Type.Boolean({ description: 'Delete resources removed from Git.' })),
+        selfHeal: Type.Optional(Type.Boolean({ description: 'Revert changes made in the cluster.' })),
+        allowEmpty: Type.Optional(Type.Boolean({ description: 'Allow a sync that would prune everything.' })),
+      },
+      { description: 'Sync automatically when Git or the cluster changes.' },
+    ),
+  ),
+  syncOptions: Type.Optional(SyncOptionList),
+  retry: Type.Optional(RetryStrategy),
+});
+export type SyncPolicy = Static<typeof SyncPolicy>;
+
+export const IgnoreDifference = Closed({
+  group: Type.Optional(Type.String()),
+  kind: Type.String(),
+  name: Type.Optional(Type.String()),
+  namespace: Type.Optional(Type.String()),
+  jsonPointers: Type.Optional(Type.Array(Type.String({ pattern: '^(/.*)?$' }))),
+  managedFieldsManagers: Type.Optional(
+    Type.Array(Type.String(), { description: 'Ignore fields owned by these field managers.' }),
+  ),
+});
+export type IgnoreDifference = Static<typeof IgnoreDifference>;
+
+export const ApplicationSpec = Closed({
+  project: Type.Optional(Type.String({ description: `AppProject name. Default: ${D.project}.` })),
+  source: ApplicationSource,
+  destination: ApplicationDestination,
+  syncPolicy: Type.Optional(SyncPolicy),
+  ignoreDifferences: Type.Optional(Type.Array(IgnoreDifference)),
+  dependsOn: Type.Optional(
+    Type.Array(Type.String({ minLength: 1 }), {
+      description: 'Applications in this namespace that must be Synced and Healthy first.',
+    }),
+  ),
+  revisionHistoryLimit: Type.Optional(
+    Type.Integer({ minimum: 0, description: `History entries kept. Default: ${D.revisionHistoryLimit}.` }),
+  ),
+});
+export type ApplicationSpec = Static<typeof ApplicationSpec>;
+
+export const Application = Type.Object({
+  apiVersion: Type.Literal(API_VERSION),
+  kind: Type.Literal(APPLICATION_KIND),
+  metadata: ObjectMeta,
+  spec: ApplicationSpec,
+  operation: Type.Optional(Operation),
+  status: Type.Optional(ApplicationStatus),
+});
+export type Application = Static<typeof Application>;
+
+/** A spec with every defaulted field filled in: what the controller works from. */
+export type ResolvedApplicationSpec = ApplicationSpec & {
+  project: string;
+  source: ApplicationSource & { targetRevision: string; path: string };
+  destination: ApplicationDestination & { cluster: string };
+  revisionHistoryLimit: number;
+};
+export type ResolvedApplication = Application & { spec: ResolvedApplicationSpec };
+
+/** Returns a copy of `app` with the spec defaults filled in; `app` is left unchanged. */
+export function withDefaults(app: Application): ResolvedApplication {
+  const spec = structuredClone(app.spec);
+  const retry = spec.syncPolicy?.retry;
+  if (spec.syncPolicy && retry) {
+    spec.syncPolicy.retry = {
+      limit: retry.limit ?? D.retry.limit,
+      backoff: { ...D.retry.backoff, ...retry.backoff },
+    };
+  }
+  return {
+    ...app,
+    spec: {
+      ...spec,
+      project: spec.project || D.project,
+      source: {
+        ...spec.source,
+        targetRevision: spec.source.targetRevision || D.targetRevision,
+        path: spec.source.path || D.path,
+      },
+      destination: { ...spec.destination, cluster: spec.destination.cluster || D.cluster },
+      revisionHistoryLimit: spec.revisionHistoryLimit ?? D.revisionHistoryLimit,
+    },
+  };
+}
+
+/**
+ * Checks an Application as a user wrote it; returns readable messages naming the field (empty
+ * when valid). The status is ignored: it belongs to the controller.
+ */
+export function validateApplication(obj: unknown): string[] {
+  const errors = manifestErrors(Application, obj);
+  const app = (obj ?? {}) as Partial<Application>;
+  const name = app.metadata?.name;
+  if (name && Array.isArray(app.spec?.dependsOn) && app.spec.dependsOn.includes(name)) {
+    errors.push('spec.dependsOn: an Application cannot depend on itself');
+  }
+  return errors;
+}
