@@ -1,0 +1,12 @@
+// The Git adapter's public surface; everything else in this folder is an implementation detail.
+export type { GitCredentials } from './credentials.ts';
+export {
+  GitCommandError,
+  GitError,
+  GitTimeoutError,
+  InvalidGitArgumentError,
+  RevisionNotFoundError,
+} from './errors.ts';
+export { maskSecrets } from './mask.ts';
+export { GitRepoCache, type GitRepoCacheOptions, type GitStats } from './repo-cache.ts';
+export { isFullSha, validateCommitSha, validateRevision } from './validate.ts';

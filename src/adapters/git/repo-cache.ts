@@ -1,0 +1,251 @@
+// Git access for the controller: one bare mirror per repository under the cache folder,
+// revisions resolved with ls-remote, and one extracted folder per commit. Calls for the same
+// repository are serialised so two fetches never race on a mirror; different repositories run
+// in parallel.
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { isDirectory, writeCommitTree } from './checkout.ts';
+import { type GitCredentials, openCredentialSession, writeAskpassScript } from './credentials.ts';
+import { GitCommandError, GitTimeoutError, RevisionNotFoundError } from './errors.ts';
+import { KeyedMutex } from './keyed-mutex.ts';
+import { maskSecrets } from './mask.ts';
+import { parseLsRemote, pickRevision } from './refs.ts';
+import { gitEnv, runGit } from './run-git.ts';
+import {
+  isFullSha,
+  isShortSha,
+  type ParsedRepoURL,
+  parseRepoURL,
+  validateCommitSha,
+  validateRevision,
+} from './validate.ts';
+
+export type GitRepoCacheOptions = {
+  cacheDir: string;
+  /** Per `git` call; default 60 s. */
+  timeoutMs?: number;
+  log?: (line: string) => void;
+};
+
+/** Counts of Git operations, for metrics. */
+export type GitStats = { fetches: number; lsRemotes: number; checkouts: number };
+
+type Repo = ParsedRepoURL & { mirror: string; credentials: GitCredentials };
+
+export class GitRepoCache {
+  readonly cacheDir: string;
+  readonly stats: GitStats = { fetches: 0, lsRemotes: 0, checkouts: 0 };
+  readonly #timeoutMs: number;
+  readonly #log: (line: string) => void;
+  readonly #locks = new KeyedMutex();
+  #askpass: Promise<string> | undefined;
+
+  constructor(options: GitRepoCacheOptions) {
+    this.cacheDir = resolve(options.cacheDir);
+    this.#timeoutMs = options.timeoutMs ?? 60_000;
+    this.#log = options.log ?? (() => {});
+  }
+
+  /** Where the bare mirror of a repository lives (it may not exist yet). */
+  mirrorPath(repoURL: string): string {
+    return join(this.cacheDir, 'mirrors', parseRepoURL(repoURL).key);
+  }
+
+  /** Ref name → object id on the remote, including HEAD and peeled tags (`refs/tags/v1^{}`). */
+  async lsRemote(repoURL: string, creds?: GitCredentials): Promise<Map<string, string>> {
+    const repo = this.#repo(repoURL, creds);
+    return this.#locks.run(repo.key, () => this.#lsRemote(repo));
+  }
+
+  /**
+   * The full commit id a revision names: '' or 'HEAD' (the remote's default branch), a branch,
+   * a tag (peeled to its commit), a `refs/…` name, a full commit id (fetched if the mirror lacks
+   * it) or a short one (looked up in the mirror). Throws RevisionNotFoundError when none fits.
+   */
+  async resolveRevision(repoURL: string, revision: string, creds?: GitCredentials): Promise<string> {
+    const repo = this.#repo(repoURL, creds);
+    validateRevision(revision);
+    return this.#locks.run(repo.key, () => this.#resolve(repo, revision));
+  }
+
+  /**
+   * A folder with the files of exactly that commit, shared by every caller: read it, never
+   * write to it. Created once; later calls return it without running Git.
+   */
+  async checkout(repoURL: string, commitSha: string, creds?: GitCredentials): Promise<string> {
+    const repo = this.#repo(repoURL, creds);
+    const sha = validateCommitSha(commitSha);
+    const dest = join(this.cacheDir, 'checkouts', repo.key, sha);
+    if (await isDirectory(dest)) return dest;
+    return this.#locks.run(repo.key, async () => {
+      if (await isDirectory(dest)) return dest;
+      await this.#ensureCommit(repo, sha);
+      const started = Date.now();
+      await writeCommitTree(
+        (args, env) => this.#local(repo, args, 'check out a commit', env),
+        repo.mirror,
+        sha,
+        dest,
+      );
+      this.stats.checkouts++;
+      this.#log(`git: checked out ${sha} of ${repo.url} in ${Date.now() - started}ms`);
+      return dest;
+    });
+  }
+
+  #repo(repoURL: string, creds: GitCredentials | undefined): Repo {
+    const parsed = parseRepoURL(repoURL);
+    // Explicit credentials win over ones embedded in the URL.
+    const credentials: GitCredentials = {
+      ...creds,
+      username: creds?.username ?? parsed.username,
+      password: creds?.password ?? parsed.password,
+    };
+    return { ...parsed, credentials, mirror: join(this.cacheDir, 'mirrors', parsed.key) };
+  }
+
+  async #resolve(repo: Repo, revision: string): Promise<string> {
+    if (isFullSha(revision)) {
+      const sha = revision.toLowerCase();
+      await this.#ensureCommit(repo, sha);
+      return sha;
+    }
+    const found = pickRevision(await this.#lsRemote(repo), revision);
+    if (found) return found;
+    if (isShortSha(revision)) {
+      // The mirror may already know it; only fetch when it does not.
+      let local = await this.#revParse(repo, revision);
+      if (!local) {
+        await this.#fetch(repo);
+        local = await this.#revParse(repo, revision);
+      }
+      if (local) return local;
+      throw new RevisionNotFoundError(repo.url, revision, {
+        hint: 'no branch, tag or unique commit id matches',
+      });
+    }
+    throw new RevisionNotFoundError(repo.url, revision, { hint: 'no such branch or tag' });
+  }
+
+  async #lsRemote(repo: Repo): Promise<Map<string, string>> {
+    await this.#ensureMirror(repo);
+    this.stats.lsRemotes++;
+    const output = await this.#network(repo, ['ls-remote', '--symref', 'origin'], `list refs of ${repo.url}`);
+    return parseLsRemote(output);
+  }
+
+  async #fetch(repo: Repo, what: string[] = ['+refs/heads/*:refs/heads/*', '+refs/tags/*:refs/tags/*']) {
+    await this.#ensureMirror(repo);
+    this.stats.fetches++;
+    const started = Date.now();
+    try {
+      await this.#network(repo, ['fetch', '--prune', '--force', 'origin', ...what], `fetch from ${repo.url}`);
+    } catch (error) {
+      // A killed fetch can leave ref locks behind that would fail every later fetch.
+      if (error instanceof GitTimeoutError) await removeStaleLocks(repo.mirror);
+      throw error;
+    }
+    this.#log(`git: fetched ${repo.url} in ${Date.now() - started}ms`);
+  }
+
+  /** Makes sure the mirror has the commit: fetch branches and tags, then the id itself. */
+  async #ensureCommit(repo: Repo, sha: string): Promise<void> {
+    if (await this.#hasCommit(repo, sha)) return;
+    await this.#fetch(repo);
+    if (await this.#hasCommit(repo, sha)) return;
+    try {
+      // Reaches commits no branch or tag points to, where the server allows it (protocol v2 does).
+      await this.#fetch(repo, [sha]);
+    } catch (error) {
+      if (!(error instanceof GitCommandError)) throw error;
+    }
+    if (await this.#hasCommit(repo, sha)) return;
+    throw new RevisionNotFoundError(repo.url, sha, { hint: 'no such commit on the remote' });
+  }
+
+  async #hasCommit(repo: Repo, sha: string): Promise<boolean> {
+    if (!existsSync(join(repo.mirror, 'HEAD'))) return false;
+    try {
+      await this.#local(
+        repo,
+        [`--git-dir=${repo.mirror}`, 'cat-file', '-e', `${sha}^{commit}`],
+        'look up a commit',
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof GitCommandError) return false;
+      throw error;
+    }
+  }
+
+  async #revParse(repo: Repo, revision: string): Promise<string | undefined> {
+    if (!existsSync(join(repo.mirror, 'HEAD'))) return undefined;
+    const args = [`--git-dir=${repo.mirror}`, 'rev-parse', '--verify', '--quiet', '--end-of-options'];
+    try {
+      return (await this.#local(repo, [...args, `${revision}^{commit}`], 'look up a commit')).trim();
+    } catch (error) {
+      if (error instanceof GitCommandError) return undefined;
+      throw error;
+    }
+  }
+
+  /** `git init --bare` + `remote add` in a temporary folder, renamed into place when complete. */
+  async #ensureMirror(repo: Repo): Promise<void> {
+    if (existsSync(join(repo.mirror, 'HEAD'))) return;
+    await mkdir(join(this.cacheDir, 'mirrors'), { recursive: true });
+    const temp = `${repo.mirror}.tmp-${randomBytes(6).toString('hex')}`;
+    try {
+      const init = (args: string[]) => this.#local(repo, args, `create the mirror of ${repo.url}`);
+      await init(['init', '--quiet', '--bare', temp]);
+      await init([`--git-dir=${temp}`, 'remote', 'add', 'origin', repo.url]);
+      // Auto-gc in the foreground: a detached gc would outlive the call and its timeout.
+      await init([`--git-dir=${temp}`, 'config', 'gc.autoDetach', 'false']);
+      await rm(repo.mirror, { recursive: true, force: true });
+      await rename(temp, repo.mirror);
+    } finally {
+      await rm(temp, { recursive: true, force: true });
+    }
+  }
+
+  async #network(repo: Repo, args: string[], what: string): Promise<string> {
+    const session = await openCredentialSession({
+      cacheDir: this.cacheDir,
+      askpassPath: () => {
+        this.#askpass ??= writeAskpassScript(this.cacheDir);
+        return this.#askpass;
+      },
+      credentials: repo.credentials,
+    });
+    try {
+      return await runGit([`--git-dir=${repo.mirror}`, ...args], {
+        cwd: this.cacheDir,
+        env: gitEnv(session.env),
+        timeoutMs: this.#timeoutMs,
+        what: maskSecrets(what),
+        secrets: session.secrets,
+      });
+    } finally {
+      await session.dispose();
+    }
+  }
+
+  #local(repo: Repo, args: string[], what: string, env: Record<string, string> = {}): Promise<string> {
+    return runGit(args, {
+      cwd: this.cacheDir,
+      env: gitEnv(env),
+      timeoutMs: this.#timeoutMs,
+      what: `${what} (${repo.url})`,
+    });
+  }
+}
+
+async function removeStaleLocks(mirror: string): Promise<void> {
+  const entries = await readdir(mirror, { recursive: true }).catch(() => [] as string[]);
+  await Promise.all(
+    entries
+      .filter((entry) => entry.endsWith('.lock'))
+      .map((entry) => rm(join(mirror, entry), { force: true })),
+  );
+}
