@@ -1,0 +1,114 @@
+import { mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { KubeObject } from '../../core/manifest/object.ts';
+import { parseManifests } from '../../core/manifest/parse.ts';
+import { RenderError, RenderToolError } from './errors.ts';
+import { runTool, toolEnv } from './exec.ts';
+import { assertNoEscapingSymlinks, isFile, resolveInsideRepo } from './paths.ts';
+import type { HelmParameter, ResolvedRequest } from './types.ts';
+
+/** Helm's own rule for release names (lowercase DNS-1123 subdomain, at most 53 characters). */
+const releaseNamePattern = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const urlPattern = /^[a-z][a-z0-9+.-]*:\/\//i;
+
+/**
+ * `helm template` of the chart at the app path. Helm gets a HOME, cache, config and data folder
+ * of its own, empty, so it reads no repository list or registry login of the host and has
+ * nothing to fetch from: a chart must come with its dependencies vendored in charts/.
+ */
+export async function renderHelm(req: ResolvedRequest): Promise<KubeObject[]> {
+  const options = req.source.helm ?? {};
+  const releaseName = options.releaseName || req.appName;
+  if (!releaseNamePattern.test(releaseName) || releaseName.length > 53) {
+    throw new RenderError(
+      `helm release name ${JSON.stringify(releaseName)} is invalid: lowercase letters, digits, '-' and '.', at most 53 characters`,
+      { terminal: true },
+    );
+  }
+  await assertNoEscapingSymlinks(req.repoRoot, req.appDir);
+  const valueFiles: string[] = [];
+  for (const file of options.valueFiles ?? []) valueFiles.push(await resolveValueFile(req, file));
+
+  const work = await realpath(await mkdtemp(join(tmpdir(), 'tiphys-helm-')));
+  try {
+    const home = join(work, 'home');
+    await mkdir(home);
+    if (options.values !== undefined && options.values.trim() !== '') {
+      const inline = join(work, 'values-inline.yaml');
+      await writeFile(inline, options.values);
+      valueFiles.push(inline);
+    }
+    const args = ['template', releaseName, req.appDir, '--include-crds'];
+    // `--flag=value` keeps a value that starts with '-' from being read as another flag.
+    if (req.namespace) args.push(`--namespace=${req.namespace}`);
+    if (req.kubeVersion) args.push(`--kube-version=${req.kubeVersion}`);
+    for (const file of valueFiles) args.push(`--values=${file}`);
+    for (const parameter of options.parameters ?? []) args.push(setArgument(parameter));
+    const output = await runTool({
+      tool: 'helm',
+      bin: req.tools.helm,
+      args,
+      cwd: req.appDir,
+      env: toolEnv(home, {
+        HELM_CACHE_HOME: join(home, 'cache'),
+        HELM_CONFIG_HOME: join(home, 'config'),
+        HELM_DATA_HOME: join(home, 'data'),
+      }),
+      timeoutMs: req.timeoutMs,
+    }).catch((error: unknown) => {
+      throw explainHelmFailure(error);
+    });
+    return parseManifests(output, `helm template ${req.appPath || '.'}`);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** Value files are relative to the chart; like the app path, they must stay in the repository. */
+async function resolveValueFile(req: ResolvedRequest, file: string): Promise<string> {
+  if (urlPattern.test(file)) {
+    throw new RenderError(`helm value file ${JSON.stringify(file)}: remote value files are not supported`, {
+      terminal: true,
+    });
+  }
+  const real = await resolveInsideRepo(req.repoRoot, req.appDir, file, 'helm value file');
+  if (!(await isFile(real))) {
+    throw new RenderError(`helm value file ${JSON.stringify(file)} is not a file`, { terminal: true });
+  }
+  return real;
+}
+
+/** One `--set`/`--set-string` argument. */
+export function setArgument(parameter: HelmParameter): string {
+  if (parameter.name === '' || parameter.name.includes('=')) {
+    throw new RenderError(`helm parameter name ${JSON.stringify(parameter.name)} is invalid`, {
+      terminal: true,
+    });
+  }
+  const flag = parameter.forceString ? '--set-string' : '--set';
+  return `${flag}=${parameter.name}=${escapeSetValue(parameter.value)}`;
+}
+
+/**
+ * Helm splits `--set` on commas, so a value `a,b` would become two assignments; commas are
+ * escaped unless already escaped or the value is a `{x,y}` list, which Argo CD passes as is.
+ */
+export function escapeSetValue(value: string): string {
+  if (value.startsWith('{') && value.endsWith('}')) return value;
+  return value.replace(/(\\*),/g, (match, slashes: string) =>
+    slashes.length % 2 === 1 ? match : `${slashes}\\,`,
+  );
+}
+
+function explainHelmFailure(error: unknown): unknown {
+  if (error instanceof RenderToolError && /missing in charts\/ directory/.test(error.stderr)) {
+    return new RenderToolError(
+      'helm',
+      error.exitCode,
+      error.stderr,
+      'the chart has dependencies that are not vendored: run `helm dependency build` and commit charts/',
+    );
+  }
+  return error;
+}
