@@ -9,8 +9,16 @@ import { globSync } from 'node:fs';
 import { ensureTestbedBinaries } from '../testbed/src/binaries.ts';
 
 const fastOnly = process.env.TIPHYS_TEST_SKIP_SLOW === '1' && process.env.CI !== 'true';
-const unit = globSync('src/**/*.test.ts').sort();
-const slow = [...globSync('testbed/**/*.test.ts'), ...globSync('test/**/*.test.ts')].sort();
+// `*.int.test.ts` beside the code need the testbed, like everything under testbed/ and test/.
+const isIntegration = (file: string) => file.endsWith('.int.test.ts');
+const unit = globSync('src/**/*.test.ts')
+  .filter((file) => !isIntegration(file))
+  .sort();
+const slow = [
+  ...globSync('src/**/*.int.test.ts'),
+  ...globSync('testbed/**/*.test.ts'),
+  ...globSync('test/**/*.test.ts'),
+].sort();
 
 const files = [...unit];
 if (fastOnly) {

@@ -4,7 +4,7 @@ import {
   makeInformer,
   type ObjectCache,
 } from '@kubernetes/client-node';
-import { groupOf as groupOfVersion, type ResourceKey } from '../../core/manifest/key.ts';
+import { groupOf as groupOfVersion, keyOf, type ResourceKey, sameKey } from '../../core/manifest/key.ts';
 import type { KubeObject } from '../../core/manifest/object.ts';
 import { trackingIdOf } from '../../core/manifest/tracking.ts';
 import type { ClusterClient, ResourceInfo } from './cluster-client.ts';
@@ -68,15 +68,9 @@ export class ClusterCache {
 
   private startInformer(info: ResourceInfo): KindWatch {
     const path = `/${info.apiVersion.includes('/') ? 'apis' : 'api'}/${info.apiVersion}/${info.plural}`;
-    const listFn = async () => {
-      const list = await this.client.objects.list(info.apiVersion, info.kind);
-      // Lists return items without apiVersion/kind; the cache and diff want them set.
-      for (const item of list.items) {
-        item.apiVersion = info.apiVersion;
-        item.kind = info.kind;
-      }
-      return list;
-    };
+    // Raw JSON lists (items completed with apiVersion and kind), like the watch events.
+    const listFn = async () =>
+      (await this.client.list(info)) as unknown as Awaited<ReturnType<Parameters<typeof makeInformer>[2]>>;
     const informer = makeInformer(this.client.kubeConfig, path, listFn);
     let markSynced: () => void = () => {};
     const synced = new Promise<void>((resolve) => {
@@ -161,6 +155,12 @@ export class ClusterCache {
   }
 }
 
+/**
+ * The app whose tracking id names this very object. Controllers copy annotations to what they
+ * create (a Deployment's to its ReplicaSets), so an id naming another object does not count.
+ */
 function trackingAppOf(obj: KubeObject): string | undefined {
-  return obj.metadata ? trackingIdOf(obj)?.app : undefined;
+  if (!obj.metadata) return undefined;
+  const id = trackingIdOf(obj);
+  return id && sameKey(id, keyOf(obj)) ? id.app : undefined;
 }

@@ -1,201 +1,163 @@
-import {
-  ApiException,
-  type KubeConfig,
-  type KubernetesObject,
-  KubernetesObjectApi,
-  PatchStrategy,
-  VersionApi,
-} from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject } from '../../core/manifest/object.ts';
+import { Discovery, type ResourceInfo, resourcePath } from './discovery.ts';
+import { KubeApiError, KubeRest } from './rest.ts';
+
+export type { ResourceInfo } from './discovery.ts';
+export { KubeApiError } from './rest.ts';
 
 export const FIELD_MANAGER = 'tiphys';
 
-/** Where a kind lives in the API: its REST path segment and whether it is namespaced. */
-export interface ResourceInfo {
-  apiVersion: string;
-  kind: string;
-  plural: string;
-  namespaced: boolean;
-}
-
-/** An API error with the status code and the server's message, the parts a condition shows. */
-export class KubeApiError extends Error {
-  override name = 'KubeApiError';
-  readonly status: number;
-  constructor(message: string, status: number, options?: { cause?: unknown }) {
-    super(message, options);
-    this.status = status;
-  }
-}
-
-/** Turns a client error into a KubeApiError with the server's own message (never the body). */
+/** Adds what was being done to an error, keeping its status (404, 409, …). */
 export function asKubeApiError(error: unknown, what: string): KubeApiError {
-  if (error instanceof KubeApiError) return error;
-  if (error instanceof ApiException) {
-    let message = '';
-    try {
-      message = (JSON.parse(String(error.body)) as { message?: string }).message ?? '';
-    } catch {
-      message = String(error.body).slice(0, 300);
-    }
-    return new KubeApiError(`${what}: ${message || `HTTP ${error.code}`}`, error.code, { cause: error });
+  if (error instanceof KubeApiError) {
+    return new KubeApiError(`${what}: ${error.message}`, error.status, error.reason, { cause: error });
   }
+  const status = (error as { code?: number; statusCode?: number })?.code ?? 0;
   const message = error instanceof Error ? error.message : String(error);
-  return new KubeApiError(`${what}: ${message}`, 0, { cause: error });
+  return new KubeApiError(`${what}: ${message}`, typeof status === 'number' ? status : 0, '', {
+    cause: error,
+  });
 }
 
-function describe(obj: KubeObject | KubernetesObject): string {
+function describe(obj: KubeObject): string {
   const ns = obj.metadata?.namespace ? `${obj.metadata.namespace}/` : '';
   return `${obj.kind} ${ns}${obj.metadata?.name ?? obj.metadata?.generateName ?? ''}`;
 }
 
+export interface KubeList {
+  metadata: { resourceVersion?: string };
+  items: KubeObject[];
+}
+
 /**
- * The operations Tiphys performs on one cluster, on top of the official client. Everything that
- * writes uses server-side apply with the `tiphys` field manager.
+ * The operations Tiphys performs on one cluster. Every write is a server-side apply (or, for
+ * hooks and Replace, a create or replace) by the `tiphys` field manager.
  */
 export class ClusterClient {
   readonly kubeConfig: KubeConfig;
-  readonly objects: KubernetesObjectApi;
-  private readonly resources = new Map<string, Promise<ResourceInfo | undefined>>();
+  readonly rest: KubeRest;
+  private readonly discovery: Discovery;
 
   constructor(kubeConfig: KubeConfig) {
     this.kubeConfig = kubeConfig;
-    this.objects = KubernetesObjectApi.makeApiClient(kubeConfig);
+    this.rest = new KubeRest(kubeConfig);
+    this.discovery = new Discovery(this.rest);
   }
 
   get server(): string {
-    return this.kubeConfig.getCurrentCluster()?.server ?? '';
+    return this.rest.server;
   }
 
   async serverVersion(): Promise<string> {
-    const info = await this.kubeConfig.makeApiClient(VersionApi).getCode();
+    const info = await this.rest.request<{ gitVersion: string }>('GET', '/version', { timeoutMs: 10_000 });
     return info.gitVersion;
   }
 
-  /** Discovery of one kind (cached; a miss is retried next time, as a CRD may appear later). */
-  async resourceInfo(apiVersion: string, kind: string): Promise<ResourceInfo | undefined> {
-    const id = `${apiVersion}/${kind}`;
-    let pending = this.resources.get(id);
-    if (!pending) {
-      pending = this.discover(apiVersion, kind);
-      this.resources.set(id, pending);
-    }
-    const info = await pending.catch((error) => {
-      this.resources.delete(id);
-      throw error;
-    });
-    if (!info) this.resources.delete(id);
-    return info;
+  resourceInfo(apiVersion: string, kind: string): Promise<ResourceInfo | undefined> {
+    return this.discovery.resourceInfo(apiVersion, kind);
   }
 
-  private async discover(apiVersion: string, kind: string): Promise<ResourceInfo | undefined> {
-    // A fresh client each time: its own discovery cache would keep answering "unknown" for a kind
-    // whose CRD was installed since.
-    const api = KubernetesObjectApi.makeApiClient(this.kubeConfig) as unknown as {
-      resource(apiVersion: string, kind: string): Promise<{ name: string; namespaced: boolean } | undefined>;
-    };
-    try {
-      const resource = await api.resource(apiVersion, kind);
-      return resource
-        ? { apiVersion, kind, plural: resource.name, namespaced: resource.namespaced }
-        : undefined;
-    } catch (error) {
-      if (error instanceof ApiException && error.code === 404) return undefined;
-      throw asKubeApiError(error, `discovery of ${apiVersion} ${kind}`);
+  private async pathOf(obj: KubeObject, withName: boolean, what: string): Promise<string> {
+    const info = await this.resourceInfo(obj.apiVersion, obj.kind).catch((error) => {
+      throw asKubeApiError(error, `${what} of ${describe(obj)}`);
+    });
+    if (!info) {
+      throw new KubeApiError(
+        `${what} of ${describe(obj)}: the server does not serve ${obj.apiVersion} ${obj.kind}`,
+        404,
+        'NotFound',
+      );
     }
+    return resourcePath(info, obj.metadata.namespace, withName ? obj.metadata.name : undefined);
   }
 
   /** Server-side apply; with `dryRun` nothing is persisted and the would-be object is returned. */
   async apply(obj: KubeObject, options: { dryRun?: boolean; force?: boolean } = {}): Promise<KubeObject> {
+    const what = options.dryRun ? 'dry-run apply' : 'apply';
+    const path = await this.pathOf(obj, true, what);
     try {
-      return (await this.objects.patch(
-        obj as KubernetesObject,
-        undefined,
-        options.dryRun ? 'All' : undefined,
-        FIELD_MANAGER,
-        options.force ?? true,
-        PatchStrategy.ServerSideApply,
-      )) as KubeObject;
+      return await this.rest.request<KubeObject>('PATCH', path, {
+        query: {
+          fieldManager: FIELD_MANAGER,
+          force: String(options.force ?? true),
+          dryRun: options.dryRun ? 'All' : undefined,
+        },
+        body: obj,
+        contentType: 'application/apply-patch+yaml',
+      });
     } catch (error) {
-      throw asKubeApiError(error, `${options.dryRun ? 'dry-run apply' : 'apply'} of ${describe(obj)}`);
+      throw asKubeApiError(error, `${what} of ${describe(obj)}`);
     }
   }
 
-  /** Creates (for hooks with generateName and the Replace option's re-creation). */
   async create(obj: KubeObject, options: { dryRun?: boolean } = {}): Promise<KubeObject> {
+    const path = await this.pathOf(obj, false, 'create');
     try {
-      return (await this.objects.create(
-        obj as KubernetesObject,
-        undefined,
-        options.dryRun ? 'All' : undefined,
-        FIELD_MANAGER,
-      )) as KubeObject;
+      return await this.rest.request<KubeObject>('POST', path, {
+        query: { fieldManager: FIELD_MANAGER, dryRun: options.dryRun ? 'All' : undefined },
+        body: obj,
+      });
     } catch (error) {
       throw asKubeApiError(error, `create of ${describe(obj)}`);
     }
   }
 
   async replace(obj: KubeObject): Promise<KubeObject> {
+    const path = await this.pathOf(obj, true, 'replace');
     try {
-      return (await this.objects.replace(
-        obj as KubernetesObject,
-        undefined,
-        undefined,
-        FIELD_MANAGER,
-      )) as KubeObject;
+      return await this.rest.request<KubeObject>('PUT', path, {
+        query: { fieldManager: FIELD_MANAGER },
+        body: obj,
+      });
     } catch (error) {
       throw asKubeApiError(error, `replace of ${describe(obj)}`);
     }
   }
 
+  /** The live object, or undefined when it does not exist (or its kind is not served). */
   async read(obj: KubeObject): Promise<KubeObject | undefined> {
     try {
-      return (await this.objects.read(
-        obj as KubernetesObject & { metadata: { name: string } },
-      )) as KubeObject;
+      const path = await this.pathOf(obj, true, 'read');
+      return await this.rest.request<KubeObject>('GET', path);
     } catch (error) {
-      if (error instanceof ApiException && error.code === 404) return undefined;
+      if ((error as KubeApiError).status === 404) return undefined;
       throw asKubeApiError(error, `read of ${describe(obj)}`);
     }
   }
 
-  /** Deletes; background propagation so owned objects (ReplicaSets, Pods) go too. Gone is fine. */
+  /** Deletes (background propagation unless told otherwise); an object already gone is fine. */
   async delete(obj: KubeObject, options: { dryRun?: boolean; propagation?: string } = {}): Promise<void> {
     try {
-      await this.objects.delete(
-        obj as KubernetesObject,
-        undefined,
-        options.dryRun ? 'All' : undefined,
-        undefined,
-        undefined,
-        options.propagation ?? 'Background',
-      );
+      const path = await this.pathOf(obj, true, 'delete');
+      await this.rest.request('DELETE', path, {
+        query: { dryRun: options.dryRun ? 'All' : undefined },
+        body: {
+          kind: 'DeleteOptions',
+          apiVersion: 'v1',
+          propagationPolicy: options.propagation ?? 'Background',
+        },
+      });
     } catch (error) {
-      if (error instanceof ApiException && error.code === 404) return;
+      if ((error as KubeApiError).status === 404) return;
       throw asKubeApiError(error, `delete of ${describe(obj)}`);
     }
   }
 
-  async list(
-    apiVersion: string,
-    kind: string,
-    namespace?: string,
-    labelSelector?: string,
-  ): Promise<KubeObject[]> {
+  /** A list across all namespaces (or one), items completed with apiVersion and kind. */
+  async list(info: ResourceInfo, namespace?: string, labelSelector?: string): Promise<KubeList> {
     try {
-      const list = await this.objects.list(
-        apiVersion,
-        kind,
-        namespace,
-        undefined,
-        undefined,
-        undefined,
-        undefined,
-        labelSelector,
-      );
-      return list.items.map((item) => ({ ...item, apiVersion, kind }) as KubeObject);
+      const list = await this.rest.request<KubeList>('GET', resourcePath(info, namespace), {
+        query: { labelSelector },
+        timeoutMs: 120_000,
+      });
+      for (const item of list.items) {
+        item.apiVersion = info.apiVersion;
+        item.kind = info.kind;
+      }
+      return list;
     } catch (error) {
-      throw asKubeApiError(error, `list of ${apiVersion} ${kind}`);
+      throw asKubeApiError(error, `list of ${info.apiVersion} ${info.kind}`);
     }
   }
 }

@@ -1,0 +1,121 @@
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+
+/** An API error with the status code and the server's own message, the parts a condition shows. */
+export class KubeApiError extends Error {
+  override name = 'KubeApiError';
+  readonly status: number;
+  readonly reason: string;
+  constructor(message: string, status: number, reason = '', options?: { cause?: unknown }) {
+    super(message, options);
+    this.status = status;
+    this.reason = reason;
+  }
+}
+
+export interface RestRequest {
+  query?: Record<string, string | undefined>;
+  body?: unknown;
+  contentType?: string;
+  timeoutMs?: number;
+}
+
+const AUTH_REFRESH_MS = 30_000;
+
+/**
+ * Raw JSON calls to one API server, authenticated by the official client's KubeConfig (tokens,
+ * client certificates, exec plugins). Tiphys applies and compares objects exactly as written,
+ * so it sends and reads the wire JSON itself: the client's typed models would turn timestamps
+ * into Dates and drop fields they do not model.
+ */
+export class KubeRest {
+  readonly kubeConfig: KubeConfig;
+  readonly server: string;
+  private readonly agent: HttpAgent | HttpsAgent;
+  private auth: { at: number; options: RequestOptions } | undefined;
+
+  constructor(kubeConfig: KubeConfig) {
+    this.kubeConfig = kubeConfig;
+    this.server = kubeConfig.getCurrentCluster()?.server ?? '';
+    this.agent = this.server.startsWith('http:')
+      ? new HttpAgent({ keepAlive: true, maxSockets: 32 })
+      : new HttpsAgent({ keepAlive: true, maxSockets: 32 });
+  }
+
+  private async authOptions(): Promise<RequestOptions> {
+    if (this.auth && Date.now() - this.auth.at < AUTH_REFRESH_MS) return this.auth.options;
+    const options: RequestOptions = { headers: {} };
+    await this.kubeConfig.applyToHTTPSOptions(options);
+    this.auth = { at: Date.now(), options };
+    return options;
+  }
+
+  async request<T>(method: string, path: string, request: RestRequest = {}): Promise<T> {
+    const url = new URL(path, this.server);
+    for (const [name, value] of Object.entries(request.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(name, value);
+    }
+    const auth = await this.authOptions();
+    const payload = request.body === undefined ? undefined : JSON.stringify(request.body);
+    const options: RequestOptions = {
+      ...auth,
+      agent: this.agent,
+      method,
+      timeout: request.timeoutMs ?? 30_000,
+      headers: {
+        ...(auth.headers as Record<string, string>),
+        accept: 'application/json',
+        // An explicit length: Node sends DELETE bodies neither chunked nor sized otherwise, which
+        // corrupts the kept-alive connection for the next request.
+        ...(payload === undefined
+          ? {}
+          : {
+              'content-type': request.contentType ?? 'application/json',
+              'content-length': Buffer.byteLength(payload),
+            }),
+      },
+    };
+    const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
+    return new Promise<T>((resolve, reject) => {
+      const req = send(url, options, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: unknown;
+          try {
+            body = text === '' ? undefined : JSON.parse(text);
+          } catch {
+            body = text;
+          }
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) {
+            resolve(body as T);
+            return;
+          }
+          const status_ = body as { message?: string; reason?: string } | undefined;
+          const message =
+            typeof status_ === 'object' && status_?.message
+              ? status_.message
+              : `HTTP ${status}${text ? `: ${text.slice(0, 300)}` : ''}`;
+          reject(
+            new KubeApiError(message, status, typeof status_ === 'object' ? (status_?.reason ?? '') : ''),
+          );
+        });
+        res.on('error', reject);
+      });
+      req.on('timeout', () =>
+        req.destroy(new Error(`${method} ${url.pathname}: no answer within ${options.timeout} ms`)),
+      );
+      req.on('error', (error) =>
+        reject(new KubeApiError(`${this.server}: ${error.message}`, 0, 'Unreachable', { cause: error })),
+      );
+      req.end(payload);
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}

@@ -1,0 +1,83 @@
+import type { ClusterClient } from '../../adapters/kube/cluster-client.ts';
+import type { KubeObject } from '../../core/manifest/object.ts';
+import { setTrackingId } from '../../core/manifest/tracking.ts';
+import type { ActionResult, SyncAction } from '../../core/sync/index.ts';
+
+/**
+ * Runs one action of a sync step against the destination cluster and reports it as data. Every
+ * action is safe to repeat: an apply is idempotent, a hook's name is fixed per operation (so a
+ * second create finds it: AlreadyExists counts as done), and deleting what is gone is done.
+ */
+export async function executeAction(
+  client: ClusterClient,
+  appName: string,
+  action: SyncAction,
+): Promise<ActionResult> {
+  try {
+    switch (action.verb) {
+      case 'apply': {
+        const object = action.object as KubeObject;
+        const result =
+          action.options?.replace && !action.dryRun
+            ? await replaceOrCreate(client, object)
+            : await client.apply(object, { dryRun: action.dryRun, force: true });
+        return ok(action, result);
+      }
+      case 'create': {
+        // Hooks carry the tracking id too, so their Pods' and Jobs' events reach this app.
+        const object = setTrackingId(action.object as KubeObject, appName);
+        try {
+          return ok(action, await client.create(object, { dryRun: action.dryRun }));
+        } catch (error) {
+          if ((error as { status?: number }).status === 409) {
+            const existing = await client.read(object);
+            return ok(action, existing);
+          }
+          throw error;
+        }
+      }
+      case 'delete': {
+        await client.delete(objectOf(action), {
+          dryRun: action.dryRun,
+          propagation: capitalise(action.propagationPolicy ?? 'foreground'),
+        });
+        return { actionId: action.id, ok: true };
+      }
+    }
+  } catch (error) {
+    return {
+      actionId: action.id,
+      ok: false,
+      message: error instanceof Error ? error.message : String(error),
+    };
+  }
+}
+
+function ok(action: SyncAction, result: KubeObject | undefined): ActionResult {
+  const outcome: ActionResult = { actionId: action.id, ok: true };
+  if (result?.metadata?.uid && !action.dryRun) outcome.uid = result.metadata.uid;
+  if (typeof result?.metadata?.generation === 'number' && !action.dryRun)
+    outcome.generation = result.metadata.generation;
+  return outcome;
+}
+
+async function replaceOrCreate(client: ClusterClient, object: KubeObject): Promise<KubeObject> {
+  const live = await client.read(object);
+  if (!live) return client.create(object);
+  const body = structuredClone(object);
+  body.metadata.resourceVersion = live.metadata.resourceVersion;
+  return client.replace(body);
+}
+
+function objectOf(action: SyncAction): KubeObject {
+  const { ref } = action;
+  return {
+    apiVersion: ref.apiVersion,
+    kind: ref.kind,
+    metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) },
+  };
+}
+
+function capitalise(policy: string): string {
+  return policy.charAt(0).toUpperCase() + policy.slice(1);
+}
