@@ -18,6 +18,8 @@ export interface IgnoreDifference {
   jsonPointers?: readonly string[];
   /** Fields owned by these field managers (per the live object's managedFields), e.g. an HPA. */
   managedFieldsManagers?: readonly string[];
+  /** Accepted for compatibility with Argo CD specs; not evaluated (no jq in the core). */
+  jqPathExpressions?: readonly string[];
 }
 
 export interface NormalizeOptions {

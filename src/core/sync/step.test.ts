@@ -326,3 +326,40 @@ test('step: an empty plan succeeds at once', () => {
   assert.equal(step.done, true);
   assert.equal(step.state.phase, 'Succeeded');
 });
+
+test('step: a hook still running when its wave fails is awaited before the operation ends', () => {
+  const during: Spec = { kind: 'Job', name: 'during', hook: ['Sync'], deletePolicies: ['HookSucceeded'] };
+  const cluster = new FakeCluster({ failRun: [keyOfSpec(web)], hooks: { [keyOfSpec(during)]: 'Running' } });
+  const plan = planOf([web, during, hook('notify', 'SyncFail', ['HookSucceeded'])]);
+  const waiting = runToEnd(plan, cluster);
+  assert.deepEqual(waiting.waitingFor, ['waiting for completion of hook batch/Job/app/during']);
+  assert.ok(cluster.log.includes('create batch/Job/app/notify'));
+  assert.equal(waiting.state.stage, 'SyncFail');
+
+  cluster.objects.set(keyOfSpec(during), {
+    ...cluster.objects.get(keyOfSpec(during)),
+    hook: 'Succeeded',
+    health: 'Healthy',
+  });
+  const { state } = runToEnd(plan, cluster, waiting.state);
+  assert.equal(state.phase, 'Failed');
+  assert.equal(statuses(state)['Sync/hook/batch/Job/app/during'], 'Succeeded');
+  assert.deepEqual(cluster.log.slice(-2), [
+    'cleanup delete batch/Job/app/during',
+    'cleanup delete batch/Job/app/notify',
+  ]);
+});
+
+test('step: unknown and progressing health keep a wave waiting; suspended lets it go', () => {
+  for (const [health, proceeds] of [
+    ['Progressing', false],
+    ['Unknown', false],
+    ['Missing', false],
+    ['Suspended', true],
+    ['Healthy', true],
+  ] as const) {
+    const cluster = new FakeCluster({ health: { [keyOfSpec(db)]: health } });
+    runToEnd(planOf([db, webLater]), cluster);
+    assert.equal(cluster.log.includes('apply apps/Deployment/app/web'), proceeds, health);
+  }
+});
