@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { tiphysVersion } from '../version.ts';
 import { registerAdminHealthCommand } from './admin-health.ts';
+import { registerControllerCommand } from './controller.ts';
+import { registerInstallCommand } from './install.ts';
 
 /** Builds the `tiphys` command tree; each subcommand group lives in its own module. */
 export function buildProgram(): Command {
@@ -14,10 +16,16 @@ export function buildProgram(): Command {
     .option('-o, --output <format>', 'text or json', 'text')
     .action((opts: { output: string }) => {
       const info = { tiphys: tiphysVersion, node: process.version };
-      console.log(opts.output === 'json' ? JSON.stringify(info) : `tiphys ${info.tiphys} (node ${info.node})`);
+      console.log(
+        opts.output === 'json' ? JSON.stringify(info) : `tiphys ${info.tiphys} (node ${info.node})`,
+      );
     });
-  const admin = program.command('admin').description('administration: offline checks and control-plane tasks');
+  const admin = program
+    .command('admin')
+    .description('administration: offline checks and control-plane tasks');
   registerAdminHealthCommand(admin);
+  registerInstallCommand(program);
+  registerControllerCommand(program);
   return program;
 }
 

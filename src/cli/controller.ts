@@ -1,0 +1,63 @@
+import type { Command } from 'commander';
+
+interface ControllerCommandOptions {
+  kubeconfig?: string;
+  namespace: string;
+  port: string;
+  address: string;
+  pollInterval: string;
+  leaderElection: boolean;
+  concurrency: string;
+  cacheDir?: string;
+}
+
+/** `tiphys controller`: runs the GitOps controller until SIGINT or SIGTERM. */
+export function registerControllerCommand(program: Command): void {
+  program
+    .command('controller')
+    .description('run the GitOps controller (reconciles Applications, syncs, self-heals)')
+    .option('--kubeconfig <path>', 'kubeconfig of the control cluster (default: $KUBECONFIG, ~/.kube/config)')
+    .option('-n, --namespace <ns>', 'control namespace', 'tiphys')
+    .option('--port <port>', 'port of /metrics, /healthz and /webhook', '8081')
+    .option('--address <address>', 'address to listen on', '127.0.0.1')
+    .option('--poll-interval <seconds>', 'how often each app polls Git', '180')
+    .option('--no-leader-election', 'act at once instead of competing for the leader Lease')
+    .option('--concurrency <n>', 'parallel reconciles', '10')
+    .option('--cache-dir <path>', 'folder for Git mirrors and checkouts')
+    .action(async (opts: ControllerCommandOptions) => {
+      // Loaded here so that `tiphys --help` stays fast.
+      const { pino } = await import('pino');
+      const { loadKubeConfig } = await import('../adapters/kube/install.ts');
+      const { resolveTools } = await import('../adapters/render/render.ts');
+      const { Controller } = await import('../controller/controller.ts');
+      const { controllerHttp } = await import('../controller/http.ts');
+      const logger = pino({ name: 'tiphys-controller' }, pino.destination(2));
+      const controller = new Controller({
+        kubeConfig: loadKubeConfig(opts.kubeconfig),
+        namespace: opts.namespace,
+        tools: resolveTools(),
+        cacheDir: opts.cacheDir,
+        pollIntervalMs: Number(opts.pollInterval) * 1000,
+        concurrency: Number(opts.concurrency),
+        leaderElection: opts.leaderElection,
+        log: (message) => logger.info(message),
+      });
+      const http = controllerHttp(controller, {
+        webhookSecrets: {
+          github: process.env.TIPHYS_WEBHOOK_GITHUB_SECRET,
+          gitlab: process.env.TIPHYS_WEBHOOK_GITLAB_SECRET,
+          gitea: process.env.TIPHYS_WEBHOOK_GITEA_SECRET,
+        },
+      });
+      await controller.start();
+      const url = await http.listen({ port: Number(opts.port), host: opts.address });
+      logger.info(`controller serving /metrics, /healthz and /webhook on ${url}`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      logger.info('stopping');
+      await http.close();
+      await controller.stop();
+    });
+}

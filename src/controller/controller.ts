@@ -1,0 +1,153 @@
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { GitRepoCache } from '../adapters/git/index.ts';
+import { RenderCache, type RenderTools } from '../adapters/render/render.ts';
+import { ApplicationStore } from './app-store.ts';
+import { DestinationRegistry } from './destinations.ts';
+import { LeaderElector } from './leader-election.ts';
+import { ControllerMetrics } from './metrics.ts';
+import { ComparisonCache } from './reconcile/compare.ts';
+import { Reconciler } from './reconcile/reconciler.ts';
+import { RepoCredentialStore } from './repo-credentials.ts';
+import { WorkQueue } from './work-queue.ts';
+
+export interface ControllerOptions {
+  kubeConfig: KubeConfig;
+  namespace: string;
+  tools: RenderTools;
+  /** Where Git mirrors and checkouts live; default a folder under the system temp dir. */
+  cacheDir?: string;
+  /** Polling of Git for every app (default 3 minutes), with ±10 % jitter. */
+  pollIntervalMs?: number;
+  /** Parallel reconciles (default 10). */
+  concurrency?: number;
+  /** Compete for the leader Lease (default true); false runs at once (tests, single replica). */
+  leaderElection?: boolean;
+  identity?: string;
+  log?: (message: string) => void;
+}
+
+/**
+ * The GitOps controller: watches Applications, reconciles each one on change, on a timer and
+ * when the live objects it tracks change (self-heal), and runs sync operations.
+ */
+export class Controller {
+  readonly metrics = new ControllerMetrics();
+  readonly apps: ApplicationStore;
+  readonly queue: WorkQueue;
+  private readonly destinations: DestinationRegistry;
+  private readonly reconciler: Reconciler;
+  private readonly elector: LeaderElector | undefined;
+  private readonly log: (message: string) => void;
+  private readonly pollIntervalMs: number;
+  private connectionTimer: NodeJS.Timeout | undefined;
+  private active = false;
+
+  constructor(options: ControllerOptions) {
+    this.log = options.log ?? (() => {});
+    this.pollIntervalMs = options.pollIntervalMs ?? 180_000;
+    const cacheDir = options.cacheDir ?? join(tmpdir(), 'tiphys-controller-cache');
+    mkdirSync(cacheDir, { recursive: true });
+    this.apps = new ApplicationStore(options.kubeConfig, options.namespace);
+    const credentials = new RepoCredentialStore(options.kubeConfig, options.namespace);
+    this.destinations = new DestinationRegistry(
+      options.kubeConfig,
+      options.namespace,
+      () => (_type, _obj, app) => {
+        // Self-heal: a change to a tracked object reconciles exactly its Application at once.
+        if (app && this.active) this.queue.add(app);
+      },
+    );
+    this.queue = new WorkQueue({
+      concurrency: options.concurrency ?? 10,
+      handler: (name) => this.reconcileOne(name),
+      onError: (name, error) =>
+        this.log(`reconcile ${name}: ${error instanceof Error ? error.message : String(error)}`),
+    });
+    const git = new GitRepoCache({ cacheDir: join(cacheDir, 'git'), log: this.log });
+    this.reconciler = new Reconciler({
+      apps: this.apps,
+      destinations: this.destinations,
+      comparisons: new ComparisonCache(),
+      metrics: this.metrics,
+      log: this.log,
+      git,
+      renderCache: new RenderCache(),
+      tools: options.tools,
+      credentialsFor: (url) => credentials.forUrl(url),
+    });
+    if (options.leaderElection ?? true) {
+      this.elector = new LeaderElector(options.kubeConfig, {
+        namespace: options.namespace,
+        name: 'tiphys-controller',
+        identity: options.identity ?? `${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+        onStartedLeading: () => this.activate(),
+        onStoppedLeading: () => this.deactivate(),
+        log: this.log,
+      });
+    }
+  }
+
+  get isActive(): boolean {
+    return this.active;
+  }
+
+  async start(): Promise<void> {
+    this.apps.onChange((name, app) => {
+      if (!this.active) return;
+      if (app === undefined) this.queue.forget(name);
+      else this.queue.add(name);
+    });
+    await this.apps.start();
+    if (this.elector) this.elector.start();
+    else this.activate();
+  }
+
+  async stop(): Promise<void> {
+    this.active = false;
+    clearInterval(this.connectionTimer);
+    await this.elector?.stop();
+    this.queue.stop();
+    await this.apps.stop();
+    await this.destinations.stop();
+  }
+
+  /** Reconcile now (a refresh, or a webhook naming the app's repo and branch). */
+  refresh(name: string): void {
+    if (this.active) this.queue.add(name);
+  }
+
+  private activate(): void {
+    this.active = true;
+    this.metrics.leader.set(1);
+    for (const app of this.apps.list()) this.queue.add(app.metadata.name);
+    this.connectionTimer = setInterval(() => void this.destinations.reportConnections(), 30_000);
+    this.connectionTimer.unref();
+  }
+
+  private deactivate(): void {
+    this.active = false;
+    this.metrics.leader.set(0);
+    clearInterval(this.connectionTimer);
+  }
+
+  private async reconcileOne(name: string): Promise<void> {
+    if (!this.active) return;
+    const stop = this.metrics.reconcileDuration.startTimer();
+    try {
+      const outcome = await this.reconciler.reconcile(name);
+      this.metrics.reconciles.inc({ outcome: 'ok' });
+      const jitter = 1 + (Math.random() * 0.2 - 0.1);
+      this.queue.addAfter(name, outcome.requeueAfterMs ?? Math.round(this.pollIntervalMs * jitter));
+    } catch (error) {
+      this.metrics.reconciles.inc({ outcome: 'error' });
+      // Errors are on the Application's conditions; try again with a pause, not in a hot loop.
+      this.queue.addAfter(name, 10_000);
+      throw error;
+    } finally {
+      stop();
+    }
+  }
+}

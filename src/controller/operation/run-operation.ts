@@ -1,0 +1,80 @@
+import { assessHealth } from '../../core/health/index.ts';
+import { parseKey } from '../../core/manifest/key.ts';
+import {
+  type ActionResult,
+  erroredState,
+  initialState,
+  type LiveObservation,
+  nextStep,
+  planSync,
+  type SyncInput,
+  type SyncOperationState,
+  type SyncPlan,
+} from '../../core/sync/index.ts';
+import type { Destination } from '../destinations.ts';
+import { executeAction } from './execute-action.ts';
+
+export interface OperationStepResult {
+  state: SyncOperationState;
+  done: boolean;
+  waitingFor: string[];
+}
+
+// Actions and their results alternate; a step that returns actions is followed at once by the
+// next, so one reconcile runs a sync as far as it can go without waiting on the cluster.
+const MAX_ROUNDS = 12;
+
+/**
+ * Advances a sync operation: plans it again from the current desired and live state (the plan
+ * is deterministic, so the persisted state finds its tasks), then alternates between the state
+ * machine's decisions and running them, until it has to wait for the cluster or is done.
+ */
+export async function advanceOperation(
+  appName: string,
+  input: SyncInput,
+  previous: SyncOperationState | undefined,
+  destination: Destination,
+): Promise<OperationStepResult> {
+  const planned = planSync(input);
+  const now = () => new Date().toISOString();
+  if (!planned.ok) {
+    return {
+      state: erroredState(input.operationId, planned.error.message, now()),
+      done: true,
+      waitingFor: [],
+    };
+  }
+  let state = previous ?? initialState(planned.plan, now());
+  let results: ActionResult[] = [];
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const step = nextStep(planned.plan, state, {
+      live: observe(planned.plan, destination),
+      results,
+      now: now(),
+    });
+    state = step.state;
+    if (step.done || step.actions.length === 0)
+      return { state, done: step.done, waitingFor: step.waitingFor };
+    results = await Promise.all(
+      step.actions.map((action) => executeAction(destination.client, appName, action)),
+    );
+  }
+  return { state, done: false, waitingFor: ['more steps'] };
+}
+
+/** What the cache shows of every object the plan touches: health, completion, identity. */
+function observe(plan: SyncPlan, destination: Destination): Record<string, LiveObservation> {
+  const live: Record<string, LiveObservation> = {};
+  for (const task of plan.tasks) {
+    const key = parseKey(task.key);
+    if (!key) continue;
+    const obj = destination.cache.get(key);
+    if (!obj) continue;
+    const health = assessHealth(obj) ?? { status: 'Healthy' as const, message: '' };
+    const observation: LiveObservation = { health: health.status, message: health.message };
+    if (obj.metadata.uid) observation.uid = obj.metadata.uid;
+    if (typeof obj.metadata.generation === 'number') observation.generation = obj.metadata.generation;
+    live[task.key] = observation;
+  }
+  return live;
+}

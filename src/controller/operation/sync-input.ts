@@ -1,0 +1,68 @@
+import { hookPhasesOf, syncOptionsOf, syncWaveOf } from '../../core/manifest/annotations.ts';
+import { formatKey, keyOf } from '../../core/manifest/key.ts';
+import type { KubeObject } from '../../core/manifest/object.ts';
+import type { ResolvedApplication } from '../../core/model/application.ts';
+import type { Operation } from '../../core/model/application-status.ts';
+import {
+  type DesiredResource,
+  type LiveResource,
+  parseSyncOptions,
+  type SyncInput,
+} from '../../core/sync/index.ts';
+import type { Comparison } from '../reconcile/compare.ts';
+import type { DesiredObject } from '../reconcile/desired-state.ts';
+
+/**
+ * Builds the sync engine's input from what the reconcile found: desired objects with their
+ * annotations read, the live objects the app tracks with their comparison verdict, and the
+ * options of the Application and of the requested operation merged.
+ */
+export function syncInputOf(
+  operationId: string,
+  app: ResolvedApplication,
+  operation: Operation,
+  desired: DesiredObject[],
+  tracked: KubeObject[],
+  comparison: Comparison,
+  namespaceExists: boolean,
+): SyncInput {
+  const outOfSync = new Set(comparison.resources.filter((r) => r.status !== 'Synced').map((r) => r.id));
+  const desiredResources: DesiredResource[] = desired.map((item) => ({
+    // A hook known only by generateName gets a key of its own so that two such hooks differ.
+    key: item.key.name ? item.id : `${item.id}${item.object.metadata.generateName ?? ''}`,
+    object: item.object,
+    hookTypes: item.hookPhases,
+    wave: item.wave,
+    deletePolicies: item.deletePolicies,
+    syncOptions: parseSyncOptions(item.syncOptions).options,
+  }));
+  const live: LiveResource[] = tracked.map((object) => {
+    const key = formatKey(keyOf(object));
+    return {
+      key,
+      object,
+      outOfSync: outOfSync.has(key),
+      wave: syncWaveOf(object),
+      syncOptions: parseSyncOptions(syncOptionsOf(object)).options,
+      isHook: hookPhasesOf(object).length > 0,
+    };
+  });
+  const appOptions = [...(app.spec.syncPolicy?.syncOptions ?? []), ...(operation.sync.syncOptions ?? [])];
+  const automated = app.spec.syncPolicy?.automated;
+  const selected = operation.sync.resources?.map((ref) =>
+    formatKey({ group: ref.group ?? '', kind: ref.kind, namespace: ref.namespace ?? '', name: ref.name }),
+  );
+  const input: SyncInput = {
+    operationId,
+    desired: desiredResources,
+    live,
+    options: parseSyncOptions(appOptions).options,
+    prune: operation.sync.prune ?? (operation.initiatedBy?.automated ? (automated?.prune ?? false) : false),
+    allowEmpty: automated?.allowEmpty ?? false,
+    dryRun: operation.sync.dryRun ?? false,
+  };
+  if (selected && selected.length > 0) input.selected = selected;
+  const namespace = app.spec.destination.namespace;
+  if (namespace) input.destinationNamespace = { name: namespace, exists: namespaceExists };
+  return input;
+}

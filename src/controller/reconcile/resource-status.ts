@@ -1,0 +1,73 @@
+import { aggregateHealth, assessHealth, type HealthResult } from '../../core/health/index.ts';
+import type { ResourceStatus } from '../../core/model/application-status.ts';
+import type { SyncOperationState } from '../../core/sync/index.ts';
+import type { Comparison } from './compare.ts';
+
+/** The resource list of the status and the app's health, the worst of its objects' (pure). */
+export function resourceStatuses(comparison: Comparison): {
+  resources: ResourceStatus[];
+  health: HealthResult;
+} {
+  const healths: HealthResult[] = [];
+  const resources: ResourceStatus[] = [];
+  for (const r of comparison.resources) {
+    if (r.hook) continue;
+    const obj = r.live ?? r.desired?.object;
+    if (!obj) continue;
+    const apiVersion = obj.apiVersion;
+    const slash = apiVersion.indexOf('/');
+    let health: HealthResult | null;
+    if (!r.live) health = { status: 'Missing', message: r.message ?? 'missing from the cluster' };
+    else health = assessHealth(r.live);
+    if (health && !r.requiresPruning) healths.push(health);
+    const entry: ResourceStatus = {
+      group: slash < 0 ? '' : apiVersion.slice(0, slash),
+      version: slash < 0 ? apiVersion : apiVersion.slice(slash + 1),
+      kind: obj.kind,
+      name: obj.metadata.name ?? '',
+      status: r.status,
+    };
+    if (obj.metadata.namespace) entry.namespace = obj.metadata.namespace;
+    if (health)
+      entry.health = health.message
+        ? { status: health.status, message: health.message }
+        : { status: health.status };
+    if (r.requiresPruning) entry.requiresPruning = true;
+    resources.push(entry);
+  }
+  return { resources, health: aggregateHealth(healths) };
+}
+
+/** The per-resource results of a finished or running operation, for status.operationState. */
+export function syncResultResources(state: SyncOperationState) {
+  return state.tasks
+    .filter((task) => task.status !== 'Pending' || task.message !== '')
+    .map((task) => {
+      const slash = task.ref.apiVersion.indexOf('/');
+      const hook = task.type === 'hook' || task.type === 'delete-hook-before-creation';
+      return {
+        group: slash < 0 ? '' : task.ref.apiVersion.slice(0, slash),
+        version: slash < 0 ? task.ref.apiVersion : task.ref.apiVersion.slice(slash + 1),
+        kind: task.ref.kind,
+        namespace: task.ref.namespace,
+        name: task.ref.name,
+        status:
+          task.status === 'Failed'
+            ? ('SyncFailed' as const)
+            : task.status === 'Pruned' || (task.type === 'prune' && task.status === 'Succeeded')
+              ? ('Pruned' as const)
+              : task.status === 'Skipped' && task.type === 'prune'
+                ? ('PruneSkipped' as const)
+                : ('Synced' as const),
+        message: task.message,
+        syncPhase: task.phase,
+        ...(hook ? { hookType: task.phase, hookPhase: hookPhaseOf(task.status) } : {}),
+      };
+    });
+}
+
+function hookPhaseOf(status: string): 'Running' | 'Succeeded' | 'Failed' {
+  if (status === 'Succeeded' || status === 'Skipped') return 'Succeeded';
+  if (status === 'Failed') return 'Failed';
+  return 'Running';
+}

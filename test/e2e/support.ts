@@ -1,0 +1,168 @@
+// Shared set-up of the end-to-end tests: a testbed cluster with Tiphys installed, a Git server
+// holding the example apps, and the controller, started in-process or as a real process.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { installTiphys, loadKubeConfig } from '../../src/adapters/kube/install.ts';
+import { KubeRest } from '../../src/adapters/kube/rest.ts';
+import { Controller } from '../../src/controller/controller.ts';
+import type { KubeObject } from '../../src/core/manifest/object.ts';
+import type { Application } from '../../src/core/model/application.ts';
+import { ensureTestbedBinaries } from '../../testbed/src/binaries.ts';
+import { startCluster, type TestCluster } from '../../testbed/src/cluster.ts';
+import { type GitServer, startGitServer } from '../../testbed/src/git-server.ts';
+
+export const examplesDir = join(import.meta.dirname, '..', '..', '..', 'shared', 'examples');
+export const NAMESPACE = 'tiphys';
+
+export interface Env {
+  cluster: TestCluster;
+  git: GitServer;
+  rest: KubeRest;
+  tools: { helm: string; kustomize: string };
+  stop(): Promise<void>;
+}
+
+export async function startEnv(name: string): Promise<Env> {
+  const bins = await ensureTestbedBinaries();
+  const [cluster, git] = await Promise.all([startCluster({ name }), startGitServer()]);
+  await installTiphys({ kubeconfigPath: cluster.kubeconfigPath });
+  const rest = new KubeRest(loadKubeConfig(cluster.kubeconfigPath));
+  return {
+    cluster,
+    git,
+    rest,
+    tools: { helm: bins.helm, kustomize: bins.kustomize },
+    async stop() {
+      rest.close();
+      await git.close();
+      await cluster.stop();
+    },
+  };
+}
+
+/** A repo holding every example app side by side, as a config repo would. */
+export async function createExamplesRepo(env: Env, name = 'config'): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'tiphys-examples-'));
+  cpSync(examplesDir, dir, { recursive: true });
+  const { url } = await env.git.createRepo(name, dir);
+  rmSync(dir, { recursive: true, force: true });
+  return url;
+}
+
+export function startInProcessController(env: Env, options: { pollIntervalMs?: number } = {}): Controller {
+  const controller = new Controller({
+    kubeConfig: loadKubeConfig(env.cluster.kubeconfigPath),
+    namespace: NAMESPACE,
+    tools: env.tools,
+    cacheDir: mkdtempSync(join(tmpdir(), 'tiphys-ctrl-')),
+    leaderElection: false,
+    pollIntervalMs: options.pollIntervalMs ?? 180_000,
+    log: process.env.TIPHYS_TEST_LOG ? (m) => console.error(`[controller] ${m}`) : undefined,
+  });
+  return controller;
+}
+
+/** `tiphys controller` as a real process (for kill and restart tests). */
+export function startControllerProcess(env: Env, extraArgs: string[] = []): ChildProcess {
+  const bin = join(import.meta.dirname, '..', '..', 'bin', 'tiphys.mjs');
+  const child = spawn(
+    process.execPath,
+    [bin, 'controller', '--kubeconfig', env.cluster.kubeconfigPath, '--port', '0', ...extraArgs],
+    {
+      env: { ...process.env, TIPHYS_HELM_BIN: env.tools.helm, TIPHYS_KUSTOMIZE_BIN: env.tools.kustomize },
+      stdio: ['ignore', 'ignore', process.env.TIPHYS_TEST_LOG ? 'inherit' : 'ignore'],
+    },
+  );
+  process.once('exit', () => child.kill('SIGKILL'));
+  return child;
+}
+
+export function applicationObject(name: string, spec: Record<string, unknown>): KubeObject {
+  return {
+    apiVersion: 'tiphys.dev/v1alpha1',
+    kind: 'Application',
+    metadata: { name, namespace: NAMESPACE },
+    spec,
+  };
+}
+
+export async function createApp(env: Env, name: string, spec: Record<string, unknown>): Promise<void> {
+  await env.rest.request('POST', `/apis/tiphys.dev/v1alpha1/namespaces/${NAMESPACE}/applications`, {
+    body: applicationObject(name, spec),
+  });
+}
+
+export function getApp(env: Env, name: string): Promise<Application> {
+  return env.rest.request<Application>(
+    'GET',
+    `/apis/tiphys.dev/v1alpha1/namespaces/${NAMESPACE}/applications/${name}`,
+  );
+}
+
+export function patchApp(env: Env, name: string, body: unknown): Promise<Application> {
+  return env.rest.request<Application>(
+    'PATCH',
+    `/apis/tiphys.dev/v1alpha1/namespaces/${NAMESPACE}/applications/${name}`,
+    {
+      body,
+      contentType: 'application/merge-patch+json',
+    },
+  );
+}
+
+/** Polls `check` until it returns a value, or fails with the last state seen. */
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 60_000,
+  describe?: () => Promise<string>,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await sleep(200);
+  }
+  const detail = describe ? await describe().catch((e) => String(e)) : '';
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (${String(lastError)})` : ''}\n${detail}`,
+  );
+}
+
+export async function waitForApp(
+  env: Env,
+  name: string,
+  predicate: (app: Application) => boolean,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<Application> {
+  return eventually(
+    `${name}: ${what}`,
+    async () => {
+      const app = await getApp(env, name);
+      return predicate(app) ? app : undefined;
+    },
+    timeoutMs,
+    async () => JSON.stringify((await getApp(env, name)).status, null, 1).slice(0, 4000),
+  );
+}
+
+export const syncedAndHealthy = (app: Application) =>
+  app.status?.sync?.status === 'Synced' && app.status?.health?.status === 'Healthy';
+
+export async function readObject(env: Env, path: string): Promise<KubeObject | undefined> {
+  try {
+    return await env.rest.request<KubeObject>('GET', path);
+  } catch (error) {
+    if ((error as { status?: number }).status === 404) return undefined;
+    throw error;
+  }
+}
