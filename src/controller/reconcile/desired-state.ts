@@ -93,3 +93,20 @@ function scopesFromCrds(objects: KubeObject[]): Map<string, boolean> {
   }
   return scopes;
 }
+
+/**
+ * Watches the kinds the app had in the cluster at its last reconcile, so that objects of a kind
+ * Git no longer has are still found (and pruned) after a controller restart.
+ */
+export async function watchPreviousKinds(
+  destination: Destination,
+  resources: readonly { group?: string; version?: string; kind: string }[] | undefined,
+): Promise<void> {
+  const kinds = new Set((resources ?? []).map((r) => `${r.group ? `${r.group}/` : ''}${r.version ?? 'v1'}\u0000${r.kind}`));
+  await Promise.all(
+    [...kinds].map((id) => {
+      const [apiVersion, kind] = id.split('\u0000');
+      return destination.cache.watch(apiVersion, kind).catch(() => undefined);
+    }),
+  );
+}

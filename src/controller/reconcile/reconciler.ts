@@ -11,7 +11,7 @@ import { advanceOperation } from '../operation/run-operation.ts';
 import { syncInputOf } from '../operation/sync-input.ts';
 import { decideAutoSync } from './auto-sync.ts';
 import { type Comparison, type ComparisonCache, compareResources } from './compare.ts';
-import { type DesiredObject, prepareDesired } from './desired-state.ts';
+import { type DesiredObject, prepareDesired, watchPreviousKinds } from './desired-state.ts';
 import { resourceStatuses, syncResultResources } from './resource-status.ts';
 import { renderSource, resolveRevision, type SourceDeps } from './source.ts';
 
@@ -98,6 +98,7 @@ export class Reconciler {
     const source = app.spec.source;
     const targetRevision = await resolveRevision(this.deps, source.repoURL, source.targetRevision);
     const target = await this.desiredAt(app, targetRevision, destination);
+    await watchPreviousKinds(destination, app.status?.resources);
     const tracked = destination.cache.trackedBy(name);
     const comparison = await compareResources(
       name,
@@ -220,6 +221,7 @@ export class Reconciler {
     const name = app.metadata.name;
     const finalizers = app.metadata.finalizers ?? [];
     if (!finalizers.includes(RESOURCES_FINALIZER)) return {};
+    await watchPreviousKinds(destination, app.status?.resources);
     const tracked = destination.cache.trackedBy(name);
     for (const obj of tracked) {
       if (!obj.metadata.deletionTimestamp) await destination.client.delete(obj);

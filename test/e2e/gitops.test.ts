@@ -1,0 +1,283 @@
+// The GitOps engine end to end: a real cluster, a real Git server, the controller in-process.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import type { Controller } from '../../src/controller/controller.ts';
+import { controllerHttp } from '../../src/controller/http.ts';
+import {
+  createApp,
+  type Env,
+  eventually,
+  patchApp,
+  readObject,
+  startEnv,
+  startInProcessController,
+  syncedAndHealthy,
+  waitForApp,
+} from './support.ts';
+
+const testdata = join(import.meta.dirname, 'testdata');
+const automated = { automated: { prune: true, selfHeal: true }, syncOptions: ['CreateNamespace=true'] };
+
+describe('GitOps engine', () => {
+  let env: Env;
+  let controller: Controller;
+  let http: FastifyInstance;
+  let webhookUrl: string;
+  let repo: string;
+
+  before(async () => {
+    env = await startEnv('gitops');
+    repo = (await env.git.createRepo('testdata', testdata)).url;
+    controller = startInProcessController(env);
+    await controller.start();
+    http = controllerHttp(controller);
+    webhookUrl = `${await http.listen({ port: 0, host: '127.0.0.1' })}/webhook`;
+  });
+  after(async () => {
+    await http?.close();
+    await controller?.stop();
+    await env?.stop();
+  });
+
+  test('a Kustomize app with dev and prod overlays deploys each environment', async () => {
+    for (const overlay of ['dev', 'prod']) {
+      await createApp(env, `web-${overlay}`, {
+        source: { repoURL: repo, path: `overlays/${overlay}` },
+        destination: { namespace: overlay },
+        syncPolicy: automated,
+      });
+    }
+    for (const overlay of ['dev', 'prod']) {
+      await waitForApp(env, `web-${overlay}`, syncedAndHealthy, 'Synced and Healthy');
+      const deployment = (await readObject(
+        env,
+        `/apis/apps/v1/namespaces/${overlay}/deployments/${overlay}-web`,
+      )) as {
+        spec: { replicas: number };
+      };
+      assert.equal(deployment.spec.replicas, overlay === 'prod' ? 3 : 1);
+      const settings = (await readObject(
+        env,
+        `/api/v1/namespaces/${overlay}/configmaps/${overlay}-settings`,
+      )) as {
+        data: Record<string, string>;
+      };
+      assert.equal(settings.data.mode, overlay);
+    }
+  });
+
+  test('a pushed commit reaches the cluster through the webhook, and removed objects are pruned', async () => {
+    await createApp(env, 'webhooked', {
+      source: { repoURL: repo, path: 'deps/first' },
+      destination: { namespace: 'webhooked' },
+      syncPolicy: automated,
+    });
+    await waitForApp(env, 'webhooked', syncedAndHealthy, 'first sync');
+    const commit = await env.git.commitFiles(
+      'testdata',
+      {
+        'deps/first/cm.yaml': null,
+        'deps/first/renamed.yaml':
+          'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: renamed\ndata:\n  order: first\n',
+      },
+      'rename the ConfigMap',
+    );
+    const response = await fetch(webhookUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-github-event': 'push' },
+      body: JSON.stringify({
+        ref: 'refs/heads/main',
+        repository: { clone_url: repo, default_branch: 'main' },
+      }),
+    });
+    const body = (await response.json()) as { refreshed: string[] };
+    assert.ok(body.refreshed.includes('webhooked'), JSON.stringify(body));
+    await waitForApp(
+      env,
+      'webhooked',
+      (a) => syncedAndHealthy(a) && a.status?.sync?.revision === commit,
+      'new commit',
+    );
+    assert.ok(await readObject(env, '/api/v1/namespaces/webhooked/configmaps/renamed'));
+    await eventually('the old ConfigMap to be pruned', async () =>
+      (await readObject(env, '/api/v1/namespaces/webhooked/configmaps/first')) === undefined
+        ? true
+        : undefined,
+    );
+    // Put the file back for the other tests.
+    await env.git.commitFiles(
+      'testdata',
+      {
+        'deps/first/renamed.yaml': null,
+        'deps/first/cm.yaml':
+          'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: first\ndata:\n  order: first\n',
+      },
+      'restore',
+    );
+  });
+
+  test('self-heal reverts a manual edit and a deletion', async () => {
+    await waitForApp(env, 'web-dev', syncedAndHealthy, 'Synced and Healthy');
+    const path = '/apis/apps/v1/namespaces/dev/deployments/dev-web';
+    await env.rest.request('PATCH', path, {
+      body: { spec: { replicas: 5 } },
+      contentType: 'application/merge-patch+json',
+    });
+    await eventually('replicas reverted to 1', async () => {
+      const live = (await readObject(env, path)) as unknown as { spec: { replicas: number } };
+      return live.spec.replicas === 1 ? true : undefined;
+    });
+    await env.rest.request('DELETE', '/api/v1/namespaces/dev/configmaps/dev-settings');
+    await eventually('the deleted ConfigMap to be recreated', async () =>
+      (await readObject(env, '/api/v1/namespaces/dev/configmaps/dev-settings')) ? true : undefined,
+    );
+  });
+
+  test('a failing PreSync hook runs the SyncFail hooks and applies nothing else', async () => {
+    await createApp(env, 'hook-fails', {
+      source: { repoURL: repo, path: 'failing-hook' },
+      destination: { namespace: 'hook-fails' },
+      syncPolicy: automated,
+    });
+    const app = await waitForApp(
+      env,
+      'hook-fails',
+      (a) => a.status?.operationState?.phase === 'Failed',
+      'the operation to fail',
+    );
+    assert.match(app.status?.operationState?.message ?? '', /migrate/);
+    assert.equal(await readObject(env, '/api/v1/namespaces/hook-fails/configmaps/must-not-exist'), undefined);
+    const jobs = (await env.rest.request('GET', '/apis/batch/v1/namespaces/hook-fails/jobs')) as {
+      items: { metadata: { name: string } }[];
+    };
+    assert.ok(
+      jobs.items.some((job) => job.metadata.name.startsWith('on-failure-')),
+      `SyncFail hook ran: ${jobs.items.map((j) => j.metadata.name)}`,
+    );
+  });
+
+  test('an invalid manifest leaves the cluster untouched and says which object and why', async () => {
+    await createApp(env, 'invalid', {
+      source: { repoURL: repo, path: 'invalid-schema' },
+      destination: { namespace: 'default' },
+      syncPolicy: { automated: { prune: true } },
+    });
+    const app = await waitForApp(
+      env,
+      'invalid',
+      (a) => a.status?.operationState?.phase === 'Failed',
+      'failure',
+    );
+    assert.match(app.status?.operationState?.message ?? '', /Deployment default\/bad/);
+    assert.match(app.status?.operationState?.message ?? '', /replicas/);
+    assert.equal(await readObject(env, '/api/v1/namespaces/default/configmaps/good-but-blocked'), undefined);
+    assert.equal(await readObject(env, '/apis/apps/v1/namespaces/default/deployments/bad'), undefined);
+  });
+
+  test('a YAML error is a condition naming the file and line, and nothing is synced', async () => {
+    await env.git.commitFiles(
+      'testdata',
+      { 'broken/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  bad: [\n' },
+      'broken',
+    );
+    await createApp(env, 'broken', {
+      source: { repoURL: repo, path: 'broken' },
+      destination: { namespace: 'default' },
+      syncPolicy: automated,
+    });
+    const app = await waitForApp(
+      env,
+      'broken',
+      (a) => (a.status?.conditions ?? []).length > 0,
+      'a condition',
+    );
+    const message = app.status?.conditions?.[0]?.message ?? '';
+    assert.match(message, /broken\/cm\.yaml/);
+    assert.match(message, /line \d+/);
+    assert.equal(app.status?.operationState, undefined);
+  });
+
+  test('history records each sync and a rollback redeploys an earlier revision with automation off', async () => {
+    await createApp(env, 'rolling', {
+      source: { repoURL: repo, path: 'deps/second' },
+      destination: { namespace: 'rolling' },
+      syncPolicy: automated,
+    });
+    const first = await waitForApp(env, 'rolling', syncedAndHealthy, 'first sync');
+    const firstRevision = first.status?.sync?.revision;
+    const next = await env.git.commitFiles(
+      'testdata',
+      {
+        'deps/second/cm.yaml':
+          'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: second\ndata:\n  order: changed\n',
+      },
+      'change second',
+    );
+    controller.refresh('rolling');
+    const updated = await waitForApp(
+      env,
+      'rolling',
+      (a) => a.status?.sync?.revision === next && syncedAndHealthy(a),
+      'second sync',
+    );
+    assert.ok((updated.status?.history ?? []).length >= 2);
+    const entry = updated.status?.history?.find((h) => h.revision === firstRevision);
+    assert.ok(entry, 'the first revision is in the history');
+    // What `tiphys app rollback` writes: an operation at that revision, and no automated policy.
+    await patchApp(env, 'rolling', {
+      spec: { syncPolicy: { automated: null } },
+      operation: { sync: { revision: firstRevision }, initiatedBy: { username: 'test' } },
+    });
+    await waitForApp(
+      env,
+      'rolling',
+      (a) =>
+        a.status?.operationState?.phase === 'Succeeded' &&
+        a.status.operationState.syncResult?.revision === firstRevision,
+      'rollback to finish',
+    );
+    const cm = (await readObject(env, '/api/v1/namespaces/rolling/configmaps/second')) as unknown as {
+      data: Record<string, string>;
+    };
+    assert.equal(cm.data.order, 'second');
+    // HEAD differs from what runs now, and nothing syncs it back.
+    const after = await waitForApp(
+      env,
+      'rolling',
+      (a) => a.status?.sync?.status === 'OutOfSync',
+      'OutOfSync',
+    );
+    assert.equal(after.spec.syncPolicy?.automated, undefined);
+    assert.equal(after.status?.sync?.revision, firstRevision);
+  });
+
+  test('dependsOn holds an app back until its dependency is Synced and Healthy', async () => {
+    await createApp(env, 'dependent', {
+      source: { repoURL: repo, path: 'deps/second' },
+      destination: { namespace: 'ordered' },
+      syncPolicy: automated,
+      dependsOn: ['dependency'],
+    });
+    const waiting = await waitForApp(
+      env,
+      'dependent',
+      (a) => (a.status?.conditions ?? []).some((c) => /dependency/.test(c.message ?? '')),
+      'a waiting condition',
+    );
+    assert.equal(waiting.status?.operationState, undefined);
+    assert.equal(await readObject(env, '/api/v1/namespaces/ordered/configmaps/second'), undefined);
+    await createApp(env, 'dependency', {
+      source: { repoURL: repo, path: 'deps/first' },
+      destination: { namespace: 'ordered' },
+      syncPolicy: automated,
+    });
+    const dependency = await waitForApp(env, 'dependency', syncedAndHealthy, 'dependency synced');
+    controller.refresh('dependent');
+    const dependent = await waitForApp(env, 'dependent', syncedAndHealthy, 'dependent synced');
+    const started = Date.parse(dependent.status?.operationState?.startedAt ?? '');
+    const dependencyFinished = Date.parse(dependency.status?.operationState?.finishedAt ?? '');
+    assert.ok(started >= dependencyFinished, 'the dependent synced after its dependency');
+  });
+});
