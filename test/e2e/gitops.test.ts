@@ -54,14 +54,14 @@ describe('GitOps engine', () => {
       const deployment = (await readObject(
         env,
         `/apis/apps/v1/namespaces/${overlay}/deployments/${overlay}-web`,
-      )) as {
+      )) as unknown as {
         spec: { replicas: number };
       };
       assert.equal(deployment.spec.replicas, overlay === 'prod' ? 3 : 1);
       const settings = (await readObject(
         env,
         `/api/v1/namespaces/${overlay}/configmaps/${overlay}-settings`,
-      )) as {
+      )) as unknown as {
         data: Record<string, string>;
       };
       assert.equal(settings.data.mode, overlay);
