@@ -1,8 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { tiphysVersion } from '../version.ts';
 import { registerAdminHealthCommand } from './admin-health.ts';
+import { registerAppCommands } from './app/index.ts';
+import { registerClusterCommands } from './cluster.ts';
 import { registerControllerCommand } from './controller.ts';
 import { registerInstallCommand } from './install.ts';
+import { registerRepoCommands } from './repo.ts';
 
 /** Builds the `tiphys` command tree; each subcommand group lives in its own module. */
 export function buildProgram(): Command {
@@ -26,6 +29,9 @@ export function buildProgram(): Command {
   registerAdminHealthCommand(admin);
   registerInstallCommand(program);
   registerControllerCommand(program);
+  registerAppCommands(program);
+  registerClusterCommands(program);
+  registerRepoCommands(program);
   return program;
 }
 

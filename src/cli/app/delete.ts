@@ -1,0 +1,81 @@
+// `tiphys app delete`: the finalizer decides whether the controller deletes the Application's
+// resources first (cascade) or leaves them running in the cluster.
+import { type Command, InvalidArgumentError } from 'commander';
+import type { Application } from '../../core/model/application.ts';
+import { withContext } from '../kube-context.ts';
+import { AppNotFoundError, deleteApp, updateApp } from './app-api.ts';
+import { pollApp, seconds } from './wait.ts';
+
+export const RESOURCES_FINALIZER = 'resources-finalizer.tiphys.dev';
+
+/** The finalizers an Application should carry before it is deleted, or undefined to keep them. */
+export function finalizersForDelete(app: Application, cascade: boolean): string[] | undefined {
+  const finalizers = app.metadata.finalizers ?? [];
+  const has = finalizers.includes(RESOURCES_FINALIZER);
+  if (cascade && !has) return [...finalizers, RESOURCES_FINALIZER];
+  if (!cascade && has) return finalizers.filter((f) => f !== RESOURCES_FINALIZER);
+  return undefined;
+}
+
+function cascadeValue(value: string | undefined): boolean {
+  if (value === undefined || value === 'true') return true;
+  if (value === 'false') return false;
+  throw new InvalidArgumentError('true or false');
+}
+
+interface DeleteFlags {
+  cascade: boolean;
+  wait?: boolean;
+  timeout: number;
+}
+
+export function registerDeleteCommand(app: Command): void {
+  app
+    .command('delete')
+    .alias('rm')
+    .description('delete an Application; by default the controller first deletes its resources')
+    .argument('<name>', 'name of the Application')
+    .option(
+      '--cascade [bool]',
+      'true: delete the resources it deployed too; false: leave them in the cluster',
+      cascadeValue,
+      true,
+    )
+    .option('--wait', 'wait until the Application is gone')
+    .option('--timeout <seconds>', 'with --wait: how long to wait', seconds, 300)
+    .action(async (name: string, flags: DeleteFlags, command: Command) =>
+      withContext(command, async (ctx) => {
+        let deleting = false;
+        await updateApp(ctx, name, (current) => {
+          deleting = Boolean((current.metadata as { deletionTimestamp?: string }).deletionTimestamp);
+          const finalizers = finalizersForDelete(current, flags.cascade);
+          // The API server refuses new finalizers on an object already being deleted; it is then
+          // too late to turn a plain delete into a cascading one.
+          return finalizers && !(deleting && flags.cascade) ? { metadata: { finalizers } } : undefined;
+        });
+        if (!deleting) await deleteApp(ctx, name).catch(ignoreGone);
+        console.log(
+          flags.cascade
+            ? `application "${name}" is being deleted; the controller deletes its resources first`
+            : `application "${name}" deleted; its resources are left in the cluster`,
+        );
+        if (!flags.wait) return;
+        await pollApp(
+          ctx,
+          name,
+          flags.timeout * 1000,
+          () => false,
+          (app) => {
+            const blocking = app.metadata.finalizers?.join(', ') || 'nothing';
+            return `timed out after ${flags.timeout} s waiting for application "${name}" to be deleted (finalizers: ${blocking})`;
+          },
+        ).catch(ignoreGone);
+        console.log(`application "${name}" is gone`);
+      }),
+    );
+}
+
+function ignoreGone(error: unknown): void {
+  if (error instanceof AppNotFoundError) return;
+  throw error;
+}

@@ -1,0 +1,35 @@
+// `tiphys app diff`: what a sync would change, computed here the way the controller compares.
+// Exits like diff(1): 0 when Git and the cluster agree, 1 when they differ.
+import type { Command } from 'commander';
+import { withContext } from '../kube-context.ts';
+import { exitWith, printOutput } from '../output.ts';
+
+export interface ResourceDiff {
+  key: string;
+  status: string;
+  diff: string;
+}
+
+/** Only the resources that differ, each under a header naming it, as `argocd app diff` prints. */
+export function formatDiffs(resources: readonly ResourceDiff[]): string {
+  return resources
+    .map((r) => `===== ${r.key} (${r.status}) =====\n${r.diff.trimEnd()}`.trimEnd())
+    .join('\n\n');
+}
+
+export function registerDiffCommand(app: Command): void {
+  app
+    .command('diff')
+    .description('show what a sync would change (exit 1 when Git and the cluster differ)')
+    .argument('<name>', 'name of the Application')
+    .action(async (name: string, _flags: unknown, command: Command) =>
+      withContext(command, async (ctx) => {
+        // Loaded on use: it brings the whole comparison engine (Git, renderers, diff).
+        const { diffApplication } = await import('../../controller/app-diff.ts');
+        const result = await diffApplication(ctx.rest.kubeConfig, ctx.namespace, name);
+        const differing = result.resources.filter((r) => r.status !== 'Synced');
+        printOutput(ctx.output, { ...result, resources: differing }, () => formatDiffs(differing));
+        if (differing.length > 0) exitWith(1, 'tiphys.app.diffFound');
+      }),
+    );
+}

@@ -1,0 +1,166 @@
+// How Applications read in a terminal: the list, one Application's summary and its tables. Pure
+// functions of the objects, so the layouts are unit-tested without a cluster.
+import { type Application, withDefaults } from '../../core/model/application.ts';
+import type { OperationState, ResourceResult } from '../../core/model/application-status.ts';
+import { formatFields, formatTable, shortRevision } from '../output.ts';
+
+export function formatAppList(apps: readonly Application[], wide: boolean): string {
+  const headers = ['NAME', 'CLUSTER', 'NAMESPACE', 'PROJECT', 'SYNC', 'HEALTH', 'REVISION', 'CONDITIONS'];
+  if (wide) headers.push('REPO', 'PATH', 'TARGET');
+  const rows = apps.map((raw) => {
+    const app = withDefaults(raw);
+    const row = [
+      app.metadata.name,
+      app.spec.destination.cluster,
+      app.spec.destination.namespace ?? '',
+      app.spec.project,
+      app.status?.sync?.status ?? 'Unknown',
+      app.status?.health?.status ?? 'Unknown',
+      shortRevision(app.status?.sync?.revision),
+      String(app.status?.conditions?.length ?? 0),
+    ];
+    if (wide) row.push(app.spec.source.repoURL, app.spec.source.path, app.spec.source.targetRevision);
+    return row;
+  });
+  return formatTable(headers, rows);
+}
+
+function syncPolicyText(app: Application): string {
+  const automated = app.spec.syncPolicy?.automated;
+  if (!automated) return 'Manual';
+  const extras = [
+    automated.prune && 'Prune',
+    automated.selfHeal && 'SelfHeal',
+    automated.allowEmpty && 'AllowEmpty',
+  ];
+  const shown = extras.filter(Boolean);
+  return shown.length > 0 ? `Automated (${shown.join(', ')})` : 'Automated';
+}
+
+function sourceKind(app: Application): string | undefined {
+  const source = app.spec.source;
+  if (source.helm) return 'Helm';
+  if (source.kustomize) return 'Kustomize';
+  if (source.directory) return 'Directory';
+  return undefined;
+}
+
+/** The whole of `app get`: summary, conditions, the last operation, then the resources. */
+export function formatAppDetails(raw: Application): string {
+  const app = withDefaults(raw);
+  const status = app.status;
+  const sync = status?.sync;
+  const deleting = (raw.metadata as { deletionTimestamp?: string }).deletionTimestamp;
+  const sections = [
+    formatFields([
+      ['Name', app.metadata.name],
+      ['Namespace', app.metadata.namespace],
+      ['Project', app.spec.project],
+      ['Repo', app.spec.source.repoURL],
+      ['Path', app.spec.source.path],
+      ['Target', app.spec.source.targetRevision],
+      ['Source type', sourceKind(app)],
+      ['Destination', `${app.spec.destination.cluster} / ${app.spec.destination.namespace ?? ''}`],
+      ['Depends on', app.spec.dependsOn?.join(', ')],
+      ['Sync policy', syncPolicyText(app)],
+      [
+        'Sync status',
+        // Argo CD's wording: "Synced to main (abc1234)", "OutOfSync from main (abc1234)".
+        `${sync?.status ?? 'Unknown'}${sync?.revision ? ` ${sync.status === 'Synced' ? 'to' : 'from'} ${app.spec.source.targetRevision} (${shortRevision(sync.revision)})` : ''}`,
+      ],
+      [
+        'Health status',
+        `${status?.health?.status ?? 'Unknown'}${status?.health?.message ? ` (${status.health.message})` : ''}`,
+      ],
+      ['Reconciled at', status?.reconciledAt],
+      ['Pending operation', raw.operation ? describePending(raw) : undefined],
+      ['Being deleted', deleting ? `since ${deleting}` : undefined],
+    ]),
+  ];
+  const conditions = status?.conditions ?? [];
+  if (conditions.length > 0) {
+    sections.push(
+      formatTable(
+        ['CONDITION', 'MESSAGE', 'LAST TRANSITION'],
+        conditions.map((c) => [c.type, c.message, c.lastTransitionTime ?? '']),
+      ),
+    );
+  }
+  if (status?.operationState) sections.push(formatOperationState(status.operationState));
+  const resources = status?.resources ?? [];
+  sections.push(
+    resources.length === 0
+      ? 'No resources.'
+      : formatTable(
+          ['GROUP', 'KIND', 'NAMESPACE', 'NAME', 'SYNC', 'HEALTH', 'MESSAGE'],
+          resources.map((r) => [
+            r.group ?? '',
+            r.kind,
+            r.namespace ?? '',
+            r.name,
+            r.status ?? '',
+            r.health?.status ?? '',
+            r.health?.message ?? '',
+          ]),
+        ),
+  );
+  return sections.join('\n\n');
+}
+
+function describePending(app: Application): string {
+  const sync = app.operation?.sync;
+  const parts = ['sync'];
+  if (sync?.revision) parts.push(`to ${shortRevision(sync.revision)}`);
+  if (sync?.dryRun) parts.push('(dry run)');
+  const by = app.operation?.initiatedBy?.username;
+  if (by) parts.push(`by ${by}`);
+  return parts.join(' ');
+}
+
+/** The last operation: what ran, how it ended, and each resource's result. */
+export function formatOperationState(state: OperationState): string {
+  const summary = formatFields([
+    ['Operation', state.operation.sync.dryRun ? 'Sync (dry run)' : 'Sync'],
+    ['Phase', state.phase],
+    ['Message', state.message],
+    ['Revision', shortRevision(state.syncResult?.revision ?? state.operation.sync.revision)],
+    ['Started at', state.startedAt],
+    ['Finished at', state.finishedAt],
+    [
+      'Initiated by',
+      state.operation.initiatedBy?.username ??
+        (state.operation.initiatedBy?.automated ? 'automated sync' : undefined),
+    ],
+  ]);
+  const results = state.syncResult?.resources ?? [];
+  return results.length === 0 ? summary : `${summary}\n\n${formatSyncResults(results)}`;
+}
+
+export function formatSyncResults(results: readonly ResourceResult[]): string {
+  return formatTable(
+    ['GROUP', 'KIND', 'NAMESPACE', 'NAME', 'STATUS', 'HOOK', 'MESSAGE'],
+    results.map((r) => [
+      r.group ?? '',
+      r.kind,
+      r.namespace ?? '',
+      r.name,
+      r.hookPhase && r.hookType ? r.hookPhase : (r.status ?? ''),
+      r.hookType ?? '',
+      r.message ?? '',
+    ]),
+  );
+}
+
+export function formatHistory(app: Application): string {
+  const history = [...(app.status?.history ?? [])].sort((a, b) => a.id - b.id);
+  if (history.length === 0) return `application "${app.metadata.name}" has no deployment history yet`;
+  return formatTable(
+    ['ID', 'DATE', 'REVISION', 'INITIATED BY'],
+    history.map((h) => [
+      String(h.id),
+      h.deployedAt,
+      h.revision,
+      h.initiatedBy?.username ?? (h.initiatedBy?.automated ? 'automated' : ''),
+    ]),
+  );
+}

@@ -1,0 +1,147 @@
+// `tiphys app wait` and `app refresh`, and the polling that `app sync` and `app rollback` share.
+// Polling once a second keeps this simple and robust to API server restarts; a watch would save
+// little for a command that waits for minutes at most.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Command, InvalidArgumentError } from 'commander';
+import type { Application } from '../../core/model/application.ts';
+import { type CliContext, withContext } from '../kube-context.ts';
+import { CliError, printOutput, withoutManagedFields } from '../output.ts';
+import { getApp, patchApp } from './app-api.ts';
+
+const POLL_MS = 1_000;
+export const REFRESH_ANNOTATION = 'tiphys.dev/refresh';
+const FINAL_PHASES = new Set(['Succeeded', 'Failed', 'Error']);
+
+/** One condition `app wait` can wait for: whether it holds, and how things stand when it does not. */
+interface Want {
+  holds(app: Application): boolean;
+  describe(app: Application): string;
+}
+
+export const WANTS = {
+  sync: {
+    holds: (app) => app.status?.sync?.status === 'Synced',
+    describe: (app) => `sync status is ${app.status?.sync?.status ?? 'Unknown'} (want Synced)`,
+  },
+  health: {
+    holds: (app) => app.status?.health?.status === 'Healthy',
+    describe: (app) => {
+      const health = app.status?.health;
+      return `health is ${health?.status ?? 'Unknown'}${health?.message ? `: ${health.message}` : ''} (want Healthy)`;
+    },
+  },
+  operation: {
+    holds: (app) =>
+      !app.operation && !['Running', 'Terminating'].includes(app.status?.operationState?.phase ?? ''),
+    describe: (app) =>
+      app.operation
+        ? 'an operation is requested and not finished'
+        : `the operation is ${app.status?.operationState?.phase} (want it finished)`,
+  },
+} satisfies Record<string, Want>;
+
+/** Reads the Application every second until `done` returns true; returns that last read. */
+export async function pollApp(
+  ctx: CliContext,
+  name: string,
+  timeoutMs: number,
+  done: (app: Application) => boolean,
+  onTimeout: (app: Application) => string,
+): Promise<Application> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const app = await getApp(ctx, name);
+    if (done(app)) return app;
+    if (Date.now() >= deadline) throw new CliError(onTimeout(app));
+    await sleep(Math.min(POLL_MS, Math.max(0, deadline - Date.now())));
+  }
+}
+
+/**
+ * Waits for the operation requested at `requestedAt` to finish: the controller has taken it
+ * (`operation` is gone) and the recorded state is of a run started since, not an older one.
+ */
+export function waitForOperation(
+  ctx: CliContext,
+  name: string,
+  requestedAt: number,
+  timeoutMs: number,
+): Promise<Application> {
+  // The controller writes timestamps to the second: compare from the start of that second.
+  const since = Math.floor(requestedAt / 1000) * 1000;
+  const finished = (app: Application) => {
+    const state = app.status?.operationState;
+    return !app.operation && !!state && Date.parse(state.startedAt) >= since && FINAL_PHASES.has(state.phase);
+  };
+  return pollApp(ctx, name, timeoutMs, finished, (app) => {
+    const state = app.status?.operationState;
+    const where =
+      app.operation || !state || Date.parse(state.startedAt) < since
+        ? 'the controller has not picked it up yet (is tiphys controller running?)'
+        : `it is ${state.phase}${state.message ? `: ${state.message}` : ''}`;
+    return `timed out after ${timeoutMs / 1000} s waiting for the operation on application "${name}": ${where}`;
+  });
+}
+
+export function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('a positive number of seconds');
+  return n;
+}
+
+interface WaitFlags {
+  sync?: boolean;
+  health?: boolean;
+  operation?: boolean;
+  timeout: number;
+}
+
+export function registerWaitCommands(app: Command): void {
+  app
+    .command('wait')
+    .description('wait until an Application is synced and healthy (or what the flags say); exit 1 on timeout')
+    .argument('<name>', 'name of the Application')
+    .option('--sync', 'wait until it is Synced')
+    .option('--health', 'wait until it is Healthy')
+    .option('--operation', 'wait until no operation is pending or running')
+    .option('--timeout <seconds>', 'give up after this long', seconds, 300)
+    .action(async (name: string, flags: WaitFlags, command: Command) =>
+      withContext(command, async (ctx) => {
+        const chosen = (['sync', 'health', 'operation'] as const).filter((key) => flags[key]);
+        const wants = (chosen.length > 0 ? chosen : (['sync', 'health'] as const)).map((key) => WANTS[key]);
+        const found = await pollApp(
+          ctx,
+          name,
+          flags.timeout * 1000,
+          (current) => wants.every((want) => want.holds(current)),
+          (current) =>
+            `timed out after ${flags.timeout} s waiting for application "${name}": ${wants
+              .filter((want) => !want.holds(current))
+              .map((want) => want.describe(current))
+              .join('; ')}`,
+        );
+        printOutput(
+          ctx.output,
+          withoutManagedFields(found),
+          () =>
+            `application "${name}": ${found.status?.sync?.status ?? 'Unknown'}, ${found.status?.health?.status ?? 'Unknown'}`,
+        );
+      }),
+    );
+
+  app
+    .command('refresh')
+    .description('ask the controller to compare the Application with Git and the cluster now')
+    .argument('<name>', 'name of the Application')
+    .action(async (name: string, _flags: unknown, command: Command) =>
+      withContext(command, async (ctx) => {
+        const patch = { metadata: { annotations: { [REFRESH_ANNOTATION]: new Date().toISOString() } } };
+        const result = await patchApp(ctx, name, patch);
+        printOutput(
+          ctx.output,
+          withoutManagedFields(result),
+          () => `refresh requested for application "${name}"`,
+        );
+      }),
+    );
+}

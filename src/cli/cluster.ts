@@ -1,0 +1,251 @@
+// `tiphys cluster add|list|rm`: registers clusters Applications can deploy to. The credentials go
+// in a Secret the Cluster resource points at; nothing in any output of these commands shows them.
+import { readFileSync } from 'node:fs';
+import { type Command, InvalidArgumentError } from 'commander';
+import { withDefaults } from '../core/model/application.ts';
+import { type Cluster, ClusterSecretKey, validateCluster } from '../core/model/cluster.ts';
+import { API_VERSION, IN_CLUSTER, PART_OF_LABEL } from '../core/model/common.ts';
+import { listApps } from './app/app-api.ts';
+import {
+  addGlobalOptions,
+  apiStatus,
+  type CliContext,
+  flattenKubeConfig,
+  SECRET_TYPE_LABEL,
+  secretPath,
+  tiphysPath,
+  upsertSecret,
+  withContext,
+} from './kube-context.ts';
+import {
+  CliError,
+  collect,
+  formatTable,
+  parseKeyValue,
+  printOutput,
+  withoutManagedFields,
+} from './output.ts';
+
+const PLURAL = 'clusters';
+
+export interface ClusterAddFlags {
+  kubeconfigFile?: string;
+  context?: string;
+  server?: string;
+  token?: string;
+  caFile?: string;
+  insecure?: boolean;
+  label?: string[];
+  skipCheck?: boolean;
+  upsert?: boolean;
+}
+
+/** What `cluster add` stores: the server URL and the Secret's data (plain strings). */
+export async function clusterCredentials(
+  flags: ClusterAddFlags,
+): Promise<{ server: string; data: Record<string, string> }> {
+  const byFile = flags.kubeconfigFile !== undefined;
+  const byToken = flags.server !== undefined || flags.token !== undefined;
+  if (byFile === byToken) {
+    throw new CliError('give either --kubeconfig-file (and optionally --context) or --server with --token');
+  }
+  if (byFile) {
+    if (flags.caFile || flags.insecure)
+      throw new CliError('--ca-file and --insecure go with --server, not --kubeconfig-file');
+    const { text, server } = await flattenKubeConfig(flags.kubeconfigFile ?? '', flags.context);
+    return { server, data: { [ClusterSecretKey.kubeconfig]: text } };
+  }
+  if (flags.context) throw new CliError('--context goes with --kubeconfig-file');
+  if (!flags.server || !/^https?:\/\//.test(flags.server))
+    throw new CliError('--server must be an http(s):// URL');
+  if (!flags.token) throw new CliError('--server needs --token');
+  const data: Record<string, string> = { [ClusterSecretKey.bearerToken]: flags.token };
+  if (flags.caFile) data[ClusterSecretKey.caData] = readText(flags.caFile, '--ca-file');
+  if (flags.insecure) data[ClusterSecretKey.insecure] = 'true';
+  return { server: flags.server.replace(/\/$/, ''), data };
+}
+
+function readText(file: string, what: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new CliError(
+      `${what}: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
+  }
+}
+
+function clusterName(value: string): string {
+  if (!/^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/.test(value)) {
+    throw new InvalidArgumentError('a cluster name is lowercase letters, digits, - and ., at most 63');
+  }
+  if (value === IN_CLUSTER)
+    throw new InvalidArgumentError(`${IN_CLUSTER} is the control cluster itself; it needs no registration`);
+  return value;
+}
+
+/** GET /version with the new credentials, so a typo is found now and not by the controller. */
+async function checkReachable(name: string, server: string, data: Record<string, string>): Promise<string> {
+  const { remoteKubeConfig } = await import('../adapters/kube/connection.ts');
+  const { KubeRest } = await import('../adapters/kube/rest.ts');
+  const rest = new KubeRest(
+    remoteKubeConfig(name, server, {
+      kubeconfig: data.kubeconfig,
+      bearerToken: data.bearerToken,
+      caData: data.caData,
+      insecure: data.insecure === 'true',
+    }),
+  );
+  try {
+    const version = await rest.request<{ gitVersion?: string }>('GET', '/version', { timeoutMs: 15_000 });
+    return version.gitVersion ?? '';
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new CliError(
+      `cannot reach cluster "${name}" at ${server}: ${reason} (pass --skip-check to add it anyway)`,
+    );
+  } finally {
+    rest.close();
+  }
+}
+
+async function readCluster(ctx: CliContext, name: string): Promise<Cluster | undefined> {
+  try {
+    return await ctx.rest.request<Cluster>('GET', tiphysPath(ctx.namespace, PLURAL, name));
+  } catch (error) {
+    if (apiStatus(error) === 404 && !/could not find the requested/.test(String(error))) return undefined;
+    throw error;
+  }
+}
+
+async function addCluster(ctx: CliContext, name: string, flags: ClusterAddFlags): Promise<void> {
+  const { server, data } = await clusterCredentials(flags);
+  const labels = Object.fromEntries((flags.label ?? []).map((text) => parseKeyValue(text, '--label')));
+  const secretName = `cluster-${name}`;
+  const cluster: Cluster = {
+    apiVersion: API_VERSION,
+    kind: 'Cluster',
+    metadata: { name, namespace: ctx.namespace, ...(flags.label ? { labels } : {}) },
+    spec: { server, credentialsSecret: { name: secretName } },
+  };
+  const errors = validateCluster(cluster);
+  if (errors.length > 0) throw new CliError(`invalid cluster "${name}":\n  ${errors.join('\n  ')}`);
+  const existing = await readCluster(ctx, name);
+  if (existing && !flags.upsert) {
+    throw new CliError(
+      `cluster "${name}" already exists in namespace ${ctx.namespace}; pass --upsert to replace it`,
+    );
+  }
+  const version = flags.skipCheck ? undefined : await checkReachable(name, server, data);
+  const secretLabels = { [SECRET_TYPE_LABEL]: 'cluster', ...PART_OF_LABEL };
+  const createdSecret = await upsertSecret(ctx, secretName, secretLabels, data, flags.upsert ?? false);
+  try {
+    if (existing) {
+      const body = {
+        ...cluster,
+        metadata: { ...cluster.metadata, resourceVersion: existing.metadata.resourceVersion },
+      };
+      await ctx.rest.request('PUT', tiphysPath(ctx.namespace, PLURAL, name), { body });
+    } else await ctx.rest.request('POST', tiphysPath(ctx.namespace, PLURAL), { body: cluster });
+  } catch (error) {
+    // Do not leave credentials behind that no Cluster refers to.
+    if (createdSecret)
+      await ctx.rest.request('DELETE', secretPath(ctx.namespace, secretName)).catch(() => {});
+    throw error;
+  }
+  console.log(
+    `cluster "${name}" ${existing ? 'updated' : 'added'} (${server}${version ? `, Kubernetes ${version}` : ''})`,
+  );
+}
+
+export function formatClusterList(clusters: readonly Cluster[]): string {
+  return formatTable(
+    ['NAME', 'SERVER', 'CONNECTION', 'VERSION', 'LABELS'],
+    clusters.map((c) => [
+      c.metadata.name,
+      c.spec.server,
+      c.status?.connection?.status ?? 'Unknown',
+      c.status?.serverVersion ?? '',
+      Object.entries(c.metadata.labels ?? {})
+        .map(([k, v]) => `${k}=${v}`)
+        .join(','),
+    ]),
+  );
+}
+
+async function removeCluster(ctx: CliContext, name: string, force: boolean): Promise<void> {
+  const cluster = await readCluster(ctx, name);
+  if (!cluster) throw new CliError(`cluster "${name}" not found in namespace ${ctx.namespace}`);
+  const users = (await listApps(ctx))
+    .filter((app) => withDefaults(app).spec.destination.cluster === name)
+    .map((app) => app.metadata.name);
+  if (users.length > 0 && !force) {
+    throw new CliError(
+      `cluster "${name}" is the destination of ${users.length} application(s): ${users.join(', ')}; delete or move them first, or pass --force`,
+    );
+  }
+  await ctx.rest.request('DELETE', tiphysPath(ctx.namespace, PLURAL, name));
+  const ref = cluster.spec.credentialsSecret;
+  const secretNamespace = ref?.namespace ?? ctx.namespace;
+  if (ref) {
+    // Only a Secret marked as cluster credentials: one a person made for something else stays.
+    const secret = await ctx.rest
+      .request<{ metadata: { labels?: Record<string, string> } }>(
+        'GET',
+        secretPath(secretNamespace, ref.name),
+      )
+      .catch(() => undefined);
+    if (secret?.metadata.labels?.[SECRET_TYPE_LABEL] === 'cluster') {
+      await ctx.rest.request('DELETE', secretPath(secretNamespace, ref.name)).catch((error: unknown) => {
+        if (apiStatus(error) !== 404) throw error;
+      });
+    }
+  }
+  console.log(`cluster "${name}" removed`);
+}
+
+export function registerClusterCommands(program: Command): Command {
+  const group = addGlobalOptions(
+    program.command('cluster').description('register the clusters Applications deploy to'),
+  );
+  group
+    .command('add')
+    .description('register a cluster: its credentials go in a Secret, checked by calling its API first')
+    .argument('<name>', 'name Applications use in --dest-cluster', clusterName)
+    .option('--kubeconfig-file <path>', 'take server and credentials from this kubeconfig')
+    .option('--context <name>', 'with --kubeconfig-file: this context (default: its current one)')
+    .option('--server <url>', 'URL of the API server')
+    .option('--token <token>', 'with --server: bearer token of a service account')
+    .option('--ca-file <path>', "with --server: the API server's CA certificate (PEM)")
+    .option('--insecure', 'with --server: do not verify the TLS certificate')
+    .option('--label <key=value>', 'label of the Cluster resource (repeatable)', collect)
+    .option('--skip-check', 'do not check that the cluster answers with these credentials')
+    .option('--upsert', 'replace the cluster if it is already registered')
+    .action(async (name: string, flags: ClusterAddFlags, command: Command) =>
+      withContext(command, (ctx) => addCluster(ctx, name, flags)),
+    );
+  group
+    .command('list')
+    .alias('ls')
+    .description('list registered clusters')
+    .action(async (_flags: unknown, command: Command) =>
+      withContext(command, async (ctx) => {
+        const list = await ctx.rest.request<{ items: Cluster[] }>('GET', tiphysPath(ctx.namespace, PLURAL));
+        const clusters = list.items.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+        printOutput(ctx.output, clusters.map(withoutManagedFields), () => {
+          if (clusters.length === 0) console.error(`No clusters registered in namespace ${ctx.namespace}.`);
+          return clusters.length === 0 ? '' : formatClusterList(clusters);
+        });
+      }),
+    );
+  group
+    .command('rm')
+    .alias('remove')
+    .description('unregister a cluster and delete its credentials Secret')
+    .argument('<name>', 'name of the cluster')
+    .option('--force', 'even when Applications deploy to it')
+    .action(async (name: string, flags: { force?: boolean }, command: Command) =>
+      withContext(command, (ctx) => removeCluster(ctx, name, flags.force ?? false)),
+    );
+  return group;
+}

@@ -1,0 +1,236 @@
+// The connection every resource command needs: the control cluster's KubeConfig, the control
+// namespace and the output format, from the options each command group takes; and the kubeconfig
+// and Secret handling the commands that store credentials share.
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { stringify } from 'yaml';
+import type { KubeRest } from '../adapters/kube/rest.ts';
+import { DEFAULT_CONTROL_NAMESPACE, TIPHYS_GROUP, TIPHYS_VERSION } from '../core/model/common.ts';
+import { CliError, type OutputFormat, outputOption } from './output.ts';
+
+export interface GlobalOptions {
+  kubeconfig?: string;
+  namespace: string;
+  output?: OutputFormat;
+}
+
+export interface CliContext {
+  rest: KubeRest;
+  namespace: string;
+  output: OutputFormat;
+  kubeconfig?: string;
+}
+
+/**
+ * Adds the options shared by a command group. Commander recognises a group's options after its
+ * subcommand too, so `tiphys app list -n team-a` and `tiphys app -n team-a list` both work.
+ */
+export function addGlobalOptions(group: Command): Command {
+  return group
+    .configureHelp({ showGlobalOptions: true })
+    .option(
+      '--kubeconfig <path>',
+      'kubeconfig of the control cluster (default: $KUBECONFIG, then ~/.kube/config)',
+    )
+    .option('-n, --namespace <name>', 'control namespace', DEFAULT_CONTROL_NAMESPACE)
+    .addOption(outputOption());
+}
+
+export function globalOptions(command: Command): GlobalOptions {
+  return command.optsWithGlobals() as GlobalOptions;
+}
+
+/**
+ * Runs `body` with a connection to the control cluster and closes it afterwards, so an
+ * in-process caller (tests, scripts) is not kept alive by idle keep-alive sockets.
+ */
+export async function withContext<T>(command: Command, body: (ctx: CliContext) => Promise<T>): Promise<T> {
+  const options = globalOptions(command);
+  // Loaded on use: the Kubernetes client is heavy and `tiphys --help` should not pay for it.
+  const { loadKubeConfig } = await import('../adapters/kube/install.ts');
+  const { KubeRest } = await import('../adapters/kube/rest.ts');
+  const rest = new KubeRest(loadKubeConfig(options.kubeconfig));
+  try {
+    return await body({
+      rest,
+      namespace: options.namespace,
+      output: options.output ?? 'table',
+      kubeconfig: options.kubeconfig,
+    });
+  } catch (error) {
+    throw asCliError(error);
+  } finally {
+    rest.close();
+  }
+}
+
+/** Path of a Tiphys custom resource collection or object in a namespace. */
+export function tiphysPath(namespace: string, plural: string, name?: string, subresource?: string): string {
+  const base = `/apis/${TIPHYS_GROUP}/${TIPHYS_VERSION}/namespaces/${encodeURIComponent(namespace)}/${plural}`;
+  if (name === undefined) return base;
+  return `${base}/${encodeURIComponent(name)}${subresource ? `/${subresource}` : ''}`;
+}
+
+export function secretPath(namespace: string, name?: string): string {
+  const base = `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`;
+  return name === undefined ? base : `${base}/${encodeURIComponent(name)}`;
+}
+
+export const MERGE_PATCH = 'application/merge-patch+json';
+
+/** Label that tells the controller what a credentials Secret is for: `repository` or `cluster`. */
+export const SECRET_TYPE_LABEL = 'tiphys.dev/secret-type';
+
+/** The HTTP status of an API error, 0 when there was no answer, undefined for other errors. */
+export function apiStatus(error: unknown): number | undefined {
+  const status = (error as { status?: unknown } | undefined)?.status;
+  return typeof status === 'number' ? status : undefined;
+}
+
+/**
+ * A message a person can act on. A missing CRD (Tiphys not installed) is the usual cause of a 404
+ * on a collection, so it says so instead of the API server's bare "the server could not find".
+ */
+export function asCliError(error: unknown): Error {
+  if (!(error instanceof Error)) return new CliError(String(error));
+  if (error.name === 'KubeApiError') {
+    const status = apiStatus(error);
+    if (status === 404 && /could not find the requested resource/.test(error.message)) {
+      return new CliError(`${error.message}: is Tiphys installed in this cluster? (tiphys install)`);
+    }
+    if (status === 401) return new CliError(`${error.message}: the kubeconfig's credentials were refused`);
+  }
+  return error;
+}
+
+/**
+ * Creates a Secret, or replaces its data when `replace` is set (else an existing one is an
+ * error). `data` is plain text; it is encoded here and never printed. Returns whether it was new.
+ */
+export async function upsertSecret(
+  ctx: CliContext,
+  name: string,
+  labels: Record<string, string>,
+  data: Record<string, string>,
+  replace: boolean,
+): Promise<boolean> {
+  const secret = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'Opaque',
+    metadata: { name, namespace: ctx.namespace, labels },
+    // `data`, not `stringData`: on replace, keys no longer given must go, not linger.
+    data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+  };
+  try {
+    await ctx.rest.request('POST', secretPath(ctx.namespace), { body: secret });
+    return true;
+  } catch (error) {
+    if (apiStatus(error) !== 409) throw error;
+    if (!replace) {
+      throw new CliError(
+        `secret "${name}" already exists in namespace ${ctx.namespace}; pass --upsert to replace it`,
+      );
+    }
+  }
+  const existing = await ctx.rest.request<{ metadata: { resourceVersion: string } }>(
+    'GET',
+    secretPath(ctx.namespace, name),
+  );
+  const body = {
+    ...secret,
+    metadata: { ...secret.metadata, resourceVersion: existing.metadata.resourceVersion },
+  };
+  await ctx.rest.request('PUT', secretPath(ctx.namespace, name), { body });
+  return false;
+}
+
+/**
+ * One context of a kubeconfig, standing alone: certificate, key and token files are read into the
+ * file, because the controller that uses it runs elsewhere and has none of those paths.
+ */
+export async function flattenKubeConfig(
+  path: string,
+  context?: string,
+): Promise<{ text: string; server: string }> {
+  // Loaded on use: the Kubernetes client is heavy and `tiphys --help` should not pay for it.
+  const { KubeConfig } = await import('@kubernetes/client-node');
+  const kc = new KubeConfig();
+  try {
+    kc.loadFromFile(path);
+  } catch (error) {
+    throw new CliError(
+      `cannot read kubeconfig ${path}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  if (context) {
+    if (!kc.getContextObject(context)) throw new CliError(`kubeconfig ${path} has no context "${context}"`);
+    kc.setCurrentContext(context);
+  }
+  const ctx = kc.getContextObject(kc.getCurrentContext());
+  const cluster = kc.getCurrentCluster();
+  const user = kc.getCurrentUser();
+  if (!ctx || !cluster)
+    throw new CliError(`kubeconfig ${path}: no current context with a cluster; pass --context`);
+  const fileData = (data: string | undefined | null, file: string | undefined | null) =>
+    data || (file ? Buffer.from(readFileForKubeConfig(file, path)).toString('base64') : undefined);
+  const config = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    'current-context': ctx.name,
+    clusters: [
+      {
+        name: cluster.name,
+        cluster: {
+          server: cluster.server,
+          'certificate-authority-data': fileData(cluster.caData, cluster.caFile),
+          'insecure-skip-tls-verify': cluster.skipTLSVerify || undefined,
+          'tls-server-name': cluster.tlsServerName,
+          'proxy-url': cluster.proxyUrl,
+        },
+      },
+    ],
+    users: user
+      ? [
+          {
+            name: user.name,
+            user: {
+              token: user.token,
+              'client-certificate-data': fileData(user.certData, user.certFile),
+              'client-key-data': fileData(user.keyData, user.keyFile),
+              username: user.username,
+              password: user.password,
+              exec: user.exec,
+              'auth-provider': user.authProvider,
+              as: user.impersonateUser,
+            },
+          },
+        ]
+      : [],
+    contexts: [
+      { name: ctx.name, context: { cluster: cluster.name, user: user?.name, namespace: ctx.namespace } },
+    ],
+  };
+  return { text: stringify(compact(config)), server: cluster.server };
+}
+
+/** Drops null and undefined members: the client reports absent kubeconfig fields as null. */
+function compact(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(compact);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, v]) => v !== null && v !== undefined)
+      .map(([k, v]) => [k, compact(v)]),
+  );
+}
+
+function readFileForKubeConfig(file: string, kubeconfig: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new CliError(
+      `kubeconfig ${kubeconfig}: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
+  }
+}
