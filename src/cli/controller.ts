@@ -57,7 +57,16 @@ export function registerControllerCommand(program: Command): void {
         process.once('SIGTERM', resolve);
       });
       logger.info('stopping');
+      // A stop that hangs on a connection must not keep the process alive past its grace period.
+      setTimeout(() => {
+        logger.warn('graceful stop took over 5 s; exiting');
+        process.exit(0);
+      }, 5_000).unref();
       await http.close();
+      logger.info('http closed');
       await controller.stop();
+      logger.info('stopped');
+      // Kept-alive API connections and client timers must not hold the process open.
+      process.exit(0);
     });
 }

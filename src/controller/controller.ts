@@ -43,6 +43,7 @@ export class Controller {
   private readonly log: (message: string) => void;
   private readonly pollIntervalMs: number;
   private connectionTimer: NodeJS.Timeout | undefined;
+  private readonly seen = new Map<string, { intent: string; outcome: string }>();
   private active = false;
 
   constructor(options: ControllerOptions) {
@@ -97,8 +98,29 @@ export class Controller {
   async start(): Promise<void> {
     this.apps.onChange((name, app) => {
       if (!this.active) return;
-      if (app === undefined) this.queue.forget(name);
-      else this.queue.add(name);
+      if (app === undefined) {
+        this.queue.forget(name);
+        this.seen.delete(name);
+        return;
+      }
+      // The controller's own status writes come back as watch events: only a change of what a
+      // person or CI controls (spec, operation, annotations, deletion) reconciles the app again.
+      const intent = JSON.stringify([
+        app.metadata.generation,
+        app.metadata.annotations,
+        (app.metadata as { deletionTimestamp?: string }).deletionTimestamp,
+        app.metadata.finalizers,
+      ]);
+      const previous = this.seen.get(name);
+      const outcome = `${app.status?.sync?.status}/${app.status?.health?.status}`;
+      this.seen.set(name, { intent, outcome });
+      if (previous?.intent !== intent) this.queue.add(name);
+      // Apps waiting on this one (dependsOn) look again when its sync or health changes.
+      if (previous && previous.outcome !== outcome) {
+        for (const other of this.apps.list()) {
+          if (other.spec.dependsOn?.includes(name)) this.queue.add(other.metadata.name);
+        }
+      }
     });
     await this.apps.start();
     if (this.elector) this.elector.start();
@@ -110,6 +132,8 @@ export class Controller {
     clearInterval(this.connectionTimer);
     await this.elector?.stop();
     this.queue.stop();
+    // Let reconciles in flight finish (bounded), so nothing writes after stop returns.
+    await Promise.race([this.queue.idle(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
     await this.apps.stop();
     await this.destinations.stop();
   }

@@ -60,7 +60,10 @@ export class DestinationRegistry {
     const known = this.destinations.get(name);
     const version = cluster.metadata.resourceVersion ?? '';
     if (known && known.resourceVersion === version) return known.destination;
-    if (known) await known.destination.cache.stop();
+    if (known) {
+      await known.destination.cache.stop();
+      known.destination.client.rest.close();
+    }
     const credentials = await this.readCredentials(cluster);
     return this.remember(name, remoteKubeConfig(name, cluster.spec.server, credentials), version);
   }
@@ -71,7 +74,10 @@ export class DestinationRegistry {
   }
 
   async stop(): Promise<void> {
-    for (const { destination } of this.destinations.values()) await destination.cache.stop();
+    for (const { destination } of this.destinations.values()) {
+      await destination.cache.stop();
+      destination.client.rest.close();
+    }
     this.destinations.clear();
   }
 

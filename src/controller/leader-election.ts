@@ -1,5 +1,24 @@
-import { CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { asKubeApiError } from '../adapters/kube/cluster-client.ts';
+import { KubeRest } from '../adapters/kube/rest.ts';
+
+interface Lease {
+  apiVersion: 'coordination.k8s.io/v1';
+  kind: 'Lease';
+  metadata: { name: string; namespace: string; resourceVersion?: string };
+  spec?: {
+    holderIdentity?: string;
+    leaseDurationSeconds?: number;
+    acquireTime?: string;
+    renewTime?: string;
+    leaseTransitions?: number;
+  };
+}
+
+/** Leases hold MicroTime: RFC 3339 with exactly six fractional digits. */
+function microTime(date: Date): string {
+  return date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
 
 export interface LeaderElectionOptions {
   namespace: string;
@@ -18,7 +37,7 @@ export interface LeaderElectionOptions {
  * A leader that cannot renew within the lease duration steps down before another can take over.
  */
 export class LeaderElector {
-  private readonly api: CoordinationV1Api;
+  private readonly rest: KubeRest;
   private readonly options: Required<Omit<LeaderElectionOptions, 'log'>> & { log: (m: string) => void };
   private timer: NodeJS.Timeout | undefined;
   private leading = false;
@@ -26,7 +45,7 @@ export class LeaderElector {
   private stopped = false;
 
   constructor(kc: KubeConfig, options: LeaderElectionOptions) {
-    this.api = kc.makeApiClient(CoordinationV1Api);
+    this.rest = new KubeRest(kc);
     this.options = { leaseDurationSeconds: 15, renewEveryMs: 2_000, log: () => {}, ...options };
   }
 
@@ -63,11 +82,7 @@ export class LeaderElector {
         if (lease?.spec?.holderIdentity === this.options.identity) {
           lease.spec.holderIdentity = undefined;
           lease.spec.renewTime = undefined;
-          await this.api.replaceNamespacedLease({
-            name: this.options.name,
-            namespace: this.options.namespace,
-            body: lease,
-          });
+          await this.rest.request('PUT', this.path(), { body: lease });
         }
       } catch {
         // the lease expires on its own
@@ -85,12 +100,14 @@ export class LeaderElector {
     else this.options.onStoppedLeading();
   }
 
-  private async read(): Promise<V1Lease | undefined> {
+  private path(withName = true): string {
+    const base = `/apis/coordination.k8s.io/v1/namespaces/${this.options.namespace}/leases`;
+    return withName ? `${base}/${this.options.name}` : base;
+  }
+
+  private async read(): Promise<Lease | undefined> {
     try {
-      return await this.api.readNamespacedLease({
-        name: this.options.name,
-        namespace: this.options.namespace,
-      });
+      return await this.rest.request<Lease>('GET', this.path());
     } catch (error) {
       const failure = asKubeApiError(error, 'read of the leader Lease');
       if (failure.status === 404) return undefined;
@@ -101,18 +118,20 @@ export class LeaderElector {
   private async tryAcquireOrRenew(): Promise<boolean> {
     const { name, namespace, identity, leaseDurationSeconds } = this.options;
     const now = new Date();
+    const stamp = microTime(now);
     const lease = await this.read();
     if (!lease) {
       try {
-        await this.api.createNamespacedLease({
-          namespace,
+        await this.rest.request('POST', this.path(false), {
           body: {
+            apiVersion: 'coordination.k8s.io/v1',
+            kind: 'Lease',
             metadata: { name, namespace },
             spec: {
               holderIdentity: identity,
               leaseDurationSeconds,
-              acquireTime: now,
-              renewTime: now,
+              acquireTime: stamp,
+              renewTime: stamp,
               leaseTransitions: 0,
             },
           },
@@ -133,12 +152,12 @@ export class LeaderElector {
       ...spec,
       holderIdentity: identity,
       leaseDurationSeconds,
-      renewTime: now,
-      acquireTime: takingOver ? now : spec.acquireTime,
+      renewTime: stamp,
+      acquireTime: takingOver ? stamp : spec.acquireTime,
       leaseTransitions: (spec.leaseTransitions ?? 0) + (takingOver ? 1 : 0),
     };
     try {
-      await this.api.replaceNamespacedLease({ name, namespace, body: lease });
+      await this.rest.request('PUT', this.path(), { body: lease });
       return true;
     } catch (error) {
       if (asKubeApiError(error, 'renewal of the leader Lease').status === 409) return false;

@@ -143,5 +143,6 @@ function kwokStageFiles(bins: TestbedBinaries): string[] {
     'pod-complete.yaml',
     'pod-delete.yaml',
     'pod-fail.yaml',
+    'pod-slow.yaml',
   ].map((file) => join(stages, file));
 }

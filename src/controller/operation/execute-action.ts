@@ -12,6 +12,7 @@ export async function executeAction(
   client: ClusterClient,
   appName: string,
   action: SyncAction,
+  onApplied?: (result: KubeObject) => void,
 ): Promise<ActionResult> {
   try {
     switch (action.verb) {
@@ -21,6 +22,7 @@ export async function executeAction(
           action.options?.replace && !action.dryRun
             ? await replaceOrCreate(client, object)
             : await client.apply(object, { dryRun: action.dryRun, force: true });
+        if (!action.dryRun) onApplied?.(result);
         return ok(action, result);
       }
       case 'create': {

@@ -1,5 +1,6 @@
 import { assessHealth } from '../../core/health/index.ts';
 import { parseKey } from '../../core/manifest/key.ts';
+import type { KubeObject } from '../../core/manifest/object.ts';
 import {
   type ActionResult,
   erroredState,
@@ -34,6 +35,7 @@ export async function advanceOperation(
   input: SyncInput,
   previous: SyncOperationState | undefined,
   destination: Destination,
+  onApplied?: (result: KubeObject) => void,
 ): Promise<OperationStepResult> {
   const planned = planSync(input);
   const now = () => new Date().toISOString();
@@ -56,7 +58,7 @@ export async function advanceOperation(
     if (step.done || step.actions.length === 0)
       return { state, done: step.done, waitingFor: step.waitingFor };
     results = await Promise.all(
-      step.actions.map((action) => executeAction(destination.client, appName, action)),
+      step.actions.map((action) => executeAction(destination.client, appName, action, onApplied)),
     );
   }
   return { state, done: false, waitingFor: ['more steps'] };

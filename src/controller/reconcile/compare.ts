@@ -157,3 +157,23 @@ async function compareOne(
     cache.set(appName, item.id, { desiredHash, liveVersion, equal: false, message: entry.message });
   }
 }
+
+/**
+ * Records what a real apply returned as the comparison of that object: it is the live object
+ * now, and equal to the desired one. The reconcile after a sync then shows Synced at once,
+ * without a second dry run of every object.
+ */
+export function recordApplied(
+  cache: ComparisonCache,
+  appName: string,
+  item: DesiredObject,
+  ignoreDifferences: readonly IgnoreDifference[],
+  result: KubeObject,
+): void {
+  cache.set(appName, item.id, {
+    desiredHash: hashOf([item.object, ignoreDifferences]),
+    liveVersion: result.metadata.resourceVersion ?? '',
+    equal: true,
+    predicted: result,
+  });
+}

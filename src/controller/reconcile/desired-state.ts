@@ -102,7 +102,9 @@ export async function watchPreviousKinds(
   destination: Destination,
   resources: readonly { group?: string; version?: string; kind: string }[] | undefined,
 ): Promise<void> {
-  const kinds = new Set((resources ?? []).map((r) => `${r.group ? `${r.group}/` : ''}${r.version ?? 'v1'}\u0000${r.kind}`));
+  const kinds = new Set(
+    (resources ?? []).map((r) => `${r.group ? `${r.group}/` : ''}${r.version ?? 'v1'}\u0000${r.kind}`),
+  );
   await Promise.all(
     [...kinds].map((id) => {
       const [apiVersion, kind] = id.split('\u0000');

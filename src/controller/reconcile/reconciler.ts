@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { formatKey, keyOf } from '../../core/manifest/key.ts';
 import type { KubeObject } from '../../core/manifest/object.ts';
 import { type ResolvedApplication, validateApplication, withDefaults } from '../../core/model/application.ts';
 import type { ApplicationStatus, Operation, OperationState } from '../../core/model/application-status.ts';
@@ -10,7 +11,7 @@ import type { ControllerMetrics } from '../metrics.ts';
 import { advanceOperation } from '../operation/run-operation.ts';
 import { syncInputOf } from '../operation/sync-input.ts';
 import { decideAutoSync } from './auto-sync.ts';
-import { type Comparison, type ComparisonCache, compareResources } from './compare.ts';
+import { type Comparison, type ComparisonCache, compareResources, recordApplied } from './compare.ts';
 import { type DesiredObject, prepareDesired, watchPreviousKinds } from './desired-state.ts';
 import { resourceStatuses, syncResultResources } from './resource-status.ts';
 import { renderSource, resolveRevision, type SourceDeps } from './source.ts';
@@ -170,7 +171,13 @@ export class Reconciler {
         opComparison,
         namespaceExists,
       );
-      const step = await advanceOperation(name, input, progress.state, destination);
+      const byId = new Map(opDesired.map((item) => [item.id, item]));
+      const ignore = app.spec.ignoreDifferences ?? [];
+      const step = await advanceOperation(name, input, progress.state, destination, (result) => {
+        const item = byId.get(formatKey(keyOf(result)));
+        if (item && progress?.revision === targetRevision)
+          recordApplied(this.deps.comparisons, name, item, ignore, result);
+      });
       progress = { ...progress, state: step.state };
       operationState = operationStateOf(operationState, progress);
       if (step.done) {
