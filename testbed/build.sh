@@ -69,7 +69,7 @@ cp -f "$kwok_dir/kustomize/stage/node/fast/node-initialize.yaml" \
   "$kwok_dir/kustomize/stage/pod/fast/pod-ready.yaml" \
   "$kwok_dir/kustomize/stage/pod/fast/pod-complete.yaml" \
   "$kwok_dir/kustomize/stage/pod/fast/pod-delete.yaml" \
-  "$here/kwok/pod-fail.yaml" "$here/kwok/pod-slow.yaml" "$stages/"
+  "$here/kwok/pod-fail.yaml" "$here/kwok/pod-slow.yaml" "$here/kwok/service-lb.yaml" "$stages/"
 chmod u+w "$stages"/*
 
 echo "$bin"

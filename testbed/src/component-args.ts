@@ -144,5 +144,6 @@ function kwokStageFiles(bins: TestbedBinaries): string[] {
     'pod-delete.yaml',
     'pod-fail.yaml',
     'pod-slow.yaml',
+    'service-lb.yaml',
   ].map((file) => join(stages, file));
 }
