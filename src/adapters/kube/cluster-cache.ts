@@ -18,6 +18,8 @@ interface KindWatch {
   synced: Promise<void>;
   restartTimer?: NodeJS.Timeout;
   failures: number;
+  /** Why the last list or watch failed; cleared by the next successful list. */
+  error?: string;
 }
 
 const RESTART_BASE_MS = 500;
@@ -33,7 +35,6 @@ export class ClusterCache {
   private readonly client: ClusterClient;
   private readonly kinds = new Map<string, KindWatch>();
   private readonly listeners = new Set<CacheListener>();
-  private lastError: string | undefined;
   private stopped = false;
 
   constructor(client: ClusterClient) {
@@ -69,8 +70,11 @@ export class ClusterCache {
   private startInformer(info: ResourceInfo): KindWatch {
     const path = `/${info.apiVersion.includes('/') ? 'apis' : 'api'}/${info.apiVersion}/${info.plural}`;
     // Raw JSON lists (items completed with apiVersion and kind), like the watch events.
-    const listFn = async () =>
-      (await this.client.list(info)) as unknown as Awaited<ReturnType<Parameters<typeof makeInformer>[2]>>;
+    const listFn = async () => {
+      const list = await this.client.list(info);
+      watch.error = undefined;
+      return list as unknown as Awaited<ReturnType<Parameters<typeof makeInformer>[2]>>;
+    };
     const informer = makeInformer(this.client.kubeConfig, path, listFn);
     let markSynced: () => void = () => {};
     const synced = new Promise<void>((resolve) => {
@@ -89,7 +93,7 @@ export class ClusterCache {
       watch.failures = 0;
     });
     informer.on('error', (error: unknown) => {
-      this.lastError = error instanceof Error ? error.message : String(error);
+      watch.error = error instanceof Error ? error.message : String(error);
       // The informer stops on errors other than an expired watch; start it again with backoff,
       // so a cluster that was unreachable resumes by itself.
       if (this.stopped) return;
@@ -99,10 +103,7 @@ export class ClusterCache {
       }, delay);
     });
     informer.start().then(
-      () => {
-        this.lastError = undefined;
-        markSynced();
-      },
+      () => markSynced(),
       () => {},
     );
     return watch;
@@ -141,8 +142,12 @@ export class ClusterCache {
 
   info(): { kinds: number; objects: number; lastError?: string } {
     let objects = 0;
-    for (const watch of this.kinds.values()) objects += watch.informer.list().length;
-    return { kinds: this.kinds.size, objects, lastError: this.lastError };
+    let lastError: string | undefined;
+    for (const watch of this.kinds.values()) {
+      objects += watch.informer.list().length;
+      lastError ??= watch.error;
+    }
+    return { kinds: this.kinds.size, objects, lastError };
   }
 
   async stop(): Promise<void> {

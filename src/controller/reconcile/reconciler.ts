@@ -97,6 +97,12 @@ export class Reconciler {
   ): Promise<ReconcileOutcome> {
     const name = app.metadata.name;
     const source = app.spec.source;
+    // A cache that lost its watch is stale: say the cluster is unreachable rather than compare
+    // against what it was.
+    const broken = destination.cache.info().lastError;
+    if (broken) {
+      throw new Error(`cluster ${destination.name} (${destination.server}) is unreachable: ${broken}`);
+    }
     const targetRevision = await resolveRevision(this.deps, source.repoURL, source.targetRevision);
     const target = await this.desiredAt(app, targetRevision, destination);
     await watchPreviousKinds(destination, app.status?.resources);
