@@ -9,7 +9,6 @@ import {
   createApp,
   type Env,
   eventually,
-  getApp,
   readObject,
   startControllerProcess,
   startEnv,
@@ -64,8 +63,13 @@ describe('controller processes', () => {
       const found = await readObject(env, '/apis/batch/v1/namespaces/resume/jobs/slow-migrate');
       return found?.metadata.uid ? found : undefined;
     });
-    const running = await getApp(env, 'resumable');
-    assert.equal(running.status?.operationState?.phase, 'Running');
+    // The hook runs for 8 s: the operation is persisted as Running while it does.
+    const running = await waitForApp(
+      env,
+      'resumable',
+      (a) => a.status?.operationState?.phase === 'Running',
+      'Running',
+    );
     await stopProcess(first, 'SIGKILL');
     assert.equal(await readObject(env, '/api/v1/namespaces/resume/configmaps/after-hook'), undefined);
 
