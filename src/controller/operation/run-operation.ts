@@ -36,6 +36,7 @@ export async function advanceOperation(
   previous: SyncOperationState | undefined,
   destination: Destination,
   onApplied?: (result: KubeObject) => void,
+  persist?: (state: SyncOperationState) => Promise<void>,
 ): Promise<OperationStepResult> {
   const planned = planSync(input);
   const now = () => new Date().toISOString();
@@ -57,6 +58,9 @@ export async function advanceOperation(
     state = step.state;
     if (step.done || step.actions.length === 0)
       return { state, done: step.done, waitingFor: step.waitingFor };
+    // The state is saved before its actions run: a controller killed in between finds the
+    // operation (and the fixed names of its hooks) and repeats the actions, which is safe.
+    await persist?.(state);
     results = await Promise.all(
       step.actions.map((action) => executeAction(destination.client, appName, action, onApplied)),
     );

@@ -129,6 +129,8 @@ export class Reconciler {
         ? await resolveRevision(this.deps, source.repoURL, requested.sync.revision)
         : targetRevision;
       ({ operationState, progress } = startOperation(requested, revision));
+      // Recorded as running before the request is removed, so a crash in between loses nothing.
+      await this.persist(name, { operationState });
       await this.deps.apps.patch(name, { operation: null });
     } else if (!running && !requested) {
       const dependencies = (app.spec.dependsOn ?? []).map((dep) => this.deps.apps.get(dep));
@@ -179,11 +181,18 @@ export class Reconciler {
       );
       const byId = new Map(opDesired.map((item) => [item.id, item]));
       const ignore = app.spec.ignoreDifferences ?? [];
-      const step = await advanceOperation(name, input, progress.state, destination, (result) => {
+      const onApplied = (result: KubeObject) => {
         const item = byId.get(formatKey(keyOf(result)));
         if (item && progress?.revision === targetRevision)
           recordApplied(this.deps.comparisons, name, item, ignore, result);
-      });
+      };
+      const saveProgress = async (state: SyncOperationState) => {
+        if (!progress || !operationState) return;
+        await this.persist(name, {
+          operationState: operationStateOf(operationState, { ...progress, state }),
+        });
+      };
+      const step = await advanceOperation(name, input, progress.state, destination, onApplied, saveProgress);
       progress = { ...progress, state: step.state };
       operationState = operationStateOf(operationState, progress);
       if (step.done) {
