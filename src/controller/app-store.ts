@@ -9,6 +9,7 @@ import {
   setHeaderOptions,
 } from '@kubernetes/client-node';
 import { asKubeApiError } from '../adapters/kube/cluster-client.ts';
+import { KubeRest } from '../adapters/kube/rest.ts';
 import type { Application } from '../core/model/application.ts';
 import type { ApplicationStatus } from '../core/model/application-status.ts';
 import { TIPHYS_GROUP, TIPHYS_VERSION } from '../core/model/common.ts';
@@ -22,6 +23,7 @@ const PLURAL = 'applications';
 export class ApplicationStore {
   readonly namespace: string;
   private readonly api: CustomObjectsApi;
+  private readonly rest: KubeRest;
   private readonly informer: Informer<KubernetesObject> & ObjectCache<KubernetesObject>;
   private restartTimer: NodeJS.Timeout | undefined;
   private failures = 0;
@@ -30,6 +32,7 @@ export class ApplicationStore {
   constructor(kc: KubeConfig, namespace: string) {
     this.namespace = namespace;
     this.api = kc.makeApiClient(CustomObjectsApi);
+    this.rest = new KubeRest(kc);
     const path = `/apis/${TIPHYS_GROUP}/${TIPHYS_VERSION}/namespaces/${namespace}/${PLURAL}`;
     this.informer = makeInformer(kc, path, () =>
       this.api.listNamespacedCustomObject({
@@ -64,6 +67,7 @@ export class ApplicationStore {
     this.stopped = true;
     clearTimeout(this.restartTimer);
     await this.informer.stop();
+    this.rest.close();
   }
 
   get(name: string): Application | undefined {
@@ -91,22 +95,30 @@ export class ApplicationStore {
     }
   }
 
-  /** Merge-patches the status subresource. Arrays (resources, conditions, history) are replaced. */
+  /**
+   * Writes the given status fields, each replaced whole (a JSON patch of `add` operations): a
+   * merge patch would keep keys of an earlier operation that the new one does not have. The
+   * very first write, when the Application has no status yet, is a merge patch.
+   */
   async patchStatus(name: string, status: Partial<ApplicationStatus>): Promise<void> {
+    const path = `/apis/${TIPHYS_GROUP}/${TIPHYS_VERSION}/namespaces/${this.namespace}/${PLURAL}/${name}/status`;
+    const ops = Object.entries(status)
+      .filter(([, value]) => value !== undefined)
+      .map(([field, value]) => ({ op: 'add', path: `/status/${field}`, value }));
     try {
-      await this.api.patchNamespacedCustomObjectStatus(
-        {
-          group: TIPHYS_GROUP,
-          version: TIPHYS_VERSION,
-          namespace: this.namespace,
-          plural: PLURAL,
-          name,
-          body: { status },
-        },
-        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-      );
+      await this.rest.request('PATCH', path, { body: ops, contentType: 'application/json-patch+json' });
     } catch (error) {
-      throw asKubeApiError(error, `status update of Application ${name}`);
+      const status_ = (error as { status?: number }).status ?? 0;
+      if (status_ === 404 || status_ === 0)
+        throw asKubeApiError(error, `status update of Application ${name}`);
+      try {
+        await this.rest.request('PATCH', path, {
+          body: { status },
+          contentType: 'application/merge-patch+json',
+        });
+      } catch (second) {
+        throw asKubeApiError(second, `status update of Application ${name}`);
+      }
     }
   }
 

@@ -280,4 +280,30 @@ describe('GitOps engine', () => {
     const dependencyFinished = Date.parse(dependency.status?.operationState?.finishedAt ?? '');
     assert.ok(started >= dependencyFinished, 'the dependent synced after its dependency');
   });
+
+  test('a failed sync is retried with backoff and succeeds once the cause is gone', async () => {
+    await createApp(env, 'retried', {
+      source: { repoURL: repo, path: 'deps/first' },
+      destination: { namespace: 'created-later' },
+      syncPolicy: { automated: { prune: true }, retry: { limit: 5, backoff: { duration: '1s', factor: 2 } } },
+    });
+    const failing = await waitForApp(
+      env,
+      'retried',
+      (a) => (a.status?.operationState?.retryCount ?? 0) >= 1,
+      'a first retry',
+    );
+    assert.match(failing.status?.operationState?.message ?? '', /created-later/);
+    await env.rest.request('POST', '/api/v1/namespaces', {
+      body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'created-later' } },
+    });
+    const done = await waitForApp(
+      env,
+      'retried',
+      (a) => a.status?.operationState?.phase === 'Succeeded',
+      'a retry to succeed',
+    );
+    assert.ok((done.status?.operationState?.retryCount ?? 0) >= 1);
+    assert.ok(await readObject(env, '/api/v1/namespaces/created-later/configmaps/first'));
+  });
 });

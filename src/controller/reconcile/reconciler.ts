@@ -8,6 +8,7 @@ import type { SyncOperationState } from '../../core/sync/index.ts';
 import type { ApplicationStore } from '../app-store.ts';
 import type { Destination, DestinationRegistry } from '../destinations.ts';
 import type { ControllerMetrics } from '../metrics.ts';
+import { retryDelayMs } from '../operation/retry.ts';
 import { advanceOperation } from '../operation/run-operation.ts';
 import { syncInputOf } from '../operation/sync-input.ts';
 import { decideAutoSync } from './auto-sync.ts';
@@ -35,6 +36,8 @@ interface Progress {
   operationId: string;
   revision: string;
   state: SyncOperationState;
+  /** A failed operation waits until then before its next attempt. */
+  retryAt?: string;
 }
 
 /** An error that a person must fix (bad spec, bad manifests): reported, not retried quickly. */
@@ -147,7 +150,11 @@ export class Reconciler {
       }
     }
 
+    const waitingToRetry = progress?.retryAt !== undefined && Date.parse(progress.retryAt) > Date.now();
+    if (waitingToRetry && progress?.retryAt)
+      requeueAfterMs = Math.max(100, Date.parse(progress.retryAt) - Date.now());
     if (
+      !waitingToRetry &&
       operationState &&
       progress &&
       (operationState.phase === 'Running' || operationState.phase === 'Terminating')
@@ -202,6 +209,27 @@ export class Reconciler {
           status.sync = { status: comparison.status, revision: progress.revision };
         }
         requeueAfterMs = 250;
+        const attempt = (operationState.retryCount ?? 0) + 1;
+        const delay =
+          step.state.phase === 'Failed' ? retryDelayMs(operationState.operation.retry, attempt) : undefined;
+        if (delay !== undefined) {
+          // Retried as a fresh attempt of the same operation: a new id, so its hooks run again.
+          const retryAt = new Date(Date.now() + delay).toISOString();
+          progress = {
+            operationId: `${progress.operationId.slice(0, 12)}-r${attempt}`,
+            revision: progress.revision,
+            state: undefined as unknown as SyncOperationState,
+            retryAt,
+          };
+          operationState = {
+            ...operationState,
+            phase: 'Running',
+            message: `${step.state.message}; retrying (attempt ${attempt}) at ${retryAt}`,
+            retryCount: attempt,
+            progress: progress as unknown as Record<string, unknown>,
+          };
+          requeueAfterMs = delay;
+        }
       } else {
         requeueAfterMs = 500;
       }
