@@ -10,6 +10,7 @@ import {
 } from '@kubernetes/client-node';
 import { asKubeApiError } from '../adapters/kube/cluster-client.ts';
 import { KubeRest } from '../adapters/kube/rest.ts';
+import type { AppProject } from '../core/model/app-project.ts';
 import type { Application } from '../core/model/application.ts';
 import type { ApplicationStatus } from '../core/model/application-status.ts';
 import { TIPHYS_GROUP, TIPHYS_VERSION } from '../core/model/common.ts';
@@ -119,6 +120,19 @@ export class ApplicationStore {
       } catch (second) {
         throw asKubeApiError(second, `status update of Application ${name}`);
       }
+    }
+  }
+
+  /** The AppProject of that name in the control namespace, or undefined. */
+  async fetchProject(name: string): Promise<AppProject | undefined> {
+    try {
+      return await this.rest.request<AppProject>(
+        'GET',
+        `/apis/${TIPHYS_GROUP}/${TIPHYS_VERSION}/namespaces/${this.namespace}/appprojects/${name}`,
+      );
+    } catch (error) {
+      if ((error as { status?: number }).status === 404) return undefined;
+      throw asKubeApiError(error, `read of AppProject ${name}`);
     }
   }
 

@@ -306,4 +306,34 @@ describe('GitOps engine', () => {
     assert.ok((done.status?.operationState?.retryCount ?? 0) >= 1);
     assert.ok(await readObject(env, '/api/v1/namespaces/created-later/configmaps/first'));
   });
+
+  test('an AppProject that does not permit the repository or destination stops the app with a condition', async () => {
+    await env.rest.request('POST', '/apis/tiphys.dev/v1alpha1/namespaces/tiphys/appprojects', {
+      body: {
+        apiVersion: 'tiphys.dev/v1alpha1',
+        kind: 'AppProject',
+        metadata: { name: 'team-a', namespace: 'tiphys' },
+        spec: {
+          sourceRepos: ['https://git.example.com/team-a/*'],
+          destinations: [{ cluster: 'in-cluster', namespace: 'team-a' }],
+        },
+      },
+    });
+    await createApp(env, 'forbidden', {
+      project: 'team-a',
+      source: { repoURL: repo, path: 'deps/first' },
+      destination: { namespace: 'elsewhere' },
+      syncPolicy: automated,
+    });
+    const app = await waitForApp(
+      env,
+      'forbidden',
+      (a) => (a.status?.conditions ?? []).some((c) => c.type === 'InvalidSpecError'),
+      'a project condition',
+    );
+    const message = app.status?.conditions?.find((c) => c.type === 'InvalidSpecError')?.message ?? '';
+    assert.match(message, /repository .* is not permitted in project team-a/);
+    assert.match(message, /namespace elsewhere is not permitted/);
+    assert.equal(await readObject(env, '/api/v1/namespaces/elsewhere/configmaps/first'), undefined);
+  });
 });

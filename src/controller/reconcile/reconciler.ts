@@ -4,6 +4,7 @@ import type { KubeObject } from '../../core/manifest/object.ts';
 import { type ResolvedApplication, validateApplication, withDefaults } from '../../core/model/application.ts';
 import type { ApplicationStatus, Operation, OperationState } from '../../core/model/application-status.ts';
 import type { Condition } from '../../core/model/common.ts';
+import { projectViolations } from '../../core/model/project-policy.ts';
 import type { SyncOperationState } from '../../core/sync/index.ts';
 import type { ApplicationStore } from '../app-store.ts';
 import type { Destination, DestinationRegistry } from '../destinations.ts';
@@ -108,6 +109,7 @@ export class Reconciler {
     }
     const targetRevision = await resolveRevision(this.deps, source.repoURL, source.targetRevision);
     const target = await this.desiredAt(app, targetRevision, destination);
+    await this.checkProject(app, target);
     await watchPreviousKinds(destination, app.status?.resources);
     const tracked = destination.cache.trackedBy(name);
     const comparison = await compareResources(
@@ -249,6 +251,23 @@ export class Reconciler {
     return { requeueAfterMs };
   }
 
+  /** The AppProject's limits, checked before anything is compared or applied. */
+  private async checkProject(app: ResolvedApplication, desired: DesiredObject[]): Promise<void> {
+    const project = await this.deps.apps.fetchProject(app.spec.project);
+    if (!project) throw new ProjectViolationError(`project ${app.spec.project} does not exist`);
+    const problems = projectViolations(app.spec.project, project.spec, {
+      repoURL: app.spec.source.repoURL,
+      cluster: app.spec.destination.cluster,
+      namespace: app.spec.destination.namespace ?? '',
+      kinds: desired.map((item) => ({
+        group: item.key.group,
+        kind: item.key.kind,
+        namespaced: item.info?.namespaced ?? item.key.namespace !== '',
+      })),
+    });
+    if (problems.length > 0) throw new ProjectViolationError(`not permitted: ${problems.join('; ')}`);
+  }
+
   private async desiredAt(
     app: ResolvedApplication,
     revision: string,
@@ -290,6 +309,12 @@ export class Reconciler {
   private persist(name: string, status: Partial<ApplicationStatus>): Promise<void> {
     return this.deps.apps.patchStatus(name, status);
   }
+}
+
+/** The Application asks for something its project does not allow: a person must change it. */
+export class ProjectViolationError extends Error {
+  override name = 'ProjectViolationError';
+  readonly terminal = true;
 }
 
 function condition(type: string, message: string): Condition {
