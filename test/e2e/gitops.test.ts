@@ -336,4 +336,31 @@ describe('GitOps engine', () => {
     assert.match(message, /namespace elsewhere is not permitted/);
     assert.equal(await readObject(env, '/api/v1/namespaces/elsewhere/configmaps/first'), undefined);
   });
+
+  test('unknown fields are refused, unless the object says Validate=false', async () => {
+    await env.git.commitFiles(
+      'testdata',
+      { 'strict/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: strict\nnotAField: 1\n' },
+      'an unknown field',
+    );
+    await createApp(env, 'strict', {
+      source: { repoURL: repo, path: 'strict' },
+      destination: { namespace: 'default' },
+      syncPolicy: automated,
+    });
+    await createApp(env, 'lenient', {
+      source: { repoURL: repo, path: 'lenient' },
+      destination: { namespace: 'default' },
+      syncPolicy: automated,
+    });
+    const strict = await waitForApp(
+      env,
+      'strict',
+      (a) => a.status?.operationState?.phase === 'Failed',
+      'refused',
+    );
+    assert.match(strict.status?.operationState?.message ?? '', /notAField/);
+    await waitForApp(env, 'lenient', syncedAndHealthy, 'applied without validation');
+    assert.ok(await readObject(env, '/api/v1/namespaces/default/configmaps/lenient'));
+  });
 });

@@ -73,7 +73,10 @@ export class ClusterClient {
   }
 
   /** Server-side apply; with `dryRun` nothing is persisted and the would-be object is returned. */
-  async apply(obj: KubeObject, options: { dryRun?: boolean; force?: boolean } = {}): Promise<KubeObject> {
+  async apply(
+    obj: KubeObject,
+    options: { dryRun?: boolean; force?: boolean; validate?: boolean } = {},
+  ): Promise<KubeObject> {
     const what = options.dryRun ? 'dry-run apply' : 'apply';
     const path = await this.pathOf(obj, true, what);
     try {
@@ -82,6 +85,8 @@ export class ClusterClient {
           fieldManager: FIELD_MANAGER,
           force: String(options.force ?? true),
           dryRun: options.dryRun ? 'All' : undefined,
+          // Like kubectl: unknown or duplicate fields are errors, unless Validate=false says not.
+          fieldValidation: options.validate === false ? 'Ignore' : 'Strict',
         },
         body: obj,
         contentType: 'application/apply-patch+yaml',
@@ -91,11 +96,15 @@ export class ClusterClient {
     }
   }
 
-  async create(obj: KubeObject, options: { dryRun?: boolean } = {}): Promise<KubeObject> {
+  async create(obj: KubeObject, options: { dryRun?: boolean; validate?: boolean } = {}): Promise<KubeObject> {
     const path = await this.pathOf(obj, false, 'create');
     try {
       return await this.rest.request<KubeObject>('POST', path, {
-        query: { fieldManager: FIELD_MANAGER, dryRun: options.dryRun ? 'All' : undefined },
+        query: {
+          fieldManager: FIELD_MANAGER,
+          dryRun: options.dryRun ? 'All' : undefined,
+          fieldValidation: options.validate === false ? 'Ignore' : undefined,
+        },
         body: obj,
       });
     } catch (error) {
@@ -103,11 +112,18 @@ export class ClusterClient {
     }
   }
 
-  async replace(obj: KubeObject): Promise<KubeObject> {
+  async replace(
+    obj: KubeObject,
+    options: { dryRun?: boolean; validate?: boolean } = {},
+  ): Promise<KubeObject> {
     const path = await this.pathOf(obj, true, 'replace');
     try {
       return await this.rest.request<KubeObject>('PUT', path, {
-        query: { fieldManager: FIELD_MANAGER },
+        query: {
+          fieldManager: FIELD_MANAGER,
+          dryRun: options.dryRun ? 'All' : undefined,
+          fieldValidation: options.validate === false ? 'Ignore' : undefined,
+        },
         body: obj,
       });
     } catch (error) {
@@ -124,6 +140,21 @@ export class ClusterClient {
       if ((error as KubeApiError).status === 404) return undefined;
       throw asKubeApiError(error, `read of ${describe(obj)}`);
     }
+  }
+
+  /**
+   * Creates, or replaces at the live resourceVersion: the path for the Replace option, and for
+   * Validate=false, since a server-side apply always refuses fields its schema does not declare.
+   */
+  async replaceOrCreate(
+    obj: KubeObject,
+    options: { dryRun?: boolean; validate?: boolean } = {},
+  ): Promise<KubeObject> {
+    const live = await this.read(obj);
+    if (!live) return this.create(obj, options);
+    const body = structuredClone(obj);
+    body.metadata.resourceVersion = live.metadata.resourceVersion;
+    return this.replace(body, options);
   }
 
   /** Deletes (background propagation unless told otherwise); an object already gone is fine. */

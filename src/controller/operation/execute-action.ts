@@ -18,9 +18,10 @@ export async function executeAction(
     switch (action.verb) {
       case 'apply': {
         const object = action.object as KubeObject;
+        const validate = action.options?.validate;
         const result =
-          action.options?.replace && !action.dryRun
-            ? await replaceOrCreate(client, object)
+          action.options?.replace || validate === false
+            ? await client.replaceOrCreate(object, { dryRun: action.dryRun, validate })
             : await client.apply(object, { dryRun: action.dryRun, force: true });
         if (!action.dryRun) onApplied?.(result);
         return ok(action, result);
@@ -61,14 +62,6 @@ function ok(action: SyncAction, result: KubeObject | undefined): ActionResult {
   if (typeof result?.metadata?.generation === 'number' && !action.dryRun)
     outcome.generation = result.metadata.generation;
   return outcome;
-}
-
-async function replaceOrCreate(client: ClusterClient, object: KubeObject): Promise<KubeObject> {
-  const live = await client.read(object);
-  if (!live) return client.create(object);
-  const body = structuredClone(object);
-  body.metadata.resourceVersion = live.metadata.resourceVersion;
-  return client.replace(body);
 }
 
 function objectOf(action: SyncAction): KubeObject {

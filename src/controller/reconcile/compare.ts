@@ -143,7 +143,10 @@ async function compareOne(
     return;
   }
   try {
-    const predicted = await destination.client.apply(item.object, { dryRun: true, force: true });
+    const predicted =
+      item.syncOptions.Validate === 'false'
+        ? await destination.client.replaceOrCreate(item.object, { dryRun: true, validate: false })
+        : await destination.client.apply(item.object, { dryRun: true, force: true });
     const options = { ignoreDifferences, live };
     const equal = deepEqual(normalize(predicted, options), normalize(live, options));
     entry.status = equal ? 'Synced' : 'OutOfSync';
