@@ -68,6 +68,7 @@ export class Controller {
         this.log(`reconcile ${name}: ${error instanceof Error ? error.message : String(error)}`),
     });
     const git = new GitRepoCache({ cacheDir: join(cacheDir, 'git'), log: this.log });
+    this.metrics.trackGit(() => ({ ...git.stats }));
     this.reconciler = new Reconciler({
       apps: this.apps,
       destinations: this.destinations,

@@ -21,12 +21,28 @@ export class ControllerMetrics {
     labelNames: ['phase', 'dry_run'] as const,
     registers: [this.registry],
   });
+  private gitStats: (() => Record<string, number>) | undefined;
+  private readonly gitSeen: Record<string, number> = {};
   readonly gitRequests = new Counter({
     name: 'tiphys_git_request_total',
     help: 'Git operations: ls-remote, fetch, checkout.',
     labelNames: ['operation'] as const,
     registers: [this.registry],
+    // Read from the Git cache's own counters at scrape time.
+    collect: () => {
+      const stats = this.gitStats?.() ?? {};
+      for (const [operation, count] of Object.entries(stats)) {
+        const delta = count - (this.gitSeen[operation] ?? 0);
+        if (delta > 0) this.gitRequests.inc({ operation }, delta);
+        this.gitSeen[operation] = count;
+      }
+    },
   });
+
+  /** Where the Git request counts come from (the controller's GitRepoCache). */
+  trackGit(stats: () => Record<string, number>): void {
+    this.gitStats = stats;
+  }
   readonly apps = new Gauge({
     name: 'tiphys_app_info',
     help: 'Applications by sync and health status.',

@@ -363,4 +363,19 @@ describe('GitOps engine', () => {
     await waitForApp(env, 'lenient', syncedAndHealthy, 'applied without validation');
     assert.ok(await readObject(env, '/api/v1/namespaces/default/configmaps/lenient'));
   });
+
+  test('/metrics reports reconciles, syncs and Git requests, and /healthz answers', async () => {
+    const base = webhookUrl.replace(/\/webhook$/, '');
+    const text = await (await fetch(`${base}/metrics`)).text();
+    const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0);
+    assert.ok(value(/^tiphys_app_reconcile_total\{outcome="ok"\} (\d+)/m) > 0, 'reconciles counted');
+    assert.ok(
+      value(/^tiphys_app_sync_total\{phase="Succeeded",dry_run="false"\} (\d+)/m) > 0,
+      'syncs counted',
+    );
+    assert.ok(value(/^tiphys_git_request_total\{operation="fetches"\} (\d+)/m) > 0, 'git fetches counted');
+    assert.match(text, /tiphys_app_reconcile_duration_seconds_bucket/);
+    const health = (await (await fetch(`${base}/healthz`)).json()) as { status: string };
+    assert.equal(health.status, 'ok');
+  });
 });
