@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { globSync } from 'node:fs';
 import { ensureTestbedBinaries } from '../testbed/src/binaries.ts';
+import { ensureChromium, ensureSchemathesis, ensureUiBuilt } from './test-setup.ts';
 
 const fastOnly = process.env.TIPHYS_TEST_SKIP_SLOW === '1' && process.env.CI !== 'true';
 // `*.int.test.ts` beside the code need the testbed, like everything under testbed/ and test/.
@@ -25,6 +26,9 @@ if (fastOnly) {
   console.error('TIPHYS_TEST_SKIP_SLOW=1: skipping the testbed and end-to-end tests');
 } else {
   await ensureTestbedBinaries({ log: (line) => console.error(line) });
+  ensureChromium();
+  ensureSchemathesis();
+  ensureUiBuilt();
   files.push(...slow);
 }
 // Slow tests start real clusters; one file at a time keeps a 2-core machine responsive.
