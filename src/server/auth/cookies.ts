@@ -1,0 +1,42 @@
+// The two cookies auth needs, read from and written to headers directly: the module then works
+// whether or not the API server registers @fastify/cookie, and cannot clash with it.
+export const SESSION_COOKIE = 'tiphys.token';
+export const OIDC_STATE_COOKIE = 'tiphys.oidc';
+
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const index = part.indexOf('=');
+    if (index < 0 || part.slice(0, index).trim() !== name) continue;
+    const value = part
+      .slice(index + 1)
+      .trim()
+      .replace(/^"(.*)"$/, '$1');
+    try {
+      return decodeURIComponent(value);
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+export interface CookieOptions {
+  path: string;
+  /** Seconds; 0 deletes the cookie. */
+  maxAge: number;
+  secure: boolean;
+}
+
+/** HttpOnly and SameSite=Lax always: scripts never see the token, other sites cannot post with it. */
+export function serializeCookie(name: string, value: string, options: CookieOptions): string {
+  return [
+    `${name}=${encodeURIComponent(value)}`,
+    `Path=${options.path}`,
+    `Max-Age=${Math.max(0, Math.floor(options.maxAge))}`,
+    ...(options.maxAge <= 0 ? ['Expires=Thu, 01 Jan 1970 00:00:00 GMT'] : []),
+    'HttpOnly',
+    'SameSite=Lax',
+    ...(options.secure ? ['Secure'] : []),
+  ].join('; ');
+}

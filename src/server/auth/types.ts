@@ -1,0 +1,53 @@
+// The shapes the API server sees of authentication and authorization; the implementation is
+// spread over this folder and wired in index.ts.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+
+export interface Identity {
+  subject: string;
+  groups: string[];
+  kind: 'local' | 'sso' | 'token';
+  tokenId?: string;
+}
+
+export const RBAC_RESOURCES = ['applications', 'projects', 'clusters', 'repositories', 'accounts'] as const;
+export type RbacResource = (typeof RBAC_RESOURCES)[number];
+export const RBAC_ACTIONS = ['get', 'create', 'update', 'delete', 'sync', 'override'] as const;
+export type RbacAction = (typeof RBAC_ACTIONS)[number];
+
+export interface AuditInput {
+  identity?: Identity;
+  action: string;
+  resource: string;
+  object: string;
+  result: 'success' | 'denied' | 'error';
+  message?: string;
+}
+
+export interface AuthService {
+  /** Identity from the `tiphys.token` cookie or `Authorization: Bearer`; undefined when anonymous or invalid/expired/revoked. */
+  authenticate(req: FastifyRequest): Promise<Identity | undefined>;
+  /** Casbin decision; anonymous gets the default role only when the policy enables anonymous access. */
+  enforce(
+    identity: Identity | undefined,
+    resource: RbacResource,
+    action: RbacAction,
+    object: string,
+  ): Promise<boolean>;
+  /** Registers /api/v1/session (POST login, DELETE logout, GET userinfo), /auth/login, /auth/callback, /api/v1/account/tokens. */
+  registerRoutes(app: FastifyInstance): void;
+  /** Records an audit event (who, what, when, result) — also used by the API server for every write. */
+  audit(event: AuditInput): void;
+  /** Releases the connection to the API server (idle sockets never keep the process alive anyway). */
+  close(): void;
+}
+
+export interface OidcOptions {
+  issuer: string;
+  clientId: string;
+  clientSecret?: string;
+  redirectUrl: string;
+  /** Claim holding the user's groups; default `groups`. */
+  groupsClaim?: string;
+  /** Scopes requested; `openid` is always added. Default `openid profile email`. */
+  scopes?: string[];
+}
