@@ -26,6 +26,13 @@ export function registerInstallCommand(program: Command): Command {
         timeoutMs: flags.timeout * 1000,
         log: (line) => console.log(line),
       });
+      // The local admin account: its initial password is generated here, stored hashed, and
+      // revealed once by `tiphys admin initial-password`.
+      const { loadKubeConfig } = await import('../adapters/kube/install.ts');
+      const { ensureAdminAccount } = await import('../server/auth/index.ts');
+      const admin = await ensureAdminAccount(loadKubeConfig(flags.kubeconfig), result.namespace);
+      if (admin.created)
+        console.log('admin account created: see its password with `tiphys admin initial-password`');
       console.log(`Tiphys is installed in namespace ${result.namespace} of ${result.server}`);
     });
 }

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { tiphysVersion } from '../version.ts';
 import { registerAdminHealthCommand } from './admin-health.ts';
+import { registerInitialPasswordCommand } from './admin-password.ts';
 import { registerAppCommands } from './app/index.ts';
 import { registerClusterCommands } from './cluster.ts';
 import { registerControllerCommand } from './controller.ts';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
     .command('admin')
     .description('administration: offline checks and control-plane tasks');
   registerAdminHealthCommand(admin);
+  registerInitialPasswordCommand(admin);
   registerInstallCommand(program);
   registerControllerCommand(program);
   registerAppCommands(program);
