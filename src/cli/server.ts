@@ -1,0 +1,128 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { CliError } from './output.ts';
+
+interface ServerCommandOptions {
+  kubeconfig?: string;
+  namespace: string;
+  port: string;
+  address: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  uiDir?: string;
+  withController?: boolean;
+  oidcIssuer?: string;
+  oidcClientId?: string;
+  oidcClientSecret?: string;
+  oidcRedirectUrl?: string;
+}
+
+/** OpenID Connect settings from the flags, else the environment; undefined when none are set. */
+export function oidcSettings(opts: ServerCommandOptions, env: NodeJS.ProcessEnv = process.env) {
+  const issuer = opts.oidcIssuer ?? env.TIPHYS_OIDC_ISSUER;
+  const clientId = opts.oidcClientId ?? env.TIPHYS_OIDC_CLIENT_ID;
+  const clientSecret = opts.oidcClientSecret ?? env.TIPHYS_OIDC_CLIENT_SECRET;
+  const redirectUrl = opts.oidcRedirectUrl ?? env.TIPHYS_OIDC_REDIRECT_URL;
+  if (!issuer && !clientId && !redirectUrl) return undefined;
+  if (!issuer || !clientId || !redirectUrl) {
+    throw new CliError(
+      'OpenID Connect needs --oidc-issuer, --oidc-client-id and --oidc-redirect-url together',
+    );
+  }
+  return { issuer, clientId, redirectUrl, ...(clientSecret ? { clientSecret } : {}) };
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CliError(`--port ${value}: not a port number`);
+  return n;
+}
+
+function readPem(path: string, flag: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new CliError(`${flag} ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+}
+
+/** `tiphys server`: the API server and web UI (optionally with the controller in the same process). */
+export function registerServerCommand(program: Command): void {
+  program
+    .command('server')
+    .description('run the API server and web UI')
+    .option('--kubeconfig <path>', 'kubeconfig of the control cluster (default: $KUBECONFIG, ~/.kube/config)')
+    .option('-n, --namespace <ns>', 'control namespace', 'tiphys')
+    .option('--port <port>', 'port to listen on', '8080')
+    .option('--address <address>', 'address to listen on', '127.0.0.1')
+    .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM; with --tls-key)')
+    .option('--tls-key <file>', 'private key of --tls-cert (PEM)')
+    .option('--ui-dir <dir>', 'folder of the built web UI (default: ui/dist of the installation)')
+    .option('--with-controller', 'also run the controller in this process (a one-process demo)')
+    .option('--oidc-issuer <url>', 'OpenID Connect issuer (or TIPHYS_OIDC_ISSUER)')
+    .option('--oidc-client-id <id>', 'OpenID Connect client ID (or TIPHYS_OIDC_CLIENT_ID)')
+    .option('--oidc-client-secret <secret>', 'OpenID Connect client secret (or TIPHYS_OIDC_CLIENT_SECRET)')
+    .option(
+      '--oidc-redirect-url <url>',
+      "this server's /auth/callback URL as the browser sees it (or TIPHYS_OIDC_REDIRECT_URL)",
+    )
+    .action(async (opts: ServerCommandOptions) => {
+      if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey))
+        throw new CliError('--tls-cert and --tls-key go together');
+      const https =
+        opts.tlsCert && opts.tlsKey
+          ? { cert: readPem(opts.tlsCert, '--tls-cert'), key: readPem(opts.tlsKey, '--tls-key') }
+          : undefined;
+      const oidc = oidcSettings(opts);
+      const listenPort = port(opts.port);
+      // Loaded here so that `tiphys --help` stays fast.
+      const { pino } = await import('pino');
+      const { loadKubeConfig } = await import('../adapters/kube/install.ts');
+      const { createAuthService, ensureAdminAccount } = await import('../server/auth/index.ts');
+      const { buildServer } = await import('../server/app.ts');
+      const logger = pino({ name: 'tiphys-server' }, pino.destination(2));
+      const log = (line: string) => logger.info(line);
+      const kubeConfig = loadKubeConfig(opts.kubeconfig);
+      let controller: import('../controller/controller.ts').Controller | undefined;
+      if (opts.withController) {
+        const { resolveTools } = await import('../adapters/render/render.ts');
+        const { Controller } = await import('../controller/controller.ts');
+        controller = new Controller({ kubeConfig, namespace: opts.namespace, tools: resolveTools(), log });
+        await controller.start();
+      }
+      await ensureAdminAccount(kubeConfig, opts.namespace);
+      const auth = await createAuthService({ kubeConfig, namespace: opts.namespace, oidc, log });
+      const server = await buildServer({
+        kubeConfig,
+        namespace: opts.namespace,
+        auth,
+        controller,
+        uiDir: opts.uiDir,
+        https,
+        log: (line) => logger.warn(line),
+        webhookSecrets: {
+          github: process.env.TIPHYS_WEBHOOK_GITHUB_SECRET,
+          gitlab: process.env.TIPHYS_WEBHOOK_GITLAB_SECRET,
+          gitea: process.env.TIPHYS_WEBHOOK_GITEA_SECRET,
+        },
+      });
+      const url = await server.listen({ port: listenPort, host: opts.address });
+      logger.info(`serving the API and web UI on ${url}${controller ? ', with the controller' : ''}`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      logger.info('stopping');
+      // A stop that hangs on a connection must not keep the process alive past its grace period.
+      setTimeout(() => {
+        logger.warn('graceful stop took over 5 s; exiting');
+        process.exit(0);
+      }, 5_000).unref();
+      await server.close();
+      auth.close();
+      await controller?.stop();
+      logger.info('stopped');
+      // Kept-alive API connections and client timers must not hold the process open.
+      process.exit(0);
+    });
+}

@@ -1,0 +1,82 @@
+// Reads and writes of single Applications for the route handlers: reads from the informer
+// (falling back to the API server for an app created a moment ago), writes as merge patches
+// guarded by resourceVersion and retried on conflict, the same helpers the CLI uses.
+import type { FastifyRequest } from 'fastify';
+import { KubeApiError } from '../adapters/kube/rest.ts';
+import { AppNotFoundError, updateApp } from '../cli/app/app-api.ts';
+import type { CliContext } from '../cli/kube-context.ts';
+import { CliError } from '../cli/output.ts';
+import type { Application } from '../core/model/application.ts';
+import { authorize, identityOf, unauthenticated } from './access.ts';
+import { projectOf } from './app-query.ts';
+import type { RbacAction } from './auth/index.ts';
+import { kubeGet, type ServerContext, tiphysResourcePath } from './context.ts';
+import { conflict, notFound } from './http-error.ts';
+
+export const appObject = (app: Application): string => `${projectOf(app)}/${app.metadata.name}`;
+
+const missing = (ctx: ServerContext, name: string) =>
+  notFound(`application "${name}" not found in namespace ${ctx.namespace}`);
+
+/** The Application straight from the API server (for writes: the informer may lag). */
+export async function fetchApp(ctx: ServerContext, name: string): Promise<Application> {
+  try {
+    return await kubeGet<Application>(ctx, tiphysResourcePath(ctx, 'applications', name));
+  } catch (error) {
+    if (error instanceof KubeApiError && error.status === 404) throw missing(ctx, name);
+    throw error;
+  }
+}
+
+/**
+ * Reads the app and checks the caller may act on it. An anonymous caller is turned away before
+ * the API server is asked anything (so a missing app is a 401 to them, as an existing one is);
+ * a known caller learns that an app is missing.
+ */
+export async function authorizedApp(
+  ctx: ServerContext,
+  req: FastifyRequest,
+  name: string,
+  action: RbacAction,
+  options: { fresh?: boolean } = {},
+) {
+  const cached = ctx.apps.get(name);
+  if (!(await identityOf(ctx.auth, req))) {
+    const object = cached ? appObject(cached) : `*/${name}`;
+    if (!(await ctx.auth.enforce(undefined, 'applications', action, object))) {
+      if (action !== 'get') ctx.auth.audit({ action, resource: 'applications', object, result: 'denied' });
+      throw unauthenticated();
+    }
+  }
+  const app = options.fresh || !cached ? await fetchApp(ctx, name) : cached;
+  const identity = await authorize(ctx.auth, req, 'applications', action, appObject(app));
+  return { app, identity };
+}
+
+/**
+ * Read-compute-write with the CLI's conflict handling (`updateApp`): `change` returns the merge
+ * patch, or undefined for nothing to write, and may throw an HttpError to refuse.
+ */
+export async function patchAppSafely(
+  ctx: ServerContext,
+  name: string,
+  change: (app: Application) => Record<string, unknown> | undefined,
+): Promise<Application> {
+  const cli: CliContext = { rest: ctx.rest, namespace: ctx.namespace, output: 'json' };
+  try {
+    return (await updateApp(cli, name, change)).after;
+  } catch (error) {
+    if (error instanceof AppNotFoundError) throw missing(ctx, name);
+    if (error instanceof CliError) throw conflict(error.message);
+    throw error;
+  }
+}
+
+/** An operation already requested and not yet picked up: a second one would replace it. */
+export function refuseWhenOperationPending(app: Application): void {
+  if (app.operation) {
+    throw conflict(
+      `another operation is already in progress on application "${app.metadata.name}"; wait for it to finish`,
+    );
+  }
+}

@@ -1,0 +1,126 @@
+// `tiphys server`'s HTTP application: the v1 API of docs/api.md, the OpenAPI document, live
+// updates, webhooks, metrics and the web UI, on one Fastify instance.
+import type { KubeConfig } from '@kubernetes/client-node';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { KubeRest } from '../adapters/kube/rest.ts';
+import { type RenderTools, resolveTools } from '../adapters/render/render.ts';
+import { ApplicationStore } from '../controller/app-store.ts';
+import type { Controller } from '../controller/controller.ts';
+import { DestinationRegistry } from '../controller/destinations.ts';
+import { AppEventHub } from './app-events.ts';
+import type { AuthService } from './auth/index.ts';
+import type { ApplicationSource, ServerContext } from './context.ts';
+import { GetDecisionCache } from './decision-cache.ts';
+import { errorHandler } from './http-error.ts';
+import { ServerMetrics } from './metrics.ts';
+import { collectRoutes, openApiDocument } from './openapi.ts';
+import { RenderService } from './render-service.ts';
+import { registerApplicationActionRoutes } from './routes/application-actions.ts';
+import { registerApplicationViewRoutes } from './routes/application-views.ts';
+import { registerApplicationRoutes } from './routes/applications.ts';
+import { registerClusterRoutes } from './routes/clusters.ts';
+import { registerProjectRoutes } from './routes/projects.ts';
+import { registerRepositoryRoutes } from './routes/repositories.ts';
+import { registerStreamRoutes } from './routes/stream.ts';
+import { registerSystemRoutes, registerWebhookRoutes } from './routes/system.ts';
+import { DEFAULT_UI_DIR, registerStaticUi } from './static-ui.ts';
+import { typeboxValidatorCompiler } from './validation.ts';
+import type { GitProvider } from './webhook/push-event.ts';
+
+export interface ServerOptions {
+  kubeConfig: KubeConfig;
+  namespace: string;
+  auth: AuthService;
+  /** The controller running in this process: its informer serves the reads, refresh goes to it. */
+  controller?: Controller;
+  /** Reads of Applications; default the controller's informer, else one of the server's own. */
+  apps?: ApplicationSource;
+  /** The built web UI; default ui/dist of the repository. */
+  uiDir?: string;
+  webhookSecrets?: Partial<Record<GitProvider, string>>;
+  /** helm and kustomize, for the desired manifests and diffs; default from the environment. */
+  tools?: RenderTools;
+  /** Where Git mirrors for diffs live; default a folder under the system temp dir. */
+  cacheDir?: string;
+  /** Serve HTTPS with this certificate and key (PEM). */
+  https?: { cert: string | Buffer; key: string | Buffer };
+  log?: (line: string) => void;
+  /** SSE heartbeat interval (tests shorten it). */
+  heartbeatMs?: number;
+}
+
+/**
+ * Builds the server (not listening yet). When neither a controller nor `apps` is given it starts
+ * an Application informer of its own and stops it on close.
+ */
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const log = options.log ?? (() => {});
+  const settings = { logger: false, bodyLimit: 5 * 1024 * 1024 } as const;
+  // The HTTPS variant of Fastify is another instance type; routes see the same interface.
+  const app = options.https
+    ? (Fastify({ ...settings, https: options.https }) as unknown as FastifyInstance)
+    : Fastify(settings);
+  app.setValidatorCompiler(typeboxValidatorCompiler);
+  // Response schemas document the API; serialising through them would drop fields they do not list.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  app.setErrorHandler(errorHandler(log));
+  const routes = collectRoutes(app);
+
+  let ownStore: ApplicationStore | undefined;
+  let apps = options.apps ?? options.controller?.apps;
+  if (!apps) {
+    ownStore = new ApplicationStore(options.kubeConfig, options.namespace);
+    await ownStore.start();
+    apps = ownStore;
+  }
+  const rest = new KubeRest(options.kubeConfig);
+  const destinations = new DestinationRegistry(options.kubeConfig, options.namespace, () => () => {});
+  const ctx: ServerContext = {
+    kubeConfig: options.kubeConfig,
+    namespace: options.namespace,
+    rest,
+    auth: options.auth,
+    decisions: new GetDecisionCache(options.auth),
+    apps,
+    controller: options.controller,
+    destinations,
+    renderer: new RenderService({
+      kubeConfig: options.kubeConfig,
+      namespace: options.namespace,
+      destinations,
+      tools: options.tools ?? resolveTools(),
+      cacheDir: options.cacheDir,
+    }),
+    appEvents: new AppEventHub(apps),
+    log,
+  };
+  app.addHook('onClose', async () => {
+    await ownStore?.stop();
+    await destinations.stop();
+    rest.close();
+  });
+
+  const metrics = new ServerMetrics({ processMetrics: !options.controller });
+  metrics.instrument(app);
+  options.auth.registerRoutes(app);
+  registerApplicationRoutes(app, ctx);
+  registerApplicationActionRoutes(app, ctx);
+  registerApplicationViewRoutes(app, ctx);
+  registerStreamRoutes(app, ctx, options.heartbeatMs);
+  registerProjectRoutes(app, ctx);
+  registerClusterRoutes(app, ctx);
+  registerRepositoryRoutes(app, ctx);
+  registerSystemRoutes(app, ctx, metrics);
+  registerWebhookRoutes(app, ctx, options.webhookSecrets ?? {});
+  let document: Record<string, unknown> | undefined;
+  app.get(
+    '/api/openapi.json',
+    { schema: { summary: 'This document (OpenAPI 3.1)', tags: ['system'] } },
+    async () => {
+      document ??= openApiDocument(routes);
+      return document;
+    },
+  );
+  await registerStaticUi(app, options.uiDir ?? DEFAULT_UI_DIR);
+  return app;
+}

@@ -1,0 +1,63 @@
+// What every route group works with: the control cluster, the auth service, the Applications
+// (an informer, read in memory), the destination clusters, and the render service.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeRest } from '../adapters/kube/rest.ts';
+import type { Controller } from '../controller/controller.ts';
+import type { DestinationRegistry } from '../controller/destinations.ts';
+import type { Application } from '../core/model/application.ts';
+import type { AppEventHub } from './app-events.ts';
+import type { AuthService } from './auth/index.ts';
+import type { GetDecisionCache } from './decision-cache.ts';
+import type { RenderService } from './render-service.ts';
+
+/** The read side of an ApplicationStore: what the server needs of the informer. */
+export interface ApplicationSource {
+  list(): Application[];
+  get(name: string): Application | undefined;
+  onChange(callback: (name: string, app: Application | undefined) => void): void;
+}
+
+export interface ServerContext {
+  kubeConfig: KubeConfig;
+  namespace: string;
+  /** Raw JSON calls to the control cluster, for every write. */
+  rest: KubeRest;
+  auth: AuthService;
+  /** `get` decisions for lists and live updates, remembered briefly. */
+  decisions: GetDecisionCache;
+  apps: ApplicationSource;
+  controller?: Controller;
+  destinations: DestinationRegistry;
+  renderer: RenderService;
+  appEvents: AppEventHub;
+  log: (line: string) => void;
+}
+
+/** Path of a Tiphys custom resource collection or object in the control namespace. */
+export function tiphysResourcePath(ctx: ServerContext, plural: string, name?: string): string {
+  const base = `/apis/tiphys.dev/v1alpha1/namespaces/${encodeURIComponent(ctx.namespace)}/${plural}`;
+  return name === undefined ? base : `${base}/${encodeURIComponent(name)}`;
+}
+
+const RETRIED_STATUSES = new Set([429, 503, 504]);
+
+/**
+ * A read from the control cluster, retried briefly when the API server says it is busy (429, or
+ * 503 while a CRD's storage initialises): a GET has no effect, and a moment later it succeeds.
+ */
+export async function kubeGet<T>(
+  ctx: ServerContext,
+  path: string,
+  query?: Record<string, string | undefined>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ctx.rest.request<T>('GET', path, { query });
+    } catch (error) {
+      const status = (error as { status?: number }).status ?? 0;
+      if (!RETRIED_STATUSES.has(status) || attempt >= 4) throw error;
+      await sleep(250 * attempt);
+    }
+  }
+}

@@ -1,0 +1,124 @@
+// The desired side of an Application for the manifests and diff endpoints: resolve the target
+// revision, render, complete the objects the way the controller does, and compare them with the
+// live objects. Git mirrors and renders are cached for the server's lifetime, so a second look
+// at the same commit costs no clone and no render.
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { GitRepoCache } from '../adapters/git/index.ts';
+import { KubeApiError } from '../adapters/kube/rest.ts';
+import { RenderCache, type RenderTools } from '../adapters/render/render.ts';
+import type { AppDiff } from '../controller/app-diff.ts';
+import {
+  type Destination,
+  DestinationNotFoundError,
+  type DestinationRegistry,
+} from '../controller/destinations.ts';
+import { ComparisonCache, compareResources } from '../controller/reconcile/compare.ts';
+import {
+  type DesiredObject,
+  prepareDesired,
+  watchPreviousKinds,
+} from '../controller/reconcile/desired-state.ts';
+import { renderSource, resolveRevision, type SourceDeps } from '../controller/reconcile/source.ts';
+import { RepoCredentialStore } from '../controller/repo-credentials.ts';
+import { diffObjects } from '../core/diff/index.ts';
+import { type Application, withDefaults } from '../core/model/application.ts';
+import { HttpError } from './http-error.ts';
+
+export interface DesiredState {
+  revision: string;
+  objects: DesiredObject[];
+  destination: Destination;
+}
+
+export class RenderService {
+  private readonly deps: SourceDeps;
+  private readonly destinations: DestinationRegistry;
+
+  constructor(options: {
+    kubeConfig: KubeConfig;
+    namespace: string;
+    destinations: DestinationRegistry;
+    tools: RenderTools;
+    cacheDir?: string;
+  }) {
+    const cacheDir = options.cacheDir ?? join(tmpdir(), 'tiphys-server-cache');
+    mkdirSync(cacheDir, { recursive: true });
+    const credentials = new RepoCredentialStore(options.kubeConfig, options.namespace);
+    this.destinations = options.destinations;
+    this.deps = {
+      git: new GitRepoCache({ cacheDir: join(cacheDir, 'git') }),
+      renderCache: new RenderCache(),
+      tools: options.tools,
+      credentialsFor: (url) => credentials.forUrl(url),
+    };
+  }
+
+  /** The rendered objects of the app's target revision, completed as the controller applies them. */
+  desired(stored: Application): Promise<DesiredState> {
+    return upstream(() => this.render(stored));
+  }
+
+  private async render(stored: Application): Promise<DesiredState> {
+    const app = withDefaults(stored);
+    const destination = await this.destinations.get(app.spec.destination.cluster);
+    const revision = await resolveRevision(
+      this.deps,
+      app.spec.source.repoURL,
+      app.spec.source.targetRevision,
+    );
+    const rendered = await renderSource(this.deps, app, revision, await destination.client.serverVersion());
+    const objects = await prepareDesired(
+      rendered.objects,
+      app.metadata.name,
+      app.spec.destination.namespace,
+      destination,
+    );
+    return { revision, objects, destination };
+  }
+
+  /** What a sync would change, compared as the controller compares (server-side dry run). */
+  diff(stored: Application): Promise<AppDiff> {
+    return upstream(() => this.compare(stored));
+  }
+
+  private async compare(stored: Application): Promise<AppDiff> {
+    const { revision, objects, destination } = await this.render(stored);
+    const name = stored.metadata.name;
+    await watchPreviousKinds(destination, stored.status?.resources);
+    const comparison = await compareResources(
+      name,
+      objects,
+      destination.cache.trackedBy(name),
+      destination,
+      withDefaults(stored).spec.ignoreDifferences ?? [],
+      new ComparisonCache(),
+    );
+    const resources = comparison.resources
+      .filter((r) => !r.hook)
+      .map((r) => {
+        const desiredObject = r.requiresPruning ? undefined : (r.predicted ?? r.desired?.object);
+        // diffObjects masks Secret values on both sides.
+        const diff = r.status === 'Synced' ? '' : diffObjects(desiredObject, r.live, {}).text;
+        return { key: r.id, status: r.status, diff: diff || (r.message ?? '') };
+      });
+    return { revision, resources };
+  }
+}
+
+/**
+ * Git, the renderers and the destination cluster are upstream of the request: their failures
+ * (a repo that does not answer, a chart that does not render) are a 502 with their message, not
+ * a 500 and not the caller's fault.
+ */
+async function upstream<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof HttpError || error instanceof KubeApiError) throw error;
+    if (error instanceof DestinationNotFoundError) throw new HttpError(404, error.message);
+    throw new HttpError(502, error instanceof Error ? error.message : String(error), { cause: error });
+  }
+}

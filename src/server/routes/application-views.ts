@@ -1,0 +1,108 @@
+// What an Application looks like in its cluster: the resource tree, one resource's live and
+// desired manifests, the diff a sync would apply, and the Kubernetes Events of its objects.
+import type { FastifyInstance } from 'fastify';
+import type { Static } from 'typebox';
+import { withoutManagedFields } from '../../cli/output.ts';
+import { maskSecret } from '../../core/diff/index.ts';
+import { formatKey } from '../../core/manifest/key.ts';
+import type { KubeObject } from '../../core/manifest/object.ts';
+import { authorizedApp } from '../app-access.ts';
+import type { ServerContext } from '../context.ts';
+import { applicationEvents, destinationOf, liveObject, resourceTree } from '../live-state.ts';
+import { AppDiff, EventList, Manifests, ManifestsQuery, NameParams, ResourceTree } from '../schemas.ts';
+
+const tags = ['applications'];
+type Params = Static<typeof NameParams>;
+
+/** What a manifest response may show of an object: no managed fields, Secret values masked. */
+export function presentable(obj: KubeObject | undefined): KubeObject | undefined {
+  return obj === undefined ? undefined : withoutManagedFields(maskSecret(obj));
+}
+
+export function registerApplicationViewRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  app.get<{ Params: Params }>(
+    '/api/v1/applications/:name/resource-tree',
+    {
+      schema: {
+        summary: 'Managed objects and their children (by ownerReferences), with health and sync status',
+        tags,
+        params: NameParams,
+        response: { 200: ResourceTree },
+      },
+    },
+    async (req) => {
+      const { app: current } = await authorizedApp(ctx, req, req.params.name, 'get');
+      return { nodes: await resourceTree(ctx, current) };
+    },
+  );
+
+  app.get<{ Params: Params; Querystring: Static<typeof ManifestsQuery> }>(
+    '/api/v1/applications/:name/manifests',
+    {
+      schema: {
+        summary: 'Live and desired manifest of one resource of the app (Secrets masked)',
+        tags,
+        params: NameParams,
+        querystring: ManifestsQuery,
+        response: { 200: Manifests },
+      },
+    },
+    async (req) => {
+      const { app: current } = await authorizedApp(ctx, req, req.params.name, 'get');
+      const key = {
+        group: req.query.group ?? '',
+        kind: req.query.kind,
+        namespace: req.query.namespace ?? '',
+        name: req.query.name,
+      };
+      // Only the app's own objects: the endpoint must not read arbitrary objects of the cluster.
+      const managed = (current.status?.resources ?? []).find(
+        (r) =>
+          formatKey({ group: r.group ?? '', kind: r.kind, namespace: r.namespace ?? '', name: r.name }) ===
+          formatKey(key),
+      );
+      const desiredState = await ctx.renderer.desired(current).catch(() => undefined);
+      const desired = desiredState?.objects.find((o) => o.id === formatKey(key))?.object;
+      let live: KubeObject | undefined;
+      if (managed) live = await liveObject(await destinationOf(ctx, current), managed);
+      else if (desired)
+        live = await liveObject(await destinationOf(ctx, current), {
+          ...key,
+          version: desired.apiVersion.split('/').pop(),
+        });
+      return { live: presentable(live), desired: presentable(desired) };
+    },
+  );
+
+  app.get<{ Params: Params }>(
+    '/api/v1/applications/:name/diff',
+    {
+      schema: {
+        summary: 'What a sync would change, per resource, as unified diffs (Secrets masked)',
+        tags,
+        params: NameParams,
+        response: { 200: AppDiff },
+      },
+    },
+    async (req) => {
+      const { app: current } = await authorizedApp(ctx, req, req.params.name, 'get');
+      return ctx.renderer.diff(current);
+    },
+  );
+
+  app.get<{ Params: Params }>(
+    '/api/v1/applications/:name/events',
+    {
+      schema: {
+        summary: 'Kubernetes Events of the Application and of its objects',
+        tags,
+        params: NameParams,
+        response: { 200: EventList },
+      },
+    },
+    async (req) => {
+      const { app: current } = await authorizedApp(ctx, req, req.params.name, 'get');
+      return { items: await applicationEvents(ctx, current) };
+    },
+  );
+}

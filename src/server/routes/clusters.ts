@@ -1,0 +1,227 @@
+// Clusters Applications deploy to. Credentials go in a Secret the Cluster resource points at
+// (as `tiphys cluster add` writes them); responses show name, server, labels and connection only.
+import { KubeConfig } from '@kubernetes/client-node';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Static } from 'typebox';
+import { KubeApiError } from '../../adapters/kube/rest.ts';
+import { SECRET_TYPE_LABEL, secretPath, upsertSecret } from '../../cli/kube-context.ts';
+import { CliError } from '../../cli/output.ts';
+import { withDefaults } from '../../core/model/application.ts';
+import { type Cluster, ClusterSecretKey, validateCluster } from '../../core/model/cluster.ts';
+import { API_VERSION, IN_CLUSTER, PART_OF_LABEL } from '../../core/model/common.ts';
+import { audited, authorize, authorizeList, filterAllowed, identityOf, unauthenticated } from '../access.ts';
+import { kubeGet, type ServerContext, tiphysResourcePath } from '../context.ts';
+import { badRequest, conflict, HttpError, notFound } from '../http-error.ts';
+import { Accepted, ClusterCreate, ClusterList, ClusterView, NameParams } from '../schemas.ts';
+
+const tags = ['clusters'];
+type View = Static<typeof ClusterView>;
+type Create = Static<typeof ClusterCreate>;
+
+/** The only fields of a Cluster a response shows: never its credentials or where they are. */
+export function clusterView(cluster: Cluster): View {
+  return {
+    name: cluster.metadata.name,
+    server: cluster.spec.server,
+    labels: cluster.metadata.labels ?? {},
+    ...(cluster.status?.connection ? { connection: cluster.status.connection } : {}),
+  };
+}
+
+/** The server URL and Secret data of a POST; checked so a bad combination is a 400. */
+export function clusterCredentialsFromBody(body: Create): { server: string; data: Record<string, string> } {
+  if (body.name === IN_CLUSTER)
+    throw badRequest(`name: ${IN_CLUSTER} is the control cluster; it needs no registration`);
+  if (body.kubeconfig !== undefined) {
+    if (body.bearerToken !== undefined || body.caData !== undefined || body.insecure !== undefined) {
+      throw badRequest(
+        'kubeconfig: give either kubeconfig, or server with bearerToken/caData/insecure, not both',
+      );
+    }
+    const kc = new KubeConfig();
+    try {
+      kc.loadFromString(body.kubeconfig);
+    } catch (error) {
+      throw badRequest(
+        `kubeconfig: not a kubeconfig (${error instanceof Error ? error.message.split('\n')[0] : ''})`,
+      );
+    }
+    const server = kc.getCurrentCluster()?.server;
+    if (!server || !/^https?:\/\//.test(server))
+      throw badRequest('kubeconfig: its current context names no cluster server');
+    if (body.server !== undefined && body.server.replace(/\/$/, '') !== server.replace(/\/$/, '')) {
+      throw badRequest(`server: ${body.server} is not the server of the kubeconfig's current context`);
+    }
+    return { server: server.replace(/\/$/, ''), data: { [ClusterSecretKey.kubeconfig]: body.kubeconfig } };
+  }
+  if (body.server === undefined) throw badRequest('server: is required (or give a kubeconfig)');
+  const data: Record<string, string> = {};
+  if (body.bearerToken !== undefined) data[ClusterSecretKey.bearerToken] = body.bearerToken;
+  if (body.caData !== undefined) data[ClusterSecretKey.caData] = body.caData;
+  if (body.insecure) data[ClusterSecretKey.insecure] = 'true';
+  return { server: body.server.replace(/\/$/, ''), data };
+}
+
+async function readCluster(ctx: ServerContext, name: string): Promise<Cluster | undefined> {
+  try {
+    return await kubeGet<Cluster>(ctx, tiphysResourcePath(ctx, 'clusters', name));
+  } catch (error) {
+    if (error instanceof KubeApiError && error.status === 404) return undefined;
+    throw error;
+  }
+}
+
+function inClusterView(ctx: ServerContext): View {
+  return { name: IN_CLUSTER, server: ctx.kubeConfig.getCurrentCluster()?.server ?? '', labels: {} };
+}
+
+export function registerClusterRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  const viewOf = async (req: FastifyRequest, name: string, action: 'get' | 'delete') => {
+    const cluster = name === IN_CLUSTER ? undefined : await readCluster(ctx, name);
+    if (name !== IN_CLUSTER && !cluster) {
+      if (
+        !(await identityOf(ctx.auth, req)) &&
+        !(await ctx.auth.enforce(undefined, 'clusters', action, name))
+      ) {
+        throw unauthenticated();
+      }
+      throw notFound(`cluster "${name}" not found in namespace ${ctx.namespace}`);
+    }
+    const identity = await authorize(ctx.auth, req, 'clusters', action, name);
+    return { cluster, identity };
+  };
+
+  app.get(
+    '/api/v1/clusters',
+    {
+      schema: {
+        summary: 'List clusters the caller may see (in-cluster first)',
+        tags,
+        response: { 200: ClusterList },
+      },
+    },
+    async (req) => {
+      const identity = await authorizeList(ctx.auth, req, 'clusters');
+      const list = await kubeGet<{ items: Cluster[] }>(ctx, tiphysResourcePath(ctx, 'clusters'));
+      const views = [
+        inClusterView(ctx),
+        ...list.items.map(clusterView).sort((a, b) => (a.name < b.name ? -1 : 1)),
+      ];
+      return { items: await filterAllowed(ctx.decisions, identity, 'clusters', views, (v) => v.name) };
+    },
+  );
+
+  app.post<{ Body: Create }>(
+    '/api/v1/clusters',
+    {
+      schema: {
+        summary: 'Register a cluster; its credentials are write-only',
+        tags,
+        body: ClusterCreate,
+        response: { 201: ClusterView },
+      },
+    },
+    async (req, reply) => {
+      const body = req.body;
+      const { server, data } = clusterCredentialsFromBody(body);
+      const identity = await authorize(ctx.auth, req, 'clusters', 'create', body.name);
+      const created = await audited(
+        ctx.auth,
+        { identity, action: 'create', resource: 'clusters', object: body.name },
+        async () => {
+          if (await readCluster(ctx, body.name))
+            throw conflict(`cluster "${body.name}" already exists in namespace ${ctx.namespace}`);
+          const secretName = `cluster-${body.name}`;
+          const hasCredentials = Object.keys(data).length > 0;
+          const cluster: Cluster = {
+            apiVersion: API_VERSION,
+            kind: 'Cluster',
+            metadata: {
+              name: body.name,
+              namespace: ctx.namespace,
+              ...(body.labels ? { labels: body.labels } : {}),
+            },
+            spec: { server, ...(hasCredentials ? { credentialsSecret: { name: secretName } } : {}) },
+          };
+          const errors = validateCluster(cluster);
+          if (errors.length > 0) throw badRequest(`invalid cluster "${body.name}": ${errors.join('; ')}`);
+          if (hasCredentials) {
+            const cli = { rest: ctx.rest, namespace: ctx.namespace, output: 'json' as const };
+            const labels = { [SECRET_TYPE_LABEL]: 'cluster', ...PART_OF_LABEL };
+            await upsertSecret(cli, secretName, labels, data, false).catch((error: unknown) => {
+              throw error instanceof CliError ? conflict(error.message) : error;
+            });
+          }
+          try {
+            return await ctx.rest.request<Cluster>('POST', tiphysResourcePath(ctx, 'clusters'), {
+              body: cluster,
+            });
+          } catch (error) {
+            // Leave no credentials behind that no Cluster refers to.
+            if (hasCredentials)
+              await ctx.rest.request('DELETE', secretPath(ctx.namespace, secretName)).catch(() => {});
+            throw error;
+          }
+        },
+      );
+      reply.code(201);
+      return clusterView(created);
+    },
+  );
+
+  app.get<{ Params: Static<typeof NameParams> }>(
+    '/api/v1/clusters/:name',
+    { schema: { summary: 'Get a cluster', tags, params: NameParams, response: { 200: ClusterView } } },
+    async (req) => {
+      const { cluster } = await viewOf(req, req.params.name, 'get');
+      return cluster ? clusterView(cluster) : inClusterView(ctx);
+    },
+  );
+
+  app.delete<{ Params: Static<typeof NameParams> }>(
+    '/api/v1/clusters/:name',
+    {
+      schema: {
+        summary: 'Unregister a cluster no Application deploys to, and delete its credentials',
+        tags,
+        params: NameParams,
+        response: { 200: Accepted },
+      },
+    },
+    async (req) => {
+      const { name } = req.params;
+      const { cluster, identity } = await viewOf(req, name, 'delete');
+      await audited(
+        ctx.auth,
+        { identity, action: 'delete', resource: 'clusters', object: name },
+        async () => {
+          if (!cluster) throw badRequest(`${IN_CLUSTER} is the control cluster; it cannot be removed`);
+          const users = ctx.apps.list().filter((a) => withDefaults(a).spec.destination.cluster === name);
+          if (users.length > 0) {
+            const names = users
+              .slice(0, 10)
+              .map((a) => a.metadata.name)
+              .join(', ');
+            throw new HttpError(
+              409,
+              `cluster "${name}" is the destination of ${users.length} application(s): ${names}`,
+            );
+          }
+          await ctx.rest.request('DELETE', tiphysResourcePath(ctx, 'clusters', name));
+          const ref = cluster.spec.credentialsSecret;
+          if (!ref) return;
+          // Only a Secret marked as cluster credentials: one a person made for something else stays.
+          const secretNamespace = ref.namespace ?? ctx.namespace;
+          const secret = await kubeGet<{ metadata: { labels?: Record<string, string> } }>(
+            ctx,
+            secretPath(secretNamespace, ref.name),
+          ).catch(() => undefined);
+          if (secret?.metadata.labels?.[SECRET_TYPE_LABEL] === 'cluster') {
+            await ctx.rest.request('DELETE', secretPath(secretNamespace, ref.name)).catch(() => {});
+          }
+        },
+      );
+      return { message: `cluster "${name}" removed` };
+    },
+  );
+}

@@ -1,0 +1,195 @@
+// AppProjects: what groups of Applications may deploy, from where, to where.
+import type { FastifyInstance } from 'fastify';
+import type { Static } from 'typebox';
+import { KubeApiError } from '../../adapters/kube/rest.ts';
+import { withoutManagedFields } from '../../cli/output.ts';
+import { type AppProject, validateAppProject } from '../../core/model/app-project.ts';
+import { API_VERSION } from '../../core/model/common.ts';
+import { audited, authorize, authorizeList, filterAllowed, identityOf, unauthenticated } from '../access.ts';
+import { kubeGet, type ServerContext, tiphysResourcePath } from '../context.ts';
+import { badRequest, HttpError, notFound } from '../http-error.ts';
+import {
+  Accepted,
+  AppProject as AppProjectSchema,
+  NameParams,
+  ProjectBody,
+  ProjectList,
+} from '../schemas.ts';
+
+const tags = ['projects'];
+type Body = Static<typeof ProjectBody>;
+type Params = Static<typeof NameParams>;
+
+function projectFromBody(ctx: ServerContext, body: Body): AppProject {
+  if (body.metadata.namespace && body.metadata.namespace !== ctx.namespace) {
+    throw badRequest(`metadata.namespace: AppProjects live in namespace ${ctx.namespace}`);
+  }
+  const { name, labels, annotations } = body.metadata;
+  const project: AppProject = {
+    apiVersion: API_VERSION,
+    kind: 'AppProject',
+    metadata: {
+      name,
+      namespace: ctx.namespace,
+      ...(labels ? { labels } : {}),
+      ...(annotations ? { annotations } : {}),
+    },
+    spec: body.spec,
+  };
+  const errors = validateAppProject(project);
+  if (errors.length > 0) throw badRequest(`invalid project "${name}": ${errors.join('; ')}`);
+  return project;
+}
+
+async function readProject(ctx: ServerContext, name: string): Promise<AppProject> {
+  try {
+    return await kubeGet<AppProject>(ctx, tiphysResourcePath(ctx, 'appprojects', name));
+  } catch (error) {
+    if (error instanceof KubeApiError && error.status === 404) {
+      throw notFound(`project "${name}" not found in namespace ${ctx.namespace}`);
+    }
+    throw error;
+  }
+}
+
+export function registerProjectRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  /** The project if the caller may act on it; a missing one is a 401 to an anonymous caller. */
+  const authorizedProject = async (
+    req: Parameters<typeof identityOf>[1],
+    name: string,
+    action: 'get' | 'update' | 'delete',
+  ) => {
+    const project = await readProject(ctx, name).catch(async (error: unknown) => {
+      if (error instanceof HttpError && error.statusCode === 404 && !(await identityOf(ctx.auth, req))) {
+        if (!(await ctx.auth.enforce(undefined, 'projects', action, name))) throw unauthenticated();
+      }
+      throw error;
+    });
+    const identity = await authorize(ctx.auth, req, 'projects', action, name);
+    return { project, identity };
+  };
+
+  app.get(
+    '/api/v1/projects',
+    { schema: { summary: 'List AppProjects the caller may see', tags, response: { 200: ProjectList } } },
+    async (req) => {
+      const identity = await authorizeList(ctx.auth, req, 'projects');
+      const list = await kubeGet<{ items: AppProject[] }>(ctx, tiphysResourcePath(ctx, 'appprojects'));
+      const allowed = await filterAllowed(
+        ctx.decisions,
+        identity,
+        'projects',
+        list.items,
+        (p) => p.metadata.name,
+      );
+      return {
+        items: allowed.sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1)).map(withoutManagedFields),
+      };
+    },
+  );
+
+  app.post<{ Body: Body }>(
+    '/api/v1/projects',
+    {
+      schema: {
+        summary: 'Create an AppProject',
+        tags,
+        body: ProjectBody,
+        response: { 201: AppProjectSchema },
+      },
+    },
+    async (req, reply) => {
+      const project = projectFromBody(ctx, req.body);
+      const object = project.metadata.name;
+      const identity = await authorize(ctx.auth, req, 'projects', 'create', object);
+      const created = await audited(
+        ctx.auth,
+        { identity, action: 'create', resource: 'projects', object },
+        () => ctx.rest.request<AppProject>('POST', tiphysResourcePath(ctx, 'appprojects'), { body: project }),
+      );
+      reply.code(201);
+      return withoutManagedFields(created);
+    },
+  );
+
+  app.get<{ Params: Params }>(
+    '/api/v1/projects/:name',
+    {
+      schema: { summary: 'Get an AppProject', tags, params: NameParams, response: { 200: AppProjectSchema } },
+    },
+    async (req) => withoutManagedFields((await authorizedProject(req, req.params.name, 'get')).project),
+  );
+
+  app.put<{ Params: Params; Body: Body }>(
+    '/api/v1/projects/:name',
+    {
+      schema: {
+        summary: "Replace an AppProject's spec, labels and annotations",
+        tags,
+        params: NameParams,
+        body: ProjectBody,
+        response: { 200: AppProjectSchema },
+      },
+    },
+    async (req) => {
+      const { name } = req.params;
+      if (req.body.metadata.name !== name) {
+        throw badRequest(`metadata.name: "${req.body.metadata.name}" does not match the path (${name})`);
+      }
+      const desired = projectFromBody(ctx, req.body);
+      const { project: current, identity } = await authorizedProject(req, name, 'update');
+      const replaced: AppProject = {
+        ...current,
+        metadata: {
+          ...current.metadata,
+          labels: desired.metadata.labels ?? current.metadata.labels,
+          annotations: desired.metadata.annotations ?? current.metadata.annotations,
+          resourceVersion: req.body.metadata.resourceVersion ?? current.metadata.resourceVersion,
+        },
+        spec: desired.spec,
+      };
+      const updated = await audited(
+        ctx.auth,
+        { identity, action: 'update', resource: 'projects', object: name },
+        () =>
+          ctx.rest.request<AppProject>('PUT', tiphysResourcePath(ctx, 'appprojects', name), {
+            body: replaced,
+          }),
+      );
+      return withoutManagedFields(updated);
+    },
+  );
+
+  app.delete<{ Params: Params }>(
+    '/api/v1/projects/:name',
+    {
+      schema: {
+        summary: 'Delete an AppProject that no Application uses',
+        tags,
+        params: NameParams,
+        response: { 200: Accepted },
+      },
+    },
+    async (req) => {
+      const { name } = req.params;
+      const { identity } = await authorizedProject(req, name, 'delete');
+      await audited(
+        ctx.auth,
+        { identity, action: 'delete', resource: 'projects', object: name },
+        async () => {
+          // Deleting a project in use would leave its apps unable to sync; say which they are.
+          const users = ctx.apps.list().filter((a) => (a.spec?.project || 'default') === name);
+          if (users.length > 0) {
+            const names = users.slice(0, 10).map((a) => a.metadata.name);
+            throw new HttpError(
+              409,
+              `project "${name}" is used by ${users.length} application(s): ${names.join(', ')}`,
+            );
+          }
+          await ctx.rest.request('DELETE', tiphysResourcePath(ctx, 'appprojects', name));
+        },
+      );
+      return { message: `project "${name}" deleted` };
+    },
+  );
+}

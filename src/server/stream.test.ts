@@ -1,0 +1,94 @@
+// Live updates over Server-Sent Events, against the in-memory informer: events arrive as the
+// informer reports changes, only for apps the caller may see, with heartbeats, and a closed
+// connection stops its subscription.
+import assert from 'node:assert/strict';
+import { get, type IncomingMessage } from 'node:http';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { FastifyInstance } from 'fastify';
+import { FakeAuth, MemoryApps, testApp, testServer } from './testkit.ts';
+
+function open(url: string, token?: string): Promise<{ res: IncomingMessage; read: () => string }> {
+  return new Promise((resolve, reject) => {
+    const req = get(url, { headers: token ? { authorization: `Bearer ${token}` } : {} }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        text += chunk;
+      });
+      resolve({ res, read: () => text });
+    });
+    req.on('error', reject);
+  });
+}
+
+async function until(what: string, check: () => boolean): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (check()) return;
+    await sleep(20);
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+describe('application stream (SSE)', () => {
+  let server: FastifyInstance;
+  let apps: MemoryApps;
+  let url: string;
+
+  before(async () => {
+    const auth = new FakeAuth();
+    auth.identities.set('team-a-token', {
+      identity: { subject: 'proj:team-a:deployer', groups: [], kind: 'token' },
+      rule: (resource, action, object) =>
+        resource === 'applications' && action === 'get' && object.startsWith('team-a/'),
+    });
+    apps = new MemoryApps();
+    apps.set(testApp('old', { project: 'team-a' }));
+    ({ server } = await testServer({ apps, auth, heartbeatMs: 50 }));
+    url = `${await server.listen({ port: 0, host: '127.0.0.1' })}/api/v1/stream/applications`;
+  });
+  after(() => server.close());
+
+  test('anonymous callers get 401', async () => {
+    const { res } = await open(url);
+    assert.equal(res.statusCode, 401);
+    res.destroy();
+  });
+
+  test('changes arrive as `event: application` with type and object, filtered by RBAC', async () => {
+    const admin = await open(url, 'admin-token');
+    const scoped = await open(url, 'team-a-token');
+    assert.equal(admin.res.statusCode, 200);
+    assert.match(String(admin.res.headers['content-type']), /text\/event-stream/);
+    apps.set(testApp('web', { project: 'team-a' }));
+    apps.set(testApp('other'));
+    const changed = testApp('web', { project: 'team-a' }, { status: { sync: { status: 'Synced' } } });
+    apps.set(changed);
+    apps.delete('old');
+    await until('four events', () => (admin.read().match(/^event: application$/gm) ?? []).length === 4);
+    await until(
+      'three scoped events',
+      () => (scoped.read().match(/^event: application$/gm) ?? []).length === 3,
+    );
+    const events = (text: string) =>
+      [...text.matchAll(/^data: (.*)$/gm)].map(
+        (m) =>
+          JSON.parse(m[1]) as {
+            type: string;
+            application: { metadata: { name: string }; status?: { sync?: { status: string } } };
+          },
+      );
+    assert.deepEqual(
+      events(admin.read()).map((e) => `${e.type} ${e.application.metadata.name}`),
+      ['ADDED web', 'ADDED other', 'MODIFIED web', 'DELETED old'],
+    );
+    assert.equal(events(admin.read())[2].application.status?.sync?.status, 'Synced');
+    assert.deepEqual(
+      events(scoped.read()).map((e) => `${e.type} ${e.application.metadata.name}`),
+      ['ADDED web', 'MODIFIED web', 'DELETED old'],
+    );
+    await until('a heartbeat', () => admin.read().includes(': heartbeat'));
+    admin.res.destroy();
+    scoped.res.destroy();
+  });
+});

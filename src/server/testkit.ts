@@ -1,0 +1,120 @@
+// For the server's unit tests: an in-memory Application source, an AuthService whose tokens and
+// policy a test writes as data, and a server built on them against a cluster that is never
+// reached (writes fail, but validation and authorization answer before any write).
+import { KubeConfig } from '@kubernetes/client-node';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Application } from '../core/model/application.ts';
+import { buildServer } from './app.ts';
+import type { AuditInput, AuthService, Identity, RbacAction, RbacResource } from './auth/index.ts';
+import type { ApplicationSource } from './context.ts';
+
+export class MemoryApps implements ApplicationSource {
+  private readonly apps = new Map<string, Application>();
+  private readonly callbacks: ((name: string, app: Application | undefined) => void)[] = [];
+
+  list(): Application[] {
+    return [...this.apps.values()];
+  }
+
+  get(name: string): Application | undefined {
+    return this.apps.get(name);
+  }
+
+  onChange(callback: (name: string, app: Application | undefined) => void): void {
+    this.callbacks.push(callback);
+  }
+
+  set(app: Application): void {
+    this.apps.set(app.metadata.name, app);
+    for (const callback of this.callbacks) callback(app.metadata.name, app);
+  }
+
+  delete(name: string): void {
+    this.apps.delete(name);
+    for (const callback of this.callbacks) callback(name, undefined);
+  }
+}
+
+export function testApp(
+  name: string,
+  overrides: Partial<Application['spec']> = {},
+  extra: Partial<Application> = {},
+): Application {
+  return {
+    apiVersion: 'tiphys.dev/v1alpha1',
+    kind: 'Application',
+    metadata: { name, namespace: 'tiphys' },
+    spec: {
+      source: { repoURL: 'https://git.example.com/config.git', path: name },
+      destination: { namespace: name },
+      ...overrides,
+    },
+    ...extra,
+  };
+}
+
+export type Rule = (resource: RbacResource, action: RbacAction, object: string) => boolean;
+
+/**
+ * Bearer tokens map to identities; each identity's rights are a rule. `admin` may do anything,
+ * `reader` may get anything, anonymous callers nothing.
+ */
+export class FakeAuth implements AuthService {
+  readonly audits: AuditInput[] = [];
+  readonly identities = new Map<string, { identity: Identity; rule: Rule }>([
+    ['admin-token', { identity: { subject: 'admin', groups: [], kind: 'local' }, rule: () => true }],
+    [
+      'reader-token',
+      { identity: { subject: 'reader', groups: [], kind: 'token' }, rule: (_r, a) => a === 'get' },
+    ],
+  ]);
+  anonymousRule: Rule = () => false;
+
+  async authenticate(req: FastifyRequest): Promise<Identity | undefined> {
+    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    return token ? this.identities.get(token)?.identity : undefined;
+  }
+
+  async enforce(identity: Identity | undefined, resource: RbacResource, action: RbacAction, object: string) {
+    if (!identity) return this.anonymousRule(resource, action, object);
+    const entry = [...this.identities.values()].find((e) => e.identity === identity);
+    return entry?.rule(resource, action, object) ?? false;
+  }
+
+  registerRoutes(_app: FastifyInstance): void {}
+
+  audit(event: AuditInput): void {
+    this.audits.push(event);
+  }
+
+  close(): void {}
+}
+
+/** A KubeConfig for a server nobody listens on: any call to it fails fast. */
+export function unreachableKubeConfig(): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'none', server: 'https://127.0.0.1:9', skipTLSVerify: true }],
+    users: [{ name: 'none' }],
+    contexts: [{ name: 'none', cluster: 'none', user: 'none' }],
+    currentContext: 'none',
+  });
+  return kc;
+}
+
+export async function testServer(options: { apps?: MemoryApps; auth?: FakeAuth; heartbeatMs?: number } = {}) {
+  const apps = options.apps ?? new MemoryApps();
+  const auth = options.auth ?? new FakeAuth();
+  const server = await buildServer({
+    kubeConfig: unreachableKubeConfig(),
+    namespace: 'tiphys',
+    auth,
+    apps,
+    uiDir: '/nonexistent-ui',
+    heartbeatMs: options.heartbeatMs,
+  });
+  return { server, apps, auth };
+}
+
+export const asAdmin = { authorization: 'Bearer admin-token' };
+export const asReader = { authorization: 'Bearer reader-token' };
