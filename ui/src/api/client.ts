@@ -1,0 +1,112 @@
+// Calls of the v1 API. Every failure becomes an ApiError carrying the server's own message
+// (`{error}` bodies), so the UI can show it as is; a 401 also tells the session to log out.
+import type {
+  AppDiff,
+  Application,
+  ApplicationList,
+  Cluster,
+  KubeEvent,
+  Manifests,
+  Repository,
+  ResourceRef,
+  ResourceTree,
+  SyncRequest,
+  UserInfo,
+} from './types.ts';
+
+export class ApiError extends Error {
+  override name = 'ApiError';
+  readonly status: number;
+  constructor(message: string, status: number) {
+    super(message);
+    this.status = status;
+  }
+}
+
+let onUnauthorized: () => void = () => {};
+
+/** Called on every 401 except the login call itself (a wrong password is not a lost session). */
+export function setUnauthorizedHandler(handler: () => void): void {
+  onUnauthorized = handler;
+}
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      credentials: 'same-origin',
+      headers: body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError('Cannot reach the Tiphys server; check your connection and try again.', 0);
+  }
+  const text = await response.text();
+  let data: unknown;
+  try {
+    data = text ? JSON.parse(text) : undefined;
+  } catch {
+    data = undefined;
+  }
+  if (!response.ok) {
+    const message =
+      (data as { error?: string } | undefined)?.error ??
+      (text && text.length < 300 ? text : `${response.status} ${response.statusText}`);
+    if (response.status === 401 && path !== '/api/v1/session') onUnauthorized();
+    throw new ApiError(message, response.status);
+  }
+  return data as T;
+}
+
+const enc = encodeURIComponent;
+const appPath = (name: string) => `/api/v1/applications/${enc(name)}`;
+
+function query(params: Record<string, string | number | boolean | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== '') search.set(key, String(value));
+  }
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}
+
+/** List endpoints may answer `{items}` or a bare array; both read the same. */
+function itemsOf<T>(data: { items?: T[] } | T[] | undefined): T[] {
+  if (Array.isArray(data)) return data;
+  return data?.items ?? [];
+}
+
+export const api = {
+  login: (username: string, password: string) =>
+    request<{ token: string }>('POST', '/api/v1/session', { username, password }),
+  logout: () => request<void>('DELETE', '/api/v1/session'),
+  userInfo: () => request<UserInfo>('GET', '/api/v1/session/userinfo'),
+
+  listApplications: (params: { limit?: number; offset?: number } = {}) =>
+    request<ApplicationList>('GET', `/api/v1/applications${query(params)}`),
+  getApplication: (name: string) => request<Application>('GET', appPath(name)),
+  deleteApplication: (name: string, cascade: boolean) =>
+    request<void>('DELETE', `${appPath(name)}${query({ cascade })}`),
+  resourceTree: (name: string) => request<ResourceTree>('GET', `${appPath(name)}/resource-tree`),
+  manifests: (name: string, ref: ResourceRef) =>
+    request<Manifests>(
+      'GET',
+      `${appPath(name)}/manifests${query({ group: ref.group ?? '', kind: ref.kind, namespace: ref.namespace, name: ref.name })}`,
+    ),
+  diff: (name: string) => request<AppDiff>('GET', `${appPath(name)}/diff`),
+  events: async (name: string) =>
+    itemsOf(await request<{ items: KubeEvent[] }>('GET', `${appPath(name)}/events`)),
+  sync: (name: string, body: SyncRequest) => request<unknown>('POST', `${appPath(name)}/sync`, body),
+  refresh: (name: string) => request<unknown>('POST', `${appPath(name)}/refresh`),
+  rollback: (name: string, id: number) => request<unknown>('POST', `${appPath(name)}/rollback`, { id }),
+
+  listClusters: async () => itemsOf(await request<{ items: Cluster[] }>('GET', '/api/v1/clusters')),
+  listRepositories: async () =>
+    itemsOf(await request<{ items: Repository[] }>('GET', '/api/v1/repositories')),
+};
+
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

@@ -1,0 +1,193 @@
+// The shapes of docs/api.md as the UI reads them. Written here rather than imported from
+// src/core so the browser bundle depends on the wire contract only, not on server modules.
+
+export const HEALTH_STATUSES = [
+  'Healthy',
+  'Progressing',
+  'Degraded',
+  'Suspended',
+  'Missing',
+  'Unknown',
+] as const;
+export type HealthStatus = (typeof HEALTH_STATUSES)[number];
+
+export const SYNC_STATUSES = ['Synced', 'OutOfSync', 'Unknown'] as const;
+export type SyncStatus = (typeof SYNC_STATUSES)[number];
+
+export type OperationPhase = 'Running' | 'Succeeded' | 'Failed' | 'Error' | 'Terminating';
+
+export interface Health {
+  status: HealthStatus;
+  message?: string;
+}
+
+export interface ResourceRef {
+  group?: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
+export interface ResourceStatus extends ResourceRef {
+  version?: string;
+  status?: SyncStatus;
+  health?: Health;
+  hook?: boolean;
+  requiresPruning?: boolean;
+}
+
+export interface ResourceResult extends ResourceRef {
+  status?: string;
+  message?: string;
+  hookPhase?: OperationPhase;
+}
+
+export interface InitiatedBy {
+  username?: string;
+  automated?: boolean;
+}
+
+export interface SyncRequest {
+  prune?: boolean;
+  dryRun?: boolean;
+  revision?: string;
+  resources?: ResourceRef[];
+  syncOptions?: string[];
+}
+
+export interface Operation {
+  sync: SyncRequest;
+  initiatedBy?: InitiatedBy;
+}
+
+export interface OperationState {
+  operation: Operation;
+  phase: OperationPhase;
+  message?: string;
+  startedAt: string;
+  finishedAt?: string;
+  syncResult?: { revision: string; resources?: ResourceResult[] };
+}
+
+export interface HistoryEntry {
+  id: number;
+  revision: string;
+  deployedAt: string;
+  deployStartedAt?: string;
+  initiatedBy?: InitiatedBy;
+  source?: { repoURL?: string; path?: string; targetRevision?: string };
+}
+
+export interface Condition {
+  type: string;
+  message: string;
+  lastTransitionTime?: string;
+}
+
+export interface Application {
+  apiVersion?: string;
+  kind?: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    uid?: string;
+    resourceVersion?: string;
+    creationTimestamp?: string;
+    deletionTimestamp?: string;
+  };
+  spec: {
+    project?: string;
+    source: { repoURL: string; targetRevision?: string; path?: string };
+    destination: { cluster?: string; namespace?: string };
+    syncPolicy?: {
+      automated?: { prune?: boolean; selfHeal?: boolean } | null;
+      syncOptions?: string[];
+    };
+  };
+  operation?: Operation;
+  status?: {
+    sync?: { status: SyncStatus; revision?: string };
+    health?: Health;
+    resources?: ResourceStatus[];
+    conditions?: Condition[];
+    operationState?: OperationState;
+    history?: HistoryEntry[];
+    reconciledAt?: string;
+    summary?: { images?: string[] };
+  };
+}
+
+export interface ApplicationList {
+  items: Application[];
+  total: number;
+}
+
+export interface TreeNode {
+  group: string;
+  version: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  uid: string;
+  health?: Health;
+  sync?: 'Synced' | 'OutOfSync';
+  hook?: boolean;
+  parentRefs: { group: string; kind: string; namespace: string; name: string; uid: string }[];
+}
+
+export interface ResourceTree {
+  nodes: TreeNode[];
+}
+
+export interface Manifests {
+  live?: unknown;
+  desired?: unknown;
+}
+
+export interface AppDiff {
+  revision: string;
+  resources: { key: string; status: string; diff: string }[];
+}
+
+export interface KubeEvent {
+  metadata: { name: string; uid?: string; creationTimestamp?: string };
+  involvedObject?: { kind?: string; name?: string; namespace?: string; uid?: string };
+  reason?: string;
+  message?: string;
+  type?: string;
+  count?: number;
+  firstTimestamp?: string;
+  lastTimestamp?: string;
+  eventTime?: string;
+}
+
+export interface UserInfo {
+  loggedIn: boolean;
+  username?: string;
+  groups?: string[];
+}
+
+/** The contract fixes `connection` only as present; status and message are read when there. */
+export type Connection = string | { status?: string; message?: string; attemptedAt?: string } | undefined;
+
+export interface Cluster {
+  name: string;
+  server: string;
+  labels?: Record<string, string>;
+  connection?: Connection;
+}
+
+export interface Repository {
+  name?: string;
+  url: string;
+  username?: string;
+  hasCredentials?: boolean;
+  connection?: Connection;
+}
+
+export interface StreamEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  application: Application;
+}
