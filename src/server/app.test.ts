@@ -161,7 +161,8 @@ describe('API server routes', () => {
       ['/api/v1/clusters', { name: 'c', server: 'https://x', password: 'p' }, /password: unknown field/],
       ['/api/v1/repositories', { url: 'https://x', token: 't' }, /token: unknown field/],
       ['/api/v1/repositories', { url: 'https://u:p@x/r.git' }, /credentials/],
-      ['/api/v1/repositories', { url: 'https://x', username: 'u' }, /password go together/],
+      ['/api/v1/repositories', { url: 'https://x', username: 'u' }, /password/],
+      ['/api/v1/clusters', { name: 'c' }, /server: is required/],
     ];
     for (const [url, payload, message] of cases) {
       const response = await server.inject({ method: 'POST', url, headers: asAdmin, payload });
@@ -174,6 +175,30 @@ describe('API server routes', () => {
       headers: asAdmin,
     });
     assert.equal(badName.statusCode, 400);
+  });
+
+  test('a known path with a method it lacks is a 405 naming the methods it has', async () => {
+    for (const method of ['PATCH', 'TRACE'] as const) {
+      const response = await server.inject({ method, url: '/api/v1/applications/web' });
+      assert.equal(response.statusCode, 405, method);
+      assert.equal(response.headers.allow, 'DELETE, GET, PUT');
+      assert.match(response.json().error, /not allowed/);
+    }
+  });
+
+  test('names up to 253 characters reach the handler', async () => {
+    const long = await server.inject({
+      method: 'GET',
+      url: `/api/v1/applications/${'a'.repeat(253)}`,
+      headers: asReader,
+    });
+    assert.equal(long.statusCode, 502, 'looked up in the (unreachable) API server');
+    const tooLong = await server.inject({
+      method: 'GET',
+      url: `/api/v1/applications/${'a'.repeat(254)}`,
+      headers: asReader,
+    });
+    assert.equal(tooLong.statusCode, 400);
   });
 
   test('unknown API paths answer 404 as JSON; without a built UI, / says how to build it', async () => {

@@ -13,7 +13,7 @@ import type { ApplicationSource, ServerContext } from './context.ts';
 import { GetDecisionCache } from './decision-cache.ts';
 import { errorHandler } from './http-error.ts';
 import { ServerMetrics } from './metrics.ts';
-import { collectRoutes, openApiDocument } from './openapi.ts';
+import { collectRoutes, methodsOf, openApiDocument } from './openapi.ts';
 import { RenderService } from './render-service.ts';
 import { registerApplicationActionRoutes } from './routes/application-actions.ts';
 import { registerApplicationViewRoutes } from './routes/application-views.ts';
@@ -55,7 +55,12 @@ export interface ServerOptions {
  */
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const log = options.log ?? (() => {});
-  const settings = { logger: false, bodyLimit: 5 * 1024 * 1024 } as const;
+  // Names may be 253 characters (Fastify's default stops path parameters at 100).
+  const settings = {
+    logger: false,
+    bodyLimit: 5 * 1024 * 1024,
+    routerOptions: { maxParamLength: 300 },
+  } as const;
   // The HTTPS variant of Fastify is another instance type; routes see the same interface.
   const app = options.https
     ? (Fastify({ ...settings, https: options.https }) as unknown as FastifyInstance)
@@ -65,6 +70,18 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.setErrorHandler(errorHandler(log));
   const routes = collectRoutes(app);
+  // A known path with a method it does not have: 405 naming the ones it has, before any body is
+  // read (so even a QUERY or TRACE gets a clean answer).
+  app.addHook('onRequest', async (req, reply) => {
+    if (!req.is404) return;
+    const path = req.url.split('?')[0];
+    const methods = methodsOf(routes, path);
+    if (methods.length === 0) return;
+    return reply
+      .code(405)
+      .header('allow', methods.join(', '))
+      .send({ error: `${req.method} ${path}: not allowed; use ${methods.join(', ')}` });
+  });
 
   let ownStore: ApplicationStore | undefined;
   let apps = options.apps ?? options.controller?.apps;

@@ -3,11 +3,12 @@
 // (list + watch), so repeated looks at a busy app cost no API calls.
 import type { Destination } from '../controller/destinations.ts';
 import { DestinationNotFoundError } from '../controller/destinations.ts';
+import { formatKey, type ResourceKey, versionOf } from '../core/manifest/key.ts';
 import type { KubeObject } from '../core/manifest/object.ts';
 import { type Application, withDefaults } from '../core/model/application.ts';
 import type { ResourceStatus } from '../core/model/application-status.ts';
 import { kubeGet, type ServerContext } from './context.ts';
-import { HttpError } from './http-error.ts';
+import { HttpError, notFound } from './http-error.ts';
 import { buildResourceTree, childKindsOf, type TreeNode } from './resource-tree.ts';
 
 const DESTINATION_TIMEOUT_MS = 15_000;
@@ -114,4 +115,32 @@ export async function applicationEvents(ctx: ServerContext, app: Application): P
   events.push(...own.items);
   const time = (e: KubeEvent) => e.lastTimestamp ?? e.eventTime ?? '';
   return events.sort((a, b) => (time(a) < time(b) ? -1 : time(a) > time(b) ? 1 : 0));
+}
+
+/**
+ * The live and desired manifests of one object of the app: a managed one, one Git has and the
+ * cluster may not, or a child in its resource tree. Any other object is a 404: this endpoint
+ * must not read arbitrary objects of the cluster.
+ */
+export async function appManifests(
+  ctx: ServerContext,
+  app: Application,
+  key: ResourceKey,
+): Promise<{ live?: KubeObject; desired?: KubeObject }> {
+  const id = formatKey(key);
+  const rendered = await ctx.renderer.desired(app).catch(() => undefined);
+  const desired = rendered?.objects.find((o) => o.id === id)?.object;
+  const managed = (app.status?.resources ?? []).find(
+    (r) =>
+      formatKey({ group: r.group ?? '', kind: r.kind, namespace: r.namespace ?? '', name: r.name }) === id,
+  );
+  let ref: Parameters<typeof liveObject>[1] | undefined =
+    managed ?? (desired ? { ...key, version: versionOf(desired.apiVersion) } : undefined);
+  ref ??= (await resourceTree(ctx, app)).find((node) => formatKey(node) === id);
+  if (!ref) {
+    const where = key.namespace ? `${key.namespace}/` : '';
+    throw notFound(`${key.kind} ${where}${key.name} is not a resource of application "${app.metadata.name}"`);
+  }
+  const live = await liveObject(await destinationOf(ctx, app), ref);
+  return { live, desired };
 }

@@ -35,8 +35,9 @@ export interface CollectedRoute {
 
 /** Paths the document describes; the UI's files and fallbacks are not API. */
 const DOCUMENTED = /^\/(api\/|auth\/|webhook$|healthz$|metrics$)/;
-/** Routes anyone may call: no login, so no 401/403. */
-const PUBLIC = /^\/(healthz|metrics|webhook|api\/webhook|api\/openapi\.json|auth\/.*)$/;
+/** Routes anyone may call: no login (or logging in itself), so no 401/403. */
+const PUBLIC =
+  /^\/(healthz|metrics|webhook|api\/webhook|api\/openapi\.json|auth\/.*|api\/v1\/session(\/.*)?)$/;
 
 /** Records every route as it is added; call before the routes are registered. */
 export function collectRoutes(app: FastifyInstance): CollectedRoute[] {
@@ -54,6 +55,16 @@ export function collectRoutes(app: FastifyInstance): CollectedRoute[] {
     }
   });
   return routes;
+}
+
+/** The methods the API has for a concrete path (`/api/v1/applications/web` → GET, PUT, DELETE). */
+export function methodsOf(routes: readonly CollectedRoute[], path: string): string[] {
+  const methods = new Set<string>();
+  for (const route of routes) {
+    const pattern = new RegExp(`^${route.url.replace(/[.]/g, '\\.').replace(/:[A-Za-z0-9_]+/g, '[^/]+')}$`);
+    if (pattern.test(path)) methods.add(route.method.toUpperCase());
+  }
+  return [...methods].sort();
 }
 
 const errorResponse = (description: string) => ({
@@ -81,6 +92,12 @@ export function openApiDocument(routes: readonly CollectedRoute[]): Record<strin
       ...parametersOf(schema.params, 'path', ref),
       ...parametersOf(schema.querystring, 'query', ref),
     ];
+    // A route without a params schema (the auth routes) still declares its path parameters.
+    for (const [, name] of route.url.matchAll(/:([A-Za-z0-9_]+)/g)) {
+      if (!parameters.some((p) => (p as { name: string; in: string }).name === name)) {
+        parameters.push({ name, in: 'path', required: true, schema: { type: 'string' } });
+      }
+    }
     const responses: Record<string, unknown> = {};
     for (const [status, body] of Object.entries(schema.response ?? {})) {
       responses[status] = {
@@ -89,8 +106,11 @@ export function openApiDocument(routes: readonly CollectedRoute[]): Record<strin
       };
     }
     if (Object.keys(responses).length === 0) {
-      const type = schema.produces?.[0] ?? 'application/json';
-      responses['200'] = { description: 'OK', content: { [type]: { schema: { type: 'string' } } } };
+      // A route without response schemas (the auth routes): any success, described loosely.
+      const type = schema.produces?.[0];
+      responses['2XX'] = type
+        ? { description: 'OK', content: { [type]: { schema: { type: 'string' } } } }
+        : { description: 'OK', content: { 'application/json': { schema: {} } } };
     }
     const isPublic = PUBLIC.test(route.url);
     responses['400'] = errorResponse('Malformed input');
@@ -98,7 +118,7 @@ export function openApiDocument(routes: readonly CollectedRoute[]): Record<strin
       responses['401'] = errorResponse('Not logged in');
       responses['403'] = errorResponse('Not allowed');
     }
-    if (route.url.includes(':')) responses['404'] = errorResponse('Not found');
+    responses['404'] = errorResponse(route.url.includes(':') ? 'Not found' : 'Not found or not configured');
     if (['post', 'put', 'delete'].includes(route.method) && !isPublic)
       responses['409'] = errorResponse('Conflict');
     const operation: Record<string, unknown> = {

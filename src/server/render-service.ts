@@ -109,9 +109,10 @@ export class RenderService {
 }
 
 /**
- * Git, the renderers and the destination cluster are upstream of the request: their failures
- * (a repo that does not answer, a chart that does not render) are a 502 with their message, not
- * a 500 and not the caller's fault.
+ * Git, the renderers and the destination cluster are upstream of the request. A failure no retry
+ * can fix (an invalid repository URL, a chart that does not render, a missing revision) is in
+ * the app's spec or its repository: 409, the app must change. Others (a repo that does not
+ * answer) are a 502. Neither is a 500, and neither is the request's fault.
  */
 async function upstream<T>(work: () => Promise<T>): Promise<T> {
   try {
@@ -119,6 +120,8 @@ async function upstream<T>(work: () => Promise<T>): Promise<T> {
   } catch (error) {
     if (error instanceof HttpError || error instanceof KubeApiError) throw error;
     if (error instanceof DestinationNotFoundError) throw new HttpError(404, error.message);
-    throw new HttpError(502, error instanceof Error ? error.message : String(error), { cause: error });
+    const message = error instanceof Error ? error.message : String(error);
+    const terminal = (error as { terminal?: unknown }).terminal === true;
+    throw new HttpError(terminal ? 409 : 502, `cannot render the application: ${message}`, { cause: error });
   }
 }

@@ -124,19 +124,25 @@ export const ProjectBody = Closed({
 });
 export const ProjectList = Type.Object({ items: Type.Array(AppProject) });
 
-export const ClusterCreate = Closed({
-  name: Name('Name Applications use as destination.cluster.'),
-  server: Type.Optional(
-    Type.String({ pattern: '^https?://', description: 'API server URL; optional with kubeconfig.' }),
-  ),
-  bearerToken: Type.Optional(Type.String({ minLength: 1, description: 'Write-only.' })),
-  caData: Type.Optional(Type.String({ description: 'CA certificate (PEM). Write-only.' })),
-  insecure: Type.Optional(Type.Boolean({ description: 'Do not verify the TLS certificate.' })),
-  kubeconfig: Type.Optional(
-    Type.String({ minLength: 1, description: 'A self-contained kubeconfig. Write-only.' }),
-  ),
-  labels: Type.Optional(StringMap()),
-});
+export const ClusterCreate = Closed(
+  {
+    name: Name('Name Applications use as destination.cluster.'),
+    server: Type.Optional(
+      Type.String({ pattern: '^https?://', description: 'API server URL; optional with kubeconfig.' }),
+    ),
+    bearerToken: Type.Optional(Type.String({ minLength: 1, description: 'Write-only.' })),
+    caData: Type.Optional(Type.String({ description: 'CA certificate (PEM). Write-only.' })),
+    insecure: Type.Optional(Type.Boolean({ description: 'Do not verify the TLS certificate.' })),
+    kubeconfig: Type.Optional(
+      Type.String({ minLength: 1, description: 'A self-contained kubeconfig. Write-only.' }),
+    ),
+    labels: Type.Optional(StringMap()),
+  },
+  {
+    description: 'Either server (with bearerToken, caData, insecure) or a kubeconfig.',
+    anyOf: [{ required: ['server'] }, { required: ['kubeconfig'] }],
+  },
+);
 export const ClusterView = Type.Object({
   name: Type.String(),
   server: Type.String(),
@@ -145,16 +151,19 @@ export const ClusterView = Type.Object({
 });
 export const ClusterList = Type.Object({ items: Type.Array(ClusterView) });
 
-export const RepositoryCreate = Closed({
-  url: Type.String({ minLength: 1, description: 'Repository URL, or a URL prefix.' }),
-  username: Type.Optional(Type.String()),
-  password: Type.Optional(Type.String({ description: 'Write-only.' })),
-  sshPrivateKey: Type.Optional(Type.String({ minLength: 1, description: 'Write-only.' })),
-  insecure: Type.Optional(Type.Boolean()),
-  name: Type.Optional(
-    Type.String({ pattern: '^[a-z0-9]([-a-z0-9]{0,56}[a-z0-9])?$', description: 'Short name.' }),
-  ),
-});
+export const RepositoryCreate = Closed(
+  {
+    url: Type.String({ minLength: 1, description: 'Repository URL, or a URL prefix.' }),
+    username: Type.Optional(Type.String()),
+    password: Type.Optional(Type.String({ description: 'Write-only.' })),
+    sshPrivateKey: Type.Optional(Type.String({ minLength: 1, description: 'Write-only.' })),
+    insecure: Type.Optional(Type.Boolean()),
+    name: Type.Optional(
+      Type.String({ pattern: '^[a-z0-9]([-a-z0-9]{0,56}[a-z0-9])?$', description: 'Short name.' }),
+    ),
+  },
+  { dependentRequired: { username: ['password'], password: ['username'] } },
+);
 export const RepositoryView = Type.Object({
   url: Type.String(),
   name: Type.String(),

@@ -267,7 +267,6 @@ describe('API server', () => {
       ['POST', '/api/v1/applications/guestbook/sync', { prune: 'yes' }, /prune/],
       ['POST', '/api/v1/applications/guestbook/sync', '[1, 2', /JSON/],
       ['POST', '/api/v1/applications/guestbook/rollback', { id: 'latest' }, /id/],
-      ['POST', '/api/v1/applications/guestbook/rollback', { id: 99 }, /no history entry 99/],
       [
         'POST',
         '/api/v1/projects',
@@ -360,6 +359,20 @@ describe('API server', () => {
     assert.match(live.data.password, /^\++$/);
     assert.match(desired.data.password, /^\++$/);
     assert.ok(!('managedFields' in live.metadata));
+    const pod = tree.find((n) => n.kind === 'Pod') as unknown as { namespace: string; name: string };
+    const podManifest = await call(
+      'reader',
+      'GET',
+      `/api/v1/applications/guestbook/manifests?kind=Pod&namespace=${pod.namespace}&name=${pod.name}`,
+    );
+    assert.equal(podManifest.status, 200, podManifest.text);
+    assert.equal((podManifest.json.live as { kind: string }).kind, 'Pod');
+    const foreign = await call(
+      'admin',
+      'GET',
+      '/api/v1/applications/guestbook/manifests?kind=ConfigMap&namespace=kube-system&name=extension-apiserver-authentication',
+    );
+    assert.equal(foreign.status, 404, "only the app's own objects");
     const diff = await call('reader', 'GET', '/api/v1/applications/guestbook/diff');
     assert.equal(diff.status, 200, diff.text);
     assert.ok(
@@ -394,6 +407,9 @@ describe('API server', () => {
     assert.ok(await readObject(env, `/api/v1/namespaces/guestbook/configmaps/extra`));
     const first = second.status?.history?.find((h) => h.revision === firstCommit);
     assert.ok(first, JSON.stringify(second.status?.history));
+    const missing = await call('team', 'POST', '/api/v1/applications/guestbook/rollback', { id: 99 });
+    assert.equal(missing.status, 404, missing.text);
+    assert.match(missing.json.error ?? '', /no history entry 99 \(IDs: /);
     const rollback = await call('team', 'POST', '/api/v1/applications/guestbook/rollback', {
       id: first.id,
       prune: true,

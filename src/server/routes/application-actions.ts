@@ -8,7 +8,7 @@ import type { Operation } from '../../core/model/application-status.ts';
 import { audited } from '../access.ts';
 import { appObject, authorizedApp, patchAppSafely, refuseWhenOperationPending } from '../app-access.ts';
 import type { ServerContext } from '../context.ts';
-import { badRequest } from '../http-error.ts';
+import { notFound } from '../http-error.ts';
 import { Accepted, NameParams, RollbackRequest, SyncRequest } from '../schemas.ts';
 
 const tags = ['applications'];
@@ -105,7 +105,7 @@ export function registerApplicationActionRoutes(app: FastifyInstance, ctx: Serve
           const entry = history.find((h) => h.id === id);
           if (!entry) {
             const ids = history.map((h) => h.id).join(', ');
-            throw badRequest(
+            throw notFound(
               `id: application "${name}" has no history entry ${id}${ids ? ` (IDs: ${ids})` : ' (no history yet)'}`,
             );
           }

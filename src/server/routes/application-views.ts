@@ -4,11 +4,10 @@ import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
 import { withoutManagedFields } from '../../cli/output.ts';
 import { maskSecret } from '../../core/diff/index.ts';
-import { formatKey } from '../../core/manifest/key.ts';
 import type { KubeObject } from '../../core/manifest/object.ts';
 import { authorizedApp } from '../app-access.ts';
 import type { ServerContext } from '../context.ts';
-import { applicationEvents, destinationOf, liveObject, resourceTree } from '../live-state.ts';
+import { applicationEvents, appManifests, resourceTree } from '../live-state.ts';
 import { AppDiff, EventList, Manifests, ManifestsQuery, NameParams, ResourceTree } from '../schemas.ts';
 
 const tags = ['applications'];
@@ -55,21 +54,7 @@ export function registerApplicationViewRoutes(app: FastifyInstance, ctx: ServerC
         namespace: req.query.namespace ?? '',
         name: req.query.name,
       };
-      // Only the app's own objects: the endpoint must not read arbitrary objects of the cluster.
-      const managed = (current.status?.resources ?? []).find(
-        (r) =>
-          formatKey({ group: r.group ?? '', kind: r.kind, namespace: r.namespace ?? '', name: r.name }) ===
-          formatKey(key),
-      );
-      const desiredState = await ctx.renderer.desired(current).catch(() => undefined);
-      const desired = desiredState?.objects.find((o) => o.id === formatKey(key))?.object;
-      let live: KubeObject | undefined;
-      if (managed) live = await liveObject(await destinationOf(ctx, current), managed);
-      else if (desired)
-        live = await liveObject(await destinationOf(ctx, current), {
-          ...key,
-          version: desired.apiVersion.split('/').pop(),
-        });
+      const { live, desired } = await appManifests(ctx, current, key);
       return { live: presentable(live), desired: presentable(desired) };
     },
   );
