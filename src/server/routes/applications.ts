@@ -133,8 +133,9 @@ export function registerApplicationRoutes(app: FastifyInstance, ctx: ServerConte
         ...current,
         metadata: {
           ...current.metadata,
-          labels: desired.metadata.labels ?? current.metadata.labels,
-          annotations: desired.metadata.annotations ?? current.metadata.annotations,
+          // A replace: labels and annotations are what the body says (absent: none).
+          labels: desired.metadata.labels,
+          annotations: desired.metadata.annotations,
           resourceVersion: req.body.metadata.resourceVersion ?? current.metadata.resourceVersion,
         },
         spec: desired.spec,
