@@ -15,6 +15,7 @@ import {
   createAuthService,
   ensureAdminAccount,
   INITIAL_ADMIN_SECRET,
+  recentAuditEvents,
 } from '../../src/server/auth/index.ts';
 import {
   type Env,
@@ -317,6 +318,23 @@ describe('API server', () => {
       90_000,
     );
     assert.equal(synced.status?.operationState?.operation.initiatedBy?.username, 'proj:team-a:deployer');
+    // Writes are audited with who did them and how they ended; so are refusals.
+    const audits = recentAuditEvents(1000);
+    const found = (action: string, object: string, result: string, subject?: string) =>
+      audits.some(
+        (a) =>
+          a.action === action &&
+          a.object === object &&
+          a.result === result &&
+          (!subject || a.subject === subject),
+      );
+    assert.ok(
+      found('sync', 'team-a/guestbook', 'success', 'proj:team-a:deployer'),
+      JSON.stringify(audits.slice(-5)),
+    );
+    assert.ok(found('create', 'team-a/guestbook', 'success', 'admin'));
+    assert.ok(found('sync', 'default/other', 'denied', 'proj:team-a:deployer'));
+    assert.ok(found('delete', 'team-a/guestbook', 'denied'));
     await eventually('an SSE event with guestbook Synced', async () =>
       [...text.matchAll(/^event: application\ndata: (.*)$/gm)].some((m) => {
         const event = JSON.parse(m[1]) as { type: string; application: Application };

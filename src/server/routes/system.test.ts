@@ -14,6 +14,7 @@ const push = {
 describe('webhook', () => {
   let server: FastifyInstance;
   const logged: string[] = [];
+  const auth = new FakeAuth();
   before(async () => {
     const apps = new MemoryApps();
     apps.set(testApp('follows-head'));
@@ -31,7 +32,7 @@ describe('webhook', () => {
     server = await buildServer({
       kubeConfig: unreachableKubeConfig(),
       namespace: 'tiphys',
-      auth: new FakeAuth(),
+      auth,
       apps,
       uiDir: '/nonexistent',
       webhookSecrets: { gitea: 's3cret' },
@@ -53,6 +54,11 @@ describe('webhook', () => {
     }
     // Without a controller in the process, a refresh is an annotation write (here: unreachable).
     assert.ok(logged.some((line) => /webhook: refresh of follows-head/.test(line)));
+    assert.ok(
+      auth.audits.some(
+        (a) => a.action === 'refresh' && a.object === 'default/follows-main' && a.result === 'error',
+      ),
+    );
   });
 
   test('a signature that does not match is a 401; an unknown sender a 400; a ping is ignored', async () => {

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { Type } from 'typebox';
 import { REFRESH_ANNOTATION } from '../../cli/app/wait.ts';
+import { appObject } from '../app-access.ts';
 import type { ServerContext } from '../context.ts';
 import { tiphysResourcePath } from '../context.ts';
 import type { ServerMetrics } from '../metrics.ts';
@@ -64,18 +65,27 @@ export function registerWebhookRoutes(
           const source = item.spec.source;
           if (!pushMatches(event, source.repoURL, source.targetRevision ?? 'HEAD')) continue;
           refreshed.push(item.metadata.name);
-          if (ctx.controller?.isActive) ctx.controller.refresh(item.metadata.name);
-          else {
-            const patch = { metadata: { annotations: { [REFRESH_ANNOTATION]: new Date().toISOString() } } };
-            await ctx.rest
-              .request('PATCH', tiphysResourcePath(ctx, 'applications', item.metadata.name), {
-                body: patch,
-                contentType: 'application/merge-patch+json',
-              })
-              .catch((error: unknown) =>
-                ctx.log(`webhook: refresh of ${item.metadata.name}: ${String(error)}`),
-              );
+          // Audited like a refresh through the API; the sender is the provider, not a user.
+          const audit = { action: 'refresh', resource: 'applications', object: appObject(item) } as const;
+          const message = `${event.provider} push to ${event.ref}`;
+          if (ctx.controller?.isActive) {
+            ctx.controller.refresh(item.metadata.name);
+            ctx.auth.audit({ ...audit, result: 'success', message });
+            continue;
           }
+          const patch = { metadata: { annotations: { [REFRESH_ANNOTATION]: new Date().toISOString() } } };
+          await ctx.rest
+            .request('PATCH', tiphysResourcePath(ctx, 'applications', item.metadata.name), {
+              body: patch,
+              contentType: 'application/merge-patch+json',
+            })
+            .then(
+              () => ctx.auth.audit({ ...audit, result: 'success', message }),
+              (error: unknown) => {
+                ctx.log(`webhook: refresh of ${item.metadata.name}: ${String(error)}`);
+                ctx.auth.audit({ ...audit, result: 'error', message: `${message}: ${String(error)}` });
+              },
+            );
         }
         return { refreshed };
       } catch (error) {
