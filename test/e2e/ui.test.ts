@@ -181,6 +181,16 @@ describe('web UI', () => {
       await screenshot(page, 'ui-resource-panel');
       await panel.getByRole('button', { name: 'Close panel' }).click();
       await panel.waitFor({ state: 'detached' });
+
+      // A child Kubernetes made: its live manifest, and no desired one.
+      const pod = page.locator('.node[data-kind="Pod"]').first();
+      const podName = (await pod.getAttribute('data-name')) ?? '';
+      await pod.click();
+      const podPanel = page.getByRole('complementary', { name: `Pod ${podName}` });
+      await podPanel.locator('pre.code', { hasText: 'ownerReferences' }).waitFor();
+      await podPanel.getByRole('tab', { name: 'Desired manifest' }).click();
+      await podPanel.getByText(/Not in Git/).waitFor();
+      await podPanel.getByRole('button', { name: 'Close panel' }).click();
     }));
 
   test('a new commit shows OutOfSync after Refresh; History rolls back to the first revision', () =>
