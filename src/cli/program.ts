@@ -7,6 +7,7 @@ import { registerClusterCommands } from './cluster.ts';
 import { registerControllerCommand } from './controller.ts';
 import { registerInstallCommand } from './install.ts';
 import { registerRepoCommands } from './repo.ts';
+import { registerServerCommand } from './server.ts';
 
 /** Builds the `tiphys` command tree; each subcommand group lives in its own module. */
 export function buildProgram(): Command {
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerInitialPasswordCommand(admin);
   registerInstallCommand(program);
   registerControllerCommand(program);
+  registerServerCommand(program);
   registerAppCommands(program);
   registerClusterCommands(program);
   registerRepoCommands(program);
