@@ -52,6 +52,18 @@ export class KubeRest {
   }
 
   async request<T>(method: string, path: string, request: RestRequest = {}): Promise<T> {
+    try {
+      return await this.send<T>(method, path, request);
+    } catch (error) {
+      // A kept-alive connection the server closed while idle fails before any answer: the
+      // request never reached the server, so sending it once more is safe.
+      const code = ((error as { cause?: { code?: string } }).cause as { code?: string } | undefined)?.code;
+      if (code !== 'ECONNRESET' && code !== 'EPIPE') throw error;
+      return this.send<T>(method, path, request);
+    }
+  }
+
+  private async send<T>(method: string, path: string, request: RestRequest): Promise<T> {
     const url = new URL(path, this.server);
     for (const [name, value] of Object.entries(request.query ?? {})) {
       if (value !== undefined) url.searchParams.set(name, value);
