@@ -1,5 +1,6 @@
 // `tiphys cluster add|list|rm`: registers clusters Applications can deploy to. The credentials go
-// in a Secret the Cluster resource points at; nothing in any output of these commands shows them.
+// in a Secret the Cluster resource points at (written here, or by the API server when logged in);
+// nothing in any output of these commands shows them.
 import { readFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
 import { withDefaults } from '../core/model/application.ts';
@@ -8,14 +9,16 @@ import { API_VERSION, IN_CLUSTER, PART_OF_LABEL } from '../core/model/common.ts'
 import { listApps } from './app/app-api.ts';
 import {
   addGlobalOptions,
+  addServerOption,
   apiStatus,
   type CliContext,
+  type CommandContext,
   flattenKubeConfig,
   SECRET_TYPE_LABEL,
   secretPath,
   tiphysPath,
   upsertSecret,
-  withContext,
+  withBackend,
 } from './kube-context.ts';
 import {
   CliError,
@@ -118,7 +121,23 @@ async function readCluster(ctx: CliContext, name: string): Promise<Cluster | und
   }
 }
 
-async function addCluster(ctx: CliContext, name: string, flags: ClusterAddFlags): Promise<void> {
+/** What the API server's POST /api/v1/clusters takes of the Secret data `clusterCredentials` made. */
+export function clusterApiBody(name: string, server: string, data: Record<string, string>, labels?: object) {
+  return {
+    name,
+    ...(data.kubeconfig !== undefined
+      ? { kubeconfig: data.kubeconfig }
+      : {
+          server,
+          bearerToken: data.bearerToken,
+          caData: data.caData,
+          ...(data.insecure === 'true' ? { insecure: true } : {}),
+        }),
+    ...(labels ? { labels } : {}),
+  };
+}
+
+async function addCluster(ctx: CommandContext, name: string, flags: ClusterAddFlags): Promise<void> {
   const { server, data } = await clusterCredentials(flags);
   const labels = Object.fromEntries((flags.label ?? []).map((text) => parseKeyValue(text, '--label')));
   const secretName = `cluster-${name}`;
@@ -130,6 +149,20 @@ async function addCluster(ctx: CliContext, name: string, flags: ClusterAddFlags)
   };
   const errors = validateCluster(cluster);
   if (errors.length > 0) throw new CliError(`invalid cluster "${name}":\n  ${errors.join('\n  ')}`);
+  if (ctx.api) {
+    if (flags.upsert) {
+      throw new CliError(
+        '--upsert: the API server does not replace clusters; remove it first (tiphys cluster rm) or pass --kubeconfig',
+      );
+    }
+    const version = flags.skipCheck ? undefined : await checkReachable(name, server, data);
+    await ctx.api.post(
+      '/api/v1/clusters',
+      clusterApiBody(name, server, data, flags.label ? labels : undefined),
+    );
+    console.log(`cluster "${name}" added (${server}${version ? `, Kubernetes ${version}` : ''})`);
+    return;
+  }
   const existing = await readCluster(ctx, name);
   if (existing && !flags.upsert) {
     throw new CliError(
@@ -173,7 +206,43 @@ export function formatClusterList(clusters: readonly Cluster[]): string {
   );
 }
 
-async function removeCluster(ctx: CliContext, name: string, force: boolean): Promise<void> {
+/** A row of the API server's cluster list as the Cluster the table printer takes. */
+function clusterFromView(view: {
+  name: string;
+  server: string;
+  labels?: Record<string, string>;
+  connection?: NonNullable<Cluster['status']>['connection'];
+}): Cluster {
+  return {
+    apiVersion: API_VERSION,
+    kind: 'Cluster',
+    metadata: { name: view.name, labels: view.labels },
+    spec: { server: view.server },
+    ...(view.connection ? { status: { connection: view.connection } } : {}),
+  };
+}
+
+/** Registered clusters, and what -o json|yaml shows of them (the API server shows less). */
+async function listClusters(ctx: CommandContext): Promise<{ clusters: Cluster[]; data: unknown[] }> {
+  if (ctx.api) {
+    const views = (await ctx.api.get<{ items: Parameters<typeof clusterFromView>[0][] }>('/api/v1/clusters'))
+      .items;
+    return { clusters: views.map(clusterFromView), data: views };
+  }
+  const list = await ctx.rest.request<{ items: Cluster[] }>('GET', tiphysPath(ctx.namespace, PLURAL));
+  const clusters = list.items.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+  return { clusters, data: clusters.map(withoutManagedFields) };
+}
+
+async function removeCluster(ctx: CommandContext, name: string, force: boolean): Promise<void> {
+  if (ctx.api) {
+    // The API server refuses to remove a cluster Applications still deploy to, and says which.
+    if (force)
+      throw new CliError('--force: the API server does not remove clusters in use; pass --kubeconfig');
+    await ctx.api.delete(`/api/v1/clusters/${encodeURIComponent(name)}`);
+    console.log(`cluster "${name}" removed`);
+    return;
+  }
   const cluster = await readCluster(ctx, name);
   if (!cluster) throw new CliError(`cluster "${name}" not found in namespace ${ctx.namespace}`);
   const users = (await listApps(ctx))
@@ -205,8 +274,11 @@ async function removeCluster(ctx: CliContext, name: string, force: boolean): Pro
 }
 
 export function registerClusterCommands(program: Command): Command {
+  // No --server on the group: `cluster add --server` is the new cluster's. The API server comes
+  // from TIPHYS_SERVER or tiphys login there, and list and rm take --server themselves.
   const group = addGlobalOptions(
     program.command('cluster').description('register the clusters Applications deploy to'),
+    { serverFlag: false },
   );
   group
     .command('add')
@@ -214,7 +286,7 @@ export function registerClusterCommands(program: Command): Command {
     .argument('<name>', 'name Applications use in --dest-cluster', clusterName)
     .option('--kubeconfig-file <path>', 'take server and credentials from this kubeconfig')
     .option('--context <name>', 'with --kubeconfig-file: this context (default: its current one)')
-    .option('--server <url>', 'URL of the API server')
+    .option('--server <url>', "URL of the new cluster's Kubernetes API server")
     .option('--token <token>', 'with --server: bearer token of a service account')
     .option('--ca-file <path>', "with --server: the API server's CA certificate (PEM)")
     .option('--insecure', 'with --server: do not verify the TLS certificate')
@@ -222,30 +294,27 @@ export function registerClusterCommands(program: Command): Command {
     .option('--skip-check', 'do not check that the cluster answers with these credentials')
     .option('--upsert', 'replace the cluster if it is already registered')
     .action(async (name: string, flags: ClusterAddFlags, command: Command) =>
-      withContext(command, (ctx) => addCluster(ctx, name, flags)),
+      withBackend(command, (ctx) => addCluster(ctx, name, flags)),
     );
-  group
-    .command('list')
-    .alias('ls')
-    .description('list registered clusters')
-    .action(async (_flags: unknown, command: Command) =>
-      withContext(command, async (ctx) => {
-        const list = await ctx.rest.request<{ items: Cluster[] }>('GET', tiphysPath(ctx.namespace, PLURAL));
-        const clusters = list.items.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
-        printOutput(ctx.output, clusters.map(withoutManagedFields), () => {
+  addServerOption(group.command('list').alias('ls').description('list registered clusters')).action(
+    async (_flags: unknown, command: Command) =>
+      withBackend(command, async (ctx) => {
+        const { clusters, data } = await listClusters(ctx);
+        printOutput(ctx.output, data, () => {
           if (clusters.length === 0) console.error(`No clusters registered in namespace ${ctx.namespace}.`);
           return clusters.length === 0 ? '' : formatClusterList(clusters);
         });
       }),
-    );
-  group
-    .command('rm')
-    .alias('remove')
-    .description('unregister a cluster and delete its credentials Secret')
-    .argument('<name>', 'name of the cluster')
-    .option('--force', 'even when Applications deploy to it')
-    .action(async (name: string, flags: { force?: boolean }, command: Command) =>
-      withContext(command, (ctx) => removeCluster(ctx, name, flags.force ?? false)),
-    );
+  );
+  addServerOption(
+    group
+      .command('rm')
+      .alias('remove')
+      .description('unregister a cluster and delete its credentials Secret')
+      .argument('<name>', 'name of the cluster')
+      .option('--force', 'even when Applications deploy to it (not through the API server)'),
+  ).action(async (name: string, flags: { force?: boolean }, command: Command) =>
+    withBackend(command, (ctx) => removeCluster(ctx, name, flags.force ?? false)),
+  );
   return group;
 }

@@ -1,39 +1,134 @@
-// The connection every resource command needs: the control cluster's KubeConfig, the control
-// namespace and the output format, from the options each command group takes; and the kubeconfig
-// and Secret handling the commands that store credentials share.
+// The connection every resource command needs: the control cluster's KubeConfig, or the Tiphys
+// API server once logged in; the control namespace and the output format, from the options each
+// command group takes; and the kubeconfig and Secret handling the commands that store credentials
+// share.
 import { readFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { stringify } from 'yaml';
 import type { KubeRest } from '../adapters/kube/rest.ts';
 import { DEFAULT_CONTROL_NAMESPACE, TIPHYS_GROUP, TIPHYS_VERSION } from '../core/model/common.ts';
+import { ApiClient } from './api-client.ts';
+import { readConfig, resolveApiTarget } from './cli-config.ts';
 import { CliError, type OutputFormat, outputOption } from './output.ts';
 
 export interface GlobalOptions {
   kubeconfig?: string;
   namespace: string;
   output?: OutputFormat;
+  server?: string;
+  authToken?: string;
 }
 
+/** Straight to the control cluster with a kubeconfig. */
 export interface CliContext {
   rest: KubeRest;
   namespace: string;
   output: OutputFormat;
   kubeconfig?: string;
+  api?: undefined;
 }
+
+/** Through the Tiphys API server, which checks the caller's rights (RBAC) and keeps the audit log. */
+export interface ApiContext {
+  api: ApiClient;
+  namespace: string;
+  output: OutputFormat;
+  rest?: undefined;
+}
+
+/** What a command that works both ways gets; `ctx.api` tells which. */
+export type CommandContext = CliContext | ApiContext;
 
 /**
  * Adds the options shared by a command group. Commander recognises a group's options after its
  * subcommand too, so `tiphys app list -n team-a` and `tiphys app -n team-a list` both work.
  */
-export function addGlobalOptions(group: Command): Command {
-  return group
+export function addGlobalOptions(
+  group: Command,
+  api: { serverFlag: boolean } = { serverFlag: true },
+): Command {
+  group
     .configureHelp({ showGlobalOptions: true })
     .option(
       '--kubeconfig <path>',
-      'kubeconfig of the control cluster (default: $KUBECONFIG, then ~/.kube/config)',
+      'kubeconfig of the control cluster (default: $KUBECONFIG, then ~/.kube/config); skips the API server',
     )
     .option('-n, --namespace <name>', 'control namespace', DEFAULT_CONTROL_NAMESPACE)
     .addOption(outputOption());
+  // A group whose subcommand has a --server of its own (cluster add) cannot take it as well:
+  // Commander would hand the subcommand's value to the group.
+  if (api.serverFlag) addServerOption(group);
+  return group.option(
+    '--auth-token <token>',
+    'API token (default: $TIPHYS_AUTH_TOKEN, then the token of tiphys login)',
+  );
+}
+
+/** The `--server` options that name the API server, as opposed to `cluster add --server`. */
+const apiServerOptions = new WeakSet<Option>();
+
+/** `--server`, for the API server; see addGlobalOptions for where it cannot go. */
+export function addServerOption(command: Command): Command {
+  const option = new Option(
+    '--server <url>',
+    'Tiphys API server (default: $TIPHYS_SERVER, then the server of tiphys login)',
+  );
+  apiServerOptions.add(option);
+  return command.addOption(option);
+}
+
+/** The API server flag's value: from the nearest command with a --server, if that one is ours. */
+function apiServerFlag(command: Command): string | undefined {
+  for (let at: Command | null = command; at; at = at.parent) {
+    const option = at.options.find((o) => o.long === '--server');
+    if (option) return apiServerOptions.has(option) ? (at.opts().server as string | undefined) : undefined;
+  }
+  return undefined;
+}
+
+/** Where the command should go: the API server, or undefined for the kubeconfig. */
+function apiTargetOf(command: Command) {
+  const flags = { ...globalOptions(command), server: apiServerFlag(command) };
+  // With --kubeconfig the login is not looked at, so a broken config file cannot get in the way.
+  return resolveApiTarget(flags, process.env, flags.kubeconfig === undefined ? readConfig() : {});
+}
+
+async function withApiClient<T>(
+  command: Command,
+  target: NonNullable<ReturnType<typeof apiTargetOf>>,
+  body: (ctx: ApiContext) => Promise<T>,
+): Promise<T> {
+  const { namespace, output } = globalOptions(command);
+  const api = new ApiClient(target);
+  try {
+    return await body({ api, namespace: namespace ?? DEFAULT_CONTROL_NAMESPACE, output: output ?? 'table' });
+  } finally {
+    api.close();
+  }
+}
+
+/**
+ * Runs `body` through the API server when the flags, TIPHYS_SERVER/TIPHYS_AUTH_TOKEN or
+ * `tiphys login` say so, else straight against the control cluster (withContext).
+ */
+export async function withBackend<T>(
+  command: Command,
+  body: (ctx: CommandContext) => Promise<T>,
+): Promise<T> {
+  const target = apiTargetOf(command);
+  return target ? withApiClient(command, target, body) : withContext(command, body);
+}
+
+/**
+ * Runs `body` with a client of the API server, for commands that exist only there (account);
+ * without flags, environment or a login it says how to log in.
+ */
+export async function withApi<T>(command: Command, body: (ctx: ApiContext) => Promise<T>): Promise<T> {
+  const target = apiTargetOf(command);
+  if (!target) {
+    throw new CliError('not logged in: run tiphys login SERVER, or set TIPHYS_SERVER and TIPHYS_AUTH_TOKEN');
+  }
+  return withApiClient(command, target, body);
 }
 
 export function globalOptions(command: Command): GlobalOptions {
@@ -108,7 +203,7 @@ export function asCliError(error: unknown): Error {
  * error). `data` is plain text; it is encoded here and never printed. Returns whether it was new.
  */
 export async function upsertSecret(
-  ctx: CliContext,
+  ctx: Pick<CliContext, 'rest' | 'namespace'>,
   name: string,
   labels: Record<string, string>,
   data: Record<string, string>,

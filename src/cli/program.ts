@@ -1,11 +1,14 @@
 import { Command, CommanderError } from 'commander';
 import { tiphysVersion } from '../version.ts';
+import { registerAccountCommands } from './account.ts';
 import { registerAdminHealthCommand } from './admin-health.ts';
 import { registerInitialPasswordCommand } from './admin-password.ts';
 import { registerAppCommands } from './app/index.ts';
 import { registerClusterCommands } from './cluster.ts';
 import { registerControllerCommand } from './controller.ts';
 import { registerInstallCommand } from './install.ts';
+import { registerLoginCommands } from './login.ts';
+import { registerProjectCommands } from './proj.ts';
 import { registerRepoCommands } from './repo.ts';
 import { registerServerCommand } from './server.ts';
 
@@ -36,6 +39,9 @@ export function buildProgram(): Command {
   registerAppCommands(program);
   registerClusterCommands(program);
   registerRepoCommands(program);
+  registerProjectCommands(program);
+  registerLoginCommands(program);
+  registerAccountCommands(program);
   return program;
 }
 

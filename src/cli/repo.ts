@@ -1,18 +1,21 @@
 // `tiphys repo add|list|rm`: credentials for Git repositories, one labelled Secret each, which the
-// controller matches to an Application's repoURL by longest URL prefix. Passwords and keys are
-// written, never read back out: no output format of these commands includes them.
+// controller matches to an Application's repoURL by longest URL prefix; written here, or by the
+// API server when logged in. Passwords and keys are written, never read back out: no output
+// format of these commands includes them.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
 import { PART_OF_LABEL } from '../core/model/common.ts';
 import {
+  type ApiContext,
   addGlobalOptions,
   apiStatus,
   type CliContext,
+  type CommandContext,
   SECRET_TYPE_LABEL,
   secretPath,
   upsertSecret,
-  withContext,
+  withBackend,
 } from './kube-context.ts';
 import { CliError, formatTable, printOutput } from './output.ts';
 
@@ -32,7 +35,8 @@ export interface RepoView {
   url: string;
   name: string;
   username: string;
-  credentials: 'password' | 'ssh-key' | 'none';
+  /** `stored` through the API server, which does not say which kind. */
+  credentials: 'password' | 'ssh-key' | 'stored' | 'none';
   insecure: boolean;
   secret: string;
 }
@@ -103,7 +107,52 @@ async function listRepoSecrets(ctx: CliContext): Promise<SecretObject[]> {
   return list.items;
 }
 
-async function addRepo(ctx: CliContext, url: string, flags: RepoAddFlags): Promise<void> {
+/** A repository as the API server shows it: never its credentials, nor the Secret they are in. */
+export interface RepoApiView {
+  url: string;
+  name: string;
+  username: string;
+  hasCredentials: boolean;
+  insecure: boolean;
+}
+
+/** The API server's repositories in the table's shape (the Secret stays the server's business). */
+export function repoViewFromApi(view: RepoApiView): RepoView {
+  return {
+    url: view.url,
+    name: view.name,
+    username: view.username,
+    credentials: view.hasCredentials ? 'stored' : 'none',
+    insecure: view.insecure,
+    secret: '',
+  };
+}
+
+const REPOSITORIES = '/api/v1/repositories';
+
+/** Through the API server; --upsert removes the old entry first, as it has no replace. */
+async function addRepoViaApi({ api }: ApiContext, url: string, flags: RepoAddFlags): Promise<void> {
+  const data = repoSecretData(url, flags);
+  const existing = (await api.get<{ items: RepoApiView[] }>(REPOSITORIES)).items.find((r) => r.url === url);
+  if (existing && !flags.upsert) {
+    throw new CliError(
+      `repository ${url} is already registered (as ${existing.name}); pass --upsert to replace it`,
+    );
+  }
+  if (existing) await api.delete(`${REPOSITORIES}/${encodeURIComponent(existing.name)}`);
+  const { name, username, password, sshPrivateKey, insecure } = data;
+  const created = await api.post<RepoApiView>(REPOSITORIES, {
+    url,
+    ...(name ? { name } : {}),
+    ...(username !== undefined ? { username, password } : {}),
+    ...(sshPrivateKey ? { sshPrivateKey } : {}),
+    ...(insecure ? { insecure: true } : {}),
+  });
+  console.log(`repository ${url} ${existing ? 'updated' : 'added'} (name ${created.name})`);
+}
+
+async function addRepo(ctx: CommandContext, url: string, flags: RepoAddFlags): Promise<void> {
+  if (ctx.api) return addRepoViaApi(ctx, url, flags);
   const data = repoSecretData(url, flags);
   const name = repoSecretName(url, flags.name);
   const other = (await listRepoSecrets(ctx)).map(repoView).find((r) => r.url === url && r.secret !== name);
@@ -113,7 +162,25 @@ async function addRepo(ctx: CliContext, url: string, flags: RepoAddFlags): Promi
   console.log(`repository ${url} ${created ? 'added' : 'updated'} (secret ${name})`);
 }
 
-async function removeRepo(ctx: CliContext, urlOrName: string): Promise<void> {
+/** The repositories as table rows, and what -o json|yaml shows (the API server's own view). */
+async function listRepos(ctx: CommandContext): Promise<{ rows: RepoView[]; data: unknown[] }> {
+  if (ctx.api) {
+    const items = (await ctx.api.get<{ items: RepoApiView[] }>(REPOSITORIES)).items;
+    items.sort((a, b) => a.url.localeCompare(b.url));
+    return { rows: items.map(repoViewFromApi), data: items };
+  }
+  const rows = (await listRepoSecrets(ctx)).map(repoView).sort((a, b) => a.url.localeCompare(b.url));
+  return { rows, data: rows };
+}
+
+async function removeRepo(ctx: CommandContext, urlOrName: string): Promise<void> {
+  if (ctx.api) {
+    const found = (await listRepos(ctx)).rows.filter((r) => r.url === urlOrName || r.name === urlOrName);
+    if (found.length === 0) throw new CliError(`repository "${urlOrName}" not found`);
+    for (const repo of found) await ctx.api.delete(`${REPOSITORIES}/${encodeURIComponent(repo.name)}`);
+    console.log(`repository "${urlOrName}" removed`);
+    return;
+  }
   const secrets = (await listRepoSecrets(ctx)).filter((secret) => {
     const view = repoView(secret);
     return view.url === urlOrName || (view.name !== '' && view.name === urlOrName);
@@ -151,16 +218,16 @@ export function registerRepoCommands(program: Command): Command {
     .option('--name <name>', 'short name; the Secret is called repo-NAME', dnsLabel)
     .option('--upsert', 'replace the credentials if this repository is already registered')
     .action(async (url: string, flags: RepoAddFlags, command: Command) =>
-      withContext(command, (ctx) => addRepo(ctx, url, flags)),
+      withBackend(command, (ctx) => addRepo(ctx, url, flags)),
     );
   group
     .command('list')
     .alias('ls')
     .description('list repositories with credentials (passwords and keys are never shown)')
     .action(async (_flags: unknown, command: Command) =>
-      withContext(command, async (ctx) => {
-        const repos = (await listRepoSecrets(ctx)).map(repoView).sort((a, b) => a.url.localeCompare(b.url));
-        printOutput(ctx.output, repos, () => {
+      withBackend(command, async (ctx) => {
+        const { rows: repos, data } = await listRepos(ctx);
+        printOutput(ctx.output, data, () => {
           if (repos.length === 0) console.error(`No repositories in namespace ${ctx.namespace}.`);
           return repos.length === 0 ? '' : formatRepoList(repos);
         });
@@ -172,7 +239,7 @@ export function registerRepoCommands(program: Command): Command {
     .description('delete the credentials of a repository')
     .argument('<url>', 'repository URL (or the name given to repo add)')
     .action(async (url: string, _flags: unknown, command: Command) =>
-      withContext(command, (ctx) => removeRepo(ctx, url)),
+      withBackend(command, (ctx) => removeRepo(ctx, url)),
     );
   return group;
 }

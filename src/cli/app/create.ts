@@ -1,7 +1,7 @@
 // `tiphys app create` and `tiphys app set`: flags → spec, validated before anything is sent.
 import type { Command } from 'commander';
 import { type Application, validateApplication } from '../../core/model/application.ts';
-import { apiStatus, withContext } from '../kube-context.ts';
+import { apiStatus, withBackend } from '../kube-context.ts';
 import { CliError, printOutput, withoutManagedFields } from '../output.ts';
 import { createApp, getApp, replaceApp, updateApp } from './app-api.ts';
 import { mergePatch } from './merge-patch.ts';
@@ -23,7 +23,7 @@ export function registerCreateCommand(app: Command): void {
     .option('--upsert', 'replace the spec if the Application exists');
   addSpecOptions(create, 'create').action(
     async (name: string, flags: SpecFlags & { upsert?: boolean }, command: Command) =>
-      withContext(command, async (ctx) => {
+      withBackend(command, async (ctx) => {
         const desired = applicationFromFlags(name, ctx.namespace, flags);
         checkApplication(desired);
         let result: Application;
@@ -52,7 +52,7 @@ export function registerSetCommand(app: Command): void {
     .description('change fields of an Application; flags not given are left as they are')
     .argument('<name>', 'name of the Application');
   addSpecOptions(set, 'set').action(async (name: string, flags: SpecFlags, command: Command) =>
-    withContext(command, async (ctx) => {
+    withBackend(command, async (ctx) => {
       const { after, changed } = await updateApp(ctx, name, (current) => {
         const spec = applySpecFlags(current.spec, flags);
         checkApplication({ ...current, spec });

@@ -2,8 +2,8 @@
 // resources first (cascade) or leaves them running in the cluster.
 import { type Command, InvalidArgumentError } from 'commander';
 import type { Application } from '../../core/model/application.ts';
-import { withContext } from '../kube-context.ts';
-import { AppNotFoundError, deleteApp, updateApp } from './app-api.ts';
+import { type CommandContext, withBackend } from '../kube-context.ts';
+import { AppNotFoundError, appApiPath, deleteApp, notFound, updateApp } from './app-api.ts';
 import { pollApp, seconds } from './wait.ts';
 
 export const RESOURCES_FINALIZER = 'resources-finalizer.tiphys.dev';
@@ -29,6 +29,28 @@ interface DeleteFlags {
   timeout: number;
 }
 
+/**
+ * Deletes the Application: sets or clears the finalizer, then deletes, or asks the API server,
+ * which does the same.
+ */
+async function requestDelete(ctx: CommandContext, name: string, cascade: boolean): Promise<void> {
+  if (ctx.api) {
+    await ctx.api.delete(appApiPath(name), { cascade }).catch((error: unknown) => {
+      throw (error as { status?: number }).status === 404 ? notFound(ctx, name) : error;
+    });
+    return;
+  }
+  let deleting = false;
+  await updateApp(ctx, name, (current) => {
+    deleting = Boolean((current.metadata as { deletionTimestamp?: string }).deletionTimestamp);
+    const finalizers = finalizersForDelete(current, cascade);
+    // The API server refuses new finalizers on an object already being deleted; it is then
+    // too late to turn a plain delete into a cascading one.
+    return finalizers && !(deleting && cascade) ? { metadata: { finalizers } } : undefined;
+  });
+  if (!deleting) await deleteApp(ctx, name).catch(ignoreGone);
+}
+
 export function registerDeleteCommand(app: Command): void {
   app
     .command('delete')
@@ -44,16 +66,8 @@ export function registerDeleteCommand(app: Command): void {
     .option('--wait', 'wait until the Application is gone')
     .option('--timeout <seconds>', 'with --wait: how long to wait', seconds, 300)
     .action(async (name: string, flags: DeleteFlags, command: Command) =>
-      withContext(command, async (ctx) => {
-        let deleting = false;
-        await updateApp(ctx, name, (current) => {
-          deleting = Boolean((current.metadata as { deletionTimestamp?: string }).deletionTimestamp);
-          const finalizers = finalizersForDelete(current, flags.cascade);
-          // The API server refuses new finalizers on an object already being deleted; it is then
-          // too late to turn a plain delete into a cascading one.
-          return finalizers && !(deleting && flags.cascade) ? { metadata: { finalizers } } : undefined;
-        });
-        if (!deleting) await deleteApp(ctx, name).catch(ignoreGone);
+      withBackend(command, async (ctx) => {
+        await requestDelete(ctx, name, flags.cascade);
         console.log(
           flags.cascade
             ? `application "${name}" is being deleted; the controller deletes its resources first`

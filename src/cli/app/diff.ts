@@ -1,8 +1,9 @@
 // `tiphys app diff`: what a sync would change, computed here the way the controller compares.
 // Exits like diff(1): 0 when Git and the cluster agree, 1 when they differ.
 import type { Command } from 'commander';
-import { withContext } from '../kube-context.ts';
+import { type CommandContext, withBackend } from '../kube-context.ts';
 import { exitWith, printOutput } from '../output.ts';
+import { appApiPath } from './app-api.ts';
 
 export interface ResourceDiff {
   key: string;
@@ -17,16 +18,25 @@ export function formatDiffs(resources: readonly ResourceDiff[]): string {
     .join('\n\n');
 }
 
+/** The diff: computed here (Git, renderers, a dry run), or by the API server the same way. */
+async function fetchDiff(
+  ctx: CommandContext,
+  name: string,
+): Promise<{ revision: string; resources: ResourceDiff[] }> {
+  if (ctx.api) return ctx.api.get(appApiPath(name, 'diff'));
+  // Loaded on use: it brings the whole comparison engine (Git, renderers, diff).
+  const { diffApplication } = await import('../../controller/app-diff.ts');
+  return diffApplication(ctx.rest.kubeConfig, ctx.namespace, name);
+}
+
 export function registerDiffCommand(app: Command): void {
   app
     .command('diff')
     .description('show what a sync would change (exit 1 when Git and the cluster differ)')
     .argument('<name>', 'name of the Application')
     .action(async (name: string, _flags: unknown, command: Command) =>
-      withContext(command, async (ctx) => {
-        // Loaded on use: it brings the whole comparison engine (Git, renderers, diff).
-        const { diffApplication } = await import('../../controller/app-diff.ts');
-        const result = await diffApplication(ctx.rest.kubeConfig, ctx.namespace, name);
+      withBackend(command, async (ctx) => {
+        const result = await fetchDiff(ctx, name);
         const differing = result.resources.filter((r) => r.status !== 'Synced');
         printOutput(ctx.output, { ...result, resources: differing }, () => formatDiffs(differing));
         if (differing.length > 0) exitWith(1, 'tiphys.app.diffFound');

@@ -1,7 +1,7 @@
 // `tiphys app list`, `app get` and `app history`: read-only views of Applications.
 import type { Command } from 'commander';
 import { withDefaults } from '../../core/model/application.ts';
-import { withContext } from '../kube-context.ts';
+import { withBackend } from '../kube-context.ts';
 import { printOutput, withoutManagedFields } from '../output.ts';
 import { getApp, listApps } from './app-api.ts';
 import { formatAppDetails, formatAppList, formatHistory } from './views.ts';
@@ -14,7 +14,7 @@ export function registerListGetCommands(app: Command): void {
     .option('-p, --project <name>', 'only Applications of this AppProject')
     .option('-l, --selector <selector>', 'only Applications matching this label selector, like team=a')
     .action(async (flags: { project?: string; selector?: string }, command: Command) =>
-      withContext(command, async (ctx) => {
+      withBackend(command, async (ctx) => {
         const apps = (await listApps(ctx, flags.selector))
           .filter((a) => flags.project === undefined || withDefaults(a).spec.project === flags.project)
           .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
@@ -31,7 +31,7 @@ export function registerListGetCommands(app: Command): void {
     .description('show an Application: source, destination, status, conditions, last operation, resources')
     .argument('<name>', 'name of the Application')
     .action(async (name: string, _flags: unknown, command: Command) =>
-      withContext(command, async (ctx) => {
+      withBackend(command, async (ctx) => {
         const found = await getApp(ctx, name);
         printOutput(ctx.output, withoutManagedFields(found), () => formatAppDetails(found));
       }),
@@ -42,7 +42,7 @@ export function registerListGetCommands(app: Command): void {
     .description('list the deployments of an Application (the IDs are what rollback takes)')
     .argument('<name>', 'name of the Application')
     .action(async (name: string, _flags: unknown, command: Command) =>
-      withContext(command, async (ctx) => {
+      withBackend(command, async (ctx) => {
         const found = await getApp(ctx, name);
         printOutput(ctx.output, found.status?.history ?? [], () => formatHistory(found));
       }),

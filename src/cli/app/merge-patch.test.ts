@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { mergePatch } from './merge-patch.ts';
+import { applyMergePatch, mergePatch } from './merge-patch.ts';
 
 test('only changed fields are in the patch; removed ones are null', () => {
   const from = { source: { repoURL: 'r', path: 'a', helm: { releaseName: 'x' } }, project: 'p' };
@@ -16,4 +16,11 @@ test('arrays are replaced whole, and equal documents give no patch', () => {
 test('undefined members count as absent', () => {
   assert.equal(mergePatch({ a: 1, b: undefined }, { a: 1 }), undefined);
   assert.deepEqual(mergePatch({ a: 1 }, { a: 1, b: undefined, c: 2 }), { c: 2 });
+});
+
+test('a patch applied to the document it was computed from gives the new document', () => {
+  const from = { source: { repoURL: 'r', path: 'a', helm: { releaseName: 'x' } }, project: 'p' };
+  const to = { source: { repoURL: 'r', path: 'b' }, project: 'p', dependsOn: ['db'] };
+  assert.deepEqual(applyMergePatch(from, mergePatch(from, to)), to);
+  assert.deepEqual(from.source.helm, { releaseName: 'x' }, 'the target is not changed in place');
 });

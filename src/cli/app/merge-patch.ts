@@ -31,3 +31,18 @@ export function mergePatch(from: unknown, to: unknown): Json | undefined {
   }
   return Object.keys(patch).length === 0 ? undefined : patch;
 }
+
+/**
+ * `patch` applied to `target` (RFC 7386): null removes a key, objects merge, the rest replaces.
+ * For the API server, which takes whole specs: `app set` through it applies its patch locally.
+ */
+export function applyMergePatch(target: unknown, patch: unknown): unknown {
+  if (!isObject(patch)) return structuredClone(patch);
+  const result: Record<string, unknown> = isObject(target) ? { ...target } : {};
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === undefined) continue;
+    if (value === null) delete result[key];
+    else result[key] = applyMergePatch(result[key], value);
+  }
+  return result;
+}

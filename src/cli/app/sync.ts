@@ -4,9 +4,9 @@ import { type Command, InvalidArgumentError } from 'commander';
 import type { Application } from '../../core/model/application.ts';
 import type { Operation } from '../../core/model/application-status.ts';
 import type { ResourceRef } from '../../core/model/common.ts';
-import { type CliContext, withContext } from '../kube-context.ts';
+import { type CommandContext, withBackend } from '../kube-context.ts';
 import { CliError, collect, exitWith, parseKeyValue, printOutput, shortRevision } from '../output.ts';
-import { refuseWhenOperationPending, updateApp } from './app-api.ts';
+import { appApiPath, getApp, refuseWhenOperationPending, updateApp } from './app-api.ts';
 import { parseResourceSelector } from './resource-selector.ts';
 import { formatOperationState } from './views.ts';
 import { seconds, waitForOperation } from './wait.ts';
@@ -40,7 +40,7 @@ export function syncOperation(flags: Omit<SyncFlags, 'async' | 'timeout'>): Oper
  * Waits for the operation and prints its outcome; exits 1 unless it Succeeded. The result is
  * printed either way, since the failing resources are what the person needs to see.
  */
-async function awaitResult(ctx: CliContext, name: string, requestedAt: number, timeoutMs: number) {
+async function awaitResult(ctx: CommandContext, name: string, requestedAt: number, timeoutMs: number) {
   const done = await waitForOperation(ctx, name, requestedAt, timeoutMs);
   const state = done.status?.operationState;
   if (!state) throw new CliError(`application "${name}" has no operation state`);
@@ -49,6 +49,42 @@ async function awaitResult(ctx: CliContext, name: string, requestedAt: number, t
     console.error(`error: the operation on application "${name}" ended ${state.phase}`);
     exitWith(1, 'tiphys.app.operationFailed');
   }
+}
+
+/** Requests the operation: a patch of the Application, or the API server's sync endpoint. */
+async function requestSync(ctx: CommandContext, name: string, operation: Operation): Promise<void> {
+  if (ctx.api) {
+    await ctx.api.post(appApiPath(name, 'sync'), operation.sync);
+    return;
+  }
+  await updateApp(ctx, name, (current) => {
+    refuseWhenOperationPending(current);
+    return { operation };
+  });
+}
+
+/**
+ * Requests a rollback and returns the patch it amounts to (for the messages). The API server
+ * computes the same patch itself; the one computed here from a read checks the ID first.
+ */
+async function requestRollback(
+  ctx: CommandContext,
+  name: string,
+  id: number,
+  prune: boolean,
+): Promise<Record<string, unknown>> {
+  if (ctx.api) {
+    const patch = rollbackPatch(await getApp(ctx, name), id, prune);
+    await ctx.api.post(appApiPath(name, 'rollback'), { id, ...(prune ? { prune } : {}) });
+    return patch;
+  }
+  let patch: Record<string, unknown> = {};
+  await updateApp(ctx, name, (current) => {
+    refuseWhenOperationPending(current);
+    patch = rollbackPatch(current, id, prune);
+    return patch;
+  });
+  return patch;
 }
 
 export function registerSyncCommands(app: Command): void {
@@ -68,13 +104,10 @@ export function registerSyncCommands(app: Command): void {
     .option('--async', 'do not wait for the result')
     .option('--timeout <seconds>', 'how long to wait for the result', seconds, 300)
     .action(async (name: string, flags: SyncFlags, command: Command) =>
-      withContext(command, async (ctx) => {
+      withBackend(command, async (ctx) => {
         const operation = syncOperation(flags);
         const requestedAt = Date.now();
-        await updateApp(ctx, name, (current) => {
-          refuseWhenOperationPending(current);
-          return { operation };
-        });
+        await requestSync(ctx, name, operation);
         if (flags.async) {
           printOutput(ctx.output, operation, () => `sync of application "${name}" requested`);
           return;
@@ -98,14 +131,9 @@ export function registerSyncCommands(app: Command): void {
         flags: { prune?: boolean; wait?: boolean; timeout: number },
         command: Command,
       ) =>
-        withContext(command, async (ctx) => {
+        withBackend(command, async (ctx) => {
           const requestedAt = Date.now();
-          let patch: Record<string, unknown> = {};
-          await updateApp(ctx, name, (current) => {
-            refuseWhenOperationPending(current);
-            patch = rollbackPatch(current, id, flags.prune ?? false);
-            return patch;
-          });
+          const patch = await requestRollback(ctx, name, id, flags.prune ?? false);
           const operation = patch.operation as Operation;
           const requested = `rollback of application "${name}" to history ${id} (${shortRevision(operation.sync.revision)}) requested`;
           if (!flags.wait) printOutput(ctx.output, operation, () => requested);

@@ -4,9 +4,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { Application } from '../../core/model/application.ts';
-import { type CliContext, withContext } from '../kube-context.ts';
+import { type CommandContext, withBackend } from '../kube-context.ts';
 import { CliError, printOutput, withoutManagedFields } from '../output.ts';
-import { getApp, patchApp } from './app-api.ts';
+import { appApiPath, getApp, patchApp } from './app-api.ts';
 
 const POLL_MS = 1_000;
 export const REFRESH_ANNOTATION = 'tiphys.dev/refresh';
@@ -42,7 +42,7 @@ export const WANTS = {
 
 /** Reads the Application every second until `done` returns true; returns that last read. */
 export async function pollApp(
-  ctx: CliContext,
+  ctx: CommandContext,
   name: string,
   timeoutMs: number,
   done: (app: Application) => boolean,
@@ -62,7 +62,7 @@ export async function pollApp(
  * (`operation` is gone) and the recorded state is of a run started since, not an older one.
  */
 export function waitForOperation(
-  ctx: CliContext,
+  ctx: CommandContext,
   name: string,
   requestedAt: number,
   timeoutMs: number,
@@ -96,6 +96,16 @@ interface WaitFlags {
   timeout: number;
 }
 
+/** Asks for a reconcile: an annotation the controller watches, or the API server's refresh. */
+async function requestRefresh(ctx: CommandContext, name: string): Promise<Application> {
+  if (ctx.api) {
+    await ctx.api.post(appApiPath(name, 'refresh'));
+    return getApp(ctx, name);
+  }
+  const patch = { metadata: { annotations: { [REFRESH_ANNOTATION]: new Date().toISOString() } } };
+  return patchApp(ctx, name, patch);
+}
+
 export function registerWaitCommands(app: Command): void {
   app
     .command('wait')
@@ -106,7 +116,7 @@ export function registerWaitCommands(app: Command): void {
     .option('--operation', 'wait until no operation is pending or running')
     .option('--timeout <seconds>', 'give up after this long', seconds, 300)
     .action(async (name: string, flags: WaitFlags, command: Command) =>
-      withContext(command, async (ctx) => {
+      withBackend(command, async (ctx) => {
         const chosen = (['sync', 'health', 'operation'] as const).filter((key) => flags[key]);
         const wants = (chosen.length > 0 ? chosen : (['sync', 'health'] as const)).map((key) => WANTS[key]);
         const found = await pollApp(
@@ -134,9 +144,8 @@ export function registerWaitCommands(app: Command): void {
     .description('ask the controller to compare the Application with Git and the cluster now')
     .argument('<name>', 'name of the Application')
     .action(async (name: string, _flags: unknown, command: Command) =>
-      withContext(command, async (ctx) => {
-        const patch = { metadata: { annotations: { [REFRESH_ANNOTATION]: new Date().toISOString() } } };
-        const result = await patchApp(ctx, name, patch);
+      withBackend(command, async (ctx) => {
+        const result = await requestRefresh(ctx, name);
         printOutput(
           ctx.output,
           withoutManagedFields(result),
