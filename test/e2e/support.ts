@@ -13,8 +13,9 @@ import type { Application } from '../../src/core/model/application.ts';
 import { ensureTestbedBinaries } from '../../testbed/src/binaries.ts';
 import { startCluster, type TestCluster } from '../../testbed/src/cluster.ts';
 import { type GitServer, startGitServer } from '../../testbed/src/git-server.ts';
+import { sharedExamplesDir } from '../../testbed/src/shared-examples.ts';
 
-export const examplesDir = join(import.meta.dirname, '..', '..', '..', 'shared', 'examples');
+export const examplesDir = sharedExamplesDir();
 export const NAMESPACE = 'tiphys';
 
 export interface Env {

@@ -8,8 +8,9 @@ import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { runGit } from './git-repo.ts';
 import { type GitServer, startGitServer } from './git-server.ts';
+import { sharedExample } from './shared-examples.ts';
 
-const guestbook = '/work/shared/examples/guestbook';
+const guestbook = sharedExample('guestbook');
 const auth = { username: 'tester', password: 's3cret:with/odd@chars' };
 const scratch = await mkdtemp(join(tmpdir(), 'tiphys-git-test-'));
 after(() => rm(scratch, { recursive: true, force: true }));

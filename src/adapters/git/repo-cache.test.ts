@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { type GitServer, startGitServer } from '../../../testbed/src/git-server.ts';
+import { sharedExample } from '../../../testbed/src/shared-examples.ts';
 import {
   GitCommandError,
   GitTimeoutError,
@@ -14,7 +15,7 @@ import {
 } from './errors.ts';
 import { GitRepoCache } from './repo-cache.ts';
 
-const guestbook = '/work/shared/examples/guestbook';
+const guestbook = sharedExample('guestbook');
 const scratch = await mkdtemp(join(tmpdir(), 'tiphys-git-cache-test-'));
 after(() => rm(scratch, { recursive: true, force: true }));
 

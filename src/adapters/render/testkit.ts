@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ensureTestbedBinaries } from '../../../testbed/src/binaries.ts';
+import { sharedExamplesDir } from '../../../testbed/src/shared-examples.ts';
 import type { RenderTools } from './types.ts';
 
-export const examplesDir = process.env.TIPHYS_EXAMPLES_DIR ?? '/work/shared/examples';
+export const examplesDir = sharedExamplesDir();
 export const testdataDir = fileURLToPath(new URL('testdata', import.meta.url));
 
 export async function testTools(): Promise<RenderTools> {
