@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { runUntilSignal, webhookSecretsFromEnv } from './run-until-signal.ts';
 
 interface ControllerCommandOptions {
   kubeconfig?: string;
@@ -43,30 +44,14 @@ export function registerControllerCommand(program: Command): void {
         log: (message) => logger.info(message),
       });
       const http = controllerHttp(controller, {
-        webhookSecrets: {
-          github: process.env.TIPHYS_WEBHOOK_GITHUB_SECRET,
-          gitlab: process.env.TIPHYS_WEBHOOK_GITLAB_SECRET,
-          gitea: process.env.TIPHYS_WEBHOOK_GITEA_SECRET,
-        },
+        webhookSecrets: webhookSecretsFromEnv(),
       });
       await controller.start();
       const url = await http.listen({ port: Number(opts.port), host: opts.address });
       logger.info(`controller serving /metrics, /healthz and /webhook on ${url}`);
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
+      await runUntilSignal(logger, async () => {
+        await http.close();
+        await controller.stop();
       });
-      logger.info('stopping');
-      // A stop that hangs on a connection must not keep the process alive past its grace period.
-      setTimeout(() => {
-        logger.warn('graceful stop took over 5 s; exiting');
-        process.exit(0);
-      }, 5_000).unref();
-      await http.close();
-      logger.info('http closed');
-      await controller.stop();
-      logger.info('stopped');
-      // Kept-alive API connections and client timers must not hold the process open.
-      process.exit(0);
     });
 }

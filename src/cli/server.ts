@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CliError } from './output.ts';
+import { runUntilSignal, webhookSecretsFromEnv } from './run-until-signal.ts';
 
 interface ServerCommandOptions {
   kubeconfig?: string;
@@ -100,29 +101,14 @@ export function registerServerCommand(program: Command): void {
         uiDir: opts.uiDir,
         https,
         log: (line) => logger.warn(line),
-        webhookSecrets: {
-          github: process.env.TIPHYS_WEBHOOK_GITHUB_SECRET,
-          gitlab: process.env.TIPHYS_WEBHOOK_GITLAB_SECRET,
-          gitea: process.env.TIPHYS_WEBHOOK_GITEA_SECRET,
-        },
+        webhookSecrets: webhookSecretsFromEnv(),
       });
       const url = await server.listen({ port: listenPort, host: opts.address });
       logger.info(`serving the API and web UI on ${url}${controller ? ', with the controller' : ''}`);
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
+      await runUntilSignal(logger, async () => {
+        await server.close();
+        auth.close();
+        await controller?.stop();
       });
-      logger.info('stopping');
-      // A stop that hangs on a connection must not keep the process alive past its grace period.
-      setTimeout(() => {
-        logger.warn('graceful stop took over 5 s; exiting');
-        process.exit(0);
-      }, 5_000).unref();
-      await server.close();
-      auth.close();
-      await controller?.stop();
-      logger.info('stopped');
-      // Kept-alive API connections and client timers must not hold the process open.
-      process.exit(0);
     });
 }
