@@ -58,9 +58,10 @@ export async function advanceOperation(
     state = step.state;
     if (step.done || step.actions.length === 0)
       return { state, done: step.done, waitingFor: step.waitingFor };
-    // The state is saved before its actions run: a controller killed in between finds the
-    // operation (and the fixed names of its hooks) and repeats the actions, which is safe.
-    await persist?.(state);
+    // The state is saved before actions that change the cluster run: a controller killed in
+    // between finds the operation (and the fixed names of its hooks) and repeats them, which is
+    // safe. Dry runs change nothing, so they need no save first.
+    if (step.actions.some((action) => !action.dryRun)) await persist?.(state);
     results = await Promise.all(
       step.actions.map((action) => executeAction(destination.client, appName, action, onApplied)),
     );
