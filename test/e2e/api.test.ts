@@ -509,4 +509,37 @@ describe('API server', () => {
         assert.ok(!body.includes(secret), `a response contains a credential: ${body.slice(0, 300)}`);
     assert.ok(seen.length > 100, `only ${seen.length} responses scanned`);
   });
+
+  test('the API refuses an Application its AppProject does not permit, before writing it', async () => {
+    await env.rest.request('POST', `/apis/tiphys.dev/v1alpha1/namespaces/${NAMESPACE}/appprojects`, {
+      body: {
+        ...crd('AppProject'),
+        metadata: { name: 'locked' },
+        spec: {
+          sourceRepos: ['https://only.example.com/*'],
+          destinations: [{ cluster: 'in-cluster', namespace: 'locked' }],
+        },
+      },
+    });
+    const refused = await call(
+      'admin',
+      'POST',
+      '/api/v1/applications',
+      appBody('locked-app', 'locked', 'elsewhere'),
+    );
+    assert.equal(refused.status, 400);
+    assert.match(refused.text, /repository .* is not permitted in project locked/);
+    assert.match(refused.text, /namespace elsewhere is not permitted/);
+    const missing = await call(
+      'admin',
+      'POST',
+      '/api/v1/applications',
+      appBody('ghost-app', 'no-such-project', 'x'),
+    );
+    assert.equal(missing.status, 400);
+    assert.equal(
+      await readObject(env, `/apis/tiphys.dev/v1alpha1/namespaces/${NAMESPACE}/applications/locked-app`),
+      undefined,
+    );
+  });
 });

@@ -10,6 +10,7 @@ import { appObject, authorizedApp, patchAppSafely } from '../app-access.ts';
 import { applicationFilter, paginate, projectOf, sortByName } from '../app-query.ts';
 import { type ServerContext, tiphysResourcePath } from '../context.ts';
 import { badRequest } from '../http-error.ts';
+import { assertProjectPermits } from '../project-check.ts';
 import {
   Accepted,
   ApplicationBody,
@@ -82,6 +83,7 @@ export function registerApplicationRoutes(app: FastifyInstance, ctx: ServerConte
       const desired = applicationFromBody(ctx, req.body);
       const object = appObject(desired);
       const identity = await authorize(ctx.auth, req, 'applications', 'create', object);
+      await assertProjectPermits(ctx, desired);
       const created = await audited(
         ctx.auth,
         { identity, action: 'create', resource: 'applications', object },
@@ -128,6 +130,7 @@ export function registerApplicationRoutes(app: FastifyInstance, ctx: ServerConte
       if (projectOf(desired) !== projectOf(current)) {
         await authorize(ctx.auth, req, 'applications', 'update', appObject(desired));
       }
+      await assertProjectPermits(ctx, desired);
       const object = appObject(current);
       const replaced: Application = {
         ...current,
