@@ -3,7 +3,7 @@
 // docs/api.md says. test/e2e/cli-api.test.ts runs the same against the real server.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -40,17 +40,21 @@ describe('tiphys login, logout and account against a stand-in API server', () =>
       res.end(JSON.stringify(value));
     };
     const route = `${req.method} ${req.url}`;
+    if (req.method === 'GET' && req.url?.startsWith('/auth/login?')) {
+      const query = new URL(req.url, base).searchParams;
+      if (!/^http:\/\/127\.0\.0\.1:\d+\/callback$/.test(query.get('return_to') ?? '')) {
+        return send(400, { error: 'return_to must be an http URL on 127.0.0.1 or localhost' });
+      }
+      return sso
+        ? send(302, {}, { location: 'https://idp.example/authorize' })
+        : send(404, { error: 'single sign-on is not configured on this server' });
+    }
     if (route === 'POST /api/v1/session') {
       return body.username === 'admin' && body.password === PASSWORD
         ? send(200, { token: SESSION })
         : send(401, { error: 'invalid username or password' });
     }
     if (route === 'DELETE /api/v1/session') return send(200, {});
-    if (route === 'GET /auth/login') {
-      return sso
-        ? send(302, {}, { location: 'https://idp.example/authorize' })
-        : send(404, { error: 'single sign-on is not configured on this server' });
-    }
     if (route === 'GET /api/v1/session/userinfo') {
       return send(
         200,
@@ -94,6 +98,7 @@ describe('tiphys login, logout and account against a stand-in API server', () =>
     );
   }
   const stored = () => JSON.parse(readFileSync(config, 'utf8'));
+  const writeConfigFile = (value: object) => writeFileSync(config, JSON.stringify(value), { mode: 0o600 });
 
   before(async () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -176,19 +181,128 @@ describe('tiphys login, logout and account against a stand-in API server', () =>
     assert.match(account.stderr, /error: not logged in: run tiphys login SERVER/);
   });
 
-  test('--sso: a clear error without single sign-on; else the pasted token is checked and stored', async () => {
+  /**
+   * `tiphys login --sso` as a child process, with an `xdg-open` that only notes the URL: `url` is
+   * the login address the CLI prints, for the test to play the browser with.
+   */
+  function ssoChild(args: string[]) {
+    const bin = join(dir, 'bin');
+    const opened = join(dir, 'opened');
+    rmSync(opened, { force: true });
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, 'xdg-open'), `#!/bin/sh\nprintf %s "$1" > '${opened}'\n`, { mode: 0o755 });
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      TIPHYS_CONFIG: config,
+      PATH: `${bin}:${process.env.PATH}`,
+    };
+    for (const name of ['KUBECONFIG', 'TIPHYS_SERVER', 'TIPHYS_AUTH_TOKEN', 'TIPHYS_INSECURE'])
+      delete env[name];
+    const child = spawn(process.execPath, [BIN, 'login', ...args], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let seenUrl: (url: URL) => void;
+    const url = new Promise<URL>((resolve) => {
+      seenUrl = resolve;
+    });
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+      const printed = /^ {2}(http:\S+)$/m.exec(stderr)?.[1];
+      if (printed) seenUrl(new URL(printed));
+    });
+    const result = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+      child.on('close', (code) => resolve({ code, stdout, stderr })),
+    );
+    const openedUrl = async () => {
+      for (let i = 0; i < 100 && !existsSync(opened); i++) await new Promise((r) => setTimeout(r, 50));
+      return readFileSync(opened, 'utf8');
+    };
+    return { url: Promise.race([url, result.then((r) => assert.fail(r.stderr))]), result, openedUrl };
+  }
+
+  /** What the browser gets at the CLI's listener after the server's redirect. */
+  const browserBack = async (url: URL, params: Record<string, string>) => {
+    const target = new URL(url.searchParams.get('return_to') ?? '');
+    for (const [name, value] of Object.entries(params)) target.searchParams.set(name, value);
+    const response = await fetch(target, { redirect: 'manual' });
+    return { status: response.status, text: await response.text() };
+  };
+
+  test('--sso: a clear error without single sign-on, and no --password-stdin with it', async () => {
     const off = await tiphys(['login', base, '--sso']);
     assert.equal(
       off.stderr,
       `error: single sign-on at ${base} is not available: single sign-on is not configured on this server\n`,
     );
+    assert.equal(off.code, 1);
+    const mixed = await tiphys(['login', base, '--sso', '--password-stdin'], { input: 'x\n' });
+    assert.match(mixed.stderr, /--sso logs in through the browser/);
+    const badTimeout = await tiphys(['login', base, '--sso', '--sso-timeout', 'soon']);
+    assert.match(badTimeout.stderr, /--sso-timeout must be a whole number of seconds/);
+  });
+
+  test('--sso: the browser comes back to a loopback listener; only its own nonce counts', async () => {
     sso = true;
-    const bad = await tiphys(['login', '--sso'], { input: 'typo\n' });
-    assert.match(bad.stderr, new RegExp(`Open ${base}/auth/login and log in`));
-    assert.match(bad.stderr, /error: that token is not valid at .*: expired, revoked or not copied whole/);
-    const good = await tiphys(['login', '--sso'], { input: 'sso-token\n' });
-    assert.equal(good.code, 0, good.stderr);
-    assert.equal(good.stdout, `logged in to ${base} as alice (session stored in ${config})\n`);
+    const run = ssoChild(['--sso']);
+    const url = await run.url;
+    assert.equal(url.origin + url.pathname, `${base}/auth/login`);
+    const returnTo = new URL(url.searchParams.get('return_to') ?? '');
+    assert.match(returnTo.href, /^http:\/\/127\.0\.0\.1:\d+\/callback$/);
+    const nonce = url.searchParams.get('cli_state') ?? '';
+    assert.match(nonce, /^[A-Za-z0-9_-]{32}$/);
+    assert.equal(await run.openedUrl(), url.href, 'xdg-open was given the login URL');
+
+    const other = await fetch(new URL('/elsewhere', returnTo));
+    assert.equal(other.status, 404);
+    const forged = await browserBack(url, { token: 'sso-token', cli_state: 'not-the-nonce-of-this-login' });
+    assert.equal(forged.status, 400, 'a foreign answer is refused, and the CLI keeps waiting');
+    const back = await browserBack(url, { token: 'sso-token', cli_state: nonce });
+    assert.equal(back.status, 200);
+    assert.match(back.text, /You are logged in to Tiphys; you can close this tab/);
+    const result = await run.result;
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, `logged in to ${base} as alice (session stored in ${config})\n`);
     assert.deepEqual(stored(), { server: base, token: 'sso-token' });
+    assert.equal(seen.at(-1)?.url, '/api/v1/session/userinfo');
+    assert.equal(seen.at(-1)?.authorization, 'Bearer sso-token');
+    assert.doesNotMatch(result.stdout + result.stderr, /sso-token/);
+  });
+
+  test('--sso: an invalid token, an error from the server or no answer in time is exit 1', async () => {
+    writeConfigFile({ server: base });
+    const invalid = ssoChild(['--sso']);
+    const url = await invalid.url;
+    const nonce = url.searchParams.get('cli_state') ?? '';
+    const page = await browserBack(url, { token: 'typo', cli_state: nonce });
+    assert.equal(page.status, 502);
+    assert.match(page.text, /Login failed/);
+    const invalidResult = await invalid.result;
+    assert.equal(invalidResult.code, 1);
+    assert.match(invalidResult.stderr, /error: the session .* sent back is not valid there/);
+    assert.deepEqual(stored(), { server: base }, 'nothing stored');
+
+    const refused = ssoChild([base, '--sso']);
+    const refusedUrl = await refused.url;
+    await browserBack(refusedUrl, {
+      error: 'the identity provider refused the login: access_denied',
+      cli_state: refusedUrl.searchParams.get('cli_state') ?? '',
+    });
+    const refusedResult = await refused.result;
+    assert.equal(refusedResult.code, 1);
+    assert.match(
+      refusedResult.stderr,
+      /error: single sign-on at .* failed: the identity provider refused the login: access_denied\n$/,
+    );
+
+    const slow = await ssoChild([base, '--sso', '--sso-timeout', '1']).result;
+    assert.equal(slow.code, 1);
+    assert.match(slow.stderr, /error: no single sign-on answer within 1 s; run tiphys login --sso again\n$/);
+    assert.deepEqual(stored(), { server: base });
   });
 });

@@ -2,10 +2,15 @@
 // config file (cli-config.ts) so that app, cluster, repo, proj and account commands go through the
 // server, with its RBAC and audit, instead of needing a kubeconfig.
 //
-// Single sign-on: the server's /auth/callback ends the OpenID Connect login by setting an
-// HTTP-only cookie and redirecting to its own `/`; it has no way to hand the session to a local
-// listener. So `--sso` sends the person to the browser and takes the session token (or an API
-// token) pasted back, checked against /api/v1/session/userinfo before it is stored.
+// Single sign-on (`--sso`, like `argocd login --sso`): a one-shot listener on 127.0.0.1, and the
+// browser sent to SERVER/auth/login?return_to=<listener>/callback&cli_state=<nonce>. After the
+// OpenID Connect login the server redirects the browser to the listener with a session token and
+// the nonce back; the CLI takes only the answer carrying its own nonce, checks the token with
+// /api/v1/session/userinfo, stores it as a password login does, and tells the browser it is done.
+import { spawn } from 'node:child_process';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Command } from 'commander';
 import { ApiClient, ApiError } from './api-client.ts';
 import { configPath, normalizeServer, readConfig, writeConfig } from './cli-config.ts';
@@ -16,6 +21,7 @@ interface LoginFlags {
   password?: string;
   passwordStdin?: boolean;
   sso?: boolean;
+  ssoTimeout: string;
   insecure?: boolean;
 }
 
@@ -88,37 +94,125 @@ async function passwordLogin(
   }
 }
 
-async function ssoLogin(api: ApiClient, flags: LoginFlags): Promise<{ token: string; username: string }> {
-  const loginUrl = `${api.server}/auth/login`;
-  try {
-    // A redirect means the server is set up for it; its own 404 says it is not.
-    await api.request('GET', '/auth/login', { raw: true });
-  } catch (error) {
-    if (error instanceof ApiError) {
-      throw new CliError(`single sign-on at ${api.server} is not available: ${error.serverMessage}`);
-    }
-    throw error;
-  }
-  console.error(
-    [
-      'Single sign-on happens in a browser:',
-      `  1. Open ${loginUrl} and log in.`,
-      '  2. The server keeps the session in the browser cookie "tiphys.token", which no page can hand',
-      "     to the CLI: copy its value from the browser's developer tools (Application or Storage,",
-      `     then Cookies, ${api.server}). An API token of yours works too.`,
-      `  3. Paste it ${process.stdin.isTTY ? 'here (it is not shown)' : 'on standard input'}.`,
-    ].join('\n'),
+const SSO_TIMEOUT_SECONDS = 300;
+
+/** A small page for the browser tab that ends a CLI login. */
+function answerBrowser(res: ServerResponse, status: number, title: string, text: string): void {
+  const html = (v: string) => v.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  res.writeHead(status, {
+    'content-type': 'text/html; charset=utf-8',
+    'cache-control': 'no-store',
+    'referrer-policy': 'no-referrer',
+    connection: 'close',
+  });
+  res.end(
+    `<!doctype html><meta charset="utf-8"><title>Tiphys: ${html(title)}</title>` +
+      `<body style="font-family:sans-serif;margin:3em"><h1>${html(title)}</h1><p>${html(text)}</p></body>`,
   );
-  const token = await readSecret('Token', undefined, flags.passwordStdin || !process.stdin.isTTY);
-  const checker = new ApiClient({ server: api.server, token, insecure: flags.insecure });
+}
+
+/** Tries to open the URL in a browser; where that is not possible the printed URL suffices. */
+function openBrowser(url: string): void {
   try {
-    const info = await checker.get<{ loggedIn: boolean; username?: string }>('/api/v1/session/userinfo');
-    if (!info.loggedIn) {
-      throw new CliError(`that token is not valid at ${api.server}: expired, revoked or not copied whole`);
+    const child = spawn('xdg-open', [url], { stdio: 'ignore', detached: true });
+    child.on('error', () => {});
+    child.unref();
+  } catch {}
+}
+
+function sameNonce(given: string, wanted: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(wanted);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+async function ssoLogin(api: ApiClient, flags: LoginFlags): Promise<{ token: string; username: string }> {
+  const timeoutSeconds = Number(flags.ssoTimeout);
+  if (!Number.isInteger(timeoutSeconds) || timeoutSeconds <= 0) {
+    throw new CliError(`--sso-timeout must be a whole number of seconds, not "${flags.ssoTimeout}"`);
+  }
+  const nonce = randomBytes(24).toString('base64url');
+  let settle: { resolve: (v: { token: string; username: string }) => void; reject: (e: Error) => void };
+  const done = new Promise<{ token: string; username: string }>((resolve, reject) => {
+    settle = { resolve, reject };
+  });
+  // Settled at most once, perhaps after a timeout already ended the wait: never unhandled.
+  done.catch(() => {});
+  let finished = false;
+  const listener = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (req.method !== 'GET' || url.pathname !== '/callback') {
+      return answerBrowser(res, 404, 'Not found', 'This is the one-time listener of tiphys login --sso.');
     }
-    return { token, username: info.username ?? '(unknown)' };
+    // Any page could send the browser here: only the answer carrying this login's nonce counts.
+    if (finished || !sameNonce(url.searchParams.get('cli_state') ?? '', nonce)) {
+      return answerBrowser(
+        res,
+        400,
+        'Not this login',
+        'This answer does not belong to the running tiphys login.',
+      );
+    }
+    finished = true;
+    const error = url.searchParams.get('error');
+    const token = url.searchParams.get('token');
+    if (error !== null || !token) {
+      const message = error ?? 'the server sent no session token';
+      answerBrowser(res, 401, 'Login failed', `${message}. See the terminal.`);
+      return settle.reject(new CliError(`single sign-on at ${api.server} failed: ${message}`));
+    }
+    const checker = new ApiClient({ server: api.server, token, insecure: flags.insecure });
+    checker
+      .get<{ loggedIn: boolean; username?: string }>('/api/v1/session/userinfo')
+      .then((info) => {
+        if (!info.loggedIn) throw new CliError(`the session ${api.server} sent back is not valid there`);
+        answerBrowser(res, 200, 'You are logged in', 'You are logged in to Tiphys; you can close this tab.');
+        settle.resolve({ token, username: info.username ?? '(unknown)' });
+      })
+      .catch((cause: unknown) => {
+        const failure = cause instanceof Error ? cause : new Error(String(cause));
+        answerBrowser(res, 502, 'Login failed', `${failure.message}. See the terminal.`);
+        settle.reject(failure);
+      })
+      .finally(() => checker.close());
+  });
+  await new Promise<void>((resolve, reject) => {
+    listener.once('error', reject);
+    listener.listen(0, '127.0.0.1', resolve);
+  });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const returnTo = `http://127.0.0.1:${(listener.address() as AddressInfo).port}/callback`;
+    const query = { return_to: returnTo, cli_state: nonce };
+    try {
+      // A redirect means the server is set up for it and accepts the listener; else its own error.
+      await api.request('GET', '/auth/login', { raw: true, query });
+    } catch (error) {
+      if (error instanceof ApiError) {
+        throw new CliError(`single sign-on at ${api.server} is not available: ${error.serverMessage}`);
+      }
+      throw error;
+    }
+    const loginUrl = new URL(`${api.server}/auth/login`);
+    for (const [name, value] of Object.entries(query)) loginUrl.searchParams.set(name, value);
+    console.error(
+      `Log in with single sign-on in a browser at this address (waiting up to ${timeoutSeconds} s):\n  ${loginUrl.href}`,
+    );
+    openBrowser(loginUrl.href);
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new CliError(`no single sign-on answer within ${timeoutSeconds} s; run tiphys login --sso again`),
+          ),
+        timeoutSeconds * 1000,
+      );
+    });
+    return await Promise.race([done, timeout]);
   } finally {
-    checker.close();
+    clearTimeout(timer);
+    listener.close();
+    listener.closeAllConnections();
   }
 }
 
@@ -126,8 +220,10 @@ async function login(serverArg: string | undefined, flags: LoginFlags): Promise<
   const previous = readConfig();
   const given = serverArg ?? previous.server;
   if (!given) throw new CliError('which server? tiphys login SERVER (like https://tiphys.example.com)');
-  if (flags.sso && (flags.password !== undefined || flags.username !== 'admin')) {
-    throw new CliError('--sso logs in through the browser: no --username or --password with it');
+  if (flags.sso && (flags.password !== undefined || flags.passwordStdin || flags.username !== 'admin')) {
+    throw new CliError(
+      '--sso logs in through the browser: no --username, --password or --password-stdin with it',
+    );
   }
   if (flags.password !== undefined && flags.passwordStdin) {
     throw new CliError('give either --password or --password-stdin, not both');
@@ -177,8 +273,9 @@ export function registerLoginCommands(program: Command): void {
       '--password <password>',
       'password (prefer the prompt or --password-stdin: flags end up in shell history)',
     )
-    .option('--password-stdin', 'read the password (or with --sso the token) from standard input')
-    .option('--sso', 'log in with single sign-on in a browser, then paste the session token')
+    .option('--password-stdin', 'read the password from standard input')
+    .option('--sso', 'log in with single sign-on in a browser, which hands the session back to the CLI')
+    .option('--sso-timeout <seconds>', 'how long --sso waits for the browser', String(SSO_TIMEOUT_SECONDS))
     .option('--insecure', "do not verify the server's TLS certificate (remembered for this server)")
     .action((server: string | undefined, flags: LoginFlags) => login(server, flags));
   program

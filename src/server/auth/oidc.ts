@@ -1,6 +1,14 @@
 // Single sign-on with OpenID Connect: authorization code flow with PKCE (and state and nonce),
 // the login's secrets kept in a short-lived signed cookie so no server-side state is needed and
 // any replica can finish a login another started.
+//
+// `tiphys login --sso` (like `argocd login --sso`): the CLI listens on a loopback port and opens
+// /auth/login?return_to=http://127.0.0.1:PORT/callback&cli_state=NONCE. Only loopback http URLs
+// are accepted (anything else is 400), so a session can only ever be handed to a program on the
+// machine whose browser logs in. Both travel in the signed state cookie; the callback then issues
+// a session for the CLI alone (no browser cookie) and redirects to return_to with `token` and
+// `cli_state`, by which the CLI knows the answer is to its own request. Failures after the state
+// checked out go there too, as `error`, so the CLI stops waiting.
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as client from 'openid-client';
@@ -13,10 +21,39 @@ import type { OidcOptions } from './types.ts';
 
 const LOGIN_SECONDS = 10 * 60;
 const DEFAULT_SCOPES = ['openid', 'profile', 'email'];
+const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
+const CLI_STATE = /^[A-Za-z0-9_-]{16,128}$/;
+const MAX_RETURN_TO = 512;
 
 /** Plain http is accepted for an issuer on this machine only (tests, local providers). */
 export function isLoopbackHttp(issuer: URL): boolean {
-  return issuer.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(issuer.hostname);
+  return issuer.protocol === 'http:' && LOOPBACK_HOSTS.includes(issuer.hostname);
+}
+
+/**
+ * The CLI's loopback listener and nonce from /auth/login's query, or why they are refused:
+ * return_to must be an http URL on 127.0.0.1, localhost or [::1] (no credentials, no fragment).
+ */
+export function cliReturnTarget(
+  returnTo: unknown,
+  cliState: unknown,
+): { returnTo: string; cliState: string } | { error: string } {
+  const refused = {
+    error: 'return_to must be an http URL on 127.0.0.1 or localhost (the listener of tiphys login --sso)',
+  };
+  if (typeof returnTo !== 'string' || returnTo.length > MAX_RETURN_TO) return refused;
+  let url: URL;
+  try {
+    url = new URL(returnTo);
+  } catch {
+    return refused;
+  }
+  if (url.protocol !== 'http:' || !LOOPBACK_HOSTS.includes(url.hostname)) return refused;
+  if (url.username || url.password || url.hash) return refused;
+  if (typeof cliState !== 'string' || !CLI_STATE.test(cliState)) {
+    return { error: 'cli_state must be 16 to 128 letters, digits, "-" or "_" (a nonce of the CLI)' };
+  }
+  return { returnTo: url.href, cliState };
 }
 
 /** Rejects an unusable configuration when the server starts rather than at the first login. */
@@ -82,6 +119,13 @@ export function registerOidcRoutes(
     );
 
   app.get('/auth/login', async (req, reply) => {
+    const query = (req.query ?? {}) as Record<string, unknown>;
+    let cli: { returnTo: string; cliState: string } | undefined;
+    if (query.return_to !== undefined) {
+      const target = cliReturnTarget(query.return_to, query.cli_state);
+      if ('error' in target) return sendError(reply, 400, target.error);
+      cli = target;
+    }
     let config: client.Configuration;
     try {
       config = await discover();
@@ -100,6 +144,7 @@ export function registerOidcRoutes(
       state,
       nonce,
       verifier,
+      ...cli,
     });
     const url = client.buildAuthorizationUrl(config, {
       redirect_uri: options.redirectUrl,
@@ -125,8 +170,19 @@ export function registerOidcRoutes(
     const pending = cookie ? verifyToken(ctx.signingKey, cookie, 'oidc', nowSeconds(ctx)) : undefined;
     clearStateCookie(req, reply);
     const query = (req.query ?? {}) as Record<string, unknown>;
+    // Only a state this server signed names a return_to: nothing else is ever redirected to.
+    const toCli = (params: Record<string, string>) => {
+      const target = new URL(pending?.returnTo ?? '');
+      for (const [name, value] of Object.entries(params)) target.searchParams.set(name, value);
+      target.searchParams.set('cli_state', pending?.cliState ?? '');
+      return reply
+        .header('cache-control', 'no-store')
+        .header('referrer-policy', 'no-referrer')
+        .redirect(target.href, 302);
+    };
     const fail = (status: number, message: string) => {
       ctx.audit({ action: 'login', resource: 'session', object: 'sso', result: 'denied', message });
+      if (pending?.returnTo) return toCli({ error: message });
       return sendError(reply, status, message);
     };
     if (typeof query.error === 'string') {
@@ -163,14 +219,17 @@ export function registerOidcRoutes(
       }
       const identity = { subject: claims.sub, groups: groupsFromClaim(groups), kind: 'sso' as const };
       const { token } = issueSession(ctx, identity.subject, identity.groups, 'sso');
-      setSessionCookie(req, reply, token);
       ctx.audit({
         identity,
         action: 'login',
         resource: 'session',
         object: identity.subject,
         result: 'success',
+        ...(pending.returnTo ? { message: 'session for tiphys login --sso' } : {}),
       });
+      // The CLI's session is its own: the browser gets no cookie, so its logout cannot end it.
+      if (pending.returnTo) return toCli({ token });
+      setSessionCookie(req, reply, token);
       return reply.header('cache-control', 'no-store').redirect('/', 302);
     } catch (error) {
       if (error instanceof SessionTooLargeError) return fail(400, error.message);

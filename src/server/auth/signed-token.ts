@@ -18,6 +18,9 @@ export interface TokenClaims {
   state?: string;
   verifier?: string;
   nonce?: string;
+  /** OIDC state of a CLI login: the loopback URL the session goes to, and the CLI's own nonce. */
+  returnTo?: string;
+  cliState?: string;
 }
 
 const HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
