@@ -8,7 +8,7 @@ import { diffObjects } from '../core/diff/index.ts';
 import { withDefaults } from '../core/model/application.ts';
 import { ApplicationStore } from './app-store.ts';
 import { DestinationRegistry } from './destinations.ts';
-import { ComparisonCache, compareResources } from './reconcile/compare.ts';
+import { type Comparison, ComparisonCache, compareResources } from './reconcile/compare.ts';
 import { prepareDesired, watchPreviousKinds } from './reconcile/desired-state.ts';
 import { renderSource, resolveRevision } from './reconcile/source.ts';
 import { RepoCredentialStore } from './repo-credentials.ts';
@@ -52,16 +52,24 @@ export async function diffApplication(kc: KubeConfig, namespace: string, name: s
       app.spec.ignoreDifferences ?? [],
       new ComparisonCache(),
     );
-    const resources = comparison.resources
-      .filter((r) => !r.hook)
-      .map((r) => {
-        const desiredObject = r.requiresPruning ? undefined : (r.predicted ?? r.desired?.object);
-        const diff = r.status === 'Synced' ? '' : diffObjects(desiredObject, r.live, {}).text;
-        return { key: r.id, status: r.status, diff: diff || (r.message ?? '') };
-      });
-    return { revision, resources };
+    return appDiffOf(revision, comparison);
   } finally {
     await destinations.stop();
     rmSync(cacheDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The unified diff of every resource that differs, from a comparison: the predicted object (what
+ * a sync would make) against the live one. diffObjects masks Secret values on both sides.
+ */
+export function appDiffOf(revision: string, comparison: Comparison): AppDiff {
+  const resources = comparison.resources
+    .filter((r) => !r.hook)
+    .map((r) => {
+      const desiredObject = r.requiresPruning ? undefined : (r.predicted ?? r.desired?.object);
+      const diff = r.status === 'Synced' ? '' : diffObjects(desiredObject, r.live, {}).text;
+      return { key: r.id, status: r.status, diff: diff || (r.message ?? '') };
+    });
+  return { revision, resources };
 }

@@ -9,7 +9,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { GitRepoCache } from '../adapters/git/index.ts';
 import { KubeApiError } from '../adapters/kube/rest.ts';
 import { RenderCache, type RenderTools } from '../adapters/render/render.ts';
-import type { AppDiff } from '../controller/app-diff.ts';
+import { type AppDiff, appDiffOf } from '../controller/app-diff.ts';
 import {
   type Destination,
   DestinationNotFoundError,
@@ -23,7 +23,6 @@ import {
 } from '../controller/reconcile/desired-state.ts';
 import { renderSource, resolveRevision, type SourceDeps } from '../controller/reconcile/source.ts';
 import { RepoCredentialStore } from '../controller/repo-credentials.ts';
-import { diffObjects } from '../core/diff/index.ts';
 import { type Application, withDefaults } from '../core/model/application.ts';
 import { HttpError } from './http-error.ts';
 
@@ -96,15 +95,7 @@ export class RenderService {
       withDefaults(stored).spec.ignoreDifferences ?? [],
       new ComparisonCache(),
     );
-    const resources = comparison.resources
-      .filter((r) => !r.hook)
-      .map((r) => {
-        const desiredObject = r.requiresPruning ? undefined : (r.predicted ?? r.desired?.object);
-        // diffObjects masks Secret values on both sides.
-        const diff = r.status === 'Synced' ? '' : diffObjects(desiredObject, r.live, {}).text;
-        return { key: r.id, status: r.status, diff: diff || (r.message ?? '') };
-      });
-    return { revision, resources };
+    return appDiffOf(revision, comparison);
   }
 }
 
