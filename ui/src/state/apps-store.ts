@@ -74,6 +74,18 @@ class AppsStore {
         const page = await api.listApplications({ limit: PAGE, offset });
         items.push(...page.items);
         if (page.items.length < PAGE || items.length >= page.total) break;
+        // On the first load, show the first page while the rest arrives: thousands of apps
+        // should not keep the list blank. The complete listing below replaces it.
+        if (offset === 0 && !this.snapshot.loaded && this.running) {
+          const byName = replaceAll(this.snapshot.byName, items);
+          this.set({
+            ...this.snapshot,
+            byName,
+            sorted: sortedByName(byName),
+            loaded: true,
+            error: undefined,
+          });
+        }
       }
       if (!this.running) return;
       // Events that arrived while listing are newer than (or as new as) the listing.
