@@ -7,13 +7,8 @@ import type { FastifyInstance } from 'fastify';
 import { ensureSchemathesis, schemathesisBin } from '../../scripts/test-setup.ts';
 import { loadKubeConfig } from '../../src/adapters/kube/install.ts';
 import { buildServer } from '../../src/server/app.ts';
-import {
-  type AuthService,
-  createAuthService,
-  ensureAdminAccount,
-  INITIAL_ADMIN_SECRET,
-} from '../../src/server/auth/index.ts';
-import { createExamplesRepo, type Env, NAMESPACE, startEnv } from './support.ts';
+import { type AuthService, createAuthService, ensureAdminAccount } from '../../src/server/auth/index.ts';
+import { createExamplesRepo, type Env, initialAdminPassword, NAMESPACE, startEnv } from './support.ts';
 
 let env: Env;
 let auth: AuthService;
@@ -29,11 +24,7 @@ before(async () => {
   auth = await createAuthService({ kubeConfig, namespace: NAMESPACE, log: () => {} });
   server = await buildServer({ kubeConfig, namespace: NAMESPACE, auth, tools: env.tools, log: () => {} });
   base = await server.listen({ port: 0, host: '127.0.0.1' });
-  const secret = await env.rest.request<{ data: Record<string, string> }>(
-    'GET',
-    `/api/v1/namespaces/${NAMESPACE}/secrets/${INITIAL_ADMIN_SECRET}`,
-  );
-  const password = Buffer.from(secret.data.password, 'base64').toString('utf8');
+  const password = await initialAdminPassword(env);
   const login = await fetch(`${base}/api/v1/session`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

@@ -14,13 +14,13 @@ import {
   type AuthService,
   createAuthService,
   ensureAdminAccount,
-  INITIAL_ADMIN_SECRET,
   recentAuditEvents,
 } from '../../src/server/auth/index.ts';
 import {
   type Env,
   eventually,
   examplesDir,
+  initialAdminPassword,
   NAMESPACE,
   readObject,
   startEnv,
@@ -118,11 +118,7 @@ describe('API server', () => {
     });
     base = (await server.listen({ port: 0, host: '127.0.0.1' })).replace(/\/$/, '');
 
-    const initial = await env.rest.request<{ data: Record<string, string> }>(
-      'GET',
-      `/api/v1/namespaces/${NAMESPACE}/secrets/${INITIAL_ADMIN_SECRET}`,
-    );
-    adminPassword = Buffer.from(initial.data.password, 'base64').toString('utf8');
+    adminPassword = await initialAdminPassword(env);
     const login = await call('anonymous', 'POST', '/api/v1/session', {
       username: 'admin',
       password: adminPassword,

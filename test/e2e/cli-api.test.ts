@@ -14,13 +14,15 @@ import { loadKubeConfig } from '../../src/adapters/kube/install.ts';
 import type { Controller } from '../../src/controller/controller.ts';
 import type { Application } from '../../src/core/model/application.ts';
 import { buildServer } from '../../src/server/app.ts';
+import { type AuthService, createAuthService, ensureAdminAccount } from '../../src/server/auth/index.ts';
 import {
-  type AuthService,
-  createAuthService,
-  ensureAdminAccount,
-  INITIAL_ADMIN_SECRET,
-} from '../../src/server/auth/index.ts';
-import { createExamplesRepo, type Env, NAMESPACE, startEnv, startInProcessController } from './support.ts';
+  createExamplesRepo,
+  type Env,
+  initialAdminPassword,
+  NAMESPACE,
+  startEnv,
+  startInProcessController,
+} from './support.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/tiphys.mjs', import.meta.url));
 const REPO_PASSWORD = 'repo-pa55word-never-shown';
@@ -96,11 +98,7 @@ describe('tiphys CLI through the API server', () => {
       uiDir: '/nonexistent',
     });
     base = (await server.listen({ port: 0, host: '127.0.0.1' })).replace(/\/$/, '');
-    const initial = await env.rest.request<{ data: Record<string, string> }>(
-      'GET',
-      `/api/v1/namespaces/${NAMESPACE}/secrets/${INITIAL_ADMIN_SECRET}`,
-    );
-    adminPassword = Buffer.from(initial.data.password, 'base64').toString('utf8');
+    adminPassword = await initialAdminPassword(env);
     secrets.push(adminPassword);
   });
 

@@ -10,6 +10,7 @@ import { KubeRest } from '../../src/adapters/kube/rest.ts';
 import { Controller } from '../../src/controller/controller.ts';
 import type { KubeObject } from '../../src/core/manifest/object.ts';
 import type { Application } from '../../src/core/model/application.ts';
+import { INITIAL_ADMIN_SECRET } from '../../src/server/auth/index.ts';
 import { ensureTestbedBinaries } from '../../testbed/src/binaries.ts';
 import { startCluster, type TestCluster } from '../../testbed/src/cluster.ts';
 import { type GitServer, startGitServer } from '../../testbed/src/git-server.ts';
@@ -166,4 +167,15 @@ export async function readObject(env: Env, path: string): Promise<KubeObject | u
     if ((error as { status?: number }).status === 404) return undefined;
     throw error;
   }
+}
+
+/** The admin password `ensureAdminAccount` generated (until `admin initial-password` removes it). */
+export async function initialAdminPassword(env: Env): Promise<string> {
+  const secret = await env.rest.request<{ data?: Record<string, string> }>(
+    'GET',
+    `/api/v1/namespaces/${NAMESPACE}/secrets/${INITIAL_ADMIN_SECRET}`,
+  );
+  const encoded = secret.data?.password;
+  if (!encoded) throw new Error(`Secret ${INITIAL_ADMIN_SECRET} has no password`);
+  return Buffer.from(encoded, 'base64').toString('utf8');
 }

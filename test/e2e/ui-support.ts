@@ -9,8 +9,15 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { loadKubeConfig } from '../../src/adapters/kube/install.ts';
 import type { Controller } from '../../src/controller/controller.ts';
 import { buildServer } from '../../src/server/app.ts';
-import { createAuthService, ensureAdminAccount, INITIAL_ADMIN_SECRET } from '../../src/server/auth/index.ts';
-import { createExamplesRepo, type Env, NAMESPACE, startEnv, startInProcessController } from './support.ts';
+import { createAuthService, ensureAdminAccount } from '../../src/server/auth/index.ts';
+import {
+  createExamplesRepo,
+  type Env,
+  initialAdminPassword,
+  NAMESPACE,
+  startEnv,
+  startInProcessController,
+} from './support.ts';
 
 export const repoRoot = join(import.meta.dirname, '..', '..');
 export const resultsDir = join(repoRoot, 'test-results');
@@ -84,13 +91,7 @@ export async function startUiStack(name: string): Promise<UiStack> {
     });
     stops.push(() => server.close());
     const baseUrl = (await server.listen({ port: 0, host: '127.0.0.1' })).replace(/\/$/, '');
-    const secret = await env.rest.request<{ data?: Record<string, string> }>(
-      'GET',
-      `/api/v1/namespaces/${NAMESPACE}/secrets/${INITIAL_ADMIN_SECRET}`,
-    );
-    const encoded = secret.data?.password;
-    if (!encoded) throw new Error(`Secret ${INITIAL_ADMIN_SECRET} has no password`);
-    const adminPassword = Buffer.from(encoded, 'base64').toString('utf8');
+    const adminPassword = await initialAdminPassword(env);
     return { env, controller, server, baseUrl, repo, adminPassword, stop };
   } catch (error) {
     await stop();
