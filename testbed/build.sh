@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Builds the testbed's binaries from the Go module proxy into a cache folder outside the repo,
 # only those that are missing. Each tool has its own small Go module under testbed/go/ so that
-# their dependency graphs (Kubernetes 1.36, etcd 3.6, kwok, helm, kustomize) never constrain
-# one another. Prints the bin folder as its last line.
+# their dependency graphs (Kubernetes 1.36, etcd 3.6, kwok, helm, kustomize, crane) never constrain
+# one another. Prints the bin folder as its last line. With tool names as arguments
+# (`build.sh crane`), builds only those: a test that needs one small tool does not wait for, or
+# race with, a cold build of Kubernetes.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -18,8 +20,12 @@ if ! command -v go >/dev/null 2>&1; then
   exit 2
 fi
 
+only=" $* "
+wanted() { [ "$only" = "  " ] || [[ "$only" == *" $1 "* ]]; }
+
 build() { # build MODULE_DIR OUTPUT_NAME PACKAGE [LDFLAGS]
   local dir=$1 name=$2 pkg=$3 ldflags=${4:-}
+  wanted "$name" || return 0
   # A stamp of the module's go.mod/go.sum and flags: a version bump rebuilds just that tool.
   local stamp
   stamp=$(cat "$here/go/$dir/go.mod" "$here/go/$dir/go.sum" <(echo "$ldflags") | sha256sum | cut -c1-16)
@@ -58,18 +64,21 @@ build etcd etcd go.etcd.io/etcd/server/v3
 build kwok kwok sigs.k8s.io/kwok/cmd/kwok
 build helm helm helm.sh/helm/v3/cmd/helm
 build kustomize kustomize sigs.k8s.io/kustomize/kustomize/v5
+build crane crane github.com/google/go-containerregistry/cmd/crane
 
 # kwok plays Node and Pod lifecycles from Stage files: its own stock stages (taken from the module
 # that was built) plus the testbed's, copied next to the binary.
 stages="$bin/kwok-stages"
-mkdir -p "$stages"
-kwok_dir=$(cd "$here/go/kwok" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)
-cp -f "$kwok_dir/kustomize/stage/node/fast/node-initialize.yaml" \
-  "$kwok_dir/kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml" \
-  "$kwok_dir/kustomize/stage/pod/fast/pod-ready.yaml" \
-  "$kwok_dir/kustomize/stage/pod/fast/pod-complete.yaml" \
-  "$kwok_dir/kustomize/stage/pod/fast/pod-delete.yaml" \
-  "$here/kwok/pod-fail.yaml" "$here/kwok/pod-slow.yaml" "$here/kwok/service-lb.yaml" "$stages/"
-chmod u+w "$stages"/*
+if wanted kwok; then
+  mkdir -p "$stages"
+  kwok_dir=$(cd "$here/go/kwok" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)
+  cp -f "$kwok_dir/kustomize/stage/node/fast/node-initialize.yaml" \
+    "$kwok_dir/kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml" \
+    "$kwok_dir/kustomize/stage/pod/fast/pod-ready.yaml" \
+    "$kwok_dir/kustomize/stage/pod/fast/pod-complete.yaml" \
+    "$kwok_dir/kustomize/stage/pod/fast/pod-delete.yaml" \
+    "$here/kwok/pod-fail.yaml" "$here/kwok/pod-slow.yaml" "$here/kwok/service-lb.yaml" "$stages/"
+  chmod u+w "$stages"/*
+fi
 
 echo "$bin"

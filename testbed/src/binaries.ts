@@ -12,6 +12,7 @@ export const testbedBinaryNames = [
   'kwok',
   'helm',
   'kustomize',
+  'crane',
 ] as const;
 export type TestbedBinaryName = (typeof testbedBinaryNames)[number];
 export type TestbedBinaries = Record<TestbedBinaryName, string> & { dir: string };
@@ -30,9 +31,27 @@ export function ensureTestbedBinaries(
   return pending;
 }
 
-function runBuild(log: (line: string) => void): Promise<TestbedBinaries> {
+const pendingOne = new Map<TestbedBinaryName, Promise<string>>();
+
+/**
+ * Builds one testbed binary if it is missing (not the others) and returns its path: for tests
+ * and scripts that need only a small tool such as crane.
+ */
+export function ensureTestbedBinary(
+  name: TestbedBinaryName,
+  options: { log?: (line: string) => void } = {},
+): Promise<string> {
+  let one = pendingOne.get(name);
+  if (!one) {
+    one = runBuild(options.log ?? (() => {}), [name]).then((binaries) => binaries[name]);
+    pendingOne.set(name, one);
+  }
+  return one;
+}
+
+function runBuild(log: (line: string) => void, only: TestbedBinaryName[] = []): Promise<TestbedBinaries> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', [buildScript], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', [buildScript, ...only], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderrTail = '';
     child.stdout.on('data', (chunk: Buffer) => {
