@@ -13,6 +13,15 @@ cache_root=${TIPHYS_TESTBED_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tiphys/testbe
 bin="$cache_root/$KUBE_VERSION/bin"
 mkdir -p "$bin"
 
+# One build at a time per cache: parallel test runs (several checkouts, several tools) would
+# otherwise compile the same packages side by side on a small machine. Later ones wait, then
+# find the binaries stamped and return at once.
+exec 9>"$cache_root/.build.lock"
+if ! flock -n 9; then
+  printf '[testbed build] %s\n' "another testbed build is running; waiting for it" >&2
+  flock 9
+fi
+
 log() { printf '[testbed build] %s\n' "$*" >&2; }
 
 if ! command -v go >/dev/null 2>&1; then
