@@ -20,4 +20,4 @@ if (major < 24) {
   });
   process.exit(result.status ?? 1);
 }
-await import('../src/cli/main.ts');
+await import('../src/main/main.ts');

@@ -22,7 +22,7 @@ export function registerInitialPasswordCommand(adminCommand: Command): Command {
     await withContext(self, async (ctx) => {
       // Loaded on use, like the Kubernetes client: `tiphys --help` should not pay for it.
       const { INITIAL_ADMIN_SECRET, takeInitialAdminPassword } = await import(
-        '../server/auth/admin-account.ts'
+        '../domain/accounts/admin-account.ts'
       );
       const password = await takeInitialAdminPassword(ctx.rest, ctx.namespace);
       if (password === undefined) {

@@ -3,6 +3,8 @@
 import { CommanderError, Option } from 'commander';
 import { stringify } from 'yaml';
 
+export { withoutManagedFields } from '../core/manifest/object.ts';
+
 export const OUTPUT_FORMATS = ['json', 'yaml', 'wide'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number] | 'table';
 
@@ -61,14 +63,6 @@ export function printOutput(format: OutputFormat | undefined, data: unknown, ren
     const text = render();
     if (text !== '') console.log(text);
   }
-}
-
-/** A copy of a Kubernetes object without managedFields: noise to a person, as in `kubectl get -o`. */
-export function withoutManagedFields<T>(object: T): T {
-  const meta = (object as { metadata?: Record<string, unknown> }).metadata;
-  if (!meta || !('managedFields' in meta)) return object;
-  const { managedFields: _dropped, ...metadata } = meta;
-  return { ...object, metadata };
 }
 
 /** Commit SHAs are shown short, like git does; other revisions (tags, branches) as they are. */

@@ -5,14 +5,15 @@ import { registerAdminHealthCommand } from './admin-health.ts';
 import { registerInitialPasswordCommand } from './admin-password.ts';
 import { registerAppCommands } from './app/index.ts';
 import { registerClusterCommands } from './cluster.ts';
-import { registerControllerCommand } from './controller.ts';
-import { registerInstallCommand } from './install.ts';
 import { registerLoginCommands } from './login.ts';
 import { registerProjectCommands } from './proj.ts';
 import { registerRepoCommands } from './repo.ts';
-import { registerServerCommand } from './server.ts';
 
-/** Builds the `tiphys` command tree; each subcommand group lives in its own module. */
+/**
+ * Builds the command tree of the CLI door: the commands people and CI pipelines run against a
+ * control plane. The commands that start Tiphys's own processes (server, controller, install) are
+ * added by the composition root, src/main/program.ts; each subcommand group lives in its own module.
+ */
 export function buildProgram(): Command {
   const program = new Command('tiphys')
     .description('GitOps continuous delivery for Kubernetes: keeps clusters equal to Git.')
@@ -33,9 +34,6 @@ export function buildProgram(): Command {
     .description('administration: offline checks and control-plane tasks');
   registerAdminHealthCommand(admin);
   registerInitialPasswordCommand(admin);
-  registerInstallCommand(program);
-  registerControllerCommand(program);
-  registerServerCommand(program);
   registerAppCommands(program);
   registerClusterCommands(program);
   registerRepoCommands(program);
@@ -45,8 +43,8 @@ export function buildProgram(): Command {
   return program;
 }
 
-export async function runCli(argv: string[]): Promise<number> {
-  const program = buildProgram();
+/** Runs one command line; returns the exit code. `program` defaults to the CLI door's commands. */
+export async function runCli(argv: string[], program: Command = buildProgram()): Promise<number> {
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

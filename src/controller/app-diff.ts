@@ -2,16 +2,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { ApplicationStore } from '../adapters/control-plane/application-store.ts';
+import { DestinationRegistry } from '../adapters/control-plane/destination-registry.ts';
+import { RepoCredentialStore } from '../adapters/control-plane/repo-credential-store.ts';
 import { GitRepoCache } from '../adapters/git/index.ts';
 import { RenderCache, resolveTools } from '../adapters/render/render.ts';
 import { diffObjects } from '../core/diff/index.ts';
 import { withDefaults } from '../core/model/application.ts';
-import { ApplicationStore } from './app-store.ts';
-import { DestinationRegistry } from './destinations.ts';
 import { type Comparison, ComparisonCache, compareResources } from './reconcile/compare.ts';
 import { prepareDesired, watchPreviousKinds } from './reconcile/desired-state.ts';
 import { renderSource, resolveRevision } from './reconcile/source.ts';
-import { RepoCredentialStore } from './repo-credentials.ts';
 
 export interface AppDiff {
   revision: string;

@@ -2,15 +2,15 @@ import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { ApplicationStore } from '../adapters/control-plane/application-store.ts';
+import { DestinationRegistry } from '../adapters/control-plane/destination-registry.ts';
+import { RepoCredentialStore } from '../adapters/control-plane/repo-credential-store.ts';
 import { GitRepoCache } from '../adapters/git/index.ts';
 import { RenderCache, type RenderTools } from '../adapters/render/render.ts';
-import { ApplicationStore } from './app-store.ts';
-import { DestinationRegistry } from './destinations.ts';
 import { LeaderElector } from './leader-election.ts';
 import { ControllerMetrics } from './metrics.ts';
 import { ComparisonCache } from './reconcile/compare.ts';
 import { Reconciler } from './reconcile/reconciler.ts';
-import { RepoCredentialStore } from './repo-credentials.ts';
 import { WorkQueue } from './work-queue.ts';
 
 export interface ControllerOptions {

@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { type GitProvider, parsePushEvent, pushMatches, WebhookError } from '../server/webhook/push-event.ts';
+import { type GitProvider, parsePushEvent, pushMatches, WebhookError } from '../core/webhook/push-event.ts';
 import type { Controller } from './controller.ts';
 
 export interface ControllerHttpOptions {

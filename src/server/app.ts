@@ -2,14 +2,14 @@
 // updates, webhooks, metrics and the web UI, on one Fastify instance.
 import type { KubeConfig } from '@kubernetes/client-node';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { ApplicationStore } from '../adapters/control-plane/application-store.ts';
+import { DestinationRegistry } from '../adapters/control-plane/destination-registry.ts';
 import { KubeRest } from '../adapters/kube/rest.ts';
 import { type RenderTools, resolveTools } from '../adapters/render/render.ts';
-import { ApplicationStore } from '../controller/app-store.ts';
-import type { Controller } from '../controller/controller.ts';
-import { DestinationRegistry } from '../controller/destinations.ts';
+import type { GitProvider } from '../core/webhook/push-event.ts';
 import { AppEventHub } from './app-events.ts';
 import type { AuthService } from './auth/index.ts';
-import type { ApplicationSource, ServerContext } from './context.ts';
+import type { ApplicationSource, EmbeddedController, ServerContext } from './context.ts';
 import { GetDecisionCache } from './decision-cache.ts';
 import { errorHandler } from './http-error.ts';
 import { ServerMetrics } from './metrics.ts';
@@ -25,14 +25,13 @@ import { registerStreamRoutes } from './routes/stream.ts';
 import { registerSystemRoutes, registerWebhookRoutes } from './routes/system.ts';
 import { DEFAULT_UI_DIR, registerStaticUi } from './static-ui.ts';
 import { typeboxValidatorCompiler } from './validation.ts';
-import type { GitProvider } from './webhook/push-event.ts';
 
 export interface ServerOptions {
   kubeConfig: KubeConfig;
   namespace: string;
   auth: AuthService;
   /** The controller running in this process: its informer serves the reads, refresh goes to it. */
-  controller?: Controller;
+  controller?: EmbeddedController;
   /** Reads of Applications; default the controller's informer, else one of the server's own. */
   apps?: ApplicationSource;
   /** The built web UI; default ui/dist of the repository. */

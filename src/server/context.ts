@@ -2,9 +2,9 @@
 // (an informer, read in memory), the destination clusters, and the render service.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { Registry } from 'prom-client';
+import type { DestinationRegistry } from '../adapters/control-plane/destination-registry.ts';
 import type { KubeRest } from '../adapters/kube/rest.ts';
-import type { Controller } from '../controller/controller.ts';
-import type { DestinationRegistry } from '../controller/destinations.ts';
 import type { Application } from '../core/model/application.ts';
 import type { AppEventHub } from './app-events.ts';
 import type { AuthService } from './auth/index.ts';
@@ -18,6 +18,20 @@ export interface ApplicationSource {
   onChange(callback: (name: string, app: Application | undefined) => void): void;
 }
 
+/**
+ * What the server uses of a controller running in the same process (`tiphys server
+ * --with-controller`). An interface, so the server door does not import the controller door; the
+ * composition root (src/main) hands the real one in.
+ */
+export interface EmbeddedController {
+  /** Whether this replica leads, so a refresh it is asked for is acted on here. */
+  readonly isActive: boolean;
+  /** The controller's informer: the server reads Applications from it instead of a second one. */
+  readonly apps: ApplicationSource;
+  readonly metrics: { readonly registry: Registry };
+  refresh(name: string): void;
+}
+
 export interface ServerContext {
   kubeConfig: KubeConfig;
   namespace: string;
@@ -27,7 +41,7 @@ export interface ServerContext {
   /** `get` decisions for lists and live updates, remembered briefly. */
   decisions: GetDecisionCache;
   apps: ApplicationSource;
-  controller?: Controller;
+  controller?: EmbeddedController;
   destinations: DestinationRegistry;
   renderer: RenderService;
   appEvents: AppEventHub;

@@ -1,8 +1,8 @@
 // Reads of an Application's live objects in its destination cluster, for the resource tree, the
 // manifests and the events endpoints. Objects come from the server's own per-cluster caches
 // (list + watch), so repeated looks at a busy app cost no API calls.
-import type { Destination } from '../controller/destinations.ts';
-import { DestinationNotFoundError } from '../controller/destinations.ts';
+import type { Destination } from '../adapters/control-plane/destination-registry.ts';
+import { DestinationNotFoundError } from '../adapters/control-plane/destination-registry.ts';
 import { formatKey, type ResourceKey, versionOf } from '../core/manifest/key.ts';
 import type { KubeObject } from '../core/manifest/object.ts';
 import { type Application, withDefaults } from '../core/model/application.ts';

@@ -6,15 +6,16 @@ import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { GitRepoCache } from '../adapters/git/index.ts';
-import { KubeApiError } from '../adapters/kube/rest.ts';
-import { RenderCache, type RenderTools } from '../adapters/render/render.ts';
-import { type AppDiff, appDiffOf } from '../controller/app-diff.ts';
 import {
   type Destination,
   DestinationNotFoundError,
   type DestinationRegistry,
-} from '../controller/destinations.ts';
+} from '../adapters/control-plane/destination-registry.ts';
+import { RepoCredentialStore } from '../adapters/control-plane/repo-credential-store.ts';
+import { GitRepoCache } from '../adapters/git/index.ts';
+import { KubeApiError } from '../adapters/kube/rest.ts';
+import { RenderCache, type RenderTools } from '../adapters/render/render.ts';
+import { type AppDiff, appDiffOf } from '../controller/app-diff.ts';
 import { ComparisonCache, compareResources } from '../controller/reconcile/compare.ts';
 import {
   type DesiredObject,
@@ -22,7 +23,6 @@ import {
   watchPreviousKinds,
 } from '../controller/reconcile/desired-state.ts';
 import { renderSource, resolveRevision, type SourceDeps } from '../controller/reconcile/source.ts';
-import { RepoCredentialStore } from '../controller/repo-credentials.ts';
 import { type Application, withDefaults } from '../core/model/application.ts';
 import { HttpError } from './http-error.ts';
 

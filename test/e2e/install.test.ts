@@ -14,9 +14,9 @@ import {
 } from '@kubernetes/client-node';
 import { Command } from 'commander';
 import { FIELD_MANAGER, installTiphys } from '../../src/adapters/kube/install.ts';
-import { registerInstallCommand } from '../../src/cli/install.ts';
 import type { Application } from '../../src/core/model/application.ts';
 import { API_VERSION } from '../../src/core/model/common.ts';
+import { registerInstallCommand } from '../../src/main/install-command.ts';
 import { ensureTestbedBinaries } from '../../testbed/src/binaries.ts';
 import { startCluster, type TestCluster } from '../../testbed/src/cluster.ts';
 import { apiRequest } from '../../testbed/src/kube-http.ts';

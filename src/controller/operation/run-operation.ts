@@ -1,3 +1,4 @@
+import type { Destination } from '../../adapters/control-plane/destination-registry.ts';
 import { assessHealth } from '../../core/health/index.ts';
 import { parseKey } from '../../core/manifest/key.ts';
 import type { KubeObject } from '../../core/manifest/object.ts';
@@ -12,7 +13,6 @@ import {
   type SyncOperationState,
   type SyncPlan,
 } from '../../core/sync/index.ts';
-import type { Destination } from '../destinations.ts';
 import { executeAction } from './execute-action.ts';
 
 export interface OperationStepResult {

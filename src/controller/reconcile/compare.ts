@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
+import type { Destination } from '../../adapters/control-plane/destination-registry.ts';
 import { deepEqual } from '../../core/diff/json.ts';
 import { normalize } from '../../core/diff/normalize.ts';
 import type { IgnoreDifference } from '../../core/diff/types.ts';
 import { hookPhasesOf } from '../../core/manifest/annotations.ts';
 import { formatKey, keyOf } from '../../core/manifest/key.ts';
 import type { KubeObject } from '../../core/manifest/object.ts';
-import type { Destination } from '../destinations.ts';
 import type { DesiredObject } from './desired-state.ts';
 
 export type ResourceSyncStatus = 'Synced' | 'OutOfSync' | 'Unknown';

@@ -1,3 +1,4 @@
+import type { Destination } from '../../adapters/control-plane/destination-registry.ts';
 import type { ResourceInfo } from '../../adapters/kube/cluster-client.ts';
 import {
   type HookDeletePolicy,
@@ -10,7 +11,6 @@ import {
 import { formatKey, groupOf, keyOf, type ResourceKey } from '../../core/manifest/key.ts';
 import type { KubeObject } from '../../core/manifest/object.ts';
 import { setTrackingId } from '../../core/manifest/tracking.ts';
-import type { Destination } from '../destinations.ts';
 
 /** One rendered object, ready to compare and sync: namespaced, tracked, annotations read. */
 export interface DesiredObject {

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import type { ApplicationStore } from '../../adapters/control-plane/application-store.ts';
+import type { Destination, DestinationRegistry } from '../../adapters/control-plane/destination-registry.ts';
 import { formatKey, keyOf } from '../../core/manifest/key.ts';
 import type { KubeObject } from '../../core/manifest/object.ts';
 import { type ResolvedApplication, validateApplication, withDefaults } from '../../core/model/application.ts';
@@ -6,8 +8,6 @@ import type { ApplicationStatus, Operation, OperationState } from '../../core/mo
 import type { Condition } from '../../core/model/common.ts';
 import { projectViolations } from '../../core/model/project-policy.ts';
 import type { SyncOperationState } from '../../core/sync/index.ts';
-import type { ApplicationStore } from '../app-store.ts';
-import type { Destination, DestinationRegistry } from '../destinations.ts';
 import type { ControllerMetrics } from '../metrics.ts';
 import { retryDelayMs } from '../operation/retry.ts';
 import { advanceOperation } from '../operation/run-operation.ts';

@@ -28,3 +28,11 @@ export function annotationOf(obj: KubeObject, name: string): string | undefined 
   const value = obj.metadata.annotations?.[name];
   return typeof value === 'string' ? value : undefined;
 }
+
+/** A copy of a Kubernetes object without managedFields: noise to a person, as in `kubectl get -o`. */
+export function withoutManagedFields<T>(object: T): T {
+  const meta = (object as { metadata?: Record<string, unknown> }).metadata;
+  if (!meta || !('managedFields' in meta)) return object;
+  const { managedFields: _dropped, ...metadata } = meta;
+  return { ...object, metadata };
+}

@@ -1,8 +1,9 @@
 // A Secret or ConfigMap read through a short-lived cache: requests in the hot path (every API
 // call checks revocations and API tokens) cost no API-server round trip, while changes made by
 // another replica are seen within `ttlMs`. Writes from this process update the cache at once.
+
+import { readDocument, type StoreKind, updateDocument } from '../../adapters/control-plane/document-store.ts';
 import type { KubeRest } from '../../adapters/kube/rest.ts';
-import { readDocument, type StoreKind, updateDocument } from './kube-store.ts';
 
 export class CachedDocument {
   private readonly rest: KubeRest;

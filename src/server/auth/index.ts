@@ -2,7 +2,7 @@
 // server creates at start-up and asks on every request.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeRest } from '../../adapters/kube/rest.ts';
-import { ensureAdminSecret, readAdminSecret } from './admin-account.ts';
+import { ensureAdminSecret, readAdminSecret } from '../../domain/accounts/admin-account.ts';
 import { ApiTokenStore } from './api-tokens.ts';
 import { createAuditLog } from './audit.ts';
 import type { AuthContext } from './context.ts';
@@ -15,7 +15,11 @@ import { registerTokenRoutes } from './routes-tokens.ts';
 import { identityFromToken, presentedToken } from './sessions.ts';
 import type { AuthService, OidcOptions } from './types.ts';
 
-export { ADMIN_SECRET, ensureAdminAccount, INITIAL_ADMIN_SECRET } from './admin-account.ts';
+export {
+  ADMIN_SECRET,
+  ensureAdminAccount,
+  INITIAL_ADMIN_SECRET,
+} from '../../domain/accounts/admin-account.ts';
 export { API_TOKENS_SECRET } from './api-tokens.ts';
 export { type AuditEvent, recentAuditEvents } from './audit.ts';
 export { RBAC_CONFIGMAP } from './rbac-source.ts';

@@ -1,9 +1,10 @@
 // Where the RBAC policy comes from: ConfigMap `tiphys-rbac` and the roles of every AppProject in
 // the control namespace, re-read at most every few seconds when a decision is asked for. The
 // Casbin enforcer is rebuilt only when one of them has changed.
+
+import { readDocument, statusOf } from '../../adapters/control-plane/document-store.ts';
 import type { KubeRest } from '../../adapters/kube/rest.ts';
 import { TIPHYS_GROUP, TIPHYS_VERSION } from '../../core/model/common.ts';
-import { readDocument, statusOf } from './kube-store.ts';
 import { RbacEngine } from './rbac.ts';
 import { addPolicy, type ProjectRoles, projectRolePolicies, rbacConfigFromData } from './rbac-policy.ts';
 

@@ -1,9 +1,9 @@
 // POST /api/v1/session (log in with the local admin password), DELETE /api/v1/session (log out),
 // GET /api/v1/session/userinfo.
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { readAdminSecret } from './admin-account.ts';
+import { readAdminSecret } from '../../domain/accounts/admin-account.ts';
+import { verifyPassword } from '../../domain/accounts/password.ts';
 import { type AuthContext, sendError } from './context.ts';
-import { verifyPassword } from './password.ts';
 import { ADMIN_USER } from './rbac-policy.ts';
 import {
   clearSessionCookie,

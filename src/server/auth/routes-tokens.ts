@@ -2,10 +2,10 @@
 // groups) or a project role's (`proj:PROJECT:ROLE`, with only that role's policies). The token is
 // in the creation response and nowhere else; only its owner or an account admin sees or revokes it.
 import type { FastifyInstance } from 'fastify';
+import { statusOf } from '../../adapters/control-plane/document-store.ts';
 import { TIPHYS_GROUP, TIPHYS_VERSION } from '../../core/model/common.ts';
 import type { ApiTokenRecord } from './api-tokens.ts';
 import { type AuthContext, sendError } from './context.ts';
-import { statusOf } from './kube-store.ts';
 import { projectRoleSubject } from './rbac-policy.ts';
 import { unavailable } from './routes-session.ts';
 import type { Identity } from './types.ts';

@@ -2,9 +2,9 @@
 // desired manifests, the diff a sync would apply, and the Kubernetes Events of its objects.
 import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
-import { withoutManagedFields } from '../../cli/output.ts';
 import { maskSecret } from '../../core/diff/index.ts';
 import type { KubeObject } from '../../core/manifest/object.ts';
+import { withoutManagedFields } from '../../core/manifest/object.ts';
 import { authorizedApp } from '../app-access.ts';
 import type { ServerContext } from '../context.ts';
 import { applicationEvents, appManifests, resourceTree } from '../live-state.ts';

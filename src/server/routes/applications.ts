@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
 import { finalizersForDelete, RESOURCES_FINALIZER } from '../../cli/app/delete.ts';
-import { withoutManagedFields } from '../../cli/output.ts';
+import { withoutManagedFields } from '../../core/manifest/object.ts';
 import { type Application, validateApplication } from '../../core/model/application.ts';
 import { API_VERSION } from '../../core/model/common.ts';
 import { audited, authorize, authorizeList, filterAllowed } from '../access.ts';

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
 import { KubeApiError } from '../../adapters/kube/rest.ts';
-import { withoutManagedFields } from '../../cli/output.ts';
+import { withoutManagedFields } from '../../core/manifest/object.ts';
 import { type AppProject, validateAppProject } from '../../core/model/app-project.ts';
 import { API_VERSION } from '../../core/model/common.ts';
 import { audited, authorize, authorizeList, filterAllowed, identityOf, unauthenticated } from '../access.ts';

@@ -1,7 +1,7 @@
 // Live updates: Server-Sent Events of every Application change the caller may see, straight
 // from the informer, so the UI never polls.
 import type { FastifyInstance } from 'fastify';
-import { withoutManagedFields } from '../../cli/output.ts';
+import { withoutManagedFields } from '../../core/manifest/object.ts';
 import { identityOf, unauthenticated } from '../access.ts';
 import { appObject } from '../app-access.ts';
 import type { AppEvent } from '../app-events.ts';

@@ -4,12 +4,17 @@ import type { FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { Type } from 'typebox';
 import { REFRESH_ANNOTATION } from '../../cli/app/wait.ts';
+import {
+  type GitProvider,
+  parsePushEvent,
+  pushMatches,
+  WebhookError,
+} from '../../core/webhook/push-event.ts';
 import { appObject } from '../app-access.ts';
 import type { ServerContext } from '../context.ts';
 import { tiphysResourcePath } from '../context.ts';
 import type { ServerMetrics } from '../metrics.ts';
 import { WebhookResult } from '../schemas.ts';
-import { type GitProvider, parsePushEvent, pushMatches, WebhookError } from '../webhook/push-event.ts';
 
 export function registerSystemRoutes(app: FastifyInstance, ctx: ServerContext, metrics: ServerMetrics): void {
   app.get(

@@ -8,12 +8,12 @@ import {
   PatchStrategy,
   setHeaderOptions,
 } from '@kubernetes/client-node';
-import { asKubeApiError } from '../adapters/kube/cluster-client.ts';
-import { KubeRest } from '../adapters/kube/rest.ts';
-import type { AppProject } from '../core/model/app-project.ts';
-import type { Application } from '../core/model/application.ts';
-import type { ApplicationStatus } from '../core/model/application-status.ts';
-import { TIPHYS_GROUP, TIPHYS_VERSION } from '../core/model/common.ts';
+import type { AppProject } from '../../core/model/app-project.ts';
+import type { Application } from '../../core/model/application.ts';
+import type { ApplicationStatus } from '../../core/model/application-status.ts';
+import { TIPHYS_GROUP, TIPHYS_VERSION } from '../../core/model/common.ts';
+import { asKubeApiError } from '../kube/cluster-client.ts';
+import { KubeRest } from '../kube/rest.ts';
 
 const PLURAL = 'applications';
 

@@ -4,8 +4,14 @@
 // and deletes it.
 import { randomBytes } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
+import {
+  createDocument,
+  objectPath,
+  readDocument,
+  statusOf,
+  updateDocument,
+} from '../../adapters/control-plane/document-store.ts';
 import { KubeRest } from '../../adapters/kube/rest.ts';
-import { createDocument, objectPath, readDocument, statusOf, updateDocument } from './kube-store.ts';
 import { generatePassword, hashPassword } from './password.ts';
 
 export const ADMIN_SECRET = 'tiphys-secret';

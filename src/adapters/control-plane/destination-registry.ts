@@ -5,11 +5,11 @@ import {
   PatchStrategy,
   setHeaderOptions,
 } from '@kubernetes/client-node';
-import { ClusterCache } from '../adapters/kube/cluster-cache.ts';
-import { asKubeApiError, ClusterClient } from '../adapters/kube/cluster-client.ts';
-import { type ClusterCredentials, remoteKubeConfig } from '../adapters/kube/connection.ts';
-import type { Cluster, ClusterStatus } from '../core/model/cluster.ts';
-import { IN_CLUSTER, TIPHYS_GROUP, TIPHYS_VERSION } from '../core/model/common.ts';
+import type { Cluster, ClusterStatus } from '../../core/model/cluster.ts';
+import { IN_CLUSTER, TIPHYS_GROUP, TIPHYS_VERSION } from '../../core/model/common.ts';
+import { ClusterCache } from '../kube/cluster-cache.ts';
+import { asKubeApiError, ClusterClient } from '../kube/cluster-client.ts';
+import { type ClusterCredentials, remoteKubeConfig } from '../kube/connection.ts';
 
 /** A cluster Applications deploy to: its client, its live-state cache and what is known of it. */
 export interface Destination {

@@ -1,8 +1,9 @@
 // Small key/value documents in Secrets and ConfigMaps of the control namespace, read and changed
 // with optimistic concurrency: a write based on a stale read gets 409 and is redone on fresh data,
 // so two server replicas never lose each other's changes.
-import type { KubeRest } from '../../adapters/kube/rest.ts';
+
 import { PART_OF_LABEL } from '../../core/model/common.ts';
+import type { KubeRest } from '../kube/rest.ts';
 
 export type StoreKind = 'secrets' | 'configmaps';
 

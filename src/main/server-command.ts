@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { CliError } from './output.ts';
+import { CliError } from '../cli/output.ts';
 import { runUntilSignal, webhookSecretsFromEnv } from './run-until-signal.ts';
 
 interface ServerCommandOptions {
@@ -79,7 +79,8 @@ export function registerServerCommand(program: Command): void {
       // Loaded here so that `tiphys --help` stays fast.
       const { pino } = await import('pino');
       const { loadKubeConfig } = await import('../adapters/kube/install.ts');
-      const { createAuthService, ensureAdminAccount } = await import('../server/auth/index.ts');
+      const { ensureAdminAccount } = await import('../domain/accounts/admin-account.ts');
+      const { createAuthService } = await import('../server/auth/index.ts');
       const { buildServer } = await import('../server/app.ts');
       const logger = pino({ name: 'tiphys-server' }, pino.destination(2));
       const log = (line: string) => logger.info(line);
