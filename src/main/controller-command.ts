@@ -29,14 +29,17 @@ export function registerControllerCommand(program: Command): void {
       // Loaded here so that `tiphys --help` stays fast.
       const { pino } = await import('pino');
       const { loadKubeConfig } = await import('../adapters/kube/install.ts');
-      const { resolveTools } = await import('../adapters/render/render.ts');
+      const { findTools } = await import('../adapters/render/render.ts');
       const { Controller } = await import('../controller/controller.ts');
       const { controllerHttp } = await import('../controller/http.ts');
       const logger = pino({ name: 'tiphys-controller' }, pino.destination(2));
+      const { tools, missing } = findTools();
+      // Said once at start, not only on each app that needs the tool.
+      for (const line of missing) logger.warn(line);
       const controller = new Controller({
         kubeConfig: loadKubeConfig(opts.kubeconfig),
         namespace: opts.namespace,
-        tools: resolveTools(),
+        tools,
         cacheDir: opts.cacheDir,
         pollIntervalMs: Number(opts.pollInterval) * 1000,
         concurrency: Number(opts.concurrency),

@@ -85,11 +85,13 @@ export function registerServerCommand(program: Command): void {
       const logger = pino({ name: 'tiphys-server' }, pino.destination(2));
       const log = (line: string) => logger.info(line);
       const kubeConfig = loadKubeConfig(opts.kubeconfig);
+      const { findTools } = await import('../adapters/render/render.ts');
+      const { tools, missing } = findTools();
+      for (const line of missing) logger.warn(line);
       let controller: import('../controller/controller.ts').Controller | undefined;
       if (opts.withController) {
-        const { resolveTools } = await import('../adapters/render/render.ts');
         const { Controller } = await import('../controller/controller.ts');
-        controller = new Controller({ kubeConfig, namespace: opts.namespace, tools: resolveTools(), log });
+        controller = new Controller({ kubeConfig, namespace: opts.namespace, tools, log });
         await controller.start();
       }
       await ensureAdminAccount(kubeConfig, opts.namespace);
@@ -99,6 +101,7 @@ export function registerServerCommand(program: Command): void {
         namespace: opts.namespace,
         auth,
         controller,
+        tools,
         uiDir: opts.uiDir,
         https,
         log: (line) => logger.warn(line),

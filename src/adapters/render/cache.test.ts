@@ -8,7 +8,6 @@ import {
   type RenderResult,
   renderCacheKey,
   renderManifests,
-  resolveTools,
 } from './render.ts';
 import { examplesDir } from './testkit.ts';
 
@@ -131,12 +130,4 @@ test('the least recently used entry is evicted first', async () => {
   assert.equal(cache.get('a')?.objects[0].metadata.name, 'a');
   assert.equal(cache.get('c')?.objects[0].metadata.name, 'c');
   assert.throws(() => new RenderCache(0), RangeError);
-});
-
-test('resolveTools reads TIPHYS_HELM_BIN and TIPHYS_KUSTOMIZE_BIN, else PATH names', () => {
-  assert.deepEqual(resolveTools({}), { helm: 'helm', kustomize: 'kustomize' });
-  assert.deepEqual(resolveTools({ TIPHYS_HELM_BIN: '/opt/helm', TIPHYS_KUSTOMIZE_BIN: '/opt/kustomize' }), {
-    helm: '/opt/helm',
-    kustomize: '/opt/kustomize',
-  });
 });

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { RenderError, RenderTimeoutError, RenderToolError } from './errors.ts';
+import { missingToolHint } from './tools.ts';
 
 export interface ToolRun {
   /** 'helm' or 'kustomize', for messages. */
@@ -61,10 +62,14 @@ export function runTool(run: ToolRun): Promise<string> {
     child.stderr.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString()).slice(-stderrKeptChars);
     });
-    child.on('error', (cause) => {
+    child.on('error', (cause: NodeJS.ErrnoException) => {
       // Usually a missing binary: the installation is at fault, not the repository.
+      const hint = cause.code === 'ENOENT' ? `; ${missingToolHint(run.tool)}` : '';
       settle(
-        new RenderError(`cannot run ${run.tool} (${run.bin}): ${cause.message}`, { terminal: false, cause }),
+        new RenderError(`cannot run ${run.tool} (${run.bin}): ${cause.message}${hint}`, {
+          terminal: false,
+          cause,
+        }),
       );
     });
     child.on('close', (code) => {
