@@ -6,10 +6,13 @@ import { test } from 'node:test';
 import { groupKindOf } from '../manifest/key.ts';
 import type { KubeObject } from '../manifest/object.ts';
 import { parseManifests } from '../manifest/parse.ts';
+import { genericHealthRules, genericHealthWithRule } from './generic.ts';
 import { assessHealth, healthCheckedKinds, isHealthStatus } from './index.ts';
 
 const expectedHealthAnnotation = 'tiphys.test/expected-health';
 const expectedMessageAnnotation = 'tiphys.test/expected-message';
+/** On fixtures of kinds without a check of their own: the generic rule that must decide. */
+const genericRuleAnnotation = 'tiphys.test/generic-rule';
 /** Stands for "this kind has no health check": assessHealth returns null. */
 const noCheck = 'none';
 
@@ -48,8 +51,19 @@ for (const { file, index, obj } of fixtures) {
         `${file}: message "${result.message}" lacks "${fragment}"`,
       );
     }
+    const rule = obj.metadata.annotations?.[genericRuleAnnotation];
+    if (rule !== undefined)
+      assert.equal(genericHealthWithRule(obj)?.rule, rule, `${file}: decided by another rule`);
   });
 }
+
+test('the fixtures cover every rule of the generic check', () => {
+  const covered = new Set(fixtures.map(({ obj }) => obj.metadata.annotations?.[genericRuleAnnotation]));
+  assert.deepEqual(
+    genericHealthRules.filter((rule) => !covered.has(rule)),
+    [],
+  );
+});
 
 test('the fixtures cover every kind with a health check', () => {
   assert.ok(fixtures.length > 0, 'no fixtures found');
