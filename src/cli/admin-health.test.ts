@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
+import { parseManifests } from '../core/manifest/parse.ts';
 import { formatHealthTable, type HealthRow, registerAdminHealthCommand } from './admin-health.ts';
 
 const healthFixture = (name: string) =>
@@ -100,12 +101,52 @@ test('formatHealthTable keeps multi-line messages on one line', () => {
   assert.ok(lines[1].endsWith('   Degraded   first second'), lines[1]);
 });
 
-test('a parse error is printed with file, document and line, and exits 1', async (t) => {
+test('a document that is not an object gets an error row naming file, document and line; the others still print; exit 1', async (t) => {
   const file = tempFile(
     t,
     'broken.yaml',
     'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\na: b\n  c: d\n',
   );
+  const captured = capture(t);
+  await assert.rejects(runHealth(captured, ['-f', file, '-o', 'json']), (error: unknown) => {
+    assert.ok(error instanceof CommanderError);
+    assert.equal(error.exitCode, 1);
+    return true;
+  });
+  const rows = JSON.parse(captured.out[0]) as HealthRow[];
+  assert.deepEqual(
+    rows.map((row) => [row.kind, row.name, row.status]),
+    [
+      ['ConfigMap', 'a', 'Healthy'],
+      ['', '', 'Error'],
+    ],
+  );
+  assert.ok(rows[1].message.startsWith(`${file} (document 2, line 5): `), rows[1].message);
+  assert.deepEqual(captured.err, [`error: 1 of 2 documents of ${file} are not valid objects`]);
+});
+
+test('a Pod with an annotation Kubernetes would refuse (a number) is named in its own error row (issue 16)', async (t) => {
+  const file = tempFile(
+    t,
+    'pods.yaml',
+    [
+      'apiVersion: v1\nkind: Pod\nmetadata:\n  name: scraped\n  namespace: shop\n  annotations:\n    prometheus.io/port: 8080\nstatus: {phase: Running}\n',
+      'apiVersion: v1\nkind: Pod\nmetadata:\n  name: hooked\n  namespace: shop\n  annotations: {argocd.argoproj.io/hook: PreSync, unexpected.example/flag: "yes"}\nstatus: {phase: Succeeded}\n',
+    ].join('---\n'),
+  );
+  const captured = capture(t);
+  await assert.rejects(runHealth(captured, ['-f', file]), CommanderError);
+  const lines = captured.out.join('\n').split('\n');
+  assert.equal(lines.length, 3, captured.out.join('\n'));
+  assert.match(
+    lines[1],
+    /^Pod\s+scraped\s+shop\s+Error\s+.*metadata\.annotations\.prometheus\.io\/port must be a string/,
+  );
+  assert.match(lines[2], /^Pod\s+hooked\s+shop\s+Healthy/);
+});
+
+test('a file without any object is an error, not an empty table', async (t) => {
+  const file = tempFile(t, 'empty.yaml', '# nothing here\n---\n');
   const captured = capture(t);
   await assert.rejects(runHealth(captured, ['-f', file]), (error: unknown) => {
     assert.ok(error instanceof CommanderError);
@@ -113,8 +154,36 @@ test('a parse error is printed with file, document and line, and exits 1', async
     return true;
   });
   assert.deepEqual(captured.out, []);
-  assert.equal(captured.err.length, 1);
-  assert.ok(captured.err[0].startsWith(`error: ${file} (document 2, line 5): `), captured.err[0]);
+  assert.deepEqual(captured.err, [`error: ${file}: no Kubernetes objects found`]);
+});
+
+test('every object of every health fixture gets exactly one row, in order (none dropped)', async (t) => {
+  const dir = fileURLToPath(new URL('../core/health/testdata/', import.meta.url));
+  const files = readdirSync(dir)
+    .filter((name) => name.endsWith('.yaml'))
+    .sort();
+  const objects = files.flatMap((name) => parseManifests(readFileSync(join(dir, name), 'utf8'), name));
+  assert.ok(objects.length >= files.length, 'every fixture holds at least one object');
+  // One file of all the fixtures, plus documents that are not objects between them.
+  const broken = ['just a string\n', 'apiVersion: v1\nkind: Pod\nmetadata: {namespace: x}\n'];
+  const documents = files.map((name) => readFileSync(join(dir, name), 'utf8'));
+  documents.splice(3, 0, broken[0]);
+  documents.splice(10, 0, broken[1]);
+  const file = tempFile(t, 'all.yaml', documents.join('\n---\n'));
+  const captured = capture(t);
+  await assert.rejects(runHealth(captured, ['-f', file, '-o', 'json']), CommanderError);
+  const rows = JSON.parse(captured.out[0]) as HealthRow[];
+  assert.equal(rows.length, objects.length + broken.length);
+  const healthRowsOnly = rows.filter((row) => row.status !== 'Error');
+  assert.deepEqual(
+    healthRowsOnly.map((row) => [row.kind, row.name]),
+    objects.map((obj) => [obj.kind, obj.metadata.name ?? obj.metadata.generateName]),
+  );
+  assert.equal(rows.filter((row) => row.status === 'Error').length, broken.length);
+  // The text table has the same rows plus its header.
+  const text = capture(t);
+  await assert.rejects(runHealth(text, ['-f', file]), CommanderError);
+  assert.equal(text.out.join('\n').split('\n').length, rows.length + 1);
 });
 
 test('an unreadable file is an error with exit code 1', async (t) => {

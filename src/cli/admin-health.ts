@@ -1,32 +1,68 @@
 import { readFile, stat } from 'node:fs/promises';
 import { type Command, CommanderError, Option } from 'commander';
-import { assessHealth, type HealthStatus } from '../core/health/index.ts';
+import { assessHealth, type HealthResult, type HealthStatus } from '../core/health/index.ts';
 import type { KubeObject } from '../core/manifest/object.ts';
-import { defaultParseLimits, ManifestParseError, parseManifests } from '../core/manifest/parse.ts';
+import {
+  type DocumentOutcome,
+  defaultParseLimits,
+  ManifestParseError,
+  parseEachDocument,
+} from '../core/manifest/parse.ts';
 
 export interface HealthRow {
   kind: string;
   name: string;
   namespace: string;
-  status: HealthStatus;
+  /** 'Error' when the document could not be read as an object; message says why. */
+  status: HealthStatus | 'Error';
   message: string;
 }
+
+export type Assess = (obj: KubeObject) => HealthResult | null;
+
+const rowOf = (obj: KubeObject, health: HealthResult): HealthRow => ({
+  kind: obj.kind,
+  name: obj.metadata.name ?? obj.metadata.generateName ?? '',
+  namespace: obj.metadata.namespace ?? '',
+  status: health.status,
+  message: health.message,
+});
 
 /**
  * One row per object. A kind without a health check is reported Healthy with an empty message:
  * that is how it counts in an application's health, and this command shows exactly that.
  */
-export function healthRows(objects: readonly KubeObject[]): HealthRow[] {
-  return objects.map((obj) => {
-    const health = assessHealth(obj) ?? { status: 'Healthy', message: '' };
-    return {
-      kind: obj.kind,
-      name: obj.metadata.name ?? obj.metadata.generateName ?? '',
-      namespace: obj.metadata.namespace ?? '',
-      status: health.status,
-      message: health.message,
-    };
-  });
+export function healthRows(objects: readonly KubeObject[], assess: Assess = assessHealth): HealthRow[] {
+  return objects.map((obj) => rowOf(obj, assess(obj) ?? { status: 'Healthy', message: '' }));
+}
+
+const text = (value: unknown) => (typeof value === 'string' ? value : '');
+
+/** The row of a document that is not a valid object, named as well as its raw value allows. */
+function errorRow(outcome: Extract<DocumentOutcome, { error: unknown }>): HealthRow {
+  const raw =
+    typeof outcome.raw === 'object' && outcome.raw !== null ? (outcome.raw as Record<string, unknown>) : {};
+  const metadata =
+    typeof raw.metadata === 'object' && raw.metadata !== null
+      ? (raw.metadata as Record<string, unknown>)
+      : {};
+  return {
+    kind: text(raw.kind),
+    name: text(metadata.name) || text(metadata.generateName),
+    namespace: text(metadata.namespace),
+    status: 'Error',
+    message: outcome.error.message,
+  };
+}
+
+/** Every document of the input in order: its objects' rows, or one error row for it. */
+export function documentRows(
+  outcomes: readonly DocumentOutcome[],
+  assess: Assess = assessHealth,
+): HealthRow[] {
+  return outcomes.flatMap((outcome) =>
+    'error' in outcome ? [errorRow(outcome)] : healthRows(outcome.objects, assess),
+  );
 }
 
 /** A kubectl-style table: padded columns, messages kept on one line. */
@@ -53,19 +89,20 @@ export function formatHealthTable(rows: readonly HealthRow[]): string {
 }
 
 /** Prints the error for a person and fails the command with exit code 1 (runCli maps it). */
-function fail(message: string, code: string): never {
+export function fail(message: string, code: string): never {
   console.error(`error: ${message}`);
   throw new CommanderError(1, code, message);
 }
 
-async function readManifests(file: string): Promise<KubeObject[]> {
-  let text: string;
+/** The file's documents, each with its objects or its own error. */
+export async function readManifestDocuments(file: string): Promise<DocumentOutcome[]> {
+  let content: string;
   try {
     // Checked before reading so that a huge file is refused without being loaded into memory.
     if ((await stat(file)).size > defaultParseLimits.maxTotalBytes) {
       fail(`${file}: larger than ${defaultParseLimits.maxTotalBytes} bytes`, 'tiphys.admin.health.read');
     }
-    text = await readFile(file, 'utf8');
+    content = await readFile(file, 'utf8');
   } catch (error) {
     if (error instanceof CommanderError) throw error;
     return fail(
@@ -74,11 +111,26 @@ async function readManifests(file: string): Promise<KubeObject[]> {
     );
   }
   try {
-    return parseManifests(text, file);
+    return parseEachDocument(content, file);
   } catch (error) {
     if (error instanceof ManifestParseError) return fail(error.message, 'tiphys.admin.health.parse');
     throw error;
   }
+}
+
+/**
+ * Prints the rows; fails (exit 1) after printing when a document was not an object, and when
+ * the file held no object at all, so that a pipeline never passes on nothing.
+ */
+export function printHealth(file: string, rows: readonly HealthRow[], output: 'text' | 'json'): void {
+  if (rows.length === 0) fail(`${file}: no Kubernetes objects found`, 'tiphys.admin.health.empty');
+  console.log(output === 'json' ? JSON.stringify(rows, null, 2) : formatHealthTable(rows));
+  const errors = rows.filter((row) => row.status === 'Error').length;
+  if (errors > 0)
+    fail(
+      `${errors} of ${rows.length} documents of ${file} are not valid objects`,
+      'tiphys.admin.health.parse',
+    );
 }
 
 /** Adds `health -f FILE [-o json|text]` under `tiphys admin`. */
@@ -92,7 +144,6 @@ export function registerAdminHealthCommand(adminCommand: Command): Command {
     .requiredOption('-f, --file <file>', 'YAML or JSON file, possibly with several documents or a List')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (opts: { file: string; output: 'text' | 'json' }) => {
-      const rows = healthRows(await readManifests(opts.file));
-      console.log(opts.output === 'json' ? JSON.stringify(rows, null, 2) : formatHealthTable(rows));
+      printHealth(opts.file, documentRows(await readManifestDocuments(opts.file)), opts.output);
     });
 }

@@ -30,6 +30,45 @@ export const defaultParseLimits: ParseLimits = {
  * same file; YAML 1.2 would silently give 644 and "yes".
  */
 export function parseManifests(text: string, file: string, limits: Partial<ParseLimits> = {}): KubeObject[] {
+  const objects: KubeObject[] = [];
+  for (const parsed of parseDocuments(text, file, limits)) objects.push(...parsed());
+  return objects;
+}
+
+/** The outcome of one document of a multi-document text: its objects, or why it has none. */
+export type DocumentOutcome =
+  | { document: number; line: number | undefined; objects: KubeObject[] }
+  | { document: number; line: number | undefined; error: ManifestParseError; raw: unknown };
+
+/**
+ * Like parseManifests, but one bad document does not hide the others: each document gets its
+ * objects or its own error (with the raw value, so a caller can still name the object). For
+ * tools that report on every object of a file (`tiphys admin health`); a render still fails
+ * whole. An error in the YAML stream itself, or a text over the size limit, still throws.
+ */
+export function parseEachDocument(
+  text: string,
+  file: string,
+  limits: Partial<ParseLimits> = {},
+): DocumentOutcome[] {
+  return parseDocuments(text, file, limits).map((parsed) => {
+    try {
+      return { document: parsed.document, line: parsed.line, objects: parsed() };
+    } catch (error) {
+      if (!(error instanceof ManifestParseError)) throw error;
+      return { document: parsed.document, line: parsed.line, error, raw: parsed.raw() };
+    }
+  });
+}
+
+type ParsedDocument = (() => KubeObject[]) & {
+  document: number;
+  line: number | undefined;
+  raw: () => unknown;
+};
+
+/** Splits the stream into documents, each turned into objects (or an error) when called. */
+function parseDocuments(text: string, file: string, limits: Partial<ParseLimits>): ParsedDocument[] {
   const bounds = { ...defaultParseLimits, ...limits };
   if (exceedsBytes(text, 0, text.length, bounds.maxTotalBytes)) {
     throw new ManifestParseError(file, `text is larger than ${bounds.maxTotalBytes} bytes`);
@@ -43,41 +82,48 @@ export function parseManifests(text: string, file: string, limits: Partial<Parse
       cause: streamErrors[0],
     });
   }
-  const objects: KubeObject[] = [];
-  docs.forEach((doc, index) => {
+  const startLine = (offset: number | undefined) =>
+    offset === undefined ? undefined : lines.linePos(offset).line;
+  return docs.map((doc, index) => {
     const document = index + 1;
-    const startLine = (offset: number | undefined) =>
-      offset === undefined ? undefined : lines.linePos(offset).line;
-    const error = doc.errors[0];
-    if (error !== undefined) {
-      throw new ManifestParseError(file, firstLine(error.message), {
-        document,
-        line: error.linePos?.[0].line ?? startLine(error.pos[0]),
-        cause: error,
-      });
-    }
     const line = startLine(isNode(doc.contents) ? doc.contents.range?.[0] : doc.range[0]);
-    if (exceedsBytes(text, doc.range[0], doc.range[2], bounds.maxDocumentBytes)) {
-      throw new ManifestParseError(file, `document is larger than ${bounds.maxDocumentBytes} bytes`, {
-        document,
-        line,
-      });
-    }
-    let value: unknown;
-    try {
-      value = doc.toJS({ maxAliasCount: bounds.maxAliasCount });
-    } catch (cause) {
-      const reason = cause instanceof Error ? cause.message : String(cause);
-      throw new ManifestParseError(file, reason, { document, line, cause });
-    }
-    if (value === null || value === undefined) return;
-    if (isRecord(value) && value.kind === 'List') {
-      objects.push(...listItems(value, doc, file, document, line, startLine));
-    } else {
-      objects.push(checkObject(value, file, document, line));
-    }
+    const objectsOf = (): KubeObject[] => {
+      const error = doc.errors[0];
+      if (error !== undefined) {
+        throw new ManifestParseError(file, firstLine(error.message), {
+          document,
+          line: error.linePos?.[0].line ?? startLine(error.pos[0]),
+          cause: error,
+        });
+      }
+      if (exceedsBytes(text, doc.range[0], doc.range[2], bounds.maxDocumentBytes)) {
+        throw new ManifestParseError(file, `document is larger than ${bounds.maxDocumentBytes} bytes`, {
+          document,
+          line,
+        });
+      }
+      let value: unknown;
+      try {
+        value = doc.toJS({ maxAliasCount: bounds.maxAliasCount });
+      } catch (cause) {
+        const reason = cause instanceof Error ? cause.message : String(cause);
+        throw new ManifestParseError(file, reason, { document, line, cause });
+      }
+      if (value === null || value === undefined) return [];
+      if (isRecord(value) && value.kind === 'List') {
+        return listItems(value, doc, file, document, line, startLine);
+      }
+      return [checkObject(value, file, document, line)];
+    };
+    const raw = () => {
+      try {
+        return doc.errors.length === 0 ? doc.toJS({ maxAliasCount: bounds.maxAliasCount }) : undefined;
+      } catch {
+        return undefined;
+      }
+    };
+    return Object.assign(objectsOf, { document, line, raw });
   });
-  return objects;
 }
 
 function listItems(
