@@ -119,20 +119,6 @@ const KNOWN_EXCEPTIONS: readonly string[] = [
   'src/server/render-service.ts -> src/controller/reconcile/desired-state.ts: the server door imports the controller door',
   'src/server/render-service.ts -> src/controller/reconcile/source.ts: the server door imports the controller door',
   'src/cli/app/diff.ts -> src/controller/app-diff.ts: the cli door imports the controller door',
-  // TODO(helper "domain"): the app, repository and cluster operations move to src/domain/.
-  'src/server/app-access.ts -> src/cli/app/app-api.ts: the server door imports the cli door',
-  'src/server/app-access.ts -> src/cli/kube-context.ts: the server door imports the cli door',
-  'src/server/app-access.ts -> src/cli/output.ts: the server door imports the cli door',
-  'src/server/routes/application-actions.ts -> src/cli/app/sync.ts: the server door imports the cli door',
-  'src/server/routes/application-actions.ts -> src/cli/app/wait.ts: the server door imports the cli door',
-  'src/server/routes/applications.ts -> src/cli/app/delete.ts: the server door imports the cli door',
-  'src/server/routes/clusters.ts -> src/cli/kube-context.ts: the server door imports the cli door',
-  'src/server/routes/clusters.ts -> src/cli/output.ts: the server door imports the cli door',
-  'src/server/routes/repositories.ts -> src/cli/kube-context.ts: the server door imports the cli door',
-  'src/server/routes/repositories.ts -> src/cli/output.ts: the server door imports the cli door',
-  'src/server/routes/repositories.ts -> src/cli/repo.ts: the server door imports the cli door',
-  'src/server/routes/system.ts -> src/cli/app/wait.ts: the server door imports the cli door',
-  'src/server/auth/auth.int.test.ts -> src/cli/admin-password.ts: the server door imports the cli door',
 ];
 
 const repoRoot = join(dirname(new URL(import.meta.url).pathname), '..');

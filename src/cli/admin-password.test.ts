@@ -1,4 +1,5 @@
-// The command's shape; what it prints against a real cluster is in src/server/auth/auth.int.test.ts.
+// The command's shape; what it prints against a real cluster is in src/server/auth/auth.int.test.ts
+// (run as its own process there).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Command } from 'commander';

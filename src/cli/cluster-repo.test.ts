@@ -133,12 +133,12 @@ test('repository credentials are checked before anything is written', () => {
     password: 'p',
     insecure: 'true',
   });
-  assert.throws(() => repoSecretData(url, { username: 'u' }), /--username and --password go together/);
+  assert.throws(() => repoSecretData(url, { username: 'u' }), /username and password go together/);
   assert.throws(() => repoSecretData('https://u:secret@git.example.com/a.git', {}), /not in the URL/);
   assert.throws(() => repoSecretData('--upload-pack=x', {}), /not a repository URL/);
   assert.throws(
     () => repoSecretData(url, { username: 'u', password: 'p', sshPrivateKeyPath: 'k' }),
-    /either --username\/--password or --ssh-private-key-path/,
+    /either username\/password or an SSH private key/,
   );
 });
 

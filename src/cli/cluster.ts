@@ -3,21 +3,19 @@
 // nothing in any output of these commands shows them.
 import { readFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
-import { withDefaults } from '../core/model/application.ts';
-import { type Cluster, ClusterSecretKey, validateCluster } from '../core/model/cluster.ts';
-import { API_VERSION, IN_CLUSTER, PART_OF_LABEL } from '../core/model/common.ts';
-import { listApps } from './app/app-api.ts';
+import { type Cluster, ClusterSecretKey } from '../core/model/cluster.ts';
+import { API_VERSION, IN_CLUSTER } from '../core/model/common.ts';
+import {
+  clusterResource,
+  listClusters as listClusterResources,
+  registerCluster,
+  unregisterCluster,
+} from '../domain/clusters.ts';
 import {
   addGlobalOptions,
   addServerOption,
-  apiStatus,
-  type CliContext,
   type CommandContext,
   flattenKubeConfig,
-  SECRET_TYPE_LABEL,
-  secretPath,
-  tiphysPath,
-  upsertSecret,
   withBackend,
 } from './kube-context.ts';
 import {
@@ -28,8 +26,6 @@ import {
   printOutput,
   withoutManagedFields,
 } from './output.ts';
-
-const PLURAL = 'clusters';
 
 export interface ClusterAddFlags {
   kubeconfigFile?: string;
@@ -112,15 +108,6 @@ async function checkReachable(name: string, server: string, data: Record<string,
   }
 }
 
-async function readCluster(ctx: CliContext, name: string): Promise<Cluster | undefined> {
-  try {
-    return await ctx.rest.request<Cluster>('GET', tiphysPath(ctx.namespace, PLURAL, name));
-  } catch (error) {
-    if (apiStatus(error) === 404 && !/could not find the requested/.test(String(error))) return undefined;
-    throw error;
-  }
-}
-
 /** What the API server's POST /api/v1/clusters takes of the Secret data `clusterCredentials` made. */
 export function clusterApiBody(name: string, server: string, data: Record<string, string>, labels?: object) {
   return {
@@ -140,22 +127,21 @@ export function clusterApiBody(name: string, server: string, data: Record<string
 async function addCluster(ctx: CommandContext, name: string, flags: ClusterAddFlags): Promise<void> {
   const { server, data } = await clusterCredentials(flags);
   const labels = Object.fromEntries((flags.label ?? []).map((text) => parseKeyValue(text, '--label')));
-  const secretName = `cluster-${name}`;
-  const cluster: Cluster = {
-    apiVersion: API_VERSION,
-    kind: 'Cluster',
-    metadata: { name, namespace: ctx.namespace, ...(flags.label ? { labels } : {}) },
-    spec: { server, credentialsSecret: { name: secretName } },
+  const registration = { name, server, credentials: data, ...(flags.label ? { labels } : {}) };
+  // Checked here too when going through the API server, so a bad flag is reported before the
+  // cluster is called.
+  clusterResource(ctx.namespace, registration);
+  let version: string | undefined;
+  const check = async () => {
+    version = flags.skipCheck ? undefined : await checkReachable(name, server, data);
   };
-  const errors = validateCluster(cluster);
-  if (errors.length > 0) throw new CliError(`invalid cluster "${name}":\n  ${errors.join('\n  ')}`);
   if (ctx.api) {
     if (flags.upsert) {
       throw new CliError(
         '--upsert: the API server does not replace clusters; remove it first (tiphys cluster rm) or pass --kubeconfig',
       );
     }
-    const version = flags.skipCheck ? undefined : await checkReachable(name, server, data);
+    await check();
     await ctx.api.post(
       '/api/v1/clusters',
       clusterApiBody(name, server, data, flags.label ? labels : undefined),
@@ -163,31 +149,12 @@ async function addCluster(ctx: CommandContext, name: string, flags: ClusterAddFl
     console.log(`cluster "${name}" added (${server}${version ? `, Kubernetes ${version}` : ''})`);
     return;
   }
-  const existing = await readCluster(ctx, name);
-  if (existing && !flags.upsert) {
-    throw new CliError(
-      `cluster "${name}" already exists in namespace ${ctx.namespace}; pass --upsert to replace it`,
-    );
-  }
-  const version = flags.skipCheck ? undefined : await checkReachable(name, server, data);
-  const secretLabels = { [SECRET_TYPE_LABEL]: 'cluster', ...PART_OF_LABEL };
-  const createdSecret = await upsertSecret(ctx, secretName, secretLabels, data, flags.upsert ?? false);
-  try {
-    if (existing) {
-      const body = {
-        ...cluster,
-        metadata: { ...cluster.metadata, resourceVersion: existing.metadata.resourceVersion },
-      };
-      await ctx.rest.request('PUT', tiphysPath(ctx.namespace, PLURAL, name), { body });
-    } else await ctx.rest.request('POST', tiphysPath(ctx.namespace, PLURAL), { body: cluster });
-  } catch (error) {
-    // Do not leave credentials behind that no Cluster refers to.
-    if (createdSecret)
-      await ctx.rest.request('DELETE', secretPath(ctx.namespace, secretName)).catch(() => {});
-    throw error;
-  }
+  const { created } = await registerCluster(ctx, registration, {
+    replace: flags.upsert ?? false,
+    beforeWrite: check,
+  });
   console.log(
-    `cluster "${name}" ${existing ? 'updated' : 'added'} (${server}${version ? `, Kubernetes ${version}` : ''})`,
+    `cluster "${name}" ${created ? 'added' : 'updated'} (${server}${version ? `, Kubernetes ${version}` : ''})`,
   );
 }
 
@@ -229,8 +196,7 @@ async function listClusters(ctx: CommandContext): Promise<{ clusters: Cluster[];
       .items;
     return { clusters: views.map(clusterFromView), data: views };
   }
-  const list = await ctx.rest.request<{ items: Cluster[] }>('GET', tiphysPath(ctx.namespace, PLURAL));
-  const clusters = list.items.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+  const clusters = await listClusterResources(ctx);
   return { clusters, data: clusters.map(withoutManagedFields) };
 }
 
@@ -243,33 +209,7 @@ async function removeCluster(ctx: CommandContext, name: string, force: boolean):
     console.log(`cluster "${name}" removed`);
     return;
   }
-  const cluster = await readCluster(ctx, name);
-  if (!cluster) throw new CliError(`cluster "${name}" not found in namespace ${ctx.namespace}`);
-  const users = (await listApps(ctx))
-    .filter((app) => withDefaults(app).spec.destination.cluster === name)
-    .map((app) => app.metadata.name);
-  if (users.length > 0 && !force) {
-    throw new CliError(
-      `cluster "${name}" is the destination of ${users.length} application(s): ${users.join(', ')}; delete or move them first, or pass --force`,
-    );
-  }
-  await ctx.rest.request('DELETE', tiphysPath(ctx.namespace, PLURAL, name));
-  const ref = cluster.spec.credentialsSecret;
-  const secretNamespace = ref?.namespace ?? ctx.namespace;
-  if (ref) {
-    // Only a Secret marked as cluster credentials: one a person made for something else stays.
-    const secret = await ctx.rest
-      .request<{ metadata: { labels?: Record<string, string> } }>(
-        'GET',
-        secretPath(secretNamespace, ref.name),
-      )
-      .catch(() => undefined);
-    if (secret?.metadata.labels?.[SECRET_TYPE_LABEL] === 'cluster') {
-      await ctx.rest.request('DELETE', secretPath(secretNamespace, ref.name)).catch((error: unknown) => {
-        if (apiStatus(error) !== 404) throw error;
-      });
-    }
-  }
+  await unregisterCluster(ctx, name, { force });
   console.log(`cluster "${name}" removed`);
 }
 

@@ -5,11 +5,16 @@
 import { readFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import { stringify } from 'yaml';
+import { apiStatus } from '../adapters/control-plane/paths.ts';
 import type { KubeRest } from '../adapters/kube/rest.ts';
-import { DEFAULT_CONTROL_NAMESPACE, TIPHYS_GROUP, TIPHYS_VERSION } from '../core/model/common.ts';
+import { DEFAULT_CONTROL_NAMESPACE } from '../core/model/common.ts';
+import { ClusterExistsError, ClusterInUseError } from '../domain/clusters.ts';
+import { OperationPendingError, SecretExistsError } from '../domain/errors.ts';
 import { ApiClient } from './api-client.ts';
 import { readConfig, resolveApiTarget } from './cli-config.ts';
 import { CliError, type OutputFormat, outputOption } from './output.ts';
+
+export { apiStatus, MERGE_PATCH, secretPath, tiphysPath } from '../adapters/control-plane/paths.ts';
 
 export interface GlobalOptions {
   kubeconfig?: string;
@@ -159,35 +164,20 @@ export async function withContext<T>(command: Command, body: (ctx: CliContext) =
   }
 }
 
-/** Path of a Tiphys custom resource collection or object in a namespace. */
-export function tiphysPath(namespace: string, plural: string, name?: string, subresource?: string): string {
-  const base = `/apis/${TIPHYS_GROUP}/${TIPHYS_VERSION}/namespaces/${encodeURIComponent(namespace)}/${plural}`;
-  if (name === undefined) return base;
-  return `${base}/${encodeURIComponent(name)}${subresource ? `/${subresource}` : ''}`;
-}
-
-export function secretPath(namespace: string, name?: string): string {
-  const base = `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`;
-  return name === undefined ? base : `${base}/${encodeURIComponent(name)}`;
-}
-
-export const MERGE_PATCH = 'application/merge-patch+json';
-
-/** Label that tells the controller what a credentials Secret is for: `repository` or `cluster`. */
-export const SECRET_TYPE_LABEL = 'tiphys.dev/secret-type';
-
-/** The HTTP status of an API error, 0 when there was no answer, undefined for other errors. */
-export function apiStatus(error: unknown): number | undefined {
-  const status = (error as { status?: unknown } | undefined)?.status;
-  return typeof status === 'number' ? status : undefined;
-}
-
 /**
  * A message a person can act on. A missing CRD (Tiphys not installed) is the usual cause of a 404
  * on a collection, so it says so instead of the API server's bare "the server could not find".
  */
 export function asCliError(error: unknown): Error {
   if (!(error instanceof Error)) return new CliError(String(error));
+  // The domain's refusals, with the flag or command that gets past them.
+  if (error instanceof SecretExistsError || error instanceof ClusterExistsError) {
+    return new CliError(`${error.message}; pass --upsert to replace it`);
+  }
+  if (error instanceof ClusterInUseError) return new CliError(`${error.message}, or pass --force`);
+  if (error instanceof OperationPendingError) {
+    return new CliError(`${error.message} (tiphys app wait ${error.application} --operation)`);
+  }
   if (error.name === 'KubeApiError') {
     const status = apiStatus(error);
     if (status === 404 && /could not find the requested resource/.test(error.message)) {
@@ -196,48 +186,6 @@ export function asCliError(error: unknown): Error {
     if (status === 401) return new CliError(`${error.message}: the kubeconfig's credentials were refused`);
   }
   return error;
-}
-
-/**
- * Creates a Secret, or replaces its data when `replace` is set (else an existing one is an
- * error). `data` is plain text; it is encoded here and never printed. Returns whether it was new.
- */
-export async function upsertSecret(
-  ctx: Pick<CliContext, 'rest' | 'namespace'>,
-  name: string,
-  labels: Record<string, string>,
-  data: Record<string, string>,
-  replace: boolean,
-): Promise<boolean> {
-  const secret = {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    type: 'Opaque',
-    metadata: { name, namespace: ctx.namespace, labels },
-    // `data`, not `stringData`: on replace, keys no longer given must go, not linger.
-    data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
-  };
-  try {
-    await ctx.rest.request('POST', secretPath(ctx.namespace), { body: secret });
-    return true;
-  } catch (error) {
-    if (apiStatus(error) !== 409) throw error;
-    if (!replace) {
-      throw new CliError(
-        `secret "${name}" already exists in namespace ${ctx.namespace}; pass --upsert to replace it`,
-      );
-    }
-  }
-  const existing = await ctx.rest.request<{ metadata: { resourceVersion: string } }>(
-    'GET',
-    secretPath(ctx.namespace, name),
-  );
-  const body = {
-    ...secret,
-    metadata: { ...secret.metadata, resourceVersion: existing.metadata.resourceVersion },
-  };
-  await ctx.rest.request('PUT', secretPath(ctx.namespace, name), { body });
-  return false;
 }
 
 /**

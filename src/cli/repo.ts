@@ -1,25 +1,22 @@
 // `tiphys repo add|list|rm`: credentials for Git repositories, one labelled Secret each, which the
-// controller matches to an Application's repoURL by longest URL prefix; written here, or by the
+// controller matches to an Application's repoURL; registered by the domain operations, or by the
 // API server when logged in. Passwords and keys are written, never read back out: no output
 // format of these commands includes them.
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
-import { PART_OF_LABEL } from '../core/model/common.ts';
 import {
-  type ApiContext,
-  addGlobalOptions,
-  apiStatus,
-  type CliContext,
-  type CommandContext,
-  SECRET_TYPE_LABEL,
-  secretPath,
-  upsertSecret,
-  withBackend,
-} from './kube-context.ts';
+  addRepository,
+  listRepositories,
+  RepositoryExistsError,
+  type RepositoryInput,
+  type RepositoryView,
+  removeRepository,
+  repositorySecretData,
+  repositorySecretName,
+  repositoryView,
+} from '../domain/repositories.ts';
+import { type ApiContext, addGlobalOptions, type CommandContext, withBackend } from './kube-context.ts';
 import { CliError, formatTable, printOutput } from './output.ts';
-
-const REPOSITORY = 'repository';
 
 export interface RepoAddFlags {
   username?: string;
@@ -30,67 +27,34 @@ export interface RepoAddFlags {
   upsert?: boolean;
 }
 
-/** What `repo list` shows of one Secret; deliberately no field that could hold a secret. */
-export interface RepoView {
-  url: string;
-  name: string;
-  username: string;
+/** What `repo list` shows of one repository; deliberately no field that could hold a secret. */
+export interface RepoView extends Omit<RepositoryView, 'credentials'> {
   /** `stored` through the API server, which does not say which kind. */
-  credentials: 'password' | 'ssh-key' | 'stored' | 'none';
-  insecure: boolean;
-  secret: string;
+  credentials: RepositoryView['credentials'] | 'stored';
 }
 
-interface SecretObject {
-  metadata: { name: string };
-  data?: Record<string, string>;
-}
+export const repoSecretName = repositorySecretName;
+export const repoView = repositoryView;
 
-/** The Secret name: `repo-<name>`, else a hash of the URL so the same URL maps to the same Secret. */
-export function repoSecretName(url: string, name?: string): string {
-  return `repo-${name ?? createHash('sha256').update(url).digest('hex').slice(0, 10)}`;
-}
-
-/** The Secret data for `repo add`, checked; plain strings (encoded when written). */
-export function repoSecretData(url: string, flags: RepoAddFlags): Record<string, string> {
-  if (url === '' || url.startsWith('-')) throw new CliError(`"${url}" is not a repository URL`);
-  if (/^[a-z][a-z0-9+.-]*:\/\/[^/@]*:[^/@]*@/i.test(url)) {
-    // The URL is shown by `repo list` and in Application specs; a password in it would be too.
-    throw new CliError('put credentials in --username and --password, not in the URL');
-  }
-  if ((flags.username === undefined) !== (flags.password === undefined)) {
-    throw new CliError('--username and --password go together');
-  }
-  if (flags.sshPrivateKeyPath && flags.username !== undefined) {
-    throw new CliError('give either --username/--password or --ssh-private-key-path, not both');
-  }
-  const data: Record<string, string> = { url };
-  if (flags.name) data.name = flags.name;
-  if (flags.username !== undefined) data.username = flags.username;
-  if (flags.password !== undefined) data.password = flags.password;
-  if (flags.sshPrivateKeyPath) {
+/** What `repo add` registers: the flags, with the key file read. */
+export function repositoryInput(url: string, flags: RepoAddFlags): RepositoryInput {
+  // With --username too the domain refuses the pair: the file need not be read for that.
+  let sshPrivateKey = flags.username === undefined ? undefined : flags.sshPrivateKeyPath;
+  if (flags.sshPrivateKeyPath && sshPrivateKey === undefined) {
     try {
-      data.sshPrivateKey = readFileSync(flags.sshPrivateKeyPath, 'utf8');
+      sshPrivateKey = readFileSync(flags.sshPrivateKeyPath, 'utf8');
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? String(error);
       throw new CliError(`cannot read --ssh-private-key-path ${flags.sshPrivateKeyPath}: ${code}`);
     }
   }
-  if (flags.insecure) data.insecure = 'true';
-  return data;
+  const { username, password, insecure, name } = flags;
+  return { url, username, password, sshPrivateKey, insecure, name };
 }
 
-export function repoView(secret: SecretObject): RepoView {
-  const decode = (key: string) =>
-    secret.data?.[key] ? Buffer.from(secret.data[key], 'base64').toString('utf8') : '';
-  return {
-    url: decode('url'),
-    name: decode('name'),
-    username: decode('username'),
-    credentials: secret.data?.sshPrivateKey ? 'ssh-key' : secret.data?.password ? 'password' : 'none',
-    insecure: decode('insecure') === 'true',
-    secret: secret.metadata.name,
-  };
+/** The Secret data for `repo add`, checked by the domain's rules before anything is written. */
+export function repoSecretData(url: string, flags: RepoAddFlags): Record<string, string> {
+  return repositorySecretData(repositoryInput(url, flags));
 }
 
 export function formatRepoList(repos: readonly RepoView[]): string {
@@ -98,13 +62,6 @@ export function formatRepoList(repos: readonly RepoView[]): string {
     ['URL', 'NAME', 'USERNAME', 'CREDENTIALS', 'INSECURE', 'SECRET'],
     repos.map((r) => [r.url, r.name, r.username, r.credentials, r.insecure ? 'true' : '', r.secret]),
   );
-}
-
-async function listRepoSecrets(ctx: CliContext): Promise<SecretObject[]> {
-  const list = await ctx.rest.request<{ items: SecretObject[] }>('GET', secretPath(ctx.namespace), {
-    query: { labelSelector: `${SECRET_TYPE_LABEL}=${REPOSITORY}` },
-  });
-  return list.items;
 }
 
 /** A repository as the API server shows it: never its credentials, nor the Secret they are in. */
@@ -153,13 +110,20 @@ async function addRepoViaApi({ api }: ApiContext, url: string, flags: RepoAddFla
 
 async function addRepo(ctx: CommandContext, url: string, flags: RepoAddFlags): Promise<void> {
   if (ctx.api) return addRepoViaApi(ctx, url, flags);
-  const data = repoSecretData(url, flags);
-  const name = repoSecretName(url, flags.name);
-  const other = (await listRepoSecrets(ctx)).map(repoView).find((r) => r.url === url && r.secret !== name);
-  if (other) throw new CliError(`repository ${url} is already registered (secret ${other.secret})`);
-  const labels = { [SECRET_TYPE_LABEL]: REPOSITORY, ...PART_OF_LABEL };
-  const created = await upsertSecret(ctx, name, labels, data, flags.upsert ?? false);
-  console.log(`repository ${url} ${created ? 'added' : 'updated'} (secret ${name})`);
+  try {
+    const { view, created } = await addRepository(ctx, repositoryInput(url, flags), {
+      replace: flags.upsert ?? false,
+    });
+    console.log(`repository ${url} ${created ? 'added' : 'updated'} (secret ${view.secret})`);
+  } catch (error) {
+    if (!(error instanceof RepositoryExistsError)) throw error;
+    const { secret } = error.existing;
+    throw new CliError(
+      error.replaceable
+        ? `secret "${secret}" already exists in namespace ${ctx.namespace}; pass --upsert to replace it`
+        : `repository ${url} is already registered (secret ${secret})`,
+    );
+  }
 }
 
 /** The repositories as table rows, and what -o json|yaml shows (the API server's own view). */
@@ -169,7 +133,7 @@ async function listRepos(ctx: CommandContext): Promise<{ rows: RepoView[]; data:
     items.sort((a, b) => a.url.localeCompare(b.url));
     return { rows: items.map(repoViewFromApi), data: items };
   }
-  const rows = (await listRepoSecrets(ctx)).map(repoView).sort((a, b) => a.url.localeCompare(b.url));
+  const rows = await listRepositories(ctx);
   return { rows, data: rows };
 }
 
@@ -181,20 +145,7 @@ async function removeRepo(ctx: CommandContext, urlOrName: string): Promise<void>
     console.log(`repository "${urlOrName}" removed`);
     return;
   }
-  const secrets = (await listRepoSecrets(ctx)).filter((secret) => {
-    const view = repoView(secret);
-    return view.url === urlOrName || (view.name !== '' && view.name === urlOrName);
-  });
-  if (secrets.length === 0) {
-    throw new CliError(`repository "${urlOrName}" not found in namespace ${ctx.namespace}`);
-  }
-  for (const secret of secrets) {
-    await ctx.rest
-      .request('DELETE', secretPath(ctx.namespace, secret.metadata.name))
-      .catch((error: unknown) => {
-        if (apiStatus(error) !== 404) throw error;
-      });
-  }
+  await removeRepository(ctx, urlOrName);
   console.log(`repository "${urlOrName}" removed`);
 }
 

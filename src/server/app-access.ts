@@ -1,17 +1,15 @@
 // Reads and writes of single Applications for the route handlers: reads from the informer
-// (falling back to the API server for an app created a moment ago), writes as merge patches
-// guarded by resourceVersion and retried on conflict, the same helpers the CLI uses.
+// (falling back to the API server for an app created a moment ago), writes through the domain's
+// updateApplication (merge patches guarded by resourceVersion, retried on conflict), as the CLI's.
 import type { FastifyRequest } from 'fastify';
 import { KubeApiError } from '../adapters/kube/rest.ts';
-import { AppNotFoundError, updateApp } from '../cli/app/app-api.ts';
-import type { CliContext } from '../cli/kube-context.ts';
-import { CliError } from '../cli/output.ts';
 import type { Application } from '../core/model/application.ts';
+import { updateApplication } from '../domain/applications.ts';
 import { authorize, identityOf, unauthenticated } from './access.ts';
 import { projectOf } from './app-query.ts';
 import type { RbacAction } from './auth/index.ts';
 import { kubeGet, type ServerContext, tiphysResourcePath } from './context.ts';
-import { conflict, notFound } from './http-error.ts';
+import { notFound } from './http-error.ts';
 
 export const appObject = (app: Application): string => `${projectOf(app)}/${app.metadata.name}`;
 
@@ -54,29 +52,13 @@ export async function authorizedApp(
 }
 
 /**
- * Read-compute-write with the CLI's conflict handling (`updateApp`): `change` returns the merge
- * patch, or undefined for nothing to write, and may throw an HttpError to refuse.
+ * Read-compute-write retried on conflict (the domain's `updateApplication`): `change` returns
+ * the merge patch, or undefined for nothing to write, and may throw an HttpError to refuse.
  */
 export async function patchAppSafely(
   ctx: ServerContext,
   name: string,
   change: (app: Application) => Record<string, unknown> | undefined,
 ): Promise<Application> {
-  const cli: CliContext = { rest: ctx.rest, namespace: ctx.namespace, output: 'json' };
-  try {
-    return (await updateApp(cli, name, change)).after;
-  } catch (error) {
-    if (error instanceof AppNotFoundError) throw missing(ctx, name);
-    if (error instanceof CliError) throw conflict(error.message);
-    throw error;
-  }
-}
-
-/** An operation already requested and not yet picked up: a second one would replace it. */
-export function refuseWhenOperationPending(app: Application): void {
-  if (app.operation) {
-    throw conflict(
-      `another operation is already in progress on application "${app.metadata.name}"; wait for it to finish`,
-    );
-  }
+  return (await updateApplication(ctx, name, change)).after;
 }

@@ -2,6 +2,7 @@
 // input is a 4xx with a message a person can act on; only Tiphys's own faults are a 5xx.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { KubeApiError } from '../adapters/kube/rest.ts';
+import { ConflictError, InvalidRequestError, NotFoundError } from '../domain/errors.ts';
 
 export class HttpError extends Error {
   override name = 'HttpError';
@@ -40,8 +41,18 @@ export function errorHandler(log: (line: string) => void) {
   };
 }
 
+/** The status of a domain error: what went wrong decides it, not which operation failed. */
+function domainStatus(error: unknown): number | undefined {
+  if (error instanceof InvalidRequestError) return 400;
+  if (error instanceof NotFoundError) return 404;
+  if (error instanceof ConflictError) return 409;
+  return undefined;
+}
+
 export function describeError(error: unknown): { status: number; message: string } {
   if (error instanceof HttpError) return { status: error.statusCode, message: error.message };
+  const status = domainStatus(error);
+  if (status !== undefined) return { status, message: (error as Error).message };
   if (error instanceof KubeApiError) {
     const mapped = fromKubeError(error);
     return { status: mapped.statusCode, message: mapped.message };

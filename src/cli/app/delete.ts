@@ -1,21 +1,10 @@
 // `tiphys app delete`: the finalizer decides whether the controller deletes the Application's
 // resources first (cascade) or leaves them running in the cluster.
 import { type Command, InvalidArgumentError } from 'commander';
-import type { Application } from '../../core/model/application.ts';
+import { requestDelete as requestDeleteOn } from '../../domain/app-operations.ts';
 import { type CommandContext, withBackend } from '../kube-context.ts';
-import { AppNotFoundError, appApiPath, deleteApp, notFound, updateApp } from './app-api.ts';
+import { AppNotFoundError, appApiPath, notFound } from './app-api.ts';
 import { pollApp, seconds } from './wait.ts';
-
-export const RESOURCES_FINALIZER = 'resources-finalizer.tiphys.dev';
-
-/** The finalizers an Application should carry before it is deleted, or undefined to keep them. */
-export function finalizersForDelete(app: Application, cascade: boolean): string[] | undefined {
-  const finalizers = app.metadata.finalizers ?? [];
-  const has = finalizers.includes(RESOURCES_FINALIZER);
-  if (cascade && !has) return [...finalizers, RESOURCES_FINALIZER];
-  if (!cascade && has) return finalizers.filter((f) => f !== RESOURCES_FINALIZER);
-  return undefined;
-}
 
 function cascadeValue(value: string | undefined): boolean {
   if (value === undefined || value === 'true') return true;
@@ -40,15 +29,7 @@ async function requestDelete(ctx: CommandContext, name: string, cascade: boolean
     });
     return;
   }
-  let deleting = false;
-  await updateApp(ctx, name, (current) => {
-    deleting = Boolean((current.metadata as { deletionTimestamp?: string }).deletionTimestamp);
-    const finalizers = finalizersForDelete(current, cascade);
-    // The API server refuses new finalizers on an object already being deleted; it is then
-    // too late to turn a plain delete into a cascading one.
-    return finalizers && !(deleting && cascade) ? { metadata: { finalizers } } : undefined;
-  });
-  if (!deleting) await deleteApp(ctx, name).catch(ignoreGone);
+  await requestDeleteOn(ctx, name, cascade);
 }
 
 export function registerDeleteCommand(app: Command): void {

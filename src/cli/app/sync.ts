@@ -1,12 +1,16 @@
 // `tiphys app sync` and `app rollback`: both request an operation the controller runs, by writing
 // the Application's top-level `operation`, and (unless asked not to) wait for its result.
 import { type Command, InvalidArgumentError } from 'commander';
-import type { Application } from '../../core/model/application.ts';
 import type { Operation } from '../../core/model/application-status.ts';
 import type { ResourceRef } from '../../core/model/common.ts';
+import {
+  requestRollback as requestRollbackOn,
+  requestSync as requestSyncOn,
+  rollbackPatch,
+} from '../../domain/app-operations.ts';
 import { type CommandContext, withBackend } from '../kube-context.ts';
 import { CliError, collect, exitWith, parseKeyValue, printOutput, shortRevision } from '../output.ts';
-import { appApiPath, getApp, refuseWhenOperationPending, updateApp } from './app-api.ts';
+import { appApiPath, getApp } from './app-api.ts';
 import { parseResourceSelector } from './resource-selector.ts';
 import { formatOperationState } from './views.ts';
 import { seconds, waitForOperation } from './wait.ts';
@@ -57,10 +61,7 @@ async function requestSync(ctx: CommandContext, name: string, operation: Operati
     await ctx.api.post(appApiPath(name, 'sync'), operation.sync);
     return;
   }
-  await updateApp(ctx, name, (current) => {
-    refuseWhenOperationPending(current);
-    return { operation };
-  });
+  await requestSyncOn(ctx, name, operation);
 }
 
 /**
@@ -74,17 +75,11 @@ async function requestRollback(
   prune: boolean,
 ): Promise<Record<string, unknown>> {
   if (ctx.api) {
-    const patch = rollbackPatch(await getApp(ctx, name), id, prune);
+    const patch = rollbackPatch(await getApp(ctx, name), id, prune, CLI_USERNAME);
     await ctx.api.post(appApiPath(name, 'rollback'), { id, ...(prune ? { prune } : {}) });
     return patch;
   }
-  let patch: Record<string, unknown> = {};
-  await updateApp(ctx, name, (current) => {
-    refuseWhenOperationPending(current);
-    patch = rollbackPatch(current, id, prune);
-    return patch;
-  });
-  return patch;
+  return requestRollbackOn(ctx, name, { id, prune, username: CLI_USERNAME });
 }
 
 export function registerSyncCommands(app: Command): void {
@@ -147,28 +142,6 @@ export function registerSyncCommands(app: Command): void {
           if (flags.wait) await awaitResult(ctx, name, requestedAt, flags.timeout * 1000);
         }),
     );
-}
-
-/**
- * The patch of a rollback: the operation, and in the same write the removal of automated sync,
- * so the controller never sees the rollback with the automation that would undo it.
- */
-export function rollbackPatch(app: Application, id: number, prune: boolean): Record<string, unknown> {
-  const history = app.status?.history ?? [];
-  const entry = history.find((h) => h.id === id);
-  if (!entry) {
-    const ids = history.map((h) => h.id).join(', ');
-    throw new CliError(
-      `application "${app.metadata.name}" has no history entry ${id}${ids ? ` (IDs: ${ids})` : ' (no history yet)'}`,
-    );
-  }
-  const operation: Operation = {
-    sync: { revision: entry.revision, ...(prune ? { prune: true } : {}) },
-    initiatedBy: { username: CLI_USERNAME },
-  };
-  return app.spec.syncPolicy?.automated
-    ? { operation, spec: { syncPolicy: { automated: null } } }
-    : { operation };
 }
 
 function historyId(value: string): number {

@@ -4,12 +4,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { Application } from '../../core/model/application.ts';
+import { requestRefresh as requestRefreshOn } from '../../domain/app-operations.ts';
 import { type CommandContext, withBackend } from '../kube-context.ts';
 import { CliError, printOutput, withoutManagedFields } from '../output.ts';
-import { appApiPath, getApp, patchApp } from './app-api.ts';
+import { appApiPath, getApp } from './app-api.ts';
 
 const POLL_MS = 1_000;
-export const REFRESH_ANNOTATION = 'tiphys.dev/refresh';
 const FINAL_PHASES = new Set(['Succeeded', 'Failed', 'Error']);
 
 /** One condition `app wait` can wait for: whether it holds, and how things stand when it does not. */
@@ -102,8 +102,7 @@ async function requestRefresh(ctx: CommandContext, name: string): Promise<Applic
     await ctx.api.post(appApiPath(name, 'refresh'));
     return getApp(ctx, name);
   }
-  const patch = { metadata: { annotations: { [REFRESH_ANNOTATION]: new Date().toISOString() } } };
-  return patchApp(ctx, name, patch);
+  return requestRefreshOn(ctx, name);
 }
 
 export function registerWaitCommands(app: Command): void {

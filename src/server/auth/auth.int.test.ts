@@ -2,18 +2,19 @@
 // sessions (cookie and bearer), logout, API tokens (personal and project), expiry via the `now`
 // option, RBAC from the ConfigMap and AppProjects, and no secret in any answer or stored in clear.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { format } from 'node:util';
-import { Command } from 'commander';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import Fastify, { type FastifyInstance, type InjectOptions } from 'fastify';
 import { startCluster, type TestCluster } from '../../../testbed/src/cluster.ts';
 import { installTiphys, loadKubeConfig } from '../../adapters/kube/install.ts';
 import { KubeRest } from '../../adapters/kube/rest.ts';
-import { registerInitialPasswordCommand } from '../../cli/admin-password.ts';
 import { type AuthService, createAuthService, ensureAdminAccount, recentAuditEvents } from './index.ts';
 import type { RbacAction } from './types.ts';
 
 const NS = 'tiphys';
+const run = promisify(execFile);
 
 function project(name: string, policies: string[]) {
   return {
@@ -28,20 +29,16 @@ function project(name: string, policies: string[]) {
   };
 }
 
-/** Runs `admin initial-password` as the CLI would, capturing what it prints. */
+/** Runs `tiphys admin initial-password` as a person would (its own process), capturing its output. */
 async function initialPassword(kubeconfig: string): Promise<{ out: string; error?: string }> {
-  const admin = new Command('admin').exitOverride();
-  registerInitialPasswordCommand(admin).exitOverride();
-  const out: string[] = [];
-  const { log } = console;
-  console.log = (...parts: unknown[]) => void out.push(format(...parts));
+  const bin = fileURLToPath(new URL('../../../bin/tiphys.mjs', import.meta.url));
+  const args = [bin, 'admin', 'initial-password', '--kubeconfig', kubeconfig, '-n', NS];
   try {
-    await admin.parseAsync(['initial-password', '--kubeconfig', kubeconfig, '-n', NS], { from: 'user' });
-    return { out: out.join('\n') };
+    const { stdout } = await run(process.execPath, args, { timeout: 60_000 });
+    return { out: stdout.trimEnd() };
   } catch (error) {
-    return { out: out.join('\n'), error: (error as Error).message };
-  } finally {
-    console.log = log;
+    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+    return { out: (stdout ?? '').trimEnd(), error: stderr || String(error) };
   }
 }
 

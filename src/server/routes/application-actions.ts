@@ -1,12 +1,17 @@
-// Operations on an Application, written the way the CLI writes them: sync and rollback request
-// an `operation` the controller runs (202: it has not run yet); refresh asks for a reconcile.
+// Operations on an Application, by the domain operations the CLI calls too: sync and rollback
+// request an `operation` the controller runs (202: it has not run yet); refresh asks for a
+// reconcile.
 import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
-import { rollbackPatch } from '../../cli/app/sync.ts';
-import { REFRESH_ANNOTATION } from '../../cli/app/wait.ts';
 import type { Operation } from '../../core/model/application-status.ts';
+import {
+  HistoryEntryNotFoundError,
+  requestRefresh,
+  requestRollback,
+  requestSync,
+} from '../../domain/app-operations.ts';
 import { audited } from '../access.ts';
-import { appObject, authorizedApp, patchAppSafely, refuseWhenOperationPending } from '../app-access.ts';
+import { appObject, authorizedApp } from '../app-access.ts';
 import type { ServerContext } from '../context.ts';
 import { notFound } from '../http-error.ts';
 import { Accepted, NameParams, RollbackRequest, SyncRequest } from '../schemas.ts';
@@ -43,10 +48,7 @@ export function registerApplicationActionRoutes(app: FastifyInstance, ctx: Serve
       const operation = syncRequestOperation(req.body ?? {}, identity?.subject ?? 'anonymous');
       const object = appObject(current);
       await audited(ctx.auth, { identity, action: 'sync', resource: 'applications', object }, () =>
-        patchAppSafely(ctx, name, (latest) => {
-          refuseWhenOperationPending(latest);
-          return { operation };
-        }),
+        requestSync(ctx, name, operation),
       );
       reply.code(202);
       return { message: `sync of application "${name}" requested` };
@@ -71,9 +73,7 @@ export function registerApplicationActionRoutes(app: FastifyInstance, ctx: Serve
       await audited(ctx.auth, { identity, action: 'refresh', resource: 'applications', object }, async () => {
         if (ctx.controller?.isActive) ctx.controller.refresh(name);
         else {
-          await patchAppSafely(ctx, name, () => ({
-            metadata: { annotations: { [REFRESH_ANNOTATION]: new Date().toISOString() } },
-          }));
+          await requestRefresh(ctx, name);
         }
       });
       reply.code(202);
@@ -97,24 +97,17 @@ export function registerApplicationActionRoutes(app: FastifyInstance, ctx: Serve
       const { id, prune } = req.body;
       const { app: current, identity } = await authorizedApp(ctx, req, name, 'sync', { fresh: true });
       const object = appObject(current);
-      let revision = '';
-      await audited(ctx.auth, { identity, action: 'rollback', resource: 'applications', object }, () =>
-        patchAppSafely(ctx, name, (latest) => {
-          refuseWhenOperationPending(latest);
-          const history = latest.status?.history ?? [];
-          const entry = history.find((h) => h.id === id);
-          if (!entry) {
-            const ids = history.map((h) => h.id).join(', ');
-            throw notFound(
-              `id: application "${name}" has no history entry ${id}${ids ? ` (IDs: ${ids})` : ' (no history yet)'}`,
-            );
-          }
-          revision = entry.revision;
-          const patch = rollbackPatch(latest, id, prune ?? false);
-          (patch.operation as Operation).initiatedBy = { username: identity?.subject ?? 'anonymous' };
-          return patch;
-        }),
+      const username = identity?.subject ?? 'anonymous';
+      const patch = await audited(
+        ctx.auth,
+        { identity, action: 'rollback', resource: 'applications', object },
+        () =>
+          requestRollback(ctx, name, { id, prune: prune ?? false, username }).catch((error: unknown) => {
+            // The request's field that is wrong, as for a 400.
+            throw error instanceof HistoryEntryNotFoundError ? notFound(`id: ${error.message}`) : error;
+          }),
       );
+      const revision = (patch.operation as Operation).sync.revision;
       reply.code(202);
       return { message: `rollback of application "${name}" to history ${id} (${revision}) requested` };
     },

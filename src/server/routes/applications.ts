@@ -1,12 +1,12 @@
 // Applications: list (filtered to what the caller may see), create, get, replace, delete.
 import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
-import { finalizersForDelete, RESOURCES_FINALIZER } from '../../cli/app/delete.ts';
 import { withoutManagedFields } from '../../core/manifest/object.ts';
 import { type Application, validateApplication } from '../../core/model/application.ts';
 import { API_VERSION } from '../../core/model/common.ts';
+import { RESOURCES_FINALIZER, requestDelete } from '../../domain/app-operations.ts';
 import { audited, authorize, authorizeList, filterAllowed } from '../access.ts';
-import { appObject, authorizedApp, patchAppSafely } from '../app-access.ts';
+import { appObject, authorizedApp } from '../app-access.ts';
 import { applicationFilter, paginate, projectOf, sortByName } from '../app-query.ts';
 import { type ServerContext, tiphysResourcePath } from '../context.ts';
 import { badRequest } from '../http-error.ts';
@@ -172,20 +172,9 @@ export function registerApplicationRoutes(app: FastifyInstance, ctx: ServerConte
       const cascade = req.query.cascade ?? true;
       const { app: current, identity } = await authorizedApp(ctx, req, name, 'delete', { fresh: true });
       const object = appObject(current);
-      await audited(ctx.auth, { identity, action: 'delete', resource: 'applications', object }, async () => {
-        let deleting = false;
-        await patchAppSafely(ctx, name, (latest) => {
-          deleting = Boolean((latest.metadata as { deletionTimestamp?: string }).deletionTimestamp);
-          const finalizers = finalizersForDelete(latest, cascade);
-          // The API server refuses a new finalizer on an object already being deleted.
-          return finalizers && !(deleting && cascade) ? { metadata: { finalizers } } : undefined;
-        });
-        if (!deleting) {
-          await ctx.rest.request('DELETE', tiphysResourcePath(ctx, 'applications', name)).catch((error) => {
-            if ((error as { status?: number }).status !== 404) throw error;
-          });
-        }
-      });
+      await audited(ctx.auth, { identity, action: 'delete', resource: 'applications', object }, () =>
+        requestDelete(ctx, name, cascade),
+      );
       return {
         message: cascade
           ? `application "${name}" is being deleted; the controller deletes its resources first (${RESOURCES_FINALIZER})`

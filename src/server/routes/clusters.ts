@@ -1,17 +1,16 @@
-// Clusters Applications deploy to. Credentials go in a Secret the Cluster resource points at
-// (as `tiphys cluster add` writes them); responses show name, server, labels and connection only.
+// Clusters Applications deploy to, registered by the domain operations `tiphys cluster add` uses
+// too: credentials go in a Secret the Cluster resource points at; responses show name, server,
+// labels and connection only.
 import { KubeConfig } from '@kubernetes/client-node';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Static } from 'typebox';
 import { KubeApiError } from '../../adapters/kube/rest.ts';
-import { SECRET_TYPE_LABEL, secretPath, upsertSecret } from '../../cli/kube-context.ts';
-import { CliError } from '../../cli/output.ts';
-import { withDefaults } from '../../core/model/application.ts';
-import { type Cluster, ClusterSecretKey, validateCluster } from '../../core/model/cluster.ts';
-import { API_VERSION, IN_CLUSTER, PART_OF_LABEL } from '../../core/model/common.ts';
+import { type Cluster, ClusterSecretKey } from '../../core/model/cluster.ts';
+import { IN_CLUSTER } from '../../core/model/common.ts';
+import { clusterResource, registerCluster, unregisterCluster } from '../../domain/clusters.ts';
 import { audited, authorize, authorizeList, filterAllowed, identityOf, unauthenticated } from '../access.ts';
 import { kubeGet, type ServerContext, tiphysResourcePath } from '../context.ts';
-import { badRequest, conflict, HttpError, notFound } from '../http-error.ts';
+import { badRequest, notFound } from '../http-error.ts';
 import { Accepted, ClusterCreate, ClusterList, ClusterView, NameParams } from '../schemas.ts';
 
 const tags = ['clusters'];
@@ -124,45 +123,13 @@ export function registerClusterRoutes(app: FastifyInstance, ctx: ServerContext):
     async (req, reply) => {
       const body = req.body;
       const { server, data } = clusterCredentialsFromBody(body);
+      const registration = { name: body.name, server, labels: body.labels, credentials: data };
+      clusterResource(ctx.namespace, registration); // bad input is a 400 before anything else is asked
       const identity = await authorize(ctx.auth, req, 'clusters', 'create', body.name);
-      const created = await audited(
+      const { cluster: created } = await audited(
         ctx.auth,
         { identity, action: 'create', resource: 'clusters', object: body.name },
-        async () => {
-          if (await readCluster(ctx, body.name))
-            throw conflict(`cluster "${body.name}" already exists in namespace ${ctx.namespace}`);
-          const secretName = `cluster-${body.name}`;
-          const hasCredentials = Object.keys(data).length > 0;
-          const cluster: Cluster = {
-            apiVersion: API_VERSION,
-            kind: 'Cluster',
-            metadata: {
-              name: body.name,
-              namespace: ctx.namespace,
-              ...(body.labels ? { labels: body.labels } : {}),
-            },
-            spec: { server, ...(hasCredentials ? { credentialsSecret: { name: secretName } } : {}) },
-          };
-          const errors = validateCluster(cluster);
-          if (errors.length > 0) throw badRequest(`invalid cluster "${body.name}": ${errors.join('; ')}`);
-          if (hasCredentials) {
-            const cli = { rest: ctx.rest, namespace: ctx.namespace, output: 'json' as const };
-            const labels = { [SECRET_TYPE_LABEL]: 'cluster', ...PART_OF_LABEL };
-            await upsertSecret(cli, secretName, labels, data, false).catch((error: unknown) => {
-              throw error instanceof CliError ? conflict(error.message) : error;
-            });
-          }
-          try {
-            return await ctx.rest.request<Cluster>('POST', tiphysResourcePath(ctx, 'clusters'), {
-              body: cluster,
-            });
-          } catch (error) {
-            // Leave no credentials behind that no Cluster refers to.
-            if (hasCredentials)
-              await ctx.rest.request('DELETE', secretPath(ctx.namespace, secretName)).catch(() => {});
-            throw error;
-          }
-        },
+        () => registerCluster(ctx, registration, { replace: false }),
       );
       reply.code(201);
       return clusterView(created);
@@ -190,36 +157,9 @@ export function registerClusterRoutes(app: FastifyInstance, ctx: ServerContext):
     },
     async (req) => {
       const { name } = req.params;
-      const { cluster, identity } = await viewOf(req, name, 'delete');
-      await audited(
-        ctx.auth,
-        { identity, action: 'delete', resource: 'clusters', object: name },
-        async () => {
-          if (!cluster) throw badRequest(`${IN_CLUSTER} is the control cluster; it cannot be removed`);
-          const users = ctx.apps.list().filter((a) => withDefaults(a).spec.destination.cluster === name);
-          if (users.length > 0) {
-            const names = users
-              .slice(0, 10)
-              .map((a) => a.metadata.name)
-              .join(', ');
-            throw new HttpError(
-              409,
-              `cluster "${name}" is the destination of ${users.length} application(s): ${names}`,
-            );
-          }
-          await ctx.rest.request('DELETE', tiphysResourcePath(ctx, 'clusters', name));
-          const ref = cluster.spec.credentialsSecret;
-          if (!ref) return;
-          // Only a Secret marked as cluster credentials: one a person made for something else stays.
-          const secretNamespace = ref.namespace ?? ctx.namespace;
-          const secret = await kubeGet<{ metadata: { labels?: Record<string, string> } }>(
-            ctx,
-            secretPath(secretNamespace, ref.name),
-          ).catch(() => undefined);
-          if (secret?.metadata.labels?.[SECRET_TYPE_LABEL] === 'cluster') {
-            await ctx.rest.request('DELETE', secretPath(secretNamespace, ref.name)).catch(() => {});
-          }
-        },
+      const { identity } = await viewOf(req, name, 'delete');
+      await audited(ctx.auth, { identity, action: 'delete', resource: 'clusters', object: name }, () =>
+        unregisterCluster(ctx, name, { force: false }),
       );
       return { message: `cluster "${name}" removed` };
     },

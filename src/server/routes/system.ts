@@ -3,16 +3,15 @@
 import type { FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { Type } from 'typebox';
-import { REFRESH_ANNOTATION } from '../../cli/app/wait.ts';
 import {
   type GitProvider,
   parsePushEvent,
   pushMatches,
   WebhookError,
 } from '../../core/webhook/push-event.ts';
+import { requestRefresh } from '../../domain/app-operations.ts';
 import { appObject } from '../app-access.ts';
 import type { ServerContext } from '../context.ts';
-import { tiphysResourcePath } from '../context.ts';
 import type { ServerMetrics } from '../metrics.ts';
 import { WebhookResult } from '../schemas.ts';
 
@@ -78,19 +77,13 @@ export function registerWebhookRoutes(
             ctx.auth.audit({ ...audit, result: 'success', message });
             continue;
           }
-          const patch = { metadata: { annotations: { [REFRESH_ANNOTATION]: new Date().toISOString() } } };
-          await ctx.rest
-            .request('PATCH', tiphysResourcePath(ctx, 'applications', item.metadata.name), {
-              body: patch,
-              contentType: 'application/merge-patch+json',
-            })
-            .then(
-              () => ctx.auth.audit({ ...audit, result: 'success', message }),
-              (error: unknown) => {
-                ctx.log(`webhook: refresh of ${item.metadata.name}: ${String(error)}`);
-                ctx.auth.audit({ ...audit, result: 'error', message: `${message}: ${String(error)}` });
-              },
-            );
+          await requestRefresh(ctx, item.metadata.name).then(
+            () => ctx.auth.audit({ ...audit, result: 'success', message }),
+            (error: unknown) => {
+              ctx.log(`webhook: refresh of ${item.metadata.name}: ${String(error)}`);
+              ctx.auth.audit({ ...audit, result: 'error', message: `${message}: ${String(error)}` });
+            },
+          );
         }
         return { refreshed };
       } catch (error) {

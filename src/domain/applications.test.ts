@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { KubeApiError, type KubeRest } from '../../adapters/kube/rest.ts';
-import type { Application } from '../../core/model/application.ts';
-import type { CliContext } from '../kube-context.ts';
-import { updateApp } from './app-api.ts';
+import { KubeApiError, type KubeRest } from '../adapters/kube/rest.ts';
+import type { Application } from '../core/model/application.ts';
+import { updateApplication } from './applications.ts';
+import type { ControlPlane } from './control-plane.ts';
 
 /** A stand-in API server: GET returns the next version; PATCH conflicts `conflicts` times. */
 function fakeContext(conflicts: number) {
@@ -20,14 +20,14 @@ function fakeContext(conflicts: number) {
       return { metadata: { name: 'web', resourceVersion: 'new' }, spec: {} };
     },
   } as unknown as KubeRest;
-  const ctx: CliContext = { rest, namespace: 'tiphys', output: 'table' };
+  const ctx: ControlPlane = { rest, namespace: 'tiphys' };
   return { ctx, calls };
 }
 
 test('an update re-reads and recomputes after a conflict, with the version it read', async () => {
   const { ctx, calls } = fakeContext(2);
   const seen: string[] = [];
-  const result = await updateApp(ctx, 'web', (app) => {
+  const result = await updateApplication(ctx, 'web', (app) => {
     seen.push(app.metadata.resourceVersion ?? '');
     return { operation: { sync: {} } };
   });
@@ -41,11 +41,11 @@ test('an update re-reads and recomputes after a conflict, with the version it re
 
 test('an update gives up after repeated conflicts, and writes nothing when nothing changes', async () => {
   await assert.rejects(
-    updateApp(fakeContext(99).ctx, 'web', () => ({ spec: {} })),
+    updateApplication(fakeContext(99).ctx, 'web', () => ({ spec: {} })),
     /application "web" kept changing while being updated/,
   );
   const { ctx, calls } = fakeContext(0);
-  assert.equal((await updateApp(ctx, 'web', () => undefined)).changed, false);
+  assert.equal((await updateApplication(ctx, 'web', () => undefined)).changed, false);
   assert.deepEqual(
     calls.map((c) => c.method),
     ['GET'],
