@@ -30,11 +30,16 @@ export async function listApplications(cp: ControlPlane, labelSelector?: string)
   return list.items;
 }
 
-export function createApplication(cp: ControlPlane, app: Application): Promise<Application> {
+/**
+ * Creates the Application as it is. A door that serves tenants (the API server) first calls
+ * admitApplication; a kubeconfig holder is the cluster's admin, checked by the controller only.
+ */
+export async function createApplication(cp: ControlPlane, app: Application): Promise<Application> {
   return cp.rest.request<Application>('POST', tiphysPath(cp.namespace, PLURAL), { body: app });
 }
 
-export function replaceApplication(cp: ControlPlane, app: Application): Promise<Application> {
+/** Replaces the Application (guarded by its resourceVersion); see createApplication for checks. */
+export async function replaceApplication(cp: ControlPlane, app: Application): Promise<Application> {
   return cp.rest.request<Application>('PUT', tiphysPath(cp.namespace, PLURAL, app.metadata.name), {
     body: app,
   });
@@ -94,22 +99,26 @@ export const laggingReaderBackoff = (attempt: number) => sleep(200 * attempt);
 
 const CONFLICT_RETRIES = 5;
 
+/** A merge patch, or undefined for nothing to write. */
+type Patch = Record<string, unknown> | undefined;
+
 /**
  * Reads the Application, lets `change` compute a patch from it, and writes that patch only if
  * the Application is unchanged since the read. The controller writes status all the time and
  * every write moves resourceVersion, so a conflict is normal: read again and recompute, as
  * client-go's RetryOnConflict does. `change` may return undefined for "nothing to write", and may
- * throw to refuse (that error reaches the caller as it is).
+ * throw to refuse (that error reaches the caller as it is); it may be async, to check the result
+ * (admitApplication) before it is written.
  */
 export async function updateApplication(
   target: ControlPlane | ApplicationAccess,
   name: string,
-  change: (app: Application) => Record<string, unknown> | undefined,
+  change: (app: Application) => Patch | Promise<Patch>,
 ): Promise<{ before: Application; after: Application; changed: boolean }> {
   const access = 'rest' in target ? controlPlaneApplications(target) : target;
   for (let attempt = 1; ; attempt++) {
     const before = await access.get(name);
-    const patch = change(before);
+    const patch = await change(before);
     if (patch === undefined) return { before, after: before, changed: false };
     try {
       const after = await access.patch(name, patch, before.metadata.resourceVersion);

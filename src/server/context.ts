@@ -1,9 +1,9 @@
 // What every route group works with: the control cluster, the auth service, the Applications
 // (an informer, read in memory), the destination clusters, and the render service.
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
 import type { DestinationRegistry } from '../adapters/control-plane/destination-registry.ts';
+import { getWithRetry } from '../adapters/control-plane/paths.ts';
 import type { KubeRest } from '../adapters/kube/rest.ts';
 import type { Application } from '../core/model/application.ts';
 import type { AppEventHub } from './app-events.ts';
@@ -54,24 +54,11 @@ export function tiphysResourcePath(ctx: ServerContext, plural: string, name?: st
   return name === undefined ? base : `${base}/${encodeURIComponent(name)}`;
 }
 
-const RETRIED_STATUSES = new Set([429, 503, 504]);
-
-/**
- * A read from the control cluster, retried briefly when the API server says it is busy (429, or
- * 503 while a CRD's storage initialises): a GET has no effect, and a moment later it succeeds.
- */
+/** A read from the control cluster, retried briefly while the API server is busy. */
 export async function kubeGet<T>(
   ctx: ServerContext,
   path: string,
   query?: Record<string, string | undefined>,
 ): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await ctx.rest.request<T>('GET', path, { query });
-    } catch (error) {
-      const status = (error as { status?: number }).status ?? 0;
-      if (!RETRIED_STATUSES.has(status) || attempt >= 4) throw error;
-      await sleep(250 * attempt);
-    }
-  }
+  return getWithRetry<T>(ctx.rest, path, query);
 }

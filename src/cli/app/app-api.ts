@@ -85,7 +85,7 @@ export async function patchApp(
 export function updateApp(
   ctx: CommandContext,
   name: string,
-  change: (app: Application) => Record<string, unknown> | undefined,
+  change: Parameters<typeof updateApplication>[2],
 ): Promise<{ before: Application; after: Application; changed: boolean }> {
   if (!ctx.api) return updateApplication(ctx, name, change);
   const access: ApplicationAccess = {

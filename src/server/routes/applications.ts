@@ -2,15 +2,16 @@
 import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
 import { withoutManagedFields } from '../../core/manifest/object.ts';
-import { type Application, validateApplication } from '../../core/model/application.ts';
+import type { Application } from '../../core/model/application.ts';
 import { API_VERSION } from '../../core/model/common.ts';
 import { RESOURCES_FINALIZER, requestDelete } from '../../domain/app-operations.ts';
+import { createApplication, replaceApplication } from '../../domain/applications.ts';
+import { assertProjectPermits, assertValidApplication } from '../../domain/project-admission.ts';
 import { audited, authorize, authorizeList, filterAllowed } from '../access.ts';
 import { appObject, authorizedApp } from '../app-access.ts';
 import { applicationFilter, paginate, projectOf, sortByName } from '../app-query.ts';
-import { type ServerContext, tiphysResourcePath } from '../context.ts';
+import type { ServerContext } from '../context.ts';
 import { badRequest } from '../http-error.ts';
-import { assertProjectPermits } from '../project-check.ts';
 import {
   Accepted,
   ApplicationBody,
@@ -43,8 +44,7 @@ export function applicationFromBody(ctx: ServerContext, body: Body): Application
     },
     spec: body.spec,
   };
-  const errors = validateApplication(app);
-  if (errors.length > 0) throw badRequest(`invalid application "${name}": ${errors.join('; ')}`);
+  assertValidApplication(app);
   return app;
 }
 
@@ -83,12 +83,13 @@ export function registerApplicationRoutes(app: FastifyInstance, ctx: ServerConte
       const desired = applicationFromBody(ctx, req.body);
       const object = appObject(desired);
       const identity = await authorize(ctx.auth, req, 'applications', 'create', object);
-      await assertProjectPermits(ctx, desired);
       const created = await audited(
         ctx.auth,
         { identity, action: 'create', resource: 'applications', object },
-        () =>
-          ctx.rest.request<Application>('POST', tiphysResourcePath(ctx, 'applications'), { body: desired }),
+        async () => {
+          await assertProjectPermits(ctx, desired);
+          return createApplication(ctx, desired);
+        },
       );
       reply.code(201);
       return withoutManagedFields(created);
@@ -130,7 +131,6 @@ export function registerApplicationRoutes(app: FastifyInstance, ctx: ServerConte
       if (projectOf(desired) !== projectOf(current)) {
         await authorize(ctx.auth, req, 'applications', 'update', appObject(desired));
       }
-      await assertProjectPermits(ctx, desired);
       const object = appObject(current);
       const replaced: Application = {
         ...current,
@@ -146,10 +146,10 @@ export function registerApplicationRoutes(app: FastifyInstance, ctx: ServerConte
       const updated = await audited(
         ctx.auth,
         { identity, action: 'update', resource: 'applications', object },
-        () =>
-          ctx.rest.request<Application>('PUT', tiphysResourcePath(ctx, 'applications', name), {
-            body: replaced,
-          }),
+        async () => {
+          await assertProjectPermits(ctx, desired);
+          return replaceApplication(ctx, replaced);
+        },
       );
       return withoutManagedFields(updated);
     },
