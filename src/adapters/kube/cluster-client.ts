@@ -157,8 +157,19 @@ export class ClusterClient {
     return this.replace(body, options);
   }
 
-  /** Deletes (background propagation unless told otherwise); an object already gone is fine. */
-  async delete(obj: KubeObject, options: { dryRun?: boolean; propagation?: string } = {}): Promise<void> {
+  /**
+   * Deletes (background propagation unless told otherwise); an object already gone is fine.
+   * With `preconditions`, the server deletes only the object of that uid at that
+   * resourceVersion, and answers 409 otherwise: what was checked is what gets deleted.
+   */
+  async delete(
+    obj: KubeObject,
+    options: {
+      dryRun?: boolean;
+      propagation?: string;
+      preconditions?: { uid?: string; resourceVersion?: string };
+    } = {},
+  ): Promise<void> {
     try {
       const path = await this.pathOf(obj, true, 'delete');
       await this.rest.request('DELETE', path, {
@@ -167,6 +178,7 @@ export class ClusterClient {
           kind: 'DeleteOptions',
           apiVersion: 'v1',
           propagationPolicy: options.propagation ?? 'Background',
+          ...(options.preconditions ? { preconditions: options.preconditions } : {}),
         },
       });
     } catch (error) {

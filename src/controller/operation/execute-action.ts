@@ -2,11 +2,13 @@ import type { ClusterClient } from '../../adapters/kube/cluster-client.ts';
 import type { KubeObject } from '../../core/manifest/object.ts';
 import { setTrackingId } from '../../core/manifest/tracking.ts';
 import type { ActionResult, SyncAction } from '../../core/sync/index.ts';
+import { createOrAdoptHook, deleteIfOwned, replaceIfOwned } from './guarded-writes.ts';
 
 /**
  * Runs one action of a sync step against the destination cluster and reports it as data. Every
  * action is safe to repeat: an apply is idempotent, a hook's name is fixed per operation (so a
  * second create finds it: AlreadyExists counts as done), and deleting what is gone is done.
+ * Deletions, replaces and hook adoption act only on the app's own objects (guarded-writes.ts).
  */
 export async function executeAction(
   client: ClusterClient,
@@ -21,7 +23,7 @@ export async function executeAction(
         const validate = action.options?.validate;
         const result =
           action.options?.replace || validate === false
-            ? await client.replaceOrCreate(object, { dryRun: action.dryRun, validate })
+            ? await replaceIfOwned(client, appName, object, { dryRun: action.dryRun, validate })
             : await client.apply(object, { dryRun: action.dryRun, force: true });
         if (!action.dryRun) onApplied?.(result);
         return ok(action, result);
@@ -29,20 +31,13 @@ export async function executeAction(
       case 'create': {
         // Hooks carry the tracking id too, so their Pods' and Jobs' events reach this app.
         const object = setTrackingId(action.object as KubeObject, appName);
-        try {
-          return ok(action, await client.create(object, { dryRun: action.dryRun }));
-        } catch (error) {
-          if ((error as { status?: number }).status === 409) {
-            const existing = await client.read(object);
-            return ok(action, existing);
-          }
-          throw error;
-        }
+        return ok(action, await createOrAdoptHook(client, appName, object, { dryRun: action.dryRun }));
       }
       case 'delete': {
-        await client.delete(objectOf(action), {
+        await deleteIfOwned(client, appName, objectOf(action), {
           dryRun: action.dryRun,
           propagation: capitalise(action.propagationPolicy ?? 'foreground'),
+          expectedUid: action.expectedUid,
         });
         return { actionId: action.id, ok: true };
       }

@@ -1,7 +1,8 @@
 import { hookPhasesOf, syncOptionsOf, syncWaveOf } from '../../core/manifest/annotations.ts';
 import { formatKey, keyOf } from '../../core/manifest/key.ts';
 import type { KubeObject } from '../../core/manifest/object.ts';
-import type { ResolvedApplication } from '../../core/model/application.ts';
+import { type Ownership, ownershipOf } from '../../core/manifest/tracking.ts';
+import type { Application, ResolvedApplication } from '../../core/model/application.ts';
 import type { Operation } from '../../core/model/application-status.ts';
 import {
   type DesiredResource,
@@ -11,11 +12,13 @@ import {
 } from '../../core/sync/index.ts';
 import type { Comparison } from '../reconcile/compare.ts';
 import type { DesiredObject } from '../reconcile/desired-state.ts';
+import { sharedKeys } from './shared-resources.ts';
 
 /**
  * Builds the sync engine's input from what the reconcile found: desired objects with their
- * annotations read, the live objects the app tracks with their comparison verdict, and the
- * options of the Application and of the requested operation merged.
+ * annotations read, the live objects the app tracks with their comparison verdict, the options
+ * of the Application and of the requested operation merged, who owns the objects found at the
+ * desired keys, and which of the app's objects the other Applications (`apps`) render too.
  */
 export function syncInputOf(
   operationId: string,
@@ -25,6 +28,7 @@ export function syncInputOf(
   tracked: KubeObject[],
   comparison: Comparison,
   namespaceExists: boolean,
+  apps: readonly Application[] = [],
 ): SyncInput {
   const outOfSync = new Set(comparison.resources.filter((r) => r.status !== 'Synced').map((r) => r.id));
   const desiredResources: DesiredResource[] = desired.map((item) => ({
@@ -52,8 +56,15 @@ export function syncInputOf(
   const selected = operation.sync.resources?.map((ref) =>
     formatKey({ group: ref.group ?? '', kind: ref.kind, namespace: ref.namespace ?? '', name: ref.name }),
   );
+  const owners: Record<string, Ownership> = {};
+  for (const r of comparison.resources) {
+    if (r.desired && r.live) owners[r.id] = ownershipOf(r.live, app.metadata.name);
+  }
   const input: SyncInput = {
     operationId,
+    appName: app.metadata.name,
+    owners,
+    sharedWith: sharedKeys(app, [...desiredResources.map((d) => d.key), ...live.map((l) => l.key)], apps),
     desired: desiredResources,
     live,
     options: parseSyncOptions(appOptions).options,

@@ -9,8 +9,10 @@ import type { Condition } from '../../core/model/common.ts';
 import { projectViolations } from '../../core/model/project-policy.ts';
 import type { SyncOperationState } from '../../core/sync/index.ts';
 import type { ControllerMetrics } from '../metrics.ts';
+import { deleteApplicationObjects } from '../operation/cascade.ts';
 import { retryDelayMs } from '../operation/retry.ts';
 import { advanceOperation } from '../operation/run-operation.ts';
+import { sharedResourceConditions } from '../operation/shared-resources.ts';
 import { syncInputOf } from '../operation/sync-input.ts';
 import { decideAutoSync } from './auto-sync.ts';
 import { type Comparison, type ComparisonCache, compareResources, recordApplied } from './compare.ts';
@@ -122,6 +124,7 @@ export class Reconciler {
     );
     const status: Partial<ApplicationStatus> = {};
     const { resources, health } = resourceStatuses(comparison);
+    conditions.push(...sharedResourceConditions(app, comparison, this.deps.apps.list()));
 
     // A requested operation, a running one, or one the automated policy starts now.
     let operationState = app.status?.operationState;
@@ -187,6 +190,7 @@ export class Reconciler {
         tracked,
         opComparison,
         namespaceExists,
+        this.deps.apps.list(),
       );
       const byId = new Map(opDesired.map((item) => [item.id, item]));
       const ignore = app.spec.ignoreDifferences ?? [];
@@ -292,10 +296,13 @@ export class Reconciler {
     if (!finalizers.includes(RESOURCES_FINALIZER)) return {};
     await watchPreviousKinds(destination, app.status?.resources);
     const tracked = destination.cache.trackedBy(name);
-    for (const obj of tracked) {
-      if (!obj.metadata.deletionTimestamp) await destination.client.delete(obj);
-    }
-    if (tracked.length > 0) return { requeueAfterMs: 1_000 };
+    const { remaining } = await deleteApplicationObjects(
+      destination.client,
+      app,
+      tracked,
+      this.deps.apps.list(),
+    );
+    if (remaining > 0) return { requeueAfterMs: 1_000 };
     await this.deps.apps.patch(name, {
       metadata: {
         finalizers: finalizers.filter((f) => f !== RESOURCES_FINALIZER),

@@ -4,6 +4,7 @@ import type { KubeObject } from './object.ts';
 import {
   formatTrackingId,
   isTrackedBy,
+  ownershipOf,
   parseTrackingId,
   setTrackingId,
   trackingIdAnnotation,
@@ -86,4 +87,39 @@ test('a tracking id copied onto another object (a ReplicaSet of the Deployment) 
     metadata: { ...deployment.metadata, annotations: { [trackingIdAnnotation]: 'x' } },
   };
   assert.ok(!isTrackedBy(malformed, 'x'));
+});
+
+test('ownershipOf: own, another app, nobody, and ids that name another object or nothing', () => {
+  const annotated = (id: string): KubeObject => ({
+    ...deployment,
+    metadata: { ...deployment.metadata, annotations: { [trackingIdAnnotation]: id } },
+  });
+  assert.deepEqual(ownershipOf(undefined, 'shop'), { state: 'absent' });
+  assert.deepEqual(ownershipOf(setTrackingId(deployment, 'shop'), 'shop'), {
+    state: 'own',
+    trackingId: 'shop:apps/Deployment:shop/web',
+  });
+  assert.deepEqual(ownershipOf(setTrackingId(deployment, 'billing'), 'shop'), {
+    state: 'other-app',
+    app: 'billing',
+    trackingId: 'billing:apps/Deployment:shop/web',
+  });
+  assert.deepEqual(ownershipOf(deployment, 'shop'), { state: 'unowned', reason: 'none' });
+  assert.deepEqual(ownershipOf(annotated('shop'), 'shop'), {
+    state: 'unowned',
+    reason: 'malformed',
+    trackingId: 'shop',
+  });
+  // An id copied from (or forged after) another object: whoever put it there, it claims nothing.
+  for (const id of [
+    'shop:apps/Deployment:shop/api',
+    'shop:apps/ReplicaSet:shop/web',
+    'shop:/Deployment:shop/web',
+  ]) {
+    assert.deepEqual(
+      ownershipOf(annotated(id), 'shop'),
+      { state: 'unowned', reason: 'other-object', trackingId: id },
+      id,
+    );
+  }
 });

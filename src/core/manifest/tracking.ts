@@ -64,6 +64,33 @@ export function isTrackedBy(obj: KubeObject, appName: string): boolean {
 }
 
 /**
+ * Who a live object belongs to, as far as Tiphys may act on it:
+ * - absent: there is no such object;
+ * - own: its tracking id names this app and this very object;
+ * - other-app: its tracking id names another app and this very object;
+ * - unowned: no tracking id, a malformed one, or one that names another object (a copy that
+ *   Kubernetes made onto a derived object, or one written by hand on the wrong object).
+ * `trackingId` is the annotation as found, for messages.
+ */
+export type Ownership =
+  | { state: 'absent' }
+  | { state: 'own'; trackingId: string }
+  | { state: 'other-app'; app: string; trackingId: string }
+  | { state: 'unowned'; trackingId?: string; reason: 'none' | 'malformed' | 'other-object' };
+
+export function ownershipOf(obj: KubeObject | undefined, appName: string): Ownership {
+  if (!obj) return { state: 'absent' };
+  const text = annotationOf(obj, trackingIdAnnotation);
+  if (text === undefined) return { state: 'unowned', reason: 'none' };
+  const id = parseTrackingId(text);
+  if (!id) return { state: 'unowned', trackingId: text, reason: 'malformed' };
+  if (!sameKey(id, keyOf(obj))) return { state: 'unowned', trackingId: text, reason: 'other-object' };
+  return id.app === appName
+    ? { state: 'own', trackingId: text }
+    : { state: 'other-app', app: id.app, trackingId: text };
+}
+
+/**
  * A copy of the object carrying the app's tracking id for the object's own key; call it once the
  * namespace is final (defaulted for namespaced kinds, absent for cluster-scoped ones). Only the
  * path to the annotation is copied: other fields are shared with the input, which is left as is.

@@ -41,6 +41,7 @@ export const ApplicationConditionType = {
   SyncError: 'SyncError',
   InvalidSpecError: 'InvalidSpecError',
   OrphanedResourceWarning: 'OrphanedResourceWarning',
+  SharedResourceWarning: 'SharedResourceWarning',
 } as const;
 export type ApplicationConditionType =
   (typeof ApplicationConditionType)[keyof typeof ApplicationConditionType];

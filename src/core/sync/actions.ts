@@ -32,6 +32,8 @@ export interface SyncAction {
   options?: TaskOptions;
   /** delete: how dependents go. */
   propagationPolicy?: PropagationPolicy;
+  /** delete: only this incarnation (the hook the operation created), not a later namesake. */
+  expectedUid?: string;
 }
 
 const verbs: Record<TaskType, ActionVerb> = {
@@ -86,5 +88,6 @@ export function cleanupAction(entry: CleanupEntry, task: TaskState | undefined):
     key: task?.key ?? '',
     ref: entry.ref,
     propagationPolicy: HOOK_PROPAGATION,
+    ...(entry.uid ? { expectedUid: entry.uid } : {}),
   };
 }

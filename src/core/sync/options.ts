@@ -16,6 +16,8 @@ export interface SyncOptionSet {
   validate?: boolean;
   skipDryRunOnMissingResource?: boolean;
   prunePropagationPolicy?: PropagationPolicy;
+  /** Fail the sync rather than apply an object another Application owns or renders. */
+  failOnSharedResource?: boolean;
 }
 
 /** What the controller needs to run one task; every field decided, nothing left to merge. */
@@ -41,6 +43,7 @@ const booleanOptions: Record<string, BooleanOption> = {
   ServerSideApply: 'serverSideApply',
   Validate: 'validate',
   SkipDryRunOnMissingResource: 'skipDryRunOnMissingResource',
+  FailOnSharedResource: 'failOnSharedResource',
 };
 
 const propagationPolicies: readonly PropagationPolicy[] = ['foreground', 'background', 'orphan'];

@@ -3,6 +3,7 @@ import { generatedHookName } from './hook-name.ts';
 import { defaultKeyOf, groupOf } from './object-ref.ts';
 import { mergeSyncOptions, type SyncOptionSet, taskOptionsOf } from './options.ts';
 import { compareTasks } from './order.ts';
+import { applyRefusal, hookRefusal } from './ownership.ts';
 import type {
   DesiredResource,
   HookDeletePolicy,
@@ -43,8 +44,19 @@ function draft(
   wave: number,
   options: SyncOptionSet,
   deletePolicies: readonly HookDeletePolicy[] = [],
+  refusal?: string,
 ): Draft {
-  return { task: { id: `${phase}/${type}/${key}`, phase, wave, type, key, object, deletePolicies }, options };
+  const task: Draft['task'] = {
+    id: `${phase}/${type}/${key}`,
+    phase,
+    wave,
+    type,
+    key,
+    object,
+    deletePolicies,
+  };
+  if (refusal) task.refusal = refusal;
+  return { task, options };
 }
 
 /**
@@ -79,7 +91,10 @@ export function planSync(input: SyncInput): PlanResult {
       skipped.push({ key: resource.key, reason: 'InSync', message: 'in sync (ApplyOutOfSyncOnly)' });
       continue;
     }
-    drafts.push(draft('Sync', 'apply', resource.key, resource.object, resource.wave ?? 0, options));
+    const refusal = applyRefusal(input, resource, options);
+    drafts.push(
+      draft('Sync', 'apply', resource.key, resource.object, resource.wave ?? 0, options, [], refusal),
+    );
   }
 
   const kept = new Set([...input.desired.map((d) => d.key), ...drafts.map((d) => d.task.key)]);
@@ -89,7 +104,11 @@ export function planSync(input: SyncInput): PlanResult {
   const prunes: Draft[] = [];
   for (const live of prunable) {
     const options = mergeSyncOptions(app, live.syncOptions);
-    if (live.syncOptions?.prune === false) {
+    const sharers = input.sharedWith?.[live.key];
+    if (sharers?.length) {
+      const message = `kept: application ${sharers.join(', ')} renders it too`;
+      skipped.push({ key: live.key, reason: 'SharedResource', message });
+    } else if (live.syncOptions?.prune === false) {
       skipped.push({ key: live.key, reason: 'PruneDisabled', message: 'ignored (Prune=false)' });
     } else if (!input.prune) {
       skipped.push({ key: live.key, reason: 'RequiresPruning', message: 'ignored (requires pruning)' });
@@ -138,12 +157,18 @@ function hookDrafts(
     ? resource.object
     : withName(resource.object, generatedHookName(generateName, input.operationId, phase, resource.key));
   const key = named ? resource.key : keyOf(object);
-  const drafts = [draft(phase, 'hook', key, object, wave, options, policies)];
-  if (!policies.includes('BeforeHookCreation')) return drafts;
+  const deletesFirst = policies.includes('BeforeHookCreation');
+  // A named hook may meet an object already there: its own previous run (deleted first, or
+  // adopted when the policy keeps it) or someone else's object, which it must leave alone.
+  const refusal = named ? hookRefusal(input, key, object, deletesFirst) : undefined;
+  const drafts = [
+    draft(phase, 'hook', key, object, wave, options, policies, deletesFirst ? undefined : refusal),
+  ];
+  if (!deletesFirst) return drafts;
   if (named) {
     // Deleting a hook that does not exist is a no-op for the controller (NotFound is success);
     // planning the task unconditionally keeps the plan the same before and after the creation.
-    drafts.push(draft(phase, 'delete-hook-before-creation', key, object, wave, options));
+    drafts.push(draft(phase, 'delete-hook-before-creation', key, object, wave, options, [], refusal));
     return drafts;
   }
   // Each run of a generated hook has its own name, so "the previous run" is every live hook

@@ -67,6 +67,8 @@ export interface TaskState {
 export interface CleanupEntry {
   taskId: string;
   ref: ObjectRef;
+  /** The hook the operation created; another object under its name is left alone. */
+  uid?: string;
   done: boolean;
   message?: string;
 }

@@ -76,9 +76,18 @@ function advance(context: Context): Outcome {
   }
 }
 
-/** Creates the destination namespace if asked, then dry-runs every task before any change. */
+/**
+ * Refuses first, before anything changes, when the plan would touch objects the app does not
+ * own; then creates the destination namespace if asked, and dry-runs every task.
+ */
 function validate(context: Context): Outcome {
   const { plan, state, planned } = context;
+  const refused = state.tasks.filter((t) => notStarted(t) && planned.get(t.id)?.refusal);
+  if (refused.length > 0) {
+    for (const task of refused) fail(task, planned.get(task.id)?.refusal ?? 'refused');
+    decideOutcome(state, 'Failed', `sync refused: ${refused.map((t) => t.message).join('; ')}`);
+    return 'continue';
+  }
   const namespace = plan.dryRun
     ? undefined
     : state.tasks.find((t) => t.createsNamespace && t.status !== 'Skipped');
@@ -217,9 +226,16 @@ function cleanup(context: Context): Outcome {
 
 /** Starts the group's pending tasks, returns the calls not yet reported, or what it waits for. */
 function runGroup(context: Context, group: TaskState[], lenient: (t: TaskState) => boolean): Outcome {
-  const { state } = context;
+  const { state, planned } = context;
   state.syncPhase = group[0].phase;
   state.wave = group[0].wave;
+  // A refusal that appeared after validation (another app took the object since) fails the
+  // task instead of running it; the stage then handles the failure like any other.
+  const refused = group.filter((t) => notStarted(t) && planned.get(t.id)?.refusal);
+  if (refused.length > 0) {
+    for (const task of refused) fail(task, planned.get(task.id)?.refusal ?? 'refused');
+    return 'continue';
+  }
   for (const task of group) {
     if (task.status === 'Pending') {
       task.status = 'Running';
@@ -247,6 +263,16 @@ function wait(state: SyncOperationState, reasons: string[]): Outcome {
   state.message =
     reasons.length > 1 ? `${reasons[0]} and ${reasons.length - 1} more` : (reasons[0] ?? 'waiting');
   return { actions: [], waitingFor: reasons };
+}
+
+/** Its call has not been made (or not reported): it can still be stopped. */
+function notStarted(task: TaskState): boolean {
+  return task.status === 'Pending' || (task.status === 'Running' && !task.executed);
+}
+
+function fail(task: TaskState, message: string): void {
+  task.status = 'Failed';
+  task.message = message;
 }
 
 function inWaveOf(task: TaskState, other: TaskState): boolean {

@@ -84,7 +84,9 @@ export function decideOutcome(
   );
   const entries = new Map<string, CleanupEntry>();
   for (const task of [...extra, ...byPolicy]) {
-    entries.set(task.id, { taskId: task.id, ref: task.ref, done: false });
+    const entry: CleanupEntry = { taskId: task.id, ref: task.ref, done: false };
+    if (task.uid) entry.uid = task.uid;
+    entries.set(task.id, entry);
   }
   state.cleanup = [...entries.values()];
 }

@@ -1,7 +1,11 @@
 // The data a sync plan is made from and made of. The object and annotation types mirror
 // src/core/manifest/ structurally but are declared here so that sync/ depends only on data:
-// annotations are parsed by the caller and arrive as fields (hook phases, wave, policies).
+// annotations are parsed by the caller and arrive as fields (hook phases, wave, policies), and
+// so does ownership: the caller reads tracking ids and passes what it judged.
+import type { Ownership } from '../manifest/tracking.ts';
 import type { SyncOptionSet, TaskOptions } from './options.ts';
+
+export type { Ownership } from '../manifest/tracking.ts';
 
 export interface ObjectMeta {
   name?: string;
@@ -94,6 +98,16 @@ export interface SyncInput {
   destinationNamespace?: { name: string; exists: boolean };
   /** Formats a key; defaults to `group/kind/namespace/name`, the manifest module's format. */
   keyOf?: (obj: KubeObject) => string;
+  /** The Application being synced, named in refusals. */
+  appName?: string;
+  /**
+   * Who owns the object that exists now at a desired key (read from the cache); a key with no
+   * entry has no object. Replacing writes, hook deletions and hook adoption act only on objects
+   * that are the app's own or absent (see ownership.ts).
+   */
+  owners?: Readonly<Record<string, Ownership>>;
+  /** Keys that other Applications on the same cluster render too, with their names. */
+  sharedWith?: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface SyncTask {
@@ -110,10 +124,19 @@ export interface SyncTask {
   deletePolicies: readonly HookDeletePolicy[];
   /** The task that creates the destination namespace, run before anything is validated. */
   createsNamespace?: boolean;
+  /**
+   * Why this task must not run: the object it would delete, replace or adopt is not the app's.
+   * A refused task fails the operation before anything changes, or, when the refusal appears
+   * mid-operation (another app took the object since), fails when its turn comes.
+   */
+  refusal?: string;
 }
 
-/** Why a resource the sync could have touched was left alone; reported, never silent. */
-export type SkipReason = 'RequiresPruning' | 'PruneDisabled' | 'InSync';
+/**
+ * Why a resource the sync could have touched was left alone; reported, never silent.
+ * SharedResource: not pruned, because another Application renders it too.
+ */
+export type SkipReason = 'RequiresPruning' | 'PruneDisabled' | 'InSync' | 'SharedResource';
 
 export interface SkippedResource {
   key: string;
