@@ -10,6 +10,7 @@ import { projectViolations } from '../../core/model/project-policy.ts';
 import type { SyncOperationState } from '../../core/sync/index.ts';
 import type { ControllerMetrics } from '../metrics.ts';
 import { deleteApplicationObjects } from '../operation/cascade.ts';
+import { recordedObjects } from '../operation/inventory.ts';
 import { retryDelayMs } from '../operation/retry.ts';
 import { advanceOperation } from '../operation/run-operation.ts';
 import { sharedResourceConditions } from '../operation/shared-resources.ts';
@@ -113,7 +114,7 @@ export class Reconciler {
     const target = await this.desiredAt(app, targetRevision, destination);
     await this.checkProject(app, target);
     await watchPreviousKinds(destination, app.status?.resources);
-    const tracked = destination.cache.trackedBy(name);
+    const tracked = recordedObjects(app.status, destination.cache.trackedBy(name));
     const comparison = await compareResources(
       name,
       target,
@@ -123,7 +124,7 @@ export class Reconciler {
       this.deps.comparisons,
     );
     const status: Partial<ApplicationStatus> = {};
-    const { resources, health } = resourceStatuses(comparison);
+    const { resources, health } = resourceStatuses(comparison, { appName: name, status: app.status });
     conditions.push(...sharedResourceConditions(app, comparison, this.deps.apps.list()));
 
     // A requested operation, a running one, or one the automated policy starts now.
@@ -295,7 +296,7 @@ export class Reconciler {
     const finalizers = app.metadata.finalizers ?? [];
     if (!finalizers.includes(RESOURCES_FINALIZER)) return {};
     await watchPreviousKinds(destination, app.status?.resources);
-    const tracked = destination.cache.trackedBy(name);
+    const tracked = recordedObjects(app.status, destination.cache.trackedBy(name));
     const { remaining } = await deleteApplicationObjects(
       destination.client,
       app,

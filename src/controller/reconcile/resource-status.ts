@@ -1,13 +1,21 @@
 import { aggregateHealth, assessHealth, type HealthResult } from '../../core/health/index.ts';
-import type { ResourceStatus } from '../../core/model/application-status.ts';
+import type { ApplicationStatus, ResourceStatus } from '../../core/model/application-status.ts';
 import type { SyncOperationState } from '../../core/sync/index.ts';
+import { recordedUids, uidToRecord } from '../operation/inventory.ts';
 import type { Comparison } from './compare.ts';
 
-/** The resource list of the status and the app's health, the worst of its objects' (pure). */
-export function resourceStatuses(comparison: Comparison): {
+/**
+ * The resource list of the status and the app's health, the worst of its objects' (pure). With
+ * `owner`, each entry records the uid of the live object the app owns (see inventory.ts).
+ */
+export function resourceStatuses(
+  comparison: Comparison,
+  owner?: { appName: string; status: ApplicationStatus | undefined },
+): {
   resources: ResourceStatus[];
   health: HealthResult;
 } {
+  const recorded = owner ? recordedUids(owner.status) : new Map<string, Set<string>>();
   const healths: HealthResult[] = [];
   const resources: ResourceStatus[] = [];
   for (const r of comparison.resources) {
@@ -33,6 +41,8 @@ export function resourceStatuses(comparison: Comparison): {
         ? { status: health.status, message: health.message }
         : { status: health.status };
     if (r.requiresPruning) entry.requiresPruning = true;
+    const uid = owner && uidToRecord(owner.appName, r.live, r.desired !== undefined, recorded);
+    if (uid) entry.uid = uid;
     resources.push(entry);
   }
   return { resources, health: aggregateHealth(healths) };

@@ -119,6 +119,12 @@ export const ResourceStatus = Type.Object({
   health: Type.Optional(HealthStatus),
   hook: Type.Optional(Type.Boolean()),
   requiresPruning: Type.Optional(Type.Boolean()),
+  uid: Type.Optional(
+    Type.String({
+      description:
+        'The live object the application owns: only an object recorded here (or written by its last operation) is ever pruned or deleted with the application.',
+    }),
+  ),
 });
 export type ResourceStatus = Static<typeof ResourceStatus>;
 
