@@ -2,9 +2,9 @@ import type { ClusterClient } from '../../adapters/kube/cluster-client.ts';
 import { formatKey, keyOf } from '../../core/manifest/key.ts';
 import type { KubeObject } from '../../core/manifest/object.ts';
 import type { Application } from '../../core/model/application.ts';
+import { claimsOfOthers, listedKeys } from '../../core/sync/shared-resources.ts';
 import { cascadeTargets, sharedWith } from '../../core/sync/sharing.ts';
 import { deleteIfOwned, OwnershipRefusedError } from './guarded-writes.ts';
-import { claimsOfOthers, listedKeys } from './shared-resources.ts';
 
 /**
  * Cascade deletion of an Application's objects (its resources finalizer): deletes what it

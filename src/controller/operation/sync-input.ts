@@ -10,9 +10,9 @@ import {
   parseSyncOptions,
   type SyncInput,
 } from '../../core/sync/index.ts';
+import { sharedKeys } from '../../core/sync/shared-resources.ts';
 import type { Comparison } from '../reconcile/compare.ts';
 import type { DesiredObject } from '../reconcile/desired-state.ts';
-import { sharedKeys } from './shared-resources.ts';
 
 /**
  * Builds the sync engine's input from what the reconcile found: desired objects with their

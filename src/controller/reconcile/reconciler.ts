@@ -8,12 +8,12 @@ import type { ApplicationStatus, Operation, OperationState } from '../../core/mo
 import type { Condition } from '../../core/model/common.ts';
 import { projectViolations } from '../../core/model/project-policy.ts';
 import type { SyncOperationState } from '../../core/sync/index.ts';
+import { recordedObjects } from '../../core/sync/inventory.ts';
+import { sharedResourceConditions } from '../../core/sync/shared-resources.ts';
 import type { ControllerMetrics } from '../metrics.ts';
 import { deleteApplicationObjects } from '../operation/cascade.ts';
-import { recordedObjects } from '../operation/inventory.ts';
 import { retryDelayMs } from '../operation/retry.ts';
 import { advanceOperation } from '../operation/run-operation.ts';
-import { sharedResourceConditions } from '../operation/shared-resources.ts';
 import { syncInputOf } from '../operation/sync-input.ts';
 import { decideAutoSync } from './auto-sync.ts';
 import { type Comparison, type ComparisonCache, compareResources, recordApplied } from './compare.ts';

@@ -1,7 +1,7 @@
 import { aggregateHealth, assessHealth, type HealthResult } from '../../core/health/index.ts';
 import type { ApplicationStatus, ResourceStatus } from '../../core/model/application-status.ts';
 import type { SyncOperationState } from '../../core/sync/index.ts';
-import { recordedUids, uidToRecord } from '../operation/inventory.ts';
+import { recordedUids, uidToRecord } from '../../core/sync/inventory.ts';
 import type { Comparison } from './compare.ts';
 
 /**

@@ -1,18 +1,31 @@
 // Objects an Application shares with other Applications of the same cluster, read from their
 // statuses (what each renders) and from the live objects' tracking ids (who applied last).
-import { formatKey, keyOf } from '../../core/manifest/key.ts';
-import type { KubeObject } from '../../core/manifest/object.ts';
-import { ownershipOf } from '../../core/manifest/tracking.ts';
-import type { Application } from '../../core/model/application.ts';
-import { ApplicationConditionType } from '../../core/model/application-status.ts';
-import { type Condition, IN_CLUSTER } from '../../core/model/common.ts';
-import { type Claim, type SharedObject, sharedResourceMessage, sharedWith } from '../../core/sync/sharing.ts';
+import { formatKey, keyOf } from '../manifest/key.ts';
+import type { KubeObject } from '../manifest/object.ts';
+import { ownershipOf } from '../manifest/tracking.ts';
+import type { Application } from '../model/application.ts';
+import { ApplicationConditionType } from '../model/application-status.ts';
+import { type Condition, IN_CLUSTER } from '../model/common.ts';
+import { type Claim, type SharedObject, sharedResourceMessage, sharedWith } from './sharing.ts';
 
 const clusterOf = (app: Application) => app.spec.destination.cluster || IN_CLUSTER;
 
 type Listed = { group?: string; kind: string; namespace?: string; name: string };
 const keyOfListed = (r: Listed) =>
   formatKey({ group: r.group ?? '', kind: r.kind, namespace: r.namespace ?? '', name: r.name });
+
+// The keys each Application renders, per Application object: a store hands out a new object on
+// every change, so an app's set is built once per version, not once per reconcile of every app.
+const renderedKeys = new WeakMap<Application, ReadonlySet<string>>();
+
+function keysRenderedBy(app: Application): ReadonlySet<string> {
+  let keys = renderedKeys.get(app);
+  if (!keys) {
+    keys = new Set((app.status?.resources ?? []).filter((r) => !r.requiresPruning).map(keyOfListed));
+    renderedKeys.set(app, keys);
+  }
+  return keys;
+}
 
 /**
  * What the other Applications on the app's cluster render, from their statuses. An app being
@@ -27,10 +40,7 @@ export function claimsOfOthers(app: Application, apps: readonly Application[]): 
         clusterOf(other) === cluster &&
         !(other.metadata as { deletionTimestamp?: string }).deletionTimestamp,
     )
-    .map((other) => ({
-      app: other.metadata.name ?? '',
-      keys: new Set((other.status?.resources ?? []).filter((r) => !r.requiresPruning).map(keyOfListed)),
-    }));
+    .map((other) => ({ app: other.metadata.name ?? '', keys: keysRenderedBy(other) }));
 }
 
 /** Every object the app's status lists: its resources and the hooks of its last operation. */
@@ -67,6 +77,7 @@ export function sharedResourceConditions(
   app: Application,
   comparison: { resources: readonly ComparedResource[] },
   apps: readonly Application[],
+  now: string = new Date().toISOString(),
 ): Condition[] {
   const name = app.metadata.name ?? '';
   const desired = comparison.resources.flatMap((r) =>
@@ -95,7 +106,7 @@ export function sharedResourceConditions(
     {
       type: ApplicationConditionType.SharedResourceWarning,
       message: sharedResourceMessage(name, objects),
-      lastTransitionTime: new Date().toISOString(),
+      lastTransitionTime: now,
     },
   ];
 }

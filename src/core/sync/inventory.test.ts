@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { KubeObject } from '../../core/manifest/object.ts';
-import { setTrackingId } from '../../core/manifest/tracking.ts';
-import type { ApplicationStatus } from '../../core/model/application-status.ts';
+import type { KubeObject } from '../manifest/object.ts';
+import { setTrackingId } from '../manifest/tracking.ts';
+import type { ApplicationStatus } from '../model/application-status.ts';
 import { recordedObjects, recordedUids, uidToRecord } from './inventory.ts';
 
 const configMap = (name: string, uid: string, app = 'shop', extra: Record<string, string> = {}): KubeObject =>

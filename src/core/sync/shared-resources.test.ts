@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { KubeObject } from '../../core/manifest/object.ts';
-import { setTrackingId } from '../../core/manifest/tracking.ts';
-import type { Application } from '../../core/model/application.ts';
+import type { KubeObject } from '../manifest/object.ts';
+import { setTrackingId } from '../manifest/tracking.ts';
+import type { Application } from '../model/application.ts';
 import { claimsOfOthers, listedKeys, sharedResourceConditions } from './shared-resources.ts';
 
 function app(

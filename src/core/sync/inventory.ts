@@ -8,12 +8,12 @@
 // writes (the status subresource): the uid of each live object Git declared and the app owned
 // at a reconcile (status.resources[].uid), and of each object the last operation applied or
 // created. An object annotated later by someone else has a uid the app never recorded.
-import { hookPhasesOf } from '../../core/manifest/annotations.ts';
-import { formatKey, keyOf } from '../../core/manifest/key.ts';
-import type { KubeObject } from '../../core/manifest/object.ts';
-import { ownershipOf } from '../../core/manifest/tracking.ts';
-import type { ApplicationStatus } from '../../core/model/application-status.ts';
-import type { SyncOperationState } from '../../core/sync/index.ts';
+import { hookPhasesOf } from '../manifest/annotations.ts';
+import { formatKey, keyOf } from '../manifest/key.ts';
+import type { KubeObject } from '../manifest/object.ts';
+import { ownershipOf } from '../manifest/tracking.ts';
+import type { ApplicationStatus } from '../model/application-status.ts';
+import type { SyncOperationState } from './state.ts';
 
 type Listed = { group?: string; kind: string; namespace?: string; name: string };
 const keyOfListed = (r: Listed) =>
