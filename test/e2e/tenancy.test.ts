@@ -206,11 +206,6 @@ describe('class 2: an app touches only the objects it owns', () => {
     // left applied last: the object's tracking id names left, and right still renders it.
     const both = (await readObject(env, cmPath('both'))) as KubeObject;
     assert.match(both.metadata.annotations?.['tiphys.dev/tracking-id'] ?? '', /^left:/);
-    await refreshUntil(
-      'left',
-      (a) => (a.status?.resources ?? []).some((r) => r.name === 'both' && r.uid),
-      'both recorded',
-    );
     await env.git.commitFiles('ownership', { 'left/both.yaml': null }, 'left stops rendering both');
     // left now sees it as its own object to prune, as it would any object it no longer renders.
     await refreshUntil(
