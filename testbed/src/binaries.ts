@@ -17,8 +17,25 @@ export const testbedBinaryNames = [
 export type TestbedBinaryName = (typeof testbedBinaryNames)[number];
 export type TestbedBinaries = Record<TestbedBinaryName, string> & { dir: string };
 
+/** What a real node runs; built only on request (`build.sh --real-node`). CNI plugins are in `cni/`. */
+export const nodeBinaryNames = [
+  'kubelet',
+  'kube-proxy',
+  'containerd',
+  'containerd-shim-runc-v2',
+  'ctr',
+  'runc',
+  'coredns',
+  'pause',
+  'netns-forward',
+  'probe',
+] as const;
+export type NodeBinaryName = (typeof nodeBinaryNames)[number];
+export type NodeBinaries = Record<NodeBinaryName, string> & { dir: string; cniDir: string };
+
 const buildScript = fileURLToPath(new URL('../build.sh', import.meta.url));
 let pending: Promise<TestbedBinaries> | undefined;
+let pendingNode: Promise<TestbedBinaries> | undefined;
 
 /**
  * Builds whatever testbed binary is missing (see build.sh) and returns their paths. The build
@@ -27,7 +44,7 @@ let pending: Promise<TestbedBinaries> | undefined;
 export function ensureTestbedBinaries(
   options: { log?: (line: string) => void } = {},
 ): Promise<TestbedBinaries> {
-  pending ??= runBuild(options.log ?? (() => {}));
+  pending ??= runBuild(options.log ?? (() => {}), []);
   return pending;
 }
 
@@ -49,9 +66,20 @@ export function ensureTestbedBinary(
   return one;
 }
 
-function runBuild(log: (line: string) => void, only: TestbedBinaryName[] = []): Promise<TestbedBinaries> {
+/** Also builds the real node's binaries (the first time: several minutes). */
+export async function ensureNodeBinaries(
+  options: { log?: (line: string) => void } = {},
+): Promise<TestbedBinaries & NodeBinaries> {
+  pendingNode ??= runBuild(options.log ?? (() => {}), ['--real-node']);
+  const bins = await pendingNode;
+  const paths = Object.fromEntries(nodeBinaryNames.map((name) => [name, join(bins.dir, name)]));
+  return { ...bins, ...(paths as Record<NodeBinaryName, string>), cniDir: join(bins.dir, 'cni') };
+}
+
+/** Runs build.sh with `args` (tool names, or --real-node). */
+function runBuild(log: (line: string) => void, args: string[] = []): Promise<TestbedBinaries> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', [buildScript, ...only], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', [buildScript, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderrTail = '';
     child.stdout.on('data', (chunk: Buffer) => {

@@ -1,0 +1,5 @@
+module tiphys.dev/testbed/nodetools
+
+go 1.26.0
+
+require golang.org/x/sys v0.40.0
