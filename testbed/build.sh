@@ -30,13 +30,19 @@ bin="$cache_root/$KUBE_VERSION/bin"
 mkdir -p "$bin"
 
 # One build at a time per cache: parallel test runs (several checkouts, several tools) would
-# otherwise compile the same packages side by side on a small machine. Later ones wait, then
-# find the binaries stamped and return at once.
-exec 9>"$cache_root/.build.lock"
-if ! flock -n 9; then
-  printf '[testbed build] %s\n' "another testbed build is running; waiting for it" >&2
-  flock 9
-fi
+# otherwise compile the same packages side by side on a small machine. The lock is taken only
+# when something must be built, so a run whose tools are all stamped never waits for another's
+# build; a run that waited checks the stamp again and finds the binary built.
+locked=false
+take_lock() {
+  "$locked" && return 0
+  exec 9>"$cache_root/.build.lock"
+  if ! flock -n 9; then
+    printf '[testbed build] %s\n' "another testbed build is running; waiting for it" >&2
+    flock 9
+  fi
+  locked=true
+}
 
 log() { printf '[testbed build] %s\n' "$*" >&2; }
 
@@ -63,6 +69,8 @@ build() { # build MODULE_DIR OUTPUT_NAME PACKAGE [LDFLAGS] [TAGS] [CGO_ENABLED]
     stamp=$(cat "$here/go/$dir/go.mod" "$here/go/$dir/go.sum" <(echo "$ldflags") | sha256sum | cut -c1-16)
   fi
   local stamp_file="$bin/.${name//\//_}.stamp"
+  if [ -x "$bin/$name" ] && [ "$(cat "$stamp_file" 2>/dev/null)" = "$stamp" ]; then return 0; fi
+  take_lock
   if [ -x "$bin/$name" ] && [ "$(cat "$stamp_file" 2>/dev/null)" = "$stamp" ]; then return 0; fi
   log "building $name from $pkg (first time only; this can take minutes)…"
   local start=$SECONDS
