@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { runUntilSignal, webhookSecretsFromEnv } from './run-until-signal.ts';
 
@@ -18,13 +20,21 @@ export function registerControllerCommand(program: Command): void {
     .command('controller')
     .description('run the GitOps controller (reconciles Applications, syncs, self-heals)')
     .option('--kubeconfig <path>', 'kubeconfig of the control cluster (default: $KUBECONFIG, ~/.kube/config)')
-    .option('-n, --namespace <ns>', 'control namespace', 'tiphys')
+    .option(
+      '-n, --namespace <ns>',
+      'control namespace (or TIPHYS_NAMESPACE)',
+      process.env.TIPHYS_NAMESPACE || 'tiphys',
+    )
     .option('--port <port>', 'port of /metrics, /healthz and /webhook', '8081')
     .option('--address <address>', 'address to listen on', '127.0.0.1')
     .option('--poll-interval <seconds>', 'how often each app polls Git', '180')
     .option('--no-leader-election', 'act at once instead of competing for the leader Lease')
     .option('--concurrency <n>', 'parallel reconciles', '10')
-    .option('--cache-dir <path>', 'folder for Git mirrors and checkouts')
+    .option(
+      '--cache-dir <path>',
+      'folder for Git mirrors and checkouts (or TIPHYS_CACHE_DIR)',
+      process.env.TIPHYS_CACHE_DIR,
+    )
     .action(async (opts: ControllerCommandOptions) => {
       // Loaded here so that `tiphys --help` stays fast.
       const { pino } = await import('pino');
@@ -44,6 +54,8 @@ export function registerControllerCommand(program: Command): void {
         pollIntervalMs: Number(opts.pollInterval) * 1000,
         concurrency: Number(opts.concurrency),
         leaderElection: opts.leaderElection,
+        // The Pod's name (its hostname) in the Lease says which replica leads.
+        identity: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
         log: (message) => logger.info(message),
       });
       const http = controllerHttp(controller, {

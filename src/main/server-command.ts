@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { CliError } from '../cli/output.ts';
 import { runUntilSignal, webhookSecretsFromEnv } from './run-until-signal.ts';
@@ -11,6 +12,7 @@ interface ServerCommandOptions {
   tlsCert?: string;
   tlsKey?: string;
   uiDir?: string;
+  cacheDir?: string;
   withController?: boolean;
   oidcIssuer?: string;
   oidcClientId?: string;
@@ -53,11 +55,20 @@ export function registerServerCommand(program: Command): void {
     .command('server')
     .description('run the API server and web UI')
     .option('--kubeconfig <path>', 'kubeconfig of the control cluster (default: $KUBECONFIG, ~/.kube/config)')
-    .option('-n, --namespace <ns>', 'control namespace', 'tiphys')
+    .option(
+      '-n, --namespace <ns>',
+      'control namespace (or TIPHYS_NAMESPACE)',
+      process.env.TIPHYS_NAMESPACE || 'tiphys',
+    )
     .option('--port <port>', 'port to listen on', '8080')
     .option('--address <address>', 'address to listen on', '127.0.0.1')
     .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM; with --tls-key)')
     .option('--tls-key <file>', 'private key of --tls-cert (PEM)')
+    .option(
+      '--cache-dir <path>',
+      'folder for Git mirrors and rendered manifests (or TIPHYS_CACHE_DIR)',
+      process.env.TIPHYS_CACHE_DIR,
+    )
     .option('--ui-dir <dir>', 'folder of the built web UI (default: ui/dist of the installation)')
     .option('--with-controller', 'also run the controller in this process (a one-process demo)')
     .option('--oidc-issuer <url>', 'OpenID Connect issuer (or TIPHYS_OIDC_ISSUER)')
@@ -91,10 +102,16 @@ export function registerServerCommand(program: Command): void {
       let controller: import('../controller/controller.ts').Controller | undefined;
       if (opts.withController) {
         const { Controller } = await import('../controller/controller.ts');
-        controller = new Controller({ kubeConfig, namespace: opts.namespace, tools, log });
+        const cacheDir = opts.cacheDir && join(opts.cacheDir, 'controller');
+        controller = new Controller({ kubeConfig, namespace: opts.namespace, tools, cacheDir, log });
         await controller.start();
       }
-      await ensureAdminAccount(kubeConfig, opts.namespace);
+      // First start of an installation from manifests: the admin account and the default project.
+      const admin = await ensureAdminAccount(kubeConfig, opts.namespace);
+      if (admin.created) log('admin account created; `tiphys admin initial-password` shows its password');
+      const { ensureDefaultProject } = await import('../domain/projects/default-project.ts');
+      if ((await ensureDefaultProject(kubeConfig, opts.namespace)).created)
+        log('created the default AppProject');
       const auth = await createAuthService({ kubeConfig, namespace: opts.namespace, oidc, log });
       const server = await buildServer({
         kubeConfig,
@@ -102,6 +119,7 @@ export function registerServerCommand(program: Command): void {
         auth,
         controller,
         tools,
+        cacheDir: opts.cacheDir,
         uiDir: opts.uiDir,
         https,
         log: (line) => logger.warn(line),
