@@ -34,6 +34,31 @@ export function ensureChromium(): void {
   );
 }
 
+/**
+ * mmdebstrap builds the Debian base of the Tiphys image (test/image, the install e2e), and
+ * Debian's docker-registry serves the testbed's images; both come from apt when missing.
+ */
+export function ensureImageTools(): void {
+  const missing = [
+    ['/usr/bin/mmdebstrap', 'mmdebstrap'],
+    ['/usr/bin/docker-registry', 'docker-registry'],
+    ['/usr/bin/htpasswd', 'apache2-utils'],
+  ].filter(([path]) => !existsSync(path as string));
+  if (missing.length === 0) return;
+  const packages = missing.map(([, name]) => name as string);
+  if (process.getuid?.() !== 0) {
+    throw new Error(
+      `test setup: missing ${packages.join(', ')}; install them: apt-get install ${packages.join(' ')}`,
+    );
+  }
+  run('apt-get', ['update', '-qq'], 'apt-get update');
+  run(
+    'apt-get',
+    ['install', '-y', '-qq', '--no-install-recommends', ...packages],
+    `installing ${packages.join(', ')} from Debian`,
+  );
+}
+
 export function ensureSchemathesis(): void {
   if (existsSync(schemathesisBin)) return;
   run('python3', ['-m', 'venv', schemathesisVenv], 'creating a Python venv for schemathesis');

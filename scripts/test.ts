@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { globSync } from 'node:fs';
 import { ensureTestbedBinaries } from '../testbed/src/binaries.ts';
-import { ensureChromium, ensureSchemathesis, ensureUiBuilt } from './test-setup.ts';
+import { ensureChromium, ensureImageTools, ensureSchemathesis, ensureUiBuilt } from './test-setup.ts';
 
 const fastOnly = process.env.TIPHYS_TEST_SKIP_SLOW === '1' && process.env.CI !== 'true';
 // `*.int.test.ts` beside the code need the testbed, like everything under testbed/ and test/.
@@ -27,6 +27,7 @@ if (fastOnly) {
 } else {
   await ensureTestbedBinaries({ log: (line) => console.error(line) });
   ensureChromium();
+  ensureImageTools();
   ensureSchemathesis();
   ensureUiBuilt();
   files.push(...slow);

@@ -39,6 +39,8 @@ export interface LayerBlob {
   size: number;
   /** sha256 of the uncompressed tar: the image config's `rootfs.diff_ids`. */
   diffId: string;
+  /** Bytes of the uncompressed tar: about what the layer takes on a node's disk. */
+  unpackedSize: number;
   comment: string;
 }
 
@@ -126,6 +128,7 @@ export async function writeLayer(blobsDir: string, layer: LayerSpec, mtime: numb
   const compressedHash = createHash('sha256');
   const plainHash = createHash('sha256');
   let size = 0;
+  let unpackedSize = 0;
   const countCompressed = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       compressedHash.update(chunk);
@@ -136,6 +139,7 @@ export async function writeLayer(blobsDir: string, layer: LayerSpec, mtime: numb
   const hashPlain = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       plainHash.update(chunk);
+      unpackedSize += chunk.length;
       done(null, chunk);
     },
   });
@@ -160,7 +164,13 @@ export async function writeLayer(blobsDir: string, layer: LayerSpec, mtime: numb
     const hex = compressedHash.digest('hex');
     await rename(temporary, join(blobsDir, hex));
     const comment = layer.comment ?? ('tarball' in layer ? `rootfs ${layer.tarball}` : 'files');
-    return { digest: `sha256:${hex}`, size, diffId: `sha256:${plainHash.digest('hex')}`, comment };
+    return {
+      digest: `sha256:${hex}`,
+      size,
+      diffId: `sha256:${plainHash.digest('hex')}`,
+      unpackedSize,
+      comment,
+    };
   } finally {
     await rm(temporary, { force: true });
   }
