@@ -1,5 +1,5 @@
-// Writes the generated files under deploy/ (CRDs, their kustomization, the namespace and the
-// default AppProject) from src/core/model, and removes CRD files that are no longer generated.
+// Writes the generated files under deploy/ (CRDs, their kustomization and the namespace) from
+// src/core/model, and removes CRD files that are no longer generated.
 // Run with `npm run gen:crds` after changing a schema; crd-files.test.ts fails until you do.
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
