@@ -5,13 +5,16 @@ import { readFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
 import { parse } from 'yaml';
 import { APP_PROJECT_KIND, type AppProject, validateAppProject } from '../core/model/app-project.ts';
-import { withDefaults } from '../core/model/application.ts';
 import { API_VERSION } from '../core/model/common.ts';
-import { listApps } from './app/app-api.ts';
-import { addGlobalOptions, apiStatus, type CommandContext, tiphysPath, withBackend } from './kube-context.ts';
+import {
+  createProject as createProjectResource,
+  deleteProject as deleteProjectResource,
+  getProject as getProjectResource,
+  listProjects as listProjectResources,
+} from '../domain/projects.ts';
+import { addGlobalOptions, apiStatus, type CommandContext, withBackend } from './kube-context.ts';
 import { CliError, collect, formatFields, formatTable, printOutput, withoutManagedFields } from './output.ts';
 
-const PLURAL = 'appprojects';
 const apiPath = (name?: string) =>
   `/api/v1/projects${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;
 
@@ -131,28 +134,26 @@ export function formatProjectDetails(p: AppProject): string {
 }
 
 async function listProjects(ctx: CommandContext): Promise<AppProject[]> {
-  const list = ctx.api
-    ? await ctx.api.get<{ items: AppProject[] }>(apiPath())
-    : await ctx.rest.request<{ items: AppProject[] }>('GET', tiphysPath(ctx.namespace, PLURAL));
+  if (!ctx.api) return listProjectResources(ctx);
+  const list = await ctx.api.get<{ items: AppProject[] }>(apiPath());
   return list.items.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
 }
 
 async function getProject(ctx: CommandContext, name: string): Promise<AppProject> {
+  if (!ctx.api) return getProjectResource(ctx, name);
   try {
-    if (ctx.api) return await ctx.api.get<AppProject>(apiPath(name));
-    return await ctx.rest.request<AppProject>('GET', tiphysPath(ctx.namespace, PLURAL, name));
+    return await ctx.api.get<AppProject>(apiPath(name));
   } catch (error) {
-    if (apiStatus(error) === 404 && !/could not find the requested/.test(String(error))) {
+    if (apiStatus(error) === 404)
       throw new CliError(`project "${name}" not found in namespace ${ctx.namespace}`);
-    }
     throw error;
   }
 }
 
 async function createProject(ctx: CommandContext, project: AppProject): Promise<AppProject> {
+  if (!ctx.api) return createProjectResource(ctx, project);
   try {
-    if (ctx.api) return await ctx.api.post<AppProject>(apiPath(), project);
-    return await ctx.rest.request<AppProject>('POST', tiphysPath(ctx.namespace, PLURAL), { body: project });
+    return await ctx.api.post<AppProject>(apiPath(), project);
   } catch (error) {
     if (apiStatus(error) !== 409) throw error;
     throw new CliError(`project "${project.metadata.name}" already exists in namespace ${ctx.namespace}`);
@@ -160,18 +161,9 @@ async function createProject(ctx: CommandContext, project: AppProject): Promise<
 }
 
 async function deleteProject(ctx: CommandContext, name: string): Promise<void> {
-  if (ctx.api) {
-    // The API server refuses a project in use itself, and names the Applications.
-    await ctx.api.delete(apiPath(name));
-    return;
-  }
-  await getProject(ctx, name);
-  const users = (await listApps(ctx)).filter((a) => withDefaults(a).spec.project === name);
-  if (users.length > 0) {
-    const names = users.map((a) => a.metadata.name).join(', ');
-    throw new CliError(`project "${name}" is used by ${users.length} application(s): ${names}`);
-  }
-  await ctx.rest.request('DELETE', tiphysPath(ctx.namespace, PLURAL, name));
+  // The API server refuses a project in use itself, and names the Applications.
+  if (ctx.api) await ctx.api.delete(apiPath(name));
+  else await deleteProjectResource(ctx, name);
 }
 
 function projectName(value: string): string {

@@ -1,13 +1,22 @@
-// AppProjects: what groups of Applications may deploy, from where, to where.
+// AppProjects: what groups of Applications may deploy, from where, to where; read and written by
+// the domain operations `tiphys proj` uses too.
 import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
-import { KubeApiError } from '../../adapters/kube/rest.ts';
 import { withoutManagedFields } from '../../core/manifest/object.ts';
-import { type AppProject, validateAppProject } from '../../core/model/app-project.ts';
+import type { AppProject } from '../../core/model/app-project.ts';
 import { API_VERSION } from '../../core/model/common.ts';
+import { NotFoundError } from '../../domain/errors.ts';
+import {
+  assertValidProject,
+  createProject,
+  deleteProject,
+  getProject,
+  listProjects,
+  replaceProject,
+} from '../../domain/projects.ts';
 import { audited, authorize, authorizeList, filterAllowed, identityOf, unauthenticated } from '../access.ts';
-import { kubeGet, type ServerContext, tiphysResourcePath } from '../context.ts';
-import { badRequest, HttpError, notFound } from '../http-error.ts';
+import type { ServerContext } from '../context.ts';
+import { badRequest } from '../http-error.ts';
 import {
   Accepted,
   AppProject as AppProjectSchema,
@@ -36,20 +45,8 @@ function projectFromBody(ctx: ServerContext, body: Body): AppProject {
     },
     spec: body.spec,
   };
-  const errors = validateAppProject(project);
-  if (errors.length > 0) throw badRequest(`invalid project "${name}": ${errors.join('; ')}`);
+  assertValidProject(project);
   return project;
-}
-
-async function readProject(ctx: ServerContext, name: string): Promise<AppProject> {
-  try {
-    return await kubeGet<AppProject>(ctx, tiphysResourcePath(ctx, 'appprojects', name));
-  } catch (error) {
-    if (error instanceof KubeApiError && error.status === 404) {
-      throw notFound(`project "${name}" not found in namespace ${ctx.namespace}`);
-    }
-    throw error;
-  }
 }
 
 export function registerProjectRoutes(app: FastifyInstance, ctx: ServerContext): void {
@@ -59,8 +56,8 @@ export function registerProjectRoutes(app: FastifyInstance, ctx: ServerContext):
     name: string,
     action: 'get' | 'update' | 'delete',
   ) => {
-    const project = await readProject(ctx, name).catch(async (error: unknown) => {
-      if (error instanceof HttpError && error.statusCode === 404 && !(await identityOf(ctx.auth, req))) {
+    const project = await getProject(ctx, name).catch(async (error: unknown) => {
+      if (error instanceof NotFoundError && !(await identityOf(ctx.auth, req))) {
         if (!(await ctx.auth.enforce(undefined, 'projects', action, name))) throw unauthenticated();
       }
       throw error;
@@ -74,17 +71,15 @@ export function registerProjectRoutes(app: FastifyInstance, ctx: ServerContext):
     { schema: { summary: 'List AppProjects the caller may see', tags, response: { 200: ProjectList } } },
     async (req) => {
       const identity = await authorizeList(ctx.auth, req, 'projects');
-      const list = await kubeGet<{ items: AppProject[] }>(ctx, tiphysResourcePath(ctx, 'appprojects'));
+      const projects = await listProjects(ctx);
       const allowed = await filterAllowed(
         ctx.decisions,
         identity,
         'projects',
-        list.items,
+        projects,
         (p) => p.metadata.name,
       );
-      return {
-        items: allowed.sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1)).map(withoutManagedFields),
-      };
+      return { items: allowed.map(withoutManagedFields) };
     },
   );
 
@@ -105,7 +100,7 @@ export function registerProjectRoutes(app: FastifyInstance, ctx: ServerContext):
       const created = await audited(
         ctx.auth,
         { identity, action: 'create', resource: 'projects', object },
-        () => ctx.rest.request<AppProject>('POST', tiphysResourcePath(ctx, 'appprojects'), { body: project }),
+        () => createProject(ctx, project),
       );
       reply.code(201);
       return withoutManagedFields(created);
@@ -152,10 +147,7 @@ export function registerProjectRoutes(app: FastifyInstance, ctx: ServerContext):
       const updated = await audited(
         ctx.auth,
         { identity, action: 'update', resource: 'projects', object: name },
-        () =>
-          ctx.rest.request<AppProject>('PUT', tiphysResourcePath(ctx, 'appprojects', name), {
-            body: replaced,
-          }),
+        () => replaceProject(ctx, replaced),
       );
       return withoutManagedFields(updated);
     },
@@ -174,21 +166,8 @@ export function registerProjectRoutes(app: FastifyInstance, ctx: ServerContext):
     async (req) => {
       const { name } = req.params;
       const { identity } = await authorizedProject(req, name, 'delete');
-      await audited(
-        ctx.auth,
-        { identity, action: 'delete', resource: 'projects', object: name },
-        async () => {
-          // Deleting a project in use would leave its apps unable to sync; say which they are.
-          const users = ctx.apps.list().filter((a) => (a.spec?.project || 'default') === name);
-          if (users.length > 0) {
-            const names = users.slice(0, 10).map((a) => a.metadata.name);
-            throw new HttpError(
-              409,
-              `project "${name}" is used by ${users.length} application(s): ${names.join(', ')}`,
-            );
-          }
-          await ctx.rest.request('DELETE', tiphysResourcePath(ctx, 'appprojects', name));
-        },
+      await audited(ctx.auth, { identity, action: 'delete', resource: 'projects', object: name }, () =>
+        deleteProject(ctx, name),
       );
       return { message: `project "${name}" deleted` };
     },
