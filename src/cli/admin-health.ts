@@ -1,13 +1,12 @@
-import { readFile, stat } from 'node:fs/promises';
-import { type Command, CommanderError, Option } from 'commander';
+import { type Command, Option } from 'commander';
+import { LuaHealthRuntime } from '../adapters/health/lua-runtime.ts';
+import { customizationsOf } from '../adapters/health/script-folder.ts';
+import { healthAssessor } from '../core/health/assessor.ts';
 import { assessHealth, type HealthResult, type HealthStatus } from '../core/health/index.ts';
 import type { KubeObject } from '../core/manifest/object.ts';
-import {
-  type DocumentOutcome,
-  defaultParseLimits,
-  ManifestParseError,
-  parseEachDocument,
-} from '../core/manifest/parse.ts';
+import type { DocumentOutcome } from '../core/manifest/parse.ts';
+import { fail, readManifestDocuments, scriptsOrFail } from './admin-health-input.ts';
+import { registerHealthTestCommand } from './admin-health-test.ts';
 
 export interface HealthRow {
   kind: string;
@@ -88,36 +87,6 @@ export function formatHealthTable(rows: readonly HealthRow[]): string {
     .join('\n');
 }
 
-/** Prints the error for a person and fails the command with exit code 1 (runCli maps it). */
-export function fail(message: string, code: string): never {
-  console.error(`error: ${message}`);
-  throw new CommanderError(1, code, message);
-}
-
-/** The file's documents, each with its objects or its own error. */
-export async function readManifestDocuments(file: string): Promise<DocumentOutcome[]> {
-  let content: string;
-  try {
-    // Checked before reading so that a huge file is refused without being loaded into memory.
-    if ((await stat(file)).size > defaultParseLimits.maxTotalBytes) {
-      fail(`${file}: larger than ${defaultParseLimits.maxTotalBytes} bytes`, 'tiphys.admin.health.read');
-    }
-    content = await readFile(file, 'utf8');
-  } catch (error) {
-    if (error instanceof CommanderError) throw error;
-    return fail(
-      `cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`,
-      'tiphys.admin.health.read',
-    );
-  }
-  try {
-    return parseEachDocument(content, file);
-  } catch (error) {
-    if (error instanceof ManifestParseError) return fail(error.message, 'tiphys.admin.health.parse');
-    throw error;
-  }
-}
-
 /**
  * Prints the rows; fails (exit 1) after printing when a document was not an object, and when
  * the file held no object at all, so that a pipeline never passes on nothing.
@@ -133,17 +102,37 @@ export function printHealth(file: string, rows: readonly HealthRow[], output: 't
     );
 }
 
-/** Adds `health -f FILE [-o json|text]` under `tiphys admin`. */
+/** Adds `health -f FILE [--scripts DIR] [-o json|text]` and `health test DIR` under `tiphys admin`. */
 export function registerAdminHealthCommand(adminCommand: Command): Command {
-  return adminCommand
+  const health = adminCommand
     .command('health')
     .description(
       'assess the health of every object in a manifest file (objects with their status, e.g. from ' +
         '`kubectl get -o yaml`); kinds without a health check show as Healthy',
     )
-    .requiredOption('-f, --file <file>', 'YAML or JSON file, possibly with several documents or a List')
+    .option('-f, --file <file>', 'YAML or JSON file, possibly with several documents or a List (required)')
+    .option(
+      '--scripts <dir>',
+      'Lua health scripts laid out as <group>/<kind>/health.lua (Argo CD resource_customizations); ' +
+        'they override the built-in checks of their kinds',
+    )
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (opts: { file: string; output: 'text' | 'json' }) => {
-      printHealth(opts.file, documentRows(await readManifestDocuments(opts.file)), opts.output);
+    .action(async (opts: { file?: string; scripts?: string; output: 'text' | 'json' }) => {
+      if (opts.file === undefined)
+        fail("required option '-f, --file <file>' not specified", 'tiphys.admin.health.file');
+      const documents = await readManifestDocuments(opts.file);
+      if (opts.scripts === undefined) {
+        printHealth(opts.file, documentRows(documents), opts.output);
+        return;
+      }
+      const runtime = new LuaHealthRuntime();
+      try {
+        const assess = healthAssessor(customizationsOf(await scriptsOrFail(opts.scripts)), runtime);
+        printHealth(opts.file, documentRows(documents, assess), opts.output);
+      } finally {
+        runtime.close();
+      }
     });
+  registerHealthTestCommand(health);
+  return health;
 }

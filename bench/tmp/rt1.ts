@@ -1,0 +1,15 @@
+import { LuaHealthRuntime } from '../../src/adapters/health/lua-runtime.ts';
+const rt = new LuaHealthRuntime({ limits: { timeoutMs: 300 }, hardTimeoutMs: 800 });
+const obj = { apiVersion: 'v1', kind: 'X', metadata: { name: 'a' } } as never;
+let t0 = performance.now();
+console.log(rt.run('return {status="Healthy", message=obj.metadata.name}', obj, 'a'), (performance.now() - t0).toFixed(1), 'ms first');
+t0 = performance.now();
+for (let i = 0; i < 2000; i++) rt.run('return {status="Healthy", message=obj.metadata.name}', obj, 'a');
+console.log(((performance.now() - t0) / 2000 * 1000).toFixed(1), 'us/run via worker');
+t0 = performance.now();
+console.log(rt.run('return string.find(string.rep("a", 40), string.rep("a*", 12) .. "b")', obj, 'pattern'), (performance.now() - t0).toFixed(1), 'ms', rt.restarts);
+t0 = performance.now();
+console.log(rt.run('return {status="Healthy"}', obj, 'after'), (performance.now() - t0).toFixed(1), 'ms');
+console.log(rt.run('while true do pcall(function() while true do end end) end', obj, 'loop'));
+rt.close();
+console.log('closed');
