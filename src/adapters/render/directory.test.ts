@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ManifestParseError } from '../../core/manifest/parse.ts';
 import { matchesPattern, maxManifestFileBytes, selected } from './directory.ts';
+import { RenderError } from './errors.ts';
 import { type DirectoryOptions, renderManifests } from './render.ts';
 import { tempDir, testdataDir } from './testkit.ts';
 
@@ -82,4 +85,45 @@ test('an empty folder renders no objects', async () => {
   const repo = await tempDir();
   await mkdir(join(repo, 'empty'));
   assert.deepEqual(await render('empty', {}, repo), []);
+});
+
+test('a hostile include pattern is matched in one pass while the process keeps serving', async () => {
+  const repo = await tempDir();
+  await mkdir(join(repo, 'app'));
+  const configMap = (name: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n`;
+  // 200 'a's: a backtracking matcher needs about 200^10 steps to say `*a*…*a*b` does not match.
+  await writeFile(join(repo, 'app', `${'a'.repeat(200)}.yaml`), configMap('long'));
+  await writeFile(join(repo, 'app', 'aaaaaaaaaab.yaml'), configMap('short'));
+  // Another request, served by the same event loop while the render runs.
+  const server = createServer((_req, res) => res.end('ok'));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const port = (server.address() as AddressInfo).port;
+    const [names, answer] = await Promise.all([
+      render('app', { include: '*a*a*a*a*a*a*a*a*a*a*b.yaml' }, repo),
+      fetch(`http://127.0.0.1:${port}/`).then((response) => response.text()),
+    ]);
+    assert.deepEqual(names, ['short']);
+    assert.equal(answer, 'ok');
+  } finally {
+    server.close();
+  }
+});
+
+test('brace ranges and brace explosions are refused, naming the pattern', async () => {
+  for (const [pattern, reason] of [
+    ['{1..100000}.yaml', /brace ranges/],
+    [
+      '{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}',
+      /alternatives/,
+    ],
+  ] as const) {
+    await assert.rejects(render('directory-tree', { exclude: pattern }), (error: unknown) => {
+      assert.ok(error instanceof RenderError, String(error));
+      assert.equal(error.terminal, true);
+      assert.match(error.message, /^directory exclude: glob pattern/);
+      assert.match(error.message, reason);
+      return true;
+    });
+  }
 });

@@ -1,7 +1,9 @@
 import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { join, matchesGlob, posix } from 'node:path';
+import { join, posix } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { isMap, parseAllDocuments } from 'yaml';
+import { compilePathGlob, GlobError, type PathMatcher } from '../../core/glob/glob.ts';
 import type { KubeObject } from '../../core/manifest/object.ts';
 import { ManifestParseError, parseManifests } from '../../core/manifest/parse.ts';
 import { RenderError } from './errors.ts';
@@ -22,15 +24,23 @@ interface ManifestFile {
 /** Plain manifests: every .yaml, .yml and .json file of the app path, in path order. */
 export async function renderDirectory(req: ResolvedRequest): Promise<KubeObject[]> {
   const options = req.source.directory ?? {};
-  const files = (await listFiles(req.appDir, '', options.recurse === true)).filter((file) =>
-    selected(file.rel, options),
-  );
+  const select = selector(options);
+  const all = await listFiles(req.appDir, '', options.recurse === true);
+  const files: ManifestFile[] = [];
+  for (let i = 0; i < all.length; i++) {
+    // A folder of many files gives the event loop back now and then: other apps are served meanwhile.
+    if (i % selectBatch === selectBatch - 1) await nextTurn();
+    if (select(all[i].rel)) files.push(all[i]);
+  }
   // Code-point order, not locale order: the same checkout renders the same on every machine.
   files.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
   const objects: KubeObject[] = [];
   for (const file of files) objects.push(...(await readManifestFile(req.repoRoot, file.abs)));
   return objects;
 }
+
+/** Files matched against include/exclude between two turns of the event loop. */
+const selectBatch = 512;
 
 async function listFiles(dir: string, rel: string, recurse: boolean): Promise<ManifestFile[]> {
   const entries: Dirent[] = await readdir(dir, { withFileTypes: true });
@@ -50,19 +60,39 @@ async function listFiles(dir: string, rel: string, recurse: boolean): Promise<Ma
 
 /** Whether a file passes the include and exclude globs of the directory options. */
 export function selected(rel: string, options: DirectoryOptions): boolean {
-  if (options.include && !matchesPattern(rel, options.include)) return false;
-  if (options.exclude && matchesPattern(rel, options.exclude)) return false;
-  return true;
+  return selector(options)(rel);
+}
+
+/**
+ * The include/exclude test, compiled once per render. A refused pattern (a brace range, too
+ * many alternatives) is a terminal error naming the option.
+ */
+function selector(options: DirectoryOptions): PathMatcher {
+  const include = options.include ? compileOption('include', options.include) : undefined;
+  const exclude = options.exclude ? compileOption('exclude', options.exclude) : undefined;
+  return (rel) => (include === undefined || include(rel)) && (exclude === undefined || !exclude(rel));
+}
+
+function compileOption(name: string, pattern: string): PathMatcher {
+  let match: PathMatcher;
+  try {
+    match = compilePathGlob(pattern);
+  } catch (error) {
+    if (!(error instanceof GlobError)) throw error;
+    throw new RenderError(`directory ${name}: ${error.message}`, { terminal: true, cause: error });
+  }
+  // A pattern without `/` also matches a file name at any depth: Argo CD's globs let `*` cross
+  // directories, so `*.yaml` there picks files in subfolders too.
+  if (pattern.includes('/')) return match;
+  return (rel) => match(rel) || match(posix.basename(rel));
 }
 
 /**
  * A pattern is matched against the path relative to the app path (`{a.yaml,b.yaml}` and
- * `sub/*` work as written). A pattern without `/` also matches a file name at any depth: Argo
- * CD's globs let `*` cross directories, so `*.yaml` there picks files in subfolders too.
+ * `sub/*` work as written); one without `/` also matches a file name at any depth.
  */
 export function matchesPattern(rel: string, pattern: string): boolean {
-  if (matchesGlob(rel, pattern)) return true;
-  return !pattern.includes('/') && matchesGlob(posix.basename(rel), pattern);
+  return compileOption('pattern', pattern)(rel);
 }
 
 async function readManifestFile(repoRoot: string, abs: string): Promise<KubeObject[]> {

@@ -52,3 +52,18 @@ test('a restricted project names each thing it refuses', () => {
   assert.match(problems[2], /cluster-scoped kind rbac.authorization.k8s.io\/ClusterRole/);
   assert.match(problems[3], /namespaced kind Secret/);
 });
+
+test('a hostile pattern in a project costs one pass over the value', () => {
+  // A backtracking regex would take longer than the age of the universe on this one.
+  const spec = {
+    sourceRepos: ['*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b'],
+    destinations: [{ cluster: '*', namespace: '*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b' }],
+  };
+  const problems = projectViolations('team-a', spec, {
+    repoURL: `https://git.example.com/${'a'.repeat(4000)}`,
+    cluster: 'in-cluster',
+    namespace: 'a'.repeat(253),
+  });
+  assert.equal(problems.length, 2);
+  assert.match(problems[0], /repository .* is not permitted/);
+});

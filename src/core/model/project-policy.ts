@@ -1,15 +1,15 @@
 // What an AppProject allows an Application to do (pure): which repositories it may deploy
 // from, where to, and which kinds of objects. Used by the controller before anything is
 // applied and by the API server before a write is accepted.
+import { wildcardMatch } from '../glob/glob.ts';
 import type { AppProjectSpec } from './app-project.ts';
 
-/** A glob where `*` matches any run of characters (slashes included) and `?` one character. */
+/**
+ * A glob where `*` matches any run of characters (slashes included) and `?` one character. Matched
+ * in one pass over the value (src/core/glob): a tenant's pattern cannot stall the controller.
+ */
 export function globMatches(pattern: string, value: string): boolean {
-  const source = pattern
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${source}$`).test(value);
+  return wildcardMatch(pattern, value);
 }
 
 export interface ProjectSubject {
