@@ -1,6 +1,7 @@
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { bestCredentialMatch } from '../core/model/repo-url.ts';
 
-/** Label of the Secrets that hold repository credentials; their `url` is a URL prefix. */
+/** Label of the Secrets that hold repository credentials; their `url` names what they are for. */
 export const REPOSITORY_SECRET_LABEL = 'tiphys.dev/secret-type';
 export const REPOSITORY_SECRET_TYPE = 'repository';
 
@@ -9,18 +10,38 @@ export interface RepoCredentials {
   password?: string;
   sshPrivateKey?: string;
   insecureSkipTLS?: boolean;
+  sshKnownHosts?: string;
+  sshAcceptNewHostKey?: boolean;
+}
+
+export interface RepoCredentialEntry {
+  url: string;
+  credentials: RepoCredentials;
 }
 
 const CACHE_MS = 5_000;
 
 /**
- * Finds the credentials for a repository URL: among the labelled Secrets of the control
- * namespace, the one whose `url` is the longest prefix of the repository URL.
+ * The credentials for a repository: of the entries whose URL has the repository's scheme, host
+ * and port and whose path is a whole-segment prefix of its path, the most specific. A string
+ * prefix would hand `https://git.example.com`'s password to `https://git.example.com.evil/`.
  */
+export function credentialsFor(
+  entries: readonly RepoCredentialEntry[],
+  repoURL: string,
+): RepoCredentials | undefined {
+  const best = bestCredentialMatch(
+    entries.map((entry) => entry.url),
+    repoURL,
+  );
+  return best === -1 ? undefined : entries[best].credentials;
+}
+
+/** Reads the labelled repository Secrets of the control namespace (cached for a few seconds). */
 export class RepoCredentialStore {
   private readonly core: CoreV1Api;
   private readonly namespace: string;
-  private cached: { at: number; entries: { url: string; credentials: RepoCredentials }[] } | undefined;
+  private cached: { at: number; entries: RepoCredentialEntry[] } | undefined;
 
   constructor(kc: KubeConfig, namespace: string) {
     this.core = kc.makeApiClient(CoreV1Api);
@@ -28,19 +49,14 @@ export class RepoCredentialStore {
   }
 
   async forUrl(repoURL: string): Promise<RepoCredentials | undefined> {
-    const entries = await this.entries();
-    let best: { url: string; credentials: RepoCredentials } | undefined;
-    for (const entry of entries) {
-      if (repoURL.startsWith(entry.url) && (!best || entry.url.length > best.url.length)) best = entry;
-    }
-    return best?.credentials;
+    return credentialsFor(await this.entries(), repoURL);
   }
 
   invalidate(): void {
     this.cached = undefined;
   }
 
-  private async entries(): Promise<{ url: string; credentials: RepoCredentials }[]> {
+  private async entries(): Promise<RepoCredentialEntry[]> {
     if (this.cached && Date.now() - this.cached.at < CACHE_MS) return this.cached.entries;
     const list = await this.core.listNamespacedSecret({
       namespace: this.namespace,
@@ -59,6 +75,8 @@ export class RepoCredentialStore {
             password: decode('password'),
             sshPrivateKey: decode('sshPrivateKey'),
             insecureSkipTLS: decode('insecure') === 'true',
+            sshKnownHosts: decode('sshKnownHosts'),
+            sshAcceptNewHostKey: decode('sshAcceptNewHostKey') === 'true',
           },
         },
       ];

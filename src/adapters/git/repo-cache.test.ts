@@ -20,7 +20,7 @@ const scratch = await mkdtemp(join(tmpdir(), 'tiphys-git-cache-test-'));
 after(() => rm(scratch, { recursive: true, force: true }));
 
 let caches = 0;
-function newCache(options: { timeoutMs?: number } = {}): GitRepoCache {
+function newCache(options: { timeoutMs?: number; allowLocalRepos?: boolean } = {}): GitRepoCache {
   return new GitRepoCache({ cacheDir: join(scratch, `cache-${++caches}`), ...options });
 }
 
@@ -224,8 +224,8 @@ describe('GitRepoCache with credentials', () => {
   });
 });
 
-describe('GitRepoCache with local repositories', () => {
-  test('reads file:// URLs and paths, and keeps symlinks as symlinks', async () => {
+describe('GitRepoCache with local repositories (only when the operator allows them)', () => {
+  test('refuses file:// URLs and paths by default; with allowLocalRepos reads them, keeping symlinks', async () => {
     const git = promisify(execFile);
     const source = join(scratch, 'local-source');
     const env = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' };
@@ -236,7 +236,15 @@ describe('GitRepoCache with local repositories', () => {
     const identity = ['-c', 'user.name=t', '-c', 'user.email=t@t.invalid', '-c', 'commit.gpgsign=false'];
     await git('git', [...identity, 'commit', '--quiet', '-m', 'one'], { cwd: source, env });
 
-    const cache = newCache();
+    const refused = newCache();
+    for (const local of [`file://${source}`, source]) {
+      await assert.rejects(refused.resolveRevision(local, 'main'), (error: unknown) => {
+        assert.ok(error instanceof InvalidGitArgumentError, String(error));
+        assert.match(error.message, /is a local path.*--allow-local-repos/);
+        return true;
+      });
+    }
+    const cache = newCache({ allowLocalRepos: true });
     const sha = await cache.resolveRevision(`file://${source}`, 'main');
     assert.equal(await cache.resolveRevision(source, 'HEAD'), sha);
     const dir = await cache.checkout(source, sha);

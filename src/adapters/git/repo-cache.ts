@@ -24,6 +24,11 @@ import {
 
 export type GitRepoCacheOptions = {
   cacheDir: string;
+  /**
+   * Reads file:// URLs and local paths too. They read the controller's own disk, so only the
+   * operator turns this on (`--allow-local-repos`), for local development and tests.
+   */
+  allowLocalRepos?: boolean;
   /** Per `git` call; default 60 s. */
   timeoutMs?: number;
   log?: (line: string) => void;
@@ -38,6 +43,7 @@ export class GitRepoCache {
   readonly cacheDir: string;
   readonly stats: GitStats = { fetches: 0, lsRemotes: 0, checkouts: 0 };
   readonly #timeoutMs: number;
+  readonly #allowLocal: boolean;
   readonly #log: (line: string) => void;
   readonly #locks = new KeyedMutex();
   #askpass: Promise<string> | undefined;
@@ -45,12 +51,13 @@ export class GitRepoCache {
   constructor(options: GitRepoCacheOptions) {
     this.cacheDir = resolve(options.cacheDir);
     this.#timeoutMs = options.timeoutMs ?? 60_000;
+    this.#allowLocal = options.allowLocalRepos ?? false;
     this.#log = options.log ?? (() => {});
   }
 
   /** Where the bare mirror of a repository lives (it may not exist yet). */
   mirrorPath(repoURL: string): string {
-    return join(this.cacheDir, 'mirrors', parseRepoURL(repoURL).key);
+    return join(this.cacheDir, 'mirrors', parseRepoURL(repoURL, { allowLocal: this.#allowLocal }).key);
   }
 
   /** Ref name → object id on the remote, including HEAD and peeled tags (`refs/tags/v1^{}`). */
@@ -96,7 +103,7 @@ export class GitRepoCache {
   }
 
   #repo(repoURL: string, creds: GitCredentials | undefined): Repo {
-    const parsed = parseRepoURL(repoURL);
+    const parsed = parseRepoURL(repoURL, { allowLocal: this.#allowLocal });
     // Explicit credentials win over ones embedded in the URL.
     const credentials: GitCredentials = {
       ...creds,
@@ -217,11 +224,13 @@ export class GitRepoCache {
         return this.#askpass;
       },
       credentials: repo.credentials,
+      url: repo.url,
+      repoKey: repo.key,
     });
     try {
       return await runGit([`--git-dir=${repo.mirror}`, ...args], {
         cwd: this.cacheDir,
-        env: gitEnv(session.env),
+        env: gitEnv(session.env, { allowLocal: this.#allowLocal }),
         timeoutMs: this.#timeoutMs,
         what: maskSecrets(what),
         secrets: session.secrets,
@@ -234,7 +243,7 @@ export class GitRepoCache {
   #local(repo: Repo, args: string[], what: string, env: Record<string, string> = {}): Promise<string> {
     return runGit(args, {
       cwd: this.cacheDir,
-      env: gitEnv(env),
+      env: gitEnv(env, { allowLocal: this.#allowLocal }),
       timeoutMs: this.#timeoutMs,
       what: `${what} (${repo.url})`,
     });

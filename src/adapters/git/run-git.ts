@@ -27,7 +27,15 @@ const inherited = [
   'GIT_SSL_CAPATH',
 ];
 
-export function gitEnv(extra: Record<string, string> = {}): Record<string, string> {
+/**
+ * The environment of every `git` the adapter starts. Transports are limited to what Application
+ * URLs may use: no ext:: or fd::, and file only where the operator allowed local repositories
+ * (a remote could otherwise point a fetch, or a submodule, at the controller's own disk).
+ */
+export function gitEnv(
+  extra: Record<string, string> = {},
+  options: { allowLocal?: boolean } = {},
+): Record<string, string> {
   const env: Record<string, string> = {};
   for (const name of inherited) {
     const value = process.env[name];
@@ -41,8 +49,7 @@ export function gitEnv(extra: Record<string, string> = {}): Record<string, strin
     GIT_TERMINAL_PROMPT: '0',
     GIT_CONFIG_NOSYSTEM: '1',
     GIT_CONFIG_GLOBAL: '/dev/null',
-    // No ext:: or fd:: transports, whatever a URL or a submodule asks for.
-    GIT_ALLOW_PROTOCOL: 'file:git:http:https:ssh',
+    GIT_ALLOW_PROTOCOL: options.allowLocal ? 'file:git:http:https:ssh' : 'git:http:https:ssh',
     ...extra,
   };
 }

@@ -44,9 +44,21 @@ test('parseRepoURL moves credentials out and keys equivalent URLs alike', () => 
   assert.equal(parsed.password, 's@cret');
   assert.equal(parsed.key, parseRepoURL('https://git.example.com/org/repo.git').key);
   assert.notEqual(parsed.key, parseRepoURL('https://git.example.com/org/Repo.git').key);
-  assert.equal(parseRepoURL('/srv/repo').key, parseRepoURL('file:///srv/repo').key);
+  const local = { allowLocal: true };
+  assert.equal(parseRepoURL('/srv/repo', local).key, parseRepoURL('file:///srv/repo', local).key);
+  for (const path of ['/srv/repo', 'file:///srv/repo', 'repo']) {
+    assert.throws(() => parseRepoURL(path), /is a local path/, path);
+  }
   assert.equal(parseRepoURL('git@github.com:org/repo.git').url, 'git@github.com:org/repo.git');
-  for (const bad of ['', '-u', 'ext::sh -c id', 'fd::3', 'gopher://x/y', 'https://x/a b']) {
+  for (const bad of [
+    '',
+    '-u',
+    'ext::sh -c id',
+    'fd::3',
+    'gopher://x/y',
+    'https://x/a b',
+    'git@-oProxyCommand=x:y',
+  ]) {
     assert.throws(() => parseRepoURL(bad), InvalidGitArgumentError, bad);
   }
 });

@@ -2,6 +2,7 @@
 // Application can be read by Git as an option or as a remote-helper command.
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
+import { ALLOW_LOCAL_REPOS_HINT } from '../../core/model/repo-url.ts';
 import { InvalidGitArgumentError } from './errors.ts';
 
 const fullSha = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
@@ -75,13 +76,17 @@ export type ParsedRepoURL = {
 };
 
 /**
- * Validates a repository URL (http, https, ssh, git, file, scp-like `user@host:path`, or a local
- * path) and takes any `user:password@` out of an http(s) URL so it travels through the askpass
- * helper instead of the command line and the mirror's config.
+ * Validates a repository URL (http, https, ssh, git, scp-like `user@host:path`; file:// and local
+ * paths only with `allowLocal`) and takes any `user:password@` out of an http(s) URL so it
+ * travels through the askpass helper instead of the command line and the mirror's config.
  */
-export function parseRepoURL(repoURL: string): ParsedRepoURL {
+export function parseRepoURL(repoURL: string, options: { allowLocal?: boolean } = {}): ParsedRepoURL {
   const refuse = (why: string): never => {
     throw new InvalidGitArgumentError(`repository URL ${JSON.stringify(repoURL)} ${why}`);
+  };
+  const refuseLocal = (): void => {
+    if (!options.allowLocal)
+      refuse(`is a local path, which reads the controller's own disk (${ALLOW_LOCAL_REPOS_HINT})`);
   };
   if (typeof repoURL !== 'string' || repoURL === '') return refuse('is empty');
   if (repoURL.startsWith('-')) return refuse("starts with '-', which Git would read as an option");
@@ -98,7 +103,9 @@ export function parseRepoURL(repoURL: string): ParsedRepoURL {
       });
     }
     if (!allowedSchemes.has(parsed.protocol))
-      return refuse(`uses ${parsed.protocol}//; use http, https, ssh, git or file`);
+      return refuse(`uses ${parsed.protocol}//; use https, ssh, git or http`);
+    if (parsed.protocol === 'file:') refuseLocal();
+    else if (parsed.hostname === '' || parsed.hostname.startsWith('-')) return refuse('names no host');
     let username: string | undefined;
     let password: string | undefined;
     let url = repoURL;
@@ -127,9 +134,11 @@ export function parseRepoURL(repoURL: string): ParsedRepoURL {
   if (colon > 0 && (slash === -1 || colon < slash)) {
     const at = repoURL.lastIndexOf('@', colon);
     const host = repoURL.slice(at + 1, colon).toLowerCase();
+    if (host === '' || host.startsWith('-')) return refuse('names no valid host');
     const normal = `${repoURL.slice(0, at + 1)}${host}:${repoURL.slice(colon + 1).replace(/\/+$/, '')}`;
     return { url: repoURL, key: hashKey(normal) };
   }
+  refuseLocal();
   const path = resolve(repoURL);
   return { url: path, key: hashKey(`file://${path.replace(/\/+$/, '')}`) };
 }
