@@ -167,3 +167,27 @@ test('a repository view never carries the password or key', () => {
   });
   assert.equal(ssh.credentials, 'ssh-key');
 });
+
+test('a kubeconfig whose user runs a command on the controller is refused before anything is written', async () => {
+  writeFileSync(
+    join(dir, 'exec-config'),
+    `apiVersion: v1
+kind: Config
+current-context: a
+clusters:
+  - name: a
+    cluster: { server: 'https://a.example:6443', certificate-authority-data: QUFB }
+users:
+  - name: a-admin
+    user:
+      exec: { apiVersion: client.authentication.k8s.io/v1, command: aws, args: [eks, get-token] }
+contexts:
+  - name: a
+    context: { cluster: a, user: a-admin }
+`,
+  );
+  await assert.rejects(
+    clusterCredentials({ kubeconfigFile: join(dir, 'exec-config') }),
+    /user "a-admin" has exec, which runs a command on the controller.*--server and --token/,
+  );
+});

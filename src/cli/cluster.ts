@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
 import { type Cluster, ClusterSecretKey } from '../core/model/cluster.ts';
+import { clusterKubeconfigProblems } from '../core/model/cluster-kubeconfig.ts';
 import { API_VERSION, IN_CLUSTER } from '../core/model/common.ts';
 import {
   clusterResource,
@@ -52,6 +53,12 @@ export async function clusterCredentials(
     if (flags.caFile || flags.insecure)
       throw new CliError('--ca-file and --insecure go with --server, not --kubeconfig-file');
     const { text, server } = await flattenKubeConfig(flags.kubeconfigFile ?? '', flags.context);
+    const problems = clusterKubeconfigProblems(text);
+    if (problems.length > 0) {
+      throw new CliError(
+        `${flags.kubeconfigFile}: ${problems.join('; ')} (the controller connects with inline credentials only; for a service account use --server and --token)`,
+      );
+    }
     return { server, data: { [ClusterSecretKey.kubeconfig]: text } };
   }
   if (flags.context) throw new CliError('--context goes with --kubeconfig-file');

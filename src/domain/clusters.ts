@@ -3,7 +3,8 @@
 // these, so both validate, refuse and clean up the same way.
 import { apiStatus, tiphysPath } from '../adapters/control-plane/paths.ts';
 import { withDefaults } from '../core/model/application.ts';
-import { type Cluster, validateCluster } from '../core/model/cluster.ts';
+import { type Cluster, ClusterSecretKey, validateCluster } from '../core/model/cluster.ts';
+import { clusterKubeconfigProblems } from '../core/model/cluster-kubeconfig.ts';
 import { API_VERSION, IN_CLUSTER } from '../core/model/common.ts';
 import { listApplications } from './applications.ts';
 import type { ControlPlane } from './control-plane.ts';
@@ -73,6 +74,10 @@ export function clusterResource(namespace: string, registration: ClusterRegistra
     },
   };
   const errors = validateCluster(cluster);
+  // The controller would run or read on its own machine what such a kubeconfig names.
+  if (credentials[ClusterSecretKey.kubeconfig] !== undefined) {
+    errors.push(...clusterKubeconfigProblems(credentials[ClusterSecretKey.kubeconfig]));
+  }
   if (errors.length > 0) throw new InvalidRequestError(`invalid cluster "${name}": ${errors.join('; ')}`);
   return cluster;
 }

@@ -9,7 +9,7 @@ import type { Cluster, ClusterStatus } from '../../core/model/cluster.ts';
 import { IN_CLUSTER, TIPHYS_GROUP, TIPHYS_VERSION } from '../../core/model/common.ts';
 import { ClusterCache } from '../kube/cluster-cache.ts';
 import { asKubeApiError, ClusterClient } from '../kube/cluster-client.ts';
-import { type ClusterCredentials, remoteKubeConfig } from '../kube/connection.ts';
+import { type ClusterCredentials, ClusterCredentialsError, remoteKubeConfig } from '../kube/connection.ts';
 
 /** A cluster Applications deploy to: its client, its live-state cache and what is known of it. */
 export interface Destination {
@@ -147,7 +147,13 @@ export class DestinationRegistry {
   private async readCredentials(cluster: Cluster): Promise<ClusterCredentials> {
     const ref = cluster.spec.credentialsSecret;
     if (!ref) return {};
-    const namespace = ref.namespace ?? this.namespace;
+    const namespace = this.namespace;
+    // A Cluster is anyone's who may write Clusters; the Secrets of other namespaces are not.
+    if (ref.namespace !== undefined && ref.namespace !== namespace) {
+      throw new ClusterCredentialsError(
+        `Cluster ${cluster.metadata.name}: its credentialsSecret must be in the control namespace ${namespace}, not ${ref.namespace}`,
+      );
+    }
     try {
       const secret = await this.core.readNamespacedSecret({ name: ref.name, namespace });
       const decode = (key: string) =>

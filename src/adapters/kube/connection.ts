@@ -1,4 +1,5 @@
 import { KubeConfig } from '@kubernetes/client-node';
+import { clusterKubeconfigProblems } from '../../core/model/cluster-kubeconfig.ts';
 
 import { loadKubeConfig } from './install.ts';
 
@@ -20,10 +21,24 @@ export interface ClusterCredentials {
   insecure?: boolean;
 }
 
-/** A KubeConfig for a registered remote cluster. */
+/** Credentials the controller will not connect with; terminal: the Secret must change. */
+export class ClusterCredentialsError extends Error {
+  override name = 'ClusterCredentialsError';
+  readonly terminal = true;
+}
+
+/**
+ * A KubeConfig for a registered remote cluster. A kubeconfig that would run a command or read a
+ * file on this machine is refused here too, not only at registration: the Secret may have been
+ * written by hand.
+ */
 export function remoteKubeConfig(name: string, server: string, credentials: ClusterCredentials): KubeConfig {
   const kc = new KubeConfig();
   if (credentials.kubeconfig) {
+    const problems = clusterKubeconfigProblems(credentials.kubeconfig);
+    if (problems.length > 0) {
+      throw new ClusterCredentialsError(`cluster "${name}": ${problems.join('; ')}`);
+    }
     kc.loadFromString(credentials.kubeconfig);
     return kc;
   }

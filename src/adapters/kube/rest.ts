@@ -37,10 +37,23 @@ export class KubeRest {
 
   constructor(kubeConfig: KubeConfig) {
     this.kubeConfig = kubeConfig;
-    this.server = kubeConfig.getCurrentCluster()?.server ?? '';
-    this.agent = this.server.startsWith('http:')
-      ? new HttpAgent({ keepAlive: true, maxSockets: 32 })
-      : new HttpsAgent({ keepAlive: true, maxSockets: 32 });
+    const cluster = kubeConfig.getCurrentCluster();
+    this.server = cluster?.server ?? '';
+    // The kubeconfig's proxy-url carries every request, as it does the informers': a cluster
+    // reachable only through its proxy must not be reached around it. Node's agents tunnel
+    // https through an http(s) proxy with CONNECT.
+    const proxy = cluster?.proxyUrl;
+    if (proxy && !/^https?:\/\//i.test(proxy)) {
+      throw new Error(
+        `cluster ${cluster?.name}: proxy-url ${proxy} is not supported; use an http:// or https:// proxy`,
+      );
+    }
+    const options = {
+      keepAlive: true,
+      maxSockets: 32,
+      ...(proxy ? { proxyEnv: { HTTP_PROXY: proxy, HTTPS_PROXY: proxy } } : {}),
+    };
+    this.agent = this.server.startsWith('http:') ? new HttpAgent(options) : new HttpsAgent(options);
   }
 
   private async authOptions(): Promise<RequestOptions> {

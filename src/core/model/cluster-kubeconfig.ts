@@ -14,6 +14,8 @@ const refusedUserFields: Record<string, string> = {
   exec: 'runs a command on the controller; give a token or client-certificate-data inline',
   'auth-provider': 'runs a provider plugin on the controller; give a token inline',
   tokenFile: 'names a file on the controller; give the token inline',
+  // The spelling the JavaScript client reads (at load time).
+  'token-file': 'names a file on the controller; give the token inline',
   'client-certificate': 'names a file on the controller; use client-certificate-data',
   'client-key': 'names a file on the controller; use client-key-data',
 };

@@ -32,3 +32,17 @@ test('the status is the controller’s and is not validated', () => {
     [],
   );
 });
+
+test("credentials are read from the Cluster's own namespace only", () => {
+  const cluster = (namespace?: string): Cluster => ({
+    apiVersion: API_VERSION,
+    kind: 'Cluster',
+    metadata,
+    spec: { server: 'https://x', credentialsSecret: { name: 'creds', ...(namespace ? { namespace } : {}) } },
+  });
+  assert.deepEqual(validateCluster(cluster()), []);
+  assert.deepEqual(validateCluster(cluster('tiphys')), []);
+  assert.deepEqual(validateCluster(cluster('kube-system')), [
+    `spec.credentialsSecret.namespace: must be the Cluster's own namespace, not "kube-system"`,
+  ]);
+});

@@ -27,7 +27,12 @@ export const ClusterSpec = Closed({
     Closed(
       {
         name: Type.String({ minLength: 1 }),
-        namespace: Type.Optional(Type.String({ description: "Default: the Cluster's namespace." })),
+        namespace: Type.Optional(
+          Type.String({
+            description:
+              "Only the Cluster's own namespace (the control namespace): the controller reads no Secret elsewhere.",
+          }),
+        ),
       },
       {
         description:
@@ -68,5 +73,13 @@ export type Cluster = Static<typeof Cluster>;
 
 /** Readable messages for every problem in a Cluster as written (status ignored). */
 export function validateCluster(obj: unknown): string[] {
-  return manifestErrors(Cluster, obj);
+  const errors = manifestErrors(Cluster, obj);
+  const cluster = obj as Partial<Cluster> | undefined;
+  const secretNamespace = cluster?.spec?.credentialsSecret?.namespace;
+  if (secretNamespace !== undefined && secretNamespace !== cluster?.metadata?.namespace) {
+    errors.push(
+      `spec.credentialsSecret.namespace: must be the Cluster's own namespace, not ${JSON.stringify(secretNamespace)}`,
+    );
+  }
+  return errors;
 }

@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Static } from 'typebox';
 import { KubeApiError } from '../../adapters/kube/rest.ts';
 import { type Cluster, ClusterSecretKey } from '../../core/model/cluster.ts';
+import { clusterKubeconfigProblems } from '../../core/model/cluster-kubeconfig.ts';
 import { IN_CLUSTER } from '../../core/model/common.ts';
 import { clusterResource, registerCluster, unregisterCluster } from '../../domain/clusters.ts';
 import { audited, authorize, authorizeList, filterAllowed, identityOf, unauthenticated } from '../access.ts';
@@ -37,6 +38,8 @@ export function clusterCredentialsFromBody(body: Create): { server: string; data
         'kubeconfig: give either kubeconfig, or server with bearerToken/caData/insecure, not both',
       );
     }
+    const problems = clusterKubeconfigProblems(body.kubeconfig);
+    if (problems.length > 0) throw badRequest(problems.join('; '));
     const kc = new KubeConfig();
     try {
       kc.loadFromString(body.kubeconfig);
