@@ -2,8 +2,6 @@
 // revision, render, complete the objects the way the controller does, and compare them with the
 // live objects. Git mirrors and renders are cached for the server's lifetime, so a second look
 // at the same commit costs no clone and no render.
-import { mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import {
@@ -13,7 +11,7 @@ import {
 } from '../adapters/control-plane/destination-registry.ts';
 import { RepoCredentialStore } from '../adapters/control-plane/repo-credential-store.ts';
 import { GitRepoCache } from '../adapters/git/index.ts';
-import { KubeApiError } from '../adapters/kube/rest.ts';
+import { KubeApiError, KubeRest } from '../adapters/kube/rest.ts';
 import { RenderCache, type RenderTools } from '../adapters/render/render.ts';
 import { type AppDiff, appDiffOf } from '../controller/app-diff.ts';
 import { ComparisonCache, compareResources } from '../controller/reconcile/compare.ts';
@@ -23,7 +21,9 @@ import {
   watchPreviousKinds,
 } from '../controller/reconcile/desired-state.ts';
 import { renderSource, resolveRevision, type SourceDeps } from '../controller/reconcile/source.ts';
+import type { AppProject } from '../core/model/app-project.ts';
 import { type Application, withDefaults } from '../core/model/application.ts';
+import { TIPHYS_GROUP, TIPHYS_VERSION } from '../core/model/common.ts';
 import { HttpError } from './http-error.ts';
 
 export interface DesiredState {
@@ -41,17 +41,26 @@ export class RenderService {
     namespace: string;
     destinations: DestinationRegistry;
     tools: RenderTools;
-    cacheDir?: string;
+    /** A private folder (the door prepares it: see adapters/cache-dir.ts). */
+    cacheDir: string;
+    allowLocalRepos?: boolean;
   }) {
-    const cacheDir = options.cacheDir ?? join(tmpdir(), 'tiphys-server-cache');
-    mkdirSync(cacheDir, { recursive: true });
     const credentials = new RepoCredentialStore(options.kubeConfig, options.namespace);
+    const projects = new KubeRest(options.kubeConfig);
     this.destinations = options.destinations;
     this.deps = {
-      git: new GitRepoCache({ cacheDir: join(cacheDir, 'git') }),
+      git: new GitRepoCache({ cacheDir: join(options.cacheDir, 'git'), allowLocalRepos: options.allowLocalRepos }),
       renderCache: new RenderCache(),
       tools: options.tools,
       credentialsFor: (url) => credentials.forUrl(url),
+      remoteSourcesFor: async (app) => {
+        const path = `/apis/${TIPHYS_GROUP}/${TIPHYS_VERSION}/namespaces/${options.namespace}/appprojects/${app.spec.project}`;
+        const project = await projects.request<AppProject>('GET', path).catch((error: unknown) => {
+          if ((error as { status?: number }).status === 404) return undefined;
+          throw error;
+        });
+        return project?.spec.sourceRepos ?? [];
+      },
     };
   }
 

@@ -89,9 +89,19 @@ function killGroup(pid: number | undefined): void {
 }
 
 /**
- * The environment the tools see: PATH to find helpers and a HOME of our own, nothing else, so
- * the host's credentials, kubeconfig and proxy settings never reach a repository's templates.
+ * The environment the tools see: PATH to find helpers, a HOME of our own (a fresh private
+ * folder), and a git that may use no transport at all (kustomize.ts opens the ones a project
+ * allows), nothing else: the controller's variables, KUBECONFIG, cloud credentials and proxy
+ * settings never reach a repository's templates, plugins or fetches.
  */
 export function toolEnv(home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, ...extra };
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: home,
+    GIT_ALLOW_PROTOCOL: 'none',
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_TERMINAL_PROMPT: '0',
+    ...extra,
+  };
 }

@@ -33,7 +33,7 @@ export async function renderHelm(req: ResolvedRequest): Promise<KubeObject[]> {
   const work = await realpath(await mkdtemp(join(tmpdir(), 'tiphys-helm-')));
   try {
     const home = join(work, 'home');
-    await mkdir(home);
+    await mkdir(home, { mode: 0o700 });
     if (options.values !== undefined && options.values.trim() !== '') {
       const inline = join(work, 'values-inline.yaml');
       await writeFile(inline, options.values);

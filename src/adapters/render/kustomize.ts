@@ -6,6 +6,7 @@ import type { KubeObject } from '../../core/manifest/object.ts';
 import { parseManifests } from '../../core/manifest/parse.ts';
 import { RenderError } from './errors.ts';
 import { runTool, toolEnv } from './exec.ts';
+import { checkKustomizeSources } from './kustomize-sources.ts';
 import type { KustomizeOptions, ResolvedRequest } from './types.ts';
 
 /** An entry of a kustomization's `images:` list. */
@@ -21,13 +22,20 @@ export interface KustomizeImage {
  * our own, in a temporary folder, whose only resource is the app path: the checkout is a cache
  * shared by every Application of the repository and is never written to. The app path is
  * referenced by a relative path because kustomize refuses absolute ones; the default load
- * restrictor stays on, so files outside a kustomization's own folder remain refused.
+ * restrictor stays on (no `--load-restrictor` flag is ever passed), so files outside a
+ * kustomization's own folder remain refused. Bases and files are checked first
+ * (kustomize-sources.ts): local ones stay in the repository, remote ones need the project's
+ * consent, and kustomize's git may use only https and ssh (http only for a remote base the
+ * project allowed over http), or no transport at all when nothing remote was allowed.
  */
-export async function renderKustomize(req: ResolvedRequest): Promise<KubeObject[]> {
+export async function renderKustomize(
+  req: ResolvedRequest,
+): Promise<{ objects: KubeObject[]; remoteSources: string[] }> {
+  const sources = await checkKustomizeSources(req.repoRoot, req.appDir, req.remoteSources ?? []);
   const work = await realpath(await mkdtemp(join(tmpdir(), 'tiphys-kustomize-')));
   try {
     const home = join(work, 'home');
-    await mkdir(home);
+    await mkdir(home, { mode: 0o700 });
     let buildDir = req.appDir;
     const options = req.source.kustomize;
     if (options !== undefined && hasOverrides(options)) {
@@ -44,13 +52,33 @@ export async function renderKustomize(req: ResolvedRequest): Promise<KubeObject[
       bin: req.tools.kustomize,
       args: ['build', buildDir],
       cwd: buildDir,
-      env: toolEnv(home, { XDG_CONFIG_HOME: join(home, '.config') }),
+      env: toolEnv(home, { XDG_CONFIG_HOME: join(home, '.config'), ...kustomizeGitEnv(sources.remote) }),
       timeoutMs: req.timeoutMs,
     });
-    return parseManifests(output, `kustomize build ${req.appPath || '.'}`);
+    return {
+      objects: parseManifests(output, `kustomize build ${req.appPath || '.'}`),
+      remoteSources: sources.remote,
+    };
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * How kustomize's git may fetch: the transports of the remote bases the project allowed, and
+ * none when there are none. ssh reads no configuration or key of this machine.
+ */
+export function kustomizeGitEnv(remote: readonly string[]): Record<string, string> {
+  const protocols = remote.length === 0 ? ['none'] : ['https', 'ssh'];
+  if (remote.some((address) => /^(git::)?http:\/\//i.test(address))) protocols.push('http');
+  return {
+    GIT_ALLOW_PROTOCOL: protocols.join(':'),
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_SSH_COMMAND:
+      'ssh -F /dev/null -o BatchMode=yes -o IdentitiesOnly=yes -o IdentityFile=none -o StrictHostKeyChecking=yes',
+  };
 }
 
 function hasOverrides(options: KustomizeOptions): boolean {

@@ -10,6 +10,7 @@ import type { RendererName, RenderRequest, RenderResult, RenderSource } from './
 export { cachedRender, RenderCache, type RenderCacheKeyInput, renderCacheKey } from './cache.ts';
 export { PathOutsideRepoError, RenderError, RenderTimeoutError, RenderToolError } from './errors.ts';
 export { findTools, missingToolHint, resolveTools } from './tools.ts';
+export { assertRemoteSourcesAllowed } from './kustomize-sources.ts';
 export type * from './types.ts';
 
 /** Argo CD's default for generating manifests; a chart that needs longer is almost always stuck. */
@@ -41,8 +42,10 @@ export async function renderManifests(req: RenderRequest): Promise<RenderResult>
   switch (renderer) {
     case 'helm':
       return { renderer, objects: await renderHelm(resolved) };
-    case 'kustomize':
-      return { renderer, objects: await renderKustomize(resolved) };
+    case 'kustomize': {
+      const { objects, remoteSources } = await renderKustomize(resolved);
+      return remoteSources.length > 0 ? { renderer, objects, remoteSources } : { renderer, objects };
+    }
     case 'directory':
       return { renderer, objects: await renderDirectory(resolved) };
   }

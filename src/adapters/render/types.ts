@@ -56,6 +56,11 @@ export interface RenderRequest {
   kubeVersion?: string;
   tools: RenderTools;
   timeoutMs?: number;
+  /**
+   * Patterns of the remote sources a render may fetch (the project's sourceRepos): Kustomize
+   * remote bases and files. Default none.
+   */
+  remoteSources?: readonly string[];
 }
 
 export type RendererName = 'directory' | 'kustomize' | 'helm';
@@ -63,6 +68,8 @@ export type RendererName = 'directory' | 'kustomize' | 'helm';
 export interface RenderResult {
   renderer: RendererName;
   objects: KubeObject[];
+  /** Remote sources the render fetched (Kustomize remote bases), as written. */
+  remoteSources?: string[];
 }
 
 /** What a renderer gets once the app path has been checked. */

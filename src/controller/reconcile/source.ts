@@ -1,5 +1,6 @@
 import type { GitCredentials, GitRepoCache } from '../../adapters/git/index.ts';
 import {
+  assertRemoteSourcesAllowed,
   cachedRender,
   type RenderCache,
   type RenderResult,
@@ -14,6 +15,11 @@ export interface SourceDeps {
   renderCache: RenderCache;
   tools: RenderTools;
   credentialsFor: (repoURL: string) => Promise<GitCredentials | undefined>;
+  /**
+   * The remote sources the app's project allows (its sourceRepos), for Kustomize remote bases.
+   * Asked only when a render runs or a cached one fetched something remote; absent: none.
+   */
+  remoteSourcesFor?: (app: ResolvedApplication) => Promise<readonly string[]>;
 }
 
 /** The commit a revision (branch, tag, SHA, HEAD) points at now. */
@@ -41,12 +47,15 @@ export async function renderSource(
     namespace: destination.namespace,
     kubeVersion,
   });
-  return cachedRender(deps.renderCache, key, async () => {
+  const allowed = () => deps.remoteSourcesFor?.(app) ?? Promise.resolve([]);
+  let checked = false;
+  const result = await cachedRender(deps.renderCache, key, async () => {
     const repoDir = await deps.git.checkout(
       source.repoURL,
       commit,
       await deps.credentialsFor(source.repoURL),
     );
+    checked = true;
     return renderManifests({
       repoDir,
       path: source.path,
@@ -55,6 +64,12 @@ export async function renderSource(
       namespace: destination.namespace,
       kubeVersion,
       tools: deps.tools,
+      remoteSources: await allowed(),
     });
   });
+  // A render cached under another project (or before the project changed) may have fetched what
+  // the project no longer allows.
+  if (!checked && result.remoteSources?.length)
+    assertRemoteSourcesAllowed(result.remoteSources, await allowed());
+  return result;
 }
