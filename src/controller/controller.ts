@@ -1,7 +1,6 @@
-import { mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { type CacheDir, prepareCacheDir } from '../adapters/cache-dir.ts';
 import { ApplicationStore } from '../adapters/control-plane/application-store.ts';
 import { DestinationRegistry } from '../adapters/control-plane/destination-registry.ts';
 import { RepoCredentialStore } from '../adapters/control-plane/repo-credential-store.ts';
@@ -17,8 +16,10 @@ export interface ControllerOptions {
   kubeConfig: KubeConfig;
   namespace: string;
   tools: RenderTools;
-  /** Where Git mirrors and checkouts live; default a folder under the system temp dir. */
+  /** Where Git mirrors and checkouts live (private to this user); default a fresh private folder. */
   cacheDir?: string;
+  /** Applications may use file:// URLs and local paths (local development and tests only). */
+  allowLocalRepos?: boolean;
   /** Polling of Git for every app (default 3 minutes), with ±10 % jitter. */
   pollIntervalMs?: number;
   /** Parallel reconciles (default 10). */
@@ -43,14 +44,15 @@ export class Controller {
   private readonly log: (message: string) => void;
   private readonly pollIntervalMs: number;
   private connectionTimer: NodeJS.Timeout | undefined;
+  private readonly cacheDir: CacheDir;
   private readonly seen = new Map<string, { intent: string; outcome: string }>();
   private active = false;
 
   constructor(options: ControllerOptions) {
     this.log = options.log ?? (() => {});
     this.pollIntervalMs = options.pollIntervalMs ?? 180_000;
-    const cacheDir = options.cacheDir ?? join(tmpdir(), 'tiphys-controller-cache');
-    mkdirSync(cacheDir, { recursive: true });
+    this.cacheDir = prepareCacheDir(options.cacheDir, 'controller');
+    const cacheDir = this.cacheDir.path;
     this.apps = new ApplicationStore(options.kubeConfig, options.namespace);
     const credentials = new RepoCredentialStore(options.kubeConfig, options.namespace);
     this.destinations = new DestinationRegistry(
@@ -67,7 +69,11 @@ export class Controller {
       onError: (name, error) =>
         this.log(`reconcile ${name}: ${error instanceof Error ? error.message : String(error)}`),
     });
-    const git = new GitRepoCache({ cacheDir: join(cacheDir, 'git'), log: this.log });
+    const git = new GitRepoCache({
+      cacheDir: join(cacheDir, 'git'),
+      allowLocalRepos: options.allowLocalRepos,
+      log: this.log,
+    });
     this.metrics.trackGit(() => ({ ...git.stats }));
     this.reconciler = new Reconciler({
       apps: this.apps,
@@ -79,6 +85,9 @@ export class Controller {
       renderCache: new RenderCache(),
       tools: options.tools,
       credentialsFor: (url) => credentials.forUrl(url),
+      remoteSourcesFor: async (app) =>
+        (await this.apps.fetchProject(app.spec.project))?.spec.sourceRepos ?? [],
+      allowLocalRepos: options.allowLocalRepos ?? false,
     });
     if (options.leaderElection ?? true) {
       this.elector = new LeaderElector(options.kubeConfig, {
@@ -137,6 +146,7 @@ export class Controller {
     await Promise.race([this.queue.idle(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
     await this.apps.stop();
     await this.destinations.stop();
+    this.cacheDir.remove();
   }
 
   /** Reconcile now (a refresh, or a webhook naming the app's repo and branch). */

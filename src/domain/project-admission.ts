@@ -11,9 +11,12 @@ import { projectViolations } from '../core/model/project-policy.ts';
 import type { ControlPlane } from './control-plane.ts';
 import { InvalidRequestError } from './errors.ts';
 
-/** Every problem of the spec at once, so a person fixes them in one go. */
-export function assertValidApplication(app: Application): void {
-  const errors = validateApplication(app);
+/**
+ * Every problem of the spec at once, so a person fixes them in one go. Local repositories only
+ * where the operator allowed them (`--allow-local-repos`).
+ */
+export function assertValidApplication(app: Application, options: { allowLocalRepos?: boolean } = {}): void {
+  const errors = validateApplication(app, options);
   if (errors.length > 0) {
     throw new InvalidRequestError(`invalid application "${app.metadata.name}": ${errors.join('; ')}`);
   }
@@ -40,7 +43,11 @@ export async function assertProjectPermits(cp: ControlPlane, app: Application): 
 }
 
 /** Both checks, in the order a person fixes them. */
-export async function admitApplication(cp: ControlPlane, app: Application): Promise<void> {
-  assertValidApplication(app);
+export async function admitApplication(
+  cp: ControlPlane,
+  app: Application,
+  options: { allowLocalRepos?: boolean } = {},
+): Promise<void> {
+  assertValidApplication(app, options);
   await assertProjectPermits(cp, app);
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
-import { runUntilSignal, webhookSecretsFromEnv } from './run-until-signal.ts';
+import { allowLocalRepos, runUntilSignal, webhookSecretsFromEnv } from './run-until-signal.ts';
 
 interface ControllerCommandOptions {
   kubeconfig?: string;
@@ -12,6 +12,7 @@ interface ControllerCommandOptions {
   leaderElection: boolean;
   concurrency: string;
   cacheDir?: string;
+  allowLocalRepos?: boolean;
 }
 
 /** `tiphys controller`: runs the GitOps controller until SIGINT or SIGTERM. */
@@ -32,8 +33,12 @@ export function registerControllerCommand(program: Command): void {
     .option('--concurrency <n>', 'parallel reconciles', '10')
     .option(
       '--cache-dir <path>',
-      'folder for Git mirrors and checkouts (or TIPHYS_CACHE_DIR)',
+      'private folder for Git mirrors and checkouts (or TIPHYS_CACHE_DIR; default: a fresh private temporary folder)',
       process.env.TIPHYS_CACHE_DIR,
+    )
+    .option(
+      '--allow-local-repos',
+      "let Applications use file:// URLs and local paths, which read this machine's disk: for local development and tests only (or TIPHYS_ALLOW_LOCAL_REPOS=true)",
     )
     .action(async (opts: ControllerCommandOptions) => {
       // Loaded here so that `tiphys --help` stays fast.
@@ -51,6 +56,7 @@ export function registerControllerCommand(program: Command): void {
         namespace: opts.namespace,
         tools,
         cacheDir: opts.cacheDir,
+        allowLocalRepos: allowLocalRepos(opts),
         pollIntervalMs: Number(opts.pollInterval) * 1000,
         concurrency: Number(opts.concurrency),
         leaderElection: opts.leaderElection,

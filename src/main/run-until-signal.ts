@@ -32,3 +32,8 @@ export async function runUntilSignal(
   logger.info('stopped');
   process.exit(0);
 }
+
+/** `--allow-local-repos`, else TIPHYS_ALLOW_LOCAL_REPOS=true: Applications may read local repositories. */
+export function allowLocalRepos(opts: { allowLocalRepos?: boolean }, env = process.env): boolean {
+  return opts.allowLocalRepos === true || env.TIPHYS_ALLOW_LOCAL_REPOS === 'true';
+}

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { CliError } from '../cli/output.ts';
-import { runUntilSignal, webhookSecretsFromEnv } from './run-until-signal.ts';
+import { allowLocalRepos, runUntilSignal, webhookSecretsFromEnv } from './run-until-signal.ts';
 
 interface ServerCommandOptions {
   kubeconfig?: string;
@@ -18,6 +18,7 @@ interface ServerCommandOptions {
   oidcClientId?: string;
   oidcClientSecret?: string;
   oidcRedirectUrl?: string;
+  allowLocalRepos?: boolean;
 }
 
 /** OpenID Connect settings from the flags, else the environment; undefined when none are set. */
@@ -66,11 +67,15 @@ export function registerServerCommand(program: Command): void {
     .option('--tls-key <file>', 'private key of --tls-cert (PEM)')
     .option(
       '--cache-dir <path>',
-      'folder for Git mirrors and rendered manifests (or TIPHYS_CACHE_DIR)',
+      'private folder for Git mirrors and rendered manifests (or TIPHYS_CACHE_DIR; default: a fresh private temporary folder)',
       process.env.TIPHYS_CACHE_DIR,
     )
     .option('--ui-dir <dir>', 'folder of the built web UI (default: ui/dist of the installation)')
     .option('--with-controller', 'also run the controller in this process (a one-process demo)')
+    .option(
+      '--allow-local-repos',
+      "let Applications use file:// URLs and local paths, which read this machine's disk: for local development and tests only (or TIPHYS_ALLOW_LOCAL_REPOS=true)",
+    )
     .option('--oidc-issuer <url>', 'OpenID Connect issuer (or TIPHYS_OIDC_ISSUER)')
     .option('--oidc-client-id <id>', 'OpenID Connect client ID (or TIPHYS_OIDC_CLIENT_ID)')
     .option('--oidc-client-secret <secret>', 'OpenID Connect client secret (or TIPHYS_OIDC_CLIENT_SECRET)')
@@ -99,11 +104,18 @@ export function registerServerCommand(program: Command): void {
       const { findTools } = await import('../adapters/render/render.ts');
       const { tools, missing } = findTools();
       for (const line of missing) logger.warn(line);
+      const localRepos = allowLocalRepos(opts);
       let controller: import('../controller/controller.ts').Controller | undefined;
       if (opts.withController) {
         const { Controller } = await import('../controller/controller.ts');
-        const cacheDir = opts.cacheDir && join(opts.cacheDir, 'controller');
-        controller = new Controller({ kubeConfig, namespace: opts.namespace, tools, cacheDir, log });
+        controller = new Controller({
+          kubeConfig,
+          namespace: opts.namespace,
+          tools,
+          log,
+          cacheDir: opts.cacheDir && join(opts.cacheDir, 'controller'),
+          allowLocalRepos: localRepos,
+        });
         await controller.start();
       }
       // First start of an installation from manifests: the admin account and the default project.
@@ -124,6 +136,7 @@ export function registerServerCommand(program: Command): void {
         https,
         log: (line) => logger.warn(line),
         webhookSecrets: webhookSecretsFromEnv(),
+        allowLocalRepos: localRepos,
       });
       const url = await server.listen({ port: listenPort, host: opts.address });
       logger.info(`serving the API and web UI on ${url}${controller ? ', with the controller' : ''}`);

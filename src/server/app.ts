@@ -2,6 +2,7 @@
 // updates, webhooks, metrics and the web UI, on one Fastify instance.
 import type { KubeConfig } from '@kubernetes/client-node';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { prepareCacheDir } from '../adapters/cache-dir.ts';
 import { ApplicationStore } from '../adapters/control-plane/application-store.ts';
 import { DestinationRegistry } from '../adapters/control-plane/destination-registry.ts';
 import { KubeRest } from '../adapters/kube/rest.ts';
@@ -39,8 +40,10 @@ export interface ServerOptions {
   webhookSecrets?: Partial<Record<GitProvider, string>>;
   /** helm and kustomize, for the desired manifests and diffs; default from the environment. */
   tools?: RenderTools;
-  /** Where Git mirrors for diffs live; default a folder under the system temp dir. */
+  /** Where Git mirrors for diffs live (private to this user); default a fresh private folder. */
   cacheDir?: string;
+  /** Applications may use file:// URLs and local paths (local development and tests only). */
+  allowLocalRepos?: boolean;
   /** Serve HTTPS with this certificate and key (PEM). */
   https?: { cert: string | Buffer; key: string | Buffer };
   log?: (line: string) => void;
@@ -90,6 +93,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     apps = ownStore;
   }
   const rest = new KubeRest(options.kubeConfig);
+  const cacheDir = prepareCacheDir(options.cacheDir, 'server');
   const destinations = new DestinationRegistry(options.kubeConfig, options.namespace, () => () => {});
   const ctx: ServerContext = {
     kubeConfig: options.kubeConfig,
@@ -105,15 +109,18 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       namespace: options.namespace,
       destinations,
       tools: options.tools ?? resolveTools(),
-      cacheDir: options.cacheDir,
+      cacheDir: cacheDir.path,
+      allowLocalRepos: options.allowLocalRepos,
     }),
     appEvents: new AppEventHub(apps),
     log,
+    allowLocalRepos: options.allowLocalRepos ?? false,
   };
   app.addHook('onClose', async () => {
     await ownStore?.stop();
     await destinations.stop();
     rest.close();
+    cacheDir.remove();
   });
 
   const metrics = new ServerMetrics({ processMetrics: !options.controller });

@@ -46,6 +46,8 @@ export interface ServerContext {
   renderer: RenderService;
   appEvents: AppEventHub;
   log: (line: string) => void;
+  /** Applications may use local repositories (the operator's --allow-local-repos). */
+  allowLocalRepos?: boolean;
 }
 
 /** Path of a Tiphys custom resource collection or object in the control namespace. */

@@ -49,7 +49,10 @@ export class RenderService {
     const projects = new KubeRest(options.kubeConfig);
     this.destinations = options.destinations;
     this.deps = {
-      git: new GitRepoCache({ cacheDir: join(options.cacheDir, 'git'), allowLocalRepos: options.allowLocalRepos }),
+      git: new GitRepoCache({
+        cacheDir: join(options.cacheDir, 'git'),
+        allowLocalRepos: options.allowLocalRepos,
+      }),
       renderCache: new RenderCache(),
       tools: options.tools,
       credentialsFor: (url) => credentials.forUrl(url),

@@ -1,5 +1,5 @@
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { bestCredentialMatch } from '../core/model/repo-url.ts';
+import { bestCredentialMatch } from '../../core/model/repo-url.ts';
 
 /** Label of the Secrets that hold repository credentials; their `url` names what they are for. */
 export const REPOSITORY_SECRET_LABEL = 'tiphys.dev/secret-type';

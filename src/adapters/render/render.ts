@@ -9,8 +9,8 @@ import type { RendererName, RenderRequest, RenderResult, RenderSource } from './
 
 export { cachedRender, RenderCache, type RenderCacheKeyInput, renderCacheKey } from './cache.ts';
 export { PathOutsideRepoError, RenderError, RenderTimeoutError, RenderToolError } from './errors.ts';
-export { findTools, missingToolHint, resolveTools } from './tools.ts';
 export { assertRemoteSourcesAllowed } from './kustomize-sources.ts';
+export { findTools, missingToolHint, resolveTools } from './tools.ts';
 export type * from './types.ts';
 
 /** Argo CD's default for generating manifests; a chart that needs longer is almost always stuck. */

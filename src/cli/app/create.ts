@@ -9,7 +9,10 @@ import { addSpecOptions, applicationFromFlags, applySpecFlags, type SpecFlags } 
 
 /** Every problem at once, one a line, so a person fixes them in one go. */
 export function checkApplication(app: Application): void {
-  const errors = validateApplication(app);
+  // The controller decides in the end; this says so before anything is written.
+  const errors = validateApplication(app, {
+    allowLocalRepos: process.env.TIPHYS_ALLOW_LOCAL_REPOS === 'true',
+  });
   if (errors.length > 0) {
     throw new CliError(`invalid application "${app.metadata.name}":\n  ${errors.join('\n  ')}`);
   }

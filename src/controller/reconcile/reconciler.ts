@@ -29,6 +29,8 @@ export interface ReconcilerDeps extends SourceDeps {
   comparisons: ComparisonCache;
   metrics: ControllerMetrics;
   log: (message: string) => void;
+  /** Applications may use local repositories (the operator's --allow-local-repos). */
+  allowLocalRepos?: boolean;
 }
 
 /** When to look at the app again: soon while an operation runs, else the polling interval. */
@@ -70,7 +72,7 @@ export class Reconciler {
       return {};
     }
     const conditions: Condition[] = [];
-    const specErrors = validateApplication(stored);
+    const specErrors = validateApplication(stored, { allowLocalRepos: this.deps.allowLocalRepos });
     if (specErrors.length > 0) {
       await this.persist(name, {
         conditions: [condition('InvalidSpecError', `invalid Application: ${specErrors.join('; ')}`)],

@@ -87,6 +87,21 @@ describe('validateApplication', () => {
     assert.deepEqual(validateApplication(full), []);
   });
 
+  test('a local repository is refused unless the operator allowed local repositories', () => {
+    for (const repoURL of ['file:///var/lib/tiphys/cache', '/etc', '../other-tenant']) {
+      const app = { ...minimal(), spec: { ...minimal().spec, source: { repoURL } } };
+      const errors = validateApplication(app);
+      assert.equal(errors.length, 1, repoURL);
+      assert.match(
+        errors[0],
+        /^spec\.source\.repoURL: repository URL .* is a local path.*--allow-local-repos/,
+      );
+      assert.deepEqual(validateApplication(app, { allowLocalRepos: true }), []);
+    }
+    const helper = { ...minimal(), spec: { ...minimal().spec, source: { repoURL: 'ext::sh -c id' } } };
+    assert.match(validateApplication(helper).join(), /remote helper/);
+  });
+
   test('names each bad field the way a person writes it', () => {
     const errors = validateApplication({
       apiVersion: 'argoproj.io/v1alpha1',

@@ -10,6 +10,7 @@ import {
   ObjectMeta,
   StringMap,
 } from './common.ts';
+import { repoURLProblem } from './repo-url.ts';
 import { manifestErrors } from './validate.ts';
 
 export const APPLICATION_KIND = 'Application';
@@ -185,11 +186,17 @@ export function withDefaults(app: Application): ResolvedApplication {
 
 /**
  * Checks an Application as a user wrote it; returns readable messages naming the field (empty
- * when valid). The status is ignored: it belongs to the controller.
+ * when valid). The status is ignored: it belongs to the controller. A local repository
+ * (`file://`, a path) is refused unless the operator allowed them (`allowLocalRepos`).
  */
-export function validateApplication(obj: unknown): string[] {
+export function validateApplication(obj: unknown, options: { allowLocalRepos?: boolean } = {}): string[] {
   const errors = manifestErrors(Application, obj);
   const app = (obj ?? {}) as Partial<Application>;
+  const repoURL = app.spec?.source?.repoURL;
+  if (typeof repoURL === 'string' && repoURL !== '') {
+    const problem = repoURLProblem(repoURL, { allowLocal: options.allowLocalRepos });
+    if (problem) errors.push(`spec.source.repoURL: ${problem}`);
+  }
   const name = app.metadata?.name;
   if (name && Array.isArray(app.spec?.dependsOn) && app.spec.dependsOn.includes(name)) {
     errors.push('spec.dependsOn: an Application cannot depend on itself');

@@ -44,7 +44,7 @@ export function applicationFromBody(ctx: ServerContext, body: Body): Application
     },
     spec: body.spec,
   };
-  assertValidApplication(app);
+  assertValidApplication(app, { allowLocalRepos: ctx.allowLocalRepos });
   return app;
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { credentialsFor, type RepoCredentialEntry } from './repo-credentials.ts';
+import { credentialsFor, type RepoCredentialEntry } from './repo-credential-store.ts';
 
 const entries: RepoCredentialEntry[] = [
   { url: 'https://git.example.com', credentials: { password: 'host-wide' } },
