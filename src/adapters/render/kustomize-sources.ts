@@ -180,14 +180,26 @@ async function localSource(
   try {
     real = await realpath(join(dir, entry));
   } catch {
-    // Inside the repository nothing has that name: kustomize would try it as a remote address.
-    if (isInside(repoRoot, join(dir, entry)) || !entry.startsWith('..')) return undefined;
-    throw new RenderError(`${what} leads outside the repository`, { terminal: true });
+    if (!isInside(repoRoot, join(dir, entry))) {
+      throw new RenderError(`${what} leads outside the repository`, { terminal: true });
+    }
+    // Nothing in the repository has that name. kustomize then reads an address-like entry
+    // (`github.com/org/repo`) as remote, and reports anything else as a missing file itself.
+    if (looksRemote(entry)) return undefined;
+    return { path: join(dir, entry), isDirectory: false };
   }
   if (!isInside(repoRoot, real)) {
     throw new RenderError(`${what} leads outside the repository (to ${real})`, { terminal: true });
   }
   return { path: real, isDirectory: (await stat(real)).isDirectory() };
+}
+
+/**
+ * `host.name/path…` or `host:port/path…`: what kustomize may try as a remote address when no
+ * such file exists.
+ */
+function looksRemote(entry: string): boolean {
+  return /^[^/]*[.:][^/]*\/./.test(entry) && !entry.startsWith('.');
 }
 
 /**

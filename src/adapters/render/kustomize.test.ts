@@ -6,6 +6,7 @@ import type { KubeObject } from '../../core/manifest/object.ts';
 import { overlayKustomization, parseImage } from './kustomize.ts';
 import {
   type KustomizeOptions,
+  PathOutsideRepoError,
   RenderError,
   type RenderRequest,
   RenderTimeoutError,
@@ -112,13 +113,17 @@ test('kustomize refusing the kustomization is a terminal error carrying its stde
   });
 });
 
-test('kustomize itself refuses a resource symlinked from outside the repository', async () => {
+test('a resource symlinked from outside the repository is refused before kustomize runs', async () => {
   const outside = await tempDir('tiphys-render-outside-');
   await writeFile(join(outside, 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: stolen\n');
   await mkdir(join(repo, 'symlinked-resource'));
   await symlink(join(outside, 'cm.yaml'), join(repo, 'symlinked-resource', 'cm.yaml'));
   await writeFile(join(repo, 'symlinked-resource', 'kustomization.yaml'), 'resources:\n- cm.yaml\n');
-  await assert.rejects(renderManifests(request('symlinked-resource')), RenderToolError);
+  await assert.rejects(renderManifests(request('symlinked-resource')), (error: unknown) => {
+    assert.ok(error instanceof PathOutsideRepoError, String(error));
+    assert.match(error.message, /symlinked-resource\/cm\.yaml is a symlink to/);
+    return true;
+  });
 });
 
 test('a tool running past the timeout is killed and the error is not terminal', async () => {
