@@ -6,6 +6,7 @@ import { DestinationRegistry } from '../adapters/control-plane/destination-regis
 import { RepoCredentialStore } from '../adapters/control-plane/repo-credential-store.ts';
 import { GitRepoCache } from '../adapters/git/index.ts';
 import { RenderCache, type RenderTools } from '../adapters/render/render.ts';
+import type { HealthAssessor } from '../core/health/assessor.ts';
 import { LeaderElector } from './leader-election.ts';
 import { ControllerMetrics } from './metrics.ts';
 import { ComparisonCache } from './reconcile/compare.ts';
@@ -28,6 +29,8 @@ export interface ControllerOptions {
   leaderElection?: boolean;
   identity?: string;
   log?: (message: string) => void;
+  /** The installation's health checks (custom Lua and CEL ones, docs/health.md); built-in by default. */
+  assessHealth?: HealthAssessor;
 }
 
 /**
@@ -88,6 +91,7 @@ export class Controller {
       remoteSourcesFor: async (app) =>
         (await this.apps.fetchProject(app.spec.project))?.spec.sourceRepos ?? [],
       allowLocalRepos: options.allowLocalRepos ?? false,
+      assessHealth: options.assessHealth,
     });
     if (options.leaderElection ?? true) {
       this.elector = new LeaderElector(options.kubeConfig, {

@@ -46,14 +46,22 @@ export function registerControllerCommand(program: Command): void {
       const { loadKubeConfig } = await import('../adapters/kube/install.ts');
       const { findTools } = await import('../adapters/render/render.ts');
       const { Controller } = await import('../controller/controller.ts');
+      const { HealthSettings } = await import('../adapters/health/health-settings.ts');
       const { controllerHttp } = await import('../controller/http.ts');
       const logger = pino({ name: 'tiphys-controller' }, pino.destination(2));
       const { tools, missing } = findTools();
       // Said once at start, not only on each app that needs the tool.
       for (const line of missing) logger.warn(line);
+      const kubeConfig = loadKubeConfig(opts.kubeconfig);
+      // Custom health checks (Lua, CEL) from tiphys-cm, watched: docs/health.md.
+      const health = new HealthSettings(kubeConfig, opts.namespace, {
+        log: (message) => logger.info(message),
+      });
+      await health.start();
       const controller = new Controller({
-        kubeConfig: loadKubeConfig(opts.kubeconfig),
+        kubeConfig,
         namespace: opts.namespace,
+        assessHealth: health.assess,
         tools,
         cacheDir: opts.cacheDir,
         allowLocalRepos: allowLocalRepos(opts),
@@ -73,6 +81,7 @@ export function registerControllerCommand(program: Command): void {
       await runUntilSignal(logger, async () => {
         await http.close();
         await controller.stop();
+        await health.stop();
       });
     });
 }

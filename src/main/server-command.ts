@@ -108,6 +108,10 @@ export function registerServerCommand(program: Command): void {
       let controller: import('../controller/controller.ts').Controller | undefined;
       if (opts.withController) {
         const { Controller } = await import('../controller/controller.ts');
+        // Custom health checks (Lua, CEL) from tiphys-cm, watched for the process's life: docs/health.md.
+        const { HealthSettings } = await import('../adapters/health/health-settings.ts');
+        const health = new HealthSettings(kubeConfig, opts.namespace, { log });
+        await health.start();
         controller = new Controller({
           kubeConfig,
           namespace: opts.namespace,
@@ -115,6 +119,7 @@ export function registerServerCommand(program: Command): void {
           log,
           cacheDir: opts.cacheDir && join(opts.cacheDir, 'controller'),
           allowLocalRepos: localRepos,
+          assessHealth: health.assess,
         });
         await controller.start();
       }

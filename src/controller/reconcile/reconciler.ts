@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ApplicationStore } from '../../adapters/control-plane/application-store.ts';
 import type { Destination, DestinationRegistry } from '../../adapters/control-plane/destination-registry.ts';
+import type { HealthAssessor } from '../../core/health/assessor.ts';
 import { formatKey, keyOf } from '../../core/manifest/key.ts';
 import type { KubeObject } from '../../core/manifest/object.ts';
 import { type ResolvedApplication, validateApplication, withDefaults } from '../../core/model/application.ts';
@@ -31,6 +32,8 @@ export interface ReconcilerDeps extends SourceDeps {
   log: (message: string) => void;
   /** Applications may use local repositories (the operator's --allow-local-repos). */
   allowLocalRepos?: boolean;
+  /** The installation's health checks (custom Lua and CEL ones included); built-in by default. */
+  assessHealth?: HealthAssessor;
 }
 
 /** When to look at the app again: soon while an operation runs, else the polling interval. */
@@ -126,7 +129,11 @@ export class Reconciler {
       this.deps.comparisons,
     );
     const status: Partial<ApplicationStatus> = {};
-    const { resources, health } = resourceStatuses(comparison, { appName: name, status: app.status });
+    const { resources, health } = resourceStatuses(
+      comparison,
+      { appName: name, status: app.status },
+      this.deps.assessHealth,
+    );
     conditions.push(...sharedResourceConditions(app, comparison, this.deps.apps.list()));
 
     // A requested operation, a running one, or one the automated policy starts now.
@@ -208,7 +215,15 @@ export class Reconciler {
           operationState: operationStateOf(operationState, { ...progress, state }),
         });
       };
-      const step = await advanceOperation(name, input, progress.state, destination, onApplied, saveProgress);
+      const step = await advanceOperation(
+        name,
+        input,
+        progress.state,
+        destination,
+        onApplied,
+        saveProgress,
+        this.deps.assessHealth,
+      );
       progress = { ...progress, state: step.state };
       operationState = operationStateOf(operationState, progress);
       if (step.done) {

@@ -1,3 +1,4 @@
+import type { HealthAssessor } from '../../core/health/assessor.ts';
 import { aggregateHealth, assessHealth, type HealthResult } from '../../core/health/index.ts';
 import type { ApplicationStatus, ResourceStatus } from '../../core/model/application-status.ts';
 import type { SyncOperationState } from '../../core/sync/index.ts';
@@ -7,10 +8,13 @@ import type { Comparison } from './compare.ts';
 /**
  * The resource list of the status and the app's health, the worst of its objects' (pure). With
  * `owner`, each entry records the uid of the live object the app owns (see inventory.ts).
+ * `assess` is the installation's health assessor (custom Lua and CEL checks, see
+ * docs/health.md); the built-in checks by default.
  */
 export function resourceStatuses(
   comparison: Comparison,
   owner?: { appName: string; status: ApplicationStatus | undefined },
+  assess: HealthAssessor = assessHealth,
 ): {
   resources: ResourceStatus[];
   health: HealthResult;
@@ -26,7 +30,7 @@ export function resourceStatuses(
     const slash = apiVersion.indexOf('/');
     let health: HealthResult | null;
     if (!r.live) health = { status: 'Missing', message: r.message ?? 'missing from the cluster' };
-    else health = assessHealth(r.live);
+    else health = assess(r.live);
     if (health && !r.requiresPruning) healths.push(health);
     const entry: ResourceStatus = {
       group: slash < 0 ? '' : apiVersion.slice(0, slash),
