@@ -1,14 +1,25 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { ensureTestbedBinaries, type TestbedBinaries } from './binaries.ts';
-import { Component, type ComponentName, type ComponentSpec, ownComponent } from './component.ts';
-import { type ClusterPorts, clusterPaths, clusterPortNames, componentSpecs } from './component-args.ts';
-import { type ApiEndpoint, apiRequest } from './kube-http.ts';
-import { freePorts } from './ports.ts';
+import { ensureNodeBinaries, ensureTestbedBinaries } from './binaries.ts';
+import { type ClusterState, type PreparedNode, prepareFiles, writeKubeconfig } from './cluster-files.ts';
+import { Component, type ComponentName, ownComponent, type ProcessName } from './component.ts';
+import { type ClusterPorts, clusterPaths } from './component-args.ts';
+import { waitForEtcd, waitForReadyz, waitForServingCert } from './control-plane-wait.ts';
+import type { ApiEndpoint } from './kube-http.ts';
+import { forwardSpec } from './node/node-components.ts';
+import { teardownNode } from './node/node-teardown.ts';
+import {
+  loadSandboxImage,
+  prepareRealNode,
+  type RealNodeState,
+  waitForRealNode,
+  writeNodeFiles,
+  writeRegistryHost,
+} from './node/real-node.ts';
 import { ensureBootstrapObjects, waitForClusterReady } from './readiness.ts';
+
+export type { ClusterState } from './cluster-files.ts';
 
 export interface StartClusterOptions {
   /** A name for messages and the kubeconfig context; default `testbed`. */
@@ -17,22 +28,18 @@ export interface StartClusterOptions {
   dir?: string;
   /** Leave the processes running after this process exits (the CLI's `up`). */
   keepAlive?: boolean;
-  /** How many fake kwok Nodes to register (default 1). */
+  /** How many fake kwok Nodes to register (default 1, or 0 with `realNode`). */
   nodes?: number;
+  /**
+   * Add one real node (kubelet, containerd, runc, CNI, kube-proxy, CoreDNS) that runs Pods as
+   * containers, in a network namespace of its own. Its binaries are built on first use.
+   */
+  realNode?: boolean;
   log?: (line: string) => void;
 }
 
-/** What is written to `state.json`, enough to find and stop a cluster from another process. */
-export interface ClusterState {
-  name: string;
-  dir: string;
-  temporary: boolean;
-  server: string;
-  token: string;
-  kubeconfigPath: string;
-  ports: ClusterPorts;
-  components: { spec: ComponentSpec; pid: number | undefined }[];
-}
+/** A real node's own processes (besides its `forward-<port>` ones). */
+const nodeProcesses = ['kubelet', 'kube-proxy', 'coredns', 'containerd'] as const;
 
 /** A running testbed cluster: etcd, kube-apiserver, controller-manager, scheduler and kwok. */
 export class TestCluster {
@@ -42,8 +49,10 @@ export class TestCluster {
   readonly token: string;
   readonly kubeconfigPath: string;
   readonly ports: ClusterPorts;
+  /** The real node's network, folders and name; undefined for a kwok-only cluster. */
+  readonly realNode: RealNodeState | undefined;
   private readonly temporary: boolean;
-  private readonly components: Map<ComponentName, Component>;
+  private readonly components: Map<ProcessName, Component>;
   private readonly keepAlive: boolean;
 
   constructor(state: ClusterState, keepAlive: boolean) {
@@ -53,6 +62,7 @@ export class TestCluster {
     this.token = state.token;
     this.kubeconfigPath = state.kubeconfigPath;
     this.ports = state.ports;
+    this.realNode = state.realNode;
     this.temporary = state.temporary;
     this.keepAlive = keepAlive;
     this.components = new Map(
@@ -73,28 +83,28 @@ export class TestCluster {
     return { server: this.server, token: this.token, ca: this.ca };
   }
 
-  component(name: ComponentName): Component {
+  component(name: ProcessName): Component {
     const component = this.components.get(name);
     if (!component) throw new Error(`cluster ${this.name} has no component ${name}`);
     return component;
   }
 
-  isRunning(name: ComponentName): boolean {
+  isRunning(name: ProcessName): boolean {
     return this.component(name).isRunning();
   }
 
-  async stopComponent(name: ComponentName): Promise<void> {
+  async stopComponent(name: ProcessName): Promise<void> {
     await this.component(name).stop();
     this.saveState();
   }
 
-  async killComponent(name: ComponentName): Promise<void> {
+  async killComponent(name: ProcessName): Promise<void> {
     await this.component(name).kill();
     this.saveState();
   }
 
   /** Starts a stopped component again with the same flags and ports; waits until it serves. */
-  async startComponent(name: ComponentName, timeoutMs = 60_000): Promise<void> {
+  async startComponent(name: ProcessName, timeoutMs = 60_000): Promise<void> {
     this.component(name).start({ keepAlive: this.keepAlive });
     this.saveState();
     if (name === 'etcd') await waitForEtcd(this.ports.etcdClient, timeoutMs);
@@ -108,6 +118,7 @@ export class TestCluster {
 
   /** Stops every process (dependents first) and removes a temporary cluster's folder. */
   async stop(): Promise<void> {
+    if (this.realNode) await this.stopRealNode(this.realNode);
     const order: ComponentName[] = [
       'kwok',
       'kube-scheduler',
@@ -130,6 +141,7 @@ export class TestCluster {
       kubeconfigPath: this.kubeconfigPath,
       ports: this.ports,
       components: [...this.components.values()].map((c) => ({ spec: c.spec, pid: c.pid })),
+      ...(this.realNode ? { realNode: this.realNode } : {}),
     };
   }
 
@@ -159,11 +171,89 @@ export class TestCluster {
     this.saveState();
     await ensureBootstrapObjects(this.endpoint, nodes);
     await waitForClusterReady(this.endpoint, nodes, 90_000, () => this.failureHint());
-    step('nodes are Ready');
+    step(nodes > 0 ? 'kwok nodes are Ready' : 'control plane is ready');
+    if (this.realNode) {
+      await this.bootRealNode(this.realNode);
+      step(`real node ${this.realNode.nodeName} is Ready`);
+    }
   }
 
-  /** The tail of the logs of whichever component stopped, to say why a start failed. */
-  private failureHint(only?: ComponentName): string {
+  private async bootRealNode(node: RealNodeState): Promise<void> {
+    const bins = await ensureNodeBinaries();
+    writeNodeFiles(node, bins, this.kubeconfigPath, `testbed-${this.name}`);
+    // The kubelet, kube-proxy and CoreDNS reach the API server at 127.0.0.1 inside the node.
+    this.startNodeComponent(`forward-${this.ports.apiserver}`);
+    this.startNodeComponent('containerd');
+    await loadSandboxImage(node, bins, () => this.failureHint());
+    for (const name of ['kubelet', 'kube-proxy', 'coredns'] as const) this.startNodeComponent(name);
+    await waitForRealNode(node, this.endpoint, () => this.failureHint());
+  }
+
+  private startNodeComponent(name: ProcessName): void {
+    this.component(name).start({ keepAlive: this.keepAlive });
+    this.saveState();
+  }
+
+  private async stopRealNode(node: RealNodeState): Promise<void> {
+    // Everything the node ran is removed next, so its processes stop together, with little time
+    // to be tidy.
+    await Promise.all(
+      [...this.components]
+        .filter(([name]) => isNodeProcess(name))
+        .map(([, component]) => component.stop(1_000)),
+    );
+    await teardownNode(node);
+  }
+
+  /**
+   * Lets the real node pull from `registry` (on the host's loopback): its CA is trusted and,
+   * unless `credentials` is false, its credentials are sent (else Pods need an imagePullSecret).
+   */
+  async trustRegistry(
+    registry: { host: string; username: string; password: string },
+    options: { credentials?: boolean } = {},
+  ): Promise<void> {
+    const node = this.requireRealNode('trustRegistry');
+    const port = Number(registry.host.split(':').pop());
+    if (registry.host !== `127.0.0.1:${port}`) {
+      throw new Error(`testbed: a real node trusts registries on 127.0.0.1 only, not ${registry.host}`);
+    }
+    await this.exposeHostPort(port);
+    writeRegistryHost(node, registry, options.credentials ?? true);
+  }
+
+  /**
+   * Makes the host's 127.0.0.1:`port` reachable inside the real node: at 127.0.0.1:`port` (for
+   * containerd) and at the node's InternalIP (for Pods, e.g. a Git server). Returns `ip:port`.
+   */
+  async exposeHostPort(port: number): Promise<string> {
+    const node = this.requireRealNode('exposeHostPort');
+    const name: ProcessName = `forward-${port}`;
+    if (!this.components.has(name)) {
+      const bins = await ensureNodeBinaries();
+      const component = new Component(forwardSpec(bins, node.network, port, clusterPaths(this.dir).logs));
+      if (!this.keepAlive) ownComponent(component);
+      this.components.set(name, component);
+    }
+    this.startNodeComponent(name);
+    return `${node.network.nodeIp}:${port}`;
+  }
+
+  /** The node's namespace exists and its processes run (false for a kwok-only cluster). */
+  async realNodeIsRunning(): Promise<boolean> {
+    if (!this.realNode || !existsSync(this.realNode.network.netnsPath)) return false;
+    return [...this.components.entries()].every(
+      ([name, component]) => !isNodeProcess(name) || component.isRunning(),
+    );
+  }
+
+  private requireRealNode(what: string): RealNodeState {
+    if (!this.realNode) throw new Error(`testbed: ${what} needs a cluster with a real node (realNode: true)`);
+    return this.realNode;
+  }
+
+  /** The tail of the logs of whichever component stopped, to say why a start (or a test) failed. */
+  failureHint(only?: ProcessName): string {
     const names = only ? [only] : [...this.components.keys()];
     const lines: string[] = [];
     for (const name of names) {
@@ -180,16 +270,34 @@ export class TestCluster {
   }
 }
 
+function isNodeProcess(name: ProcessName): boolean {
+  return (nodeProcesses as readonly string[]).includes(name) || name.startsWith('forward-');
+}
+
 /** Starts a new cluster on free loopback ports. On any failure, everything started is stopped. */
 export async function startCluster(options: StartClusterOptions = {}): Promise<TestCluster> {
   const log = options.log ?? (() => {});
-  const bins = await ensureTestbedBinaries({ log });
+  const nodeBins = options.realNode ? await ensureNodeBinaries({ log }) : undefined;
+  const bins = nodeBins ?? (await ensureTestbedBinaries({ log }));
   const name = options.name ?? 'testbed';
   const temporary = options.dir === undefined;
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), `tiphys-testbed-${name}-`));
-  const cluster = new TestCluster(await prepareFiles(bins, name, dir, temporary), options.keepAlive ?? false);
+  const keepAlive = options.keepAlive ?? false;
+  let node: PreparedNode | undefined;
+  if (nodeBins) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    node = { ...(await prepareRealNode(dir, nodeBins, keepAlive, log)), bins: nodeBins };
+  }
+  let state: ClusterState;
   try {
-    await cluster.bootstrap(options.nodes ?? 1, log);
+    state = await prepareFiles(bins, name, dir, temporary, node);
+  } catch (error) {
+    if (node) await teardownNode(node.node).catch(() => {});
+    throw error;
+  }
+  const cluster = new TestCluster(state, keepAlive);
+  try {
+    await cluster.bootstrap(options.nodes ?? (options.realNode ? 0 : 1), log);
     return cluster;
   } catch (error) {
     await cluster.stop().catch(() => {});
@@ -201,113 +309,4 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<T
 export function loadCluster(dir: string): TestCluster {
   const state = JSON.parse(readFileSync(clusterPaths(dir).state, 'utf8')) as ClusterState;
   return new TestCluster(state, true);
-}
-
-async function prepareFiles(
-  bins: TestbedBinaries,
-  name: string,
-  dir: string,
-  temporary: boolean,
-): Promise<ClusterState> {
-  const paths = clusterPaths(dir);
-  for (const folder of [paths.etcdData, paths.pki, paths.logs])
-    mkdirSync(folder, { recursive: true, mode: 0o700 });
-  const ports = await freePorts(clusterPortNames.length);
-  const portMap = Object.fromEntries(
-    clusterPortNames.map((key, i) => [key, ports[i]]),
-  ) as unknown as ClusterPorts;
-  const token = randomBytes(24).toString('hex');
-  // One identity in system:masters serves the admin and the control-plane components alike.
-  writeFileSync(paths.tokens, `${token},testbed-admin,testbed-admin,"system:masters"\n`, { mode: 0o600 });
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  writeFileSync(paths.serviceAccountKey, privateKey.export({ type: 'pkcs8', format: 'pem' }), {
-    mode: 0o600,
-  });
-  writeFileSync(paths.serviceAccountPub, publicKey.export({ type: 'spki', format: 'pem' }));
-  const specs = componentSpecs(bins, dir, portMap);
-  return {
-    name,
-    dir,
-    temporary,
-    server: `https://127.0.0.1:${portMap.apiserver}`,
-    token,
-    kubeconfigPath: paths.kubeconfig,
-    ports: portMap,
-    components: Object.values(specs).map((spec) => ({ spec, pid: undefined })),
-  };
-}
-
-function writeKubeconfig(cluster: TestCluster): void {
-  const ca = Buffer.from(cluster.ca).toString('base64');
-  const context = `testbed-${cluster.name}`;
-  const text = `apiVersion: v1
-kind: Config
-clusters:
-  - name: ${context}
-    cluster:
-      server: ${cluster.server}
-      certificate-authority-data: ${ca}
-users:
-  - name: ${context}-admin
-    user:
-      token: ${cluster.token}
-contexts:
-  - name: ${context}
-    context:
-      cluster: ${context}
-      user: ${context}-admin
-current-context: ${context}
-`;
-  writeFileSync(cluster.kubeconfigPath, text, { mode: 0o600 });
-}
-
-async function poll(
-  what: string,
-  timeoutMs: number,
-  check: () => Promise<boolean>,
-  hint?: () => string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError = '';
-  while (Date.now() < deadline) {
-    try {
-      if (await check()) return;
-    } catch (error) {
-      lastError = error instanceof Error ? error.message : String(error);
-    }
-    await sleep(200);
-  }
-  const detail = hint ? `\n${hint()}` : '';
-  throw new Error(
-    `testbed: ${what} within ${timeoutMs / 1000} s${lastError ? ` (last error: ${lastError})` : ''}${detail}`,
-  );
-}
-
-function waitForEtcd(port: number, timeoutMs: number, hint?: () => string): Promise<void> {
-  return poll(
-    `etcd did not become healthy on 127.0.0.1:${port}`,
-    timeoutMs,
-    async () => (await fetch(`http://127.0.0.1:${port}/health`)).ok,
-    hint,
-  );
-}
-
-function waitForServingCert(dir: string, timeoutMs: number, hint?: () => string): Promise<void> {
-  const cert = clusterPaths(dir).servingCert;
-  const key = cert.replace(/\.crt$/, '.key');
-  return poll(
-    'kube-apiserver did not write its serving certificate',
-    timeoutMs,
-    async () => existsSync(cert) && existsSync(key),
-    hint,
-  );
-}
-
-function waitForReadyz(endpoint: ApiEndpoint, timeoutMs: number, hint?: () => string): Promise<void> {
-  return poll(
-    `kube-apiserver at ${endpoint.server} was not ready`,
-    timeoutMs,
-    async () => (await apiRequest(endpoint, 'GET', '/readyz')).status === 200,
-    hint,
-  );
 }

@@ -35,14 +35,26 @@ export function clusterPaths(dir: string) {
   };
 }
 
+/** What the control plane of a cluster with a real node must know about that node. */
+export interface RealNodeControlPlane {
+  /** The node's InternalIP: the API server advertises it (Pods reach the API there). */
+  nodeIp: string;
+  serviceCidr: string;
+  /** The API server's client certificate for kubelets (signed by the testbed CA). */
+  kubeletClientCert: string;
+  kubeletClientKey: string;
+}
+
 /**
  * The command line of each component. Everything binds 127.0.0.1 on ports picked for this
- * cluster, so any number of clusters run side by side.
+ * cluster, so any number of clusters run side by side. A cluster with a real node changes only
+ * what that node needs (see docs/testbed.md); a kwok-only cluster is started as it always was.
  */
 export function componentSpecs(
   bins: TestbedBinaries,
   dir: string,
   ports: ClusterPorts,
+  realNode?: RealNodeControlPlane,
 ): Record<ComponentName, ComponentSpec> {
   const p = clusterPaths(dir);
   const log = (name: string) => join(p.logs, `${name}.log`);
@@ -74,7 +86,7 @@ export function componentSpecs(
       args: [
         `--etcd-servers=${etcdClient}`,
         '--bind-address=127.0.0.1',
-        '--advertise-address=127.0.0.1',
+        `--advertise-address=${realNode?.nodeIp ?? '127.0.0.1'}`,
         `--secure-port=${ports.apiserver}`,
         `--cert-dir=${p.pki}`,
         `--token-auth-file=${p.tokens}`,
@@ -83,10 +95,18 @@ export function componentSpecs(
         `--api-audiences=${issuer}`,
         `--service-account-key-file=${p.serviceAccountPub}`,
         `--service-account-signing-key-file=${p.serviceAccountKey}`,
-        '--service-cluster-ip-range=10.96.0.0/16',
+        `--service-cluster-ip-range=${realNode?.serviceCidr ?? '10.96.0.0/16'}`,
         '--allow-privileged=true',
         '--profiling=false',
         '--v=0',
+        ...(realNode
+          ? [
+              // logs, exec and port-forward reach the kubelet at the address the node reports.
+              '--kubelet-preferred-address-types=InternalIP',
+              `--kubelet-client-certificate=${realNode.kubeletClientCert}`,
+              `--kubelet-client-key=${realNode.kubeletClientKey}`,
+            ]
+          : []),
       ],
     },
     'kube-controller-manager': {
@@ -123,7 +143,11 @@ export function componentSpecs(
       logFile: log('kwok'),
       args: [
         `--kubeconfig=${p.kubeconfig}`,
-        '--manage-all-nodes=true',
+        // With a real node, kwok must leave it and its Pods to the kubelet: it plays only the
+        // Nodes the testbed registers for it (annotated kwok.x-k8s.io/node=fake).
+        ...(realNode
+          ? ['--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake']
+          : ['--manage-all-nodes=true']),
         `--server-address=127.0.0.1:${ports.kwok}`,
         '--node-lease-duration-seconds=40',
         '--cidr=10.244.0.1/16',

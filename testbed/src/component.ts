@@ -1,14 +1,21 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+/** The control plane's processes. */
 export type ComponentName = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok';
+/** The processes of a real node; `forward-<port>` makes a host loopback port reachable in it. */
+export type NodeComponentName = 'containerd' | 'kubelet' | 'kube-proxy' | 'coredns' | `forward-${number}`;
+/** Every process the testbed starts. */
+export type ProcessName = ComponentName | NodeComponentName | 'registry';
 
 export interface ComponentSpec {
-  name: ComponentName;
+  name: ProcessName;
   command: string;
   args: string[];
   logFile: string;
+  /** Variables added to the environment the process inherits. */
+  env?: Record<string, string>;
 }
 
 /**
@@ -27,7 +34,7 @@ export class Component {
     this.pid = pid;
   }
 
-  get name(): ComponentName {
+  get name(): ProcessName {
     return this.spec.name;
   }
 
@@ -38,6 +45,7 @@ export class Component {
       const child = spawn(this.spec.command, this.spec.args, {
         detached: true,
         stdio: ['ignore', log, log],
+        env: this.spec.env ? { ...process.env, ...this.spec.env } : process.env,
       });
       if (child.pid === undefined) throw new Error(`could not start ${this.spec.command}`);
       this.child = child;
@@ -115,10 +123,17 @@ export class Component {
   }
 }
 
-function pidAlive(pid: number): boolean {
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  // A component of a cluster started by another process (the CLI's `up`) is no child of ours:
+  // once it exits it stays a zombie until PID 1 reaps it, which can take seconds. It is gone.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }

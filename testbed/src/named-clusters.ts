@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { loadCluster, startCluster, type TestCluster } from './cluster.ts';
 import type { ComponentName } from './component.ts';
 import { clusterPaths } from './component-args.ts';
+import { runningNamedRegistry } from './named-registry.ts';
 
 /** Named clusters of `npm run testbed` live here, one folder each, outside the repo. */
 export function namedClustersRoot(): string {
@@ -40,18 +41,30 @@ export function listNamedClusters(): TestCluster[] {
 export async function upNamedCluster(
   name: string,
   log: (line: string) => void,
+  options: { realNode?: boolean } = {},
 ): Promise<{ cluster: TestCluster; already: boolean }> {
   validateClusterName(name);
   const dir = join(namedClustersRoot(), name);
   if (existsSync(clusterPaths(dir).state)) {
     const cluster = loadCluster(dir);
+    if (options.realNode && !cluster.realNode) {
+      throw new Error(`cluster ${name} exists without a real node; down it first, then up --real-node`);
+    }
+    if (cluster.realNode && !(await cluster.realNodeIsRunning())) {
+      throw new Error(
+        `the real node of cluster ${name} is not running (a restart or a killed process); ` +
+          `recreate it: npm run testbed -- down ${name} && npm run testbed -- up ${name} --real-node`,
+      );
+    }
     const stopped = componentOrder.filter((c) => !cluster.isRunning(c));
     if (stopped.length === 0) return { cluster, already: true };
     log(`[testbed ${name}] starting ${stopped.join(', ')} again`);
     for (const component of stopped) await cluster.startComponent(component);
     return { cluster, already: false };
   }
-  const cluster = await startCluster({ name, dir, keepAlive: true, log });
+  const cluster = await startCluster({ name, dir, keepAlive: true, log, realNode: options.realNode });
+  const registry = runningNamedRegistry();
+  if (cluster.realNode && registry) await cluster.trustRegistry(registry);
   return { cluster, already: false };
 }
 

@@ -71,6 +71,7 @@ func serve(port string) error {
 		json.NewEncoder(w).Encode(map[string][]string{"addresses": addresses})
 	})
 	server := &http.Server{Addr: ":" + port, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	fmt.Printf("probe %s: serving HTTP on :%s\n", host, port)
 	return server.ListenAndServe()
 }
 
