@@ -6,7 +6,7 @@
 // Extra arguments are passed to node --test (for example --test-name-pattern=…).
 import { spawnSync } from 'node:child_process';
 import { globSync } from 'node:fs';
-import { ensureTestbedBinaries } from '../testbed/src/binaries.ts';
+import { ensureNodeBinaries, ensureTestbedBinaries } from '../testbed/src/binaries.ts';
 import { ensureChromium, ensureImageTools, ensureSchemathesis, ensureUiBuilt } from './test-setup.ts';
 
 const fastOnly = process.env.TIPHYS_TEST_SKIP_SLOW === '1' && process.env.CI !== 'true';
@@ -26,6 +26,9 @@ if (fastOnly) {
   console.error('TIPHYS_TEST_SKIP_SLOW=1: skipping the testbed and end-to-end tests');
 } else {
   await ensureTestbedBinaries({ log: (line) => console.error(line) });
+  // The real-node tests' binaries (kubelet, containerd, runc, CNI, CoreDNS): built here, not
+  // inside a test's time limit.
+  await ensureNodeBinaries({ log: (line) => console.error(line) });
   ensureChromium();
   ensureImageTools();
   ensureSchemathesis();
