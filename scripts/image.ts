@@ -66,7 +66,11 @@ async function main(argv: string[]): Promise<number> {
   console.error(
     `built ${image.digest} in ${seconds} s: ${mb(compressed)} compressed, ${mb(unpacked)} unpacked`,
   );
-  for (const layer of image.layers) console.error(`  ${mb(layer.size).padStart(9)}  ${layer.comment}`);
+  for (const layer of image.layers) {
+    console.error(
+      `  ${mb(layer.size).padStart(9)} (${mb(layer.unpackedSize).padStart(9)} unpacked)  ${layer.comment}`,
+    );
+  }
   console.error(`OCI layout: ${layoutDir}`);
   if (values.archive) {
     await writeImageArchive(layoutDir, values.archive);

@@ -3,9 +3,11 @@
 // once per description and kept as a tarball under ~/.cache/tiphys/rootfs.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
 
 export interface DebianRootfs {
   /** Debian release, e.g. `bookworm`. */
@@ -71,7 +73,7 @@ export function mmdebstrapArgs(rootfs: DebianRootfs, output: string): string[] {
 const building = new Map<string, Promise<string>>();
 
 /**
- * The tarball of a Debian root filesystem matching `rootfs`, built with mmdebstrap the first time
+ * The gzipped tarball of a Debian root filesystem matching `rootfs`, built with mmdebstrap the first time
  * (minutes; needs root or unprivileged user namespaces, and the Debian mirror) and cached after.
  * Device nodes are left out of it: the container runtime provides /dev.
  */
@@ -83,7 +85,7 @@ export function debianRootfs(
     .update(JSON.stringify(mmdebstrapArgs(rootfs, '')))
     .digest('hex')
     .slice(0, 16);
-  const file = join(rootfsCacheDir(), `${rootfs.suite}-${key}.tar`);
+  const file = join(rootfsCacheDir(), `${rootfs.suite}-${key}.tar.gz`);
   if (!options.refresh && existsSync(file)) return Promise.resolve(file);
   let pending = building.get(file);
   if (!pending) {
@@ -110,9 +112,12 @@ async function build(rootfs: DebianRootfs, file: string, log: (line: string) => 
         if (!error.message.includes('Not found in archive')) throw error;
       },
     );
-    renameSync(temporary, file);
+    // Kept compressed: it is the layer blob as it is, so a build does not gzip 200 MB each time.
+    await pipeline(createReadStream(temporary), createGzip({ level: 6 }), createWriteStream(`${temporary}.gz`));
+    renameSync(`${temporary}.gz`, file);
   } finally {
     rmSync(temporary, { recursive: true, force: true });
+    rmSync(`${temporary}.gz`, { force: true });
   }
   log(`root filesystem ready in ${((Date.now() - started) / 1000).toFixed(0)} s: ${file}`);
   return file;
