@@ -28,6 +28,8 @@ export interface ControllerOptions {
   /** Compete for the leader Lease (default true); false runs at once (tests, single replica). */
   leaderElection?: boolean;
   identity?: string;
+  /** Namespaced mode: watch and manage only these namespaces of the control cluster. */
+  namespaces?: string[];
   log?: (message: string) => void;
   /** The installation's health checks (custom Lua and CEL ones, docs/health.md); built-in by default. */
   assessHealth?: HealthAssessor;
@@ -65,6 +67,7 @@ export class Controller {
         // Self-heal: a change to a tracked object reconciles exactly its Application at once.
         if (app && this.active) this.queue.add(app);
       },
+      { inClusterNamespaces: options.namespaces },
     );
     this.queue = new WorkQueue({
       concurrency: options.concurrency ?? 10,

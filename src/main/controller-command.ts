@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
+import { managedNamespaces } from './managed-namespaces.ts';
 import { allowLocalRepos, runUntilSignal, webhookSecretsFromEnv } from './run-until-signal.ts';
 
 interface ControllerCommandOptions {
@@ -13,6 +14,7 @@ interface ControllerCommandOptions {
   concurrency: string;
   cacheDir?: string;
   allowLocalRepos?: boolean;
+  managedNamespaces?: string;
 }
 
 /** `tiphys controller`: runs the GitOps controller until SIGINT or SIGTERM. */
@@ -28,6 +30,11 @@ export function registerControllerCommand(program: Command): void {
     )
     .option('--port <port>', 'port of /metrics, /healthz and /webhook', '8081')
     .option('--address <address>', 'address to listen on', '127.0.0.1')
+    .option(
+      '--managed-namespaces <list>',
+      'namespaced mode: manage only the control namespace and these (comma-separated; or TIPHYS_MANAGED_NAMESPACES)',
+      process.env.TIPHYS_MANAGED_NAMESPACES,
+    )
     .option('--poll-interval <seconds>', 'how often each app polls Git', '180')
     .option('--no-leader-election', 'act at once instead of competing for the leader Lease')
     .option('--concurrency <n>', 'parallel reconciles', '10')
@@ -65,6 +72,7 @@ export function registerControllerCommand(program: Command): void {
         tools,
         cacheDir: opts.cacheDir,
         allowLocalRepos: allowLocalRepos(opts),
+        namespaces: managedNamespaces(opts.managedNamespaces, opts.namespace),
         pollIntervalMs: Number(opts.pollInterval) * 1000,
         concurrency: Number(opts.concurrency),
         leaderElection: opts.leaderElection,

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { CliError } from '../cli/output.ts';
+import { managedNamespaces } from './managed-namespaces.ts';
 import { allowLocalRepos, runUntilSignal, webhookSecretsFromEnv } from './run-until-signal.ts';
 
 interface ServerCommandOptions {
@@ -13,6 +14,7 @@ interface ServerCommandOptions {
   tlsKey?: string;
   uiDir?: string;
   cacheDir?: string;
+  managedNamespaces?: string;
   withController?: boolean;
   oidcIssuer?: string;
   oidcClientId?: string;
@@ -63,6 +65,11 @@ export function registerServerCommand(program: Command): void {
     )
     .option('--port <port>', 'port to listen on', '8080')
     .option('--address <address>', 'address to listen on', '127.0.0.1')
+    .option(
+      '--managed-namespaces <list>',
+      'namespaced mode: manage only the control namespace and these (comma-separated; or TIPHYS_MANAGED_NAMESPACES)',
+      process.env.TIPHYS_MANAGED_NAMESPACES,
+    )
     .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM; with --tls-key)')
     .option('--tls-key <file>', 'private key of --tls-cert (PEM)')
     .option(
@@ -91,6 +98,7 @@ export function registerServerCommand(program: Command): void {
           ? { cert: readPem(opts.tlsCert, '--tls-cert'), key: readPem(opts.tlsKey, '--tls-key') }
           : undefined;
       const oidc = oidcSettings(opts);
+      const namespaces = managedNamespaces(opts.managedNamespaces, opts.namespace);
       const listenPort = port(opts.port);
       // Loaded here so that `tiphys --help` stays fast.
       const { pino } = await import('pino');
@@ -120,6 +128,7 @@ export function registerServerCommand(program: Command): void {
           cacheDir: opts.cacheDir && join(opts.cacheDir, 'controller'),
           allowLocalRepos: localRepos,
           assessHealth: health.assess,
+          namespaces,
         });
         await controller.start();
       }
@@ -137,6 +146,7 @@ export function registerServerCommand(program: Command): void {
         controller,
         tools,
         cacheDir: opts.cacheDir,
+        namespaces,
         uiDir: opts.uiDir,
         https,
         log: (line) => logger.warn(line),

@@ -44,6 +44,8 @@ export interface ServerOptions {
   cacheDir?: string;
   /** Applications may use file:// URLs and local paths (local development and tests only). */
   allowLocalRepos?: boolean;
+  /** Namespaced mode: read live objects only in these namespaces of the control cluster. */
+  namespaces?: string[];
   /** Serve HTTPS with this certificate and key (PEM). */
   https?: { cert: string | Buffer; key: string | Buffer };
   log?: (line: string) => void;
@@ -94,7 +96,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   }
   const rest = new KubeRest(options.kubeConfig);
   const cacheDir = prepareCacheDir(options.cacheDir, 'server');
-  const destinations = new DestinationRegistry(options.kubeConfig, options.namespace, () => () => {});
+  const destinations = new DestinationRegistry(options.kubeConfig, options.namespace, () => () => {}, {
+    inClusterNamespaces: options.namespaces,
+  });
   const ctx: ServerContext = {
     kubeConfig: options.kubeConfig,
     namespace: options.namespace,

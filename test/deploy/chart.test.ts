@@ -135,17 +135,23 @@ test('values: image, replicas, resources, NodePort, ingress with TLS, OIDC, RBAC
   assert.equal(rbac?.data['policy.default'], 'role:readonly');
 });
 
-test('rbac.mode=namespaced binds write rights per namespace only', async () => {
+test('rbac.mode=namespaced: no cluster-wide right, a RoleBinding and a watch per managed namespace', async () => {
   const objects = await template('rbac.mode=namespaced', 'rbac.deployNamespaces={team-a,team-b}');
-  const clusterBindings = objects.filter((o) => o.kind === 'ClusterRoleBinding');
   assert.deepEqual(
-    clusterBindings.map((o) => o.roleRef.name),
-    ['tiphys-tiphys-read'],
+    objects.filter((o) => o.kind === 'ClusterRoleBinding'),
+    [],
   );
-  const read = find(objects, 'ClusterRole', 'tiphys-tiphys-read');
-  assert.deepEqual(read?.rules, [{ apiGroups: ['*'], resources: ['*'], verbs: ['get', 'list', 'watch'] }]);
+  assert.deepEqual(
+    objects.filter((o) => o.kind === 'ClusterRole').map((o) => o.metadata.name),
+    ['tiphys-tiphys-deploy'],
+  );
   const bound = objects.filter((o) => o.kind === 'RoleBinding').map((o) => o.metadata.namespace);
   assert.deepEqual(bound, ['tiphys', 'team-a', 'team-b']);
+  for (const name of ['tiphys-controller', 'tiphys-server']) {
+    const env = find(objects, 'Deployment', name)?.spec.template.spec.containers[0].env;
+    const managed = env.find((e: { name: string }) => e.name === 'TIPHYS_MANAGED_NAMESPACES');
+    assert.equal(managed?.value, 'tiphys,team-a,team-b', name);
+  }
 });
 
 test('bad values are refused with what to fix', async () => {

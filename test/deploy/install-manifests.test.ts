@@ -124,7 +124,11 @@ describe('on a cluster', () => {
     }
   });
 
-  test('namespaced mode: the service accounts write only in their namespace and nothing cluster-scoped', async () => {
+  test('namespaced mode: the service accounts act only in the namespaces bound to them', async () => {
+    const overlay = (await build('deploy/overlays/namespaced')).filter(
+      (o) => o.kind === 'ClusterRoleBinding',
+    );
+    assert.deepEqual(overlay, []);
     await run(kubectl, ['apply', '--server-side', '-k', join(repoRoot, 'deploy/overlays/namespaced')], env);
     await run(kubectl, ['create', 'namespace', 'team-a'], env);
     const canI = async (account: string, args: string[]) => {
@@ -136,18 +140,20 @@ describe('on a cluster', () => {
       return /^yes\b/m.test(out);
     };
     for (const account of ['tiphys-controller', 'tiphys-server']) {
-      // Reads everywhere (the live-state caches), writes in its own namespace.
-      assert.equal(await canI(account, ['list', 'deployments', '-n', 'team-a']), true);
       assert.equal(await canI(account, ['create', 'deployments', '-n', 'tiphys']), true);
       assert.equal(await canI(account, ['update', 'leases.coordination.k8s.io', '-n', 'tiphys']), true);
-      // As an attacker holding its token would try: other namespaces, cluster-scoped, escalation.
+      assert.equal(await canI(account, ['get', 'secrets', '-n', 'tiphys']), true);
+      // As an attacker holding its token would try: other namespaces, cluster-wide reads,
+      // cluster-scoped writes, escalation.
+      assert.equal(await canI(account, ['list', 'deployments', '-n', 'team-a']), false);
       assert.equal(await canI(account, ['create', 'deployments', '-n', 'team-a']), false);
-      assert.equal(await canI(account, ['delete', 'secrets', '-n', 'kube-system']), false);
+      assert.equal(await canI(account, ['list', 'secrets', '--all-namespaces']), false);
+      assert.equal(await canI(account, ['get', 'secrets', '-n', 'kube-system']), false);
       assert.equal(await canI(account, ['create', 'clusterrolebindings']), false);
       assert.equal(await canI(account, ['create', 'namespaces']), false);
       assert.equal(await canI(account, ['impersonate', 'users']), false);
     }
-    // The documented way to grant a namespace works.
+    // The documented way to grant a namespace works, for that namespace only.
     await run(
       kubectl,
       ['create', 'rolebinding', 'tiphys-deploy', '-n', 'team-a', '--clusterrole=tiphys-deploy'].concat([
@@ -157,6 +163,6 @@ describe('on a cluster', () => {
       env,
     );
     assert.equal(await canI('tiphys-controller', ['create', 'deployments', '-n', 'team-a']), true);
-    assert.equal(await canI('tiphys-controller', ['create', 'deployments', '-n', 'default']), false);
+    assert.equal(await canI('tiphys-controller', ['list', 'deployments', '-n', 'default']), false);
   });
 });

@@ -44,6 +44,10 @@ capabilities:
   value: /var/cache/tiphys
 - name: HOME
   value: /home/tiphys
+{{- if eq .Values.rbac.mode "namespaced" }}
+- name: TIPHYS_MANAGED_NAMESPACES
+  value: {{ include "tiphys.managedNamespaces" . | quote }}
+{{- end }}
 {{- with .Values.webhook.existingSecret }}
 {{- range $provider := list "github" "gitlab" "gitea" }}
 - name: TIPHYS_WEBHOOK_{{ upper $provider }}_SECRET
@@ -93,4 +97,9 @@ readinessProbe:
   emptyDir: {}
 - name: tmp
   emptyDir: {}
+{{- end -}}
+
+{{/* Namespaced mode: the release namespace and rbac.deployNamespaces, each bound and watched. */}}
+{{- define "tiphys.managedNamespaces" -}}
+{{ prepend .Values.rbac.deployNamespaces .Release.Namespace | uniq | join "," }}
 {{- end -}}

@@ -36,14 +36,22 @@ export class DestinationRegistry {
   private readonly core: CoreV1Api;
   private readonly destinations = new Map<string, { destination: Destination; resourceVersion: string }>();
   private readonly onCacheEvent: (destination: string) => Parameters<ClusterCache['onEvent']>[0];
+  private readonly inClusterNamespaces: string[] | undefined;
 
+  /**
+   * `inClusterNamespaces` is namespaced mode for the control cluster: only those namespaces are
+   * watched and managed there (the RBAC of deploy/overlays/namespaced reaches no further).
+   * Registered clusters are watched whole: their credentials say what Tiphys may do there.
+   */
   constructor(
     controlKc: KubeConfig,
     namespace: string,
     onCacheEvent: (destination: string) => Parameters<ClusterCache['onEvent']>[0],
+    options: { inClusterNamespaces?: string[] } = {},
   ) {
     this.controlKc = controlKc;
     this.namespace = namespace;
+    this.inClusterNamespaces = options.inClusterNamespaces;
     this.custom = controlKc.makeApiClient(CustomObjectsApi);
     this.core = controlKc.makeApiClient(CoreV1Api);
     this.onCacheEvent = onCacheEvent;
@@ -117,7 +125,8 @@ export class DestinationRegistry {
 
   private remember(name: string, kc: KubeConfig, resourceVersion: string): Destination {
     const client = new ClusterClient(kc);
-    const cache = new ClusterCache(client);
+    const namespaces = name === IN_CLUSTER ? this.inClusterNamespaces : undefined;
+    const cache = new ClusterCache(client, { namespaces });
     cache.onEvent(this.onCacheEvent(name));
     const destination: Destination = { name, server: client.server, client, cache };
     this.destinations.set(name, { destination, resourceVersion });

@@ -12,14 +12,30 @@ import type { ClusterClient, ResourceInfo } from './cluster-client.ts';
 export type CacheEventType = 'add' | 'update' | 'delete';
 export type CacheListener = (type: CacheEventType, obj: KubeObject, appName: string | undefined) => void;
 
+type KindInformer = Informer<KubernetesObject> & ObjectCache<KubernetesObject>;
+
 interface KindWatch {
   info: ResourceInfo;
-  informer: Informer<KubernetesObject> & ObjectCache<KubernetesObject>;
+  /** One informer per watched namespace ('' for the whole cluster). */
+  informers: Map<string, KindInformer>;
   synced: Promise<void>;
-  restartTimer?: NodeJS.Timeout;
+  restartTimers: Set<NodeJS.Timeout>;
   failures: number;
   /** Why the last list or watch failed; cleared by the next successful list. */
   error?: string;
+}
+
+export interface ClusterCacheOptions {
+  /**
+   * Namespaced mode: watch only these namespaces (one list + watch each), and no cluster-scoped
+   * kind, for a Tiphys whose RBAC reaches no further. Default: the whole cluster.
+   */
+  namespaces?: string[];
+}
+
+/** A kind or namespace that a namespaced-mode cache does not watch. */
+export class OutsideWatchedNamespacesError extends Error {
+  override name = 'OutsideWatchedNamespacesError';
 }
 
 const RESTART_BASE_MS = 500;
@@ -32,13 +48,33 @@ const RESTART_MAX_MS = 30_000;
  * that app's reconcile (self-heal) without polling.
  */
 export class ClusterCache {
+  /** The namespaces of namespaced mode; undefined when the whole cluster is watched. */
+  readonly namespaces: readonly string[] | undefined;
   private readonly client: ClusterClient;
   private readonly kinds = new Map<string, KindWatch>();
   private readonly listeners = new Set<CacheListener>();
   private stopped = false;
 
-  constructor(client: ClusterClient) {
+  constructor(client: ClusterClient, options: ClusterCacheOptions = {}) {
     this.client = client;
+    this.namespaces = options.namespaces?.length ? [...new Set(options.namespaces)] : undefined;
+  }
+
+  /** Throws when namespaced mode does not watch this namespace (or, with none, cluster scope). */
+  assertWatched(kind: string, namespace: string | undefined): void {
+    if (!this.namespaces) return;
+    const list = this.namespaces.join(', ');
+    if (namespace === undefined) {
+      throw new OutsideWatchedNamespacesError(
+        `${kind} is cluster-scoped, and this Tiphys manages only namespaces ${list} (namespaced mode)`,
+      );
+    }
+    if (!this.namespaces.includes(namespace)) {
+      throw new OutsideWatchedNamespacesError(
+        `namespace ${namespace} is not one this Tiphys manages (namespaced mode: ${list}); ` +
+          'add it to --managed-namespaces (TIPHYS_MANAGED_NAMESPACES) and bind the tiphys-deploy role there',
+      );
+    }
   }
 
   onEvent(listener: CacheListener): () => void {
@@ -56,6 +92,7 @@ export class ClusterCache {
     }
     const info = await this.client.resourceInfo(apiVersion, kind);
     if (!info) return undefined;
+    if (!info.namespaced) this.assertWatched(kind, undefined);
     if (this.kinds.has(id)) return this.watch(apiVersion, kind);
     const watch = this.startInformer(info);
     this.kinds.set(id, watch);
@@ -68,19 +105,35 @@ export class ClusterCache {
   }
 
   private startInformer(info: ResourceInfo): KindWatch {
-    const path = `/${info.apiVersion.includes('/') ? 'apis' : 'api'}/${info.apiVersion}/${info.plural}`;
+    const watch: KindWatch = {
+      info,
+      informers: new Map(),
+      synced: Promise.resolve(),
+      restartTimers: new Set(),
+      failures: 0,
+    };
+    const scopes = info.namespaced && this.namespaces ? this.namespaces : [''];
+    watch.synced = Promise.all(scopes.map((namespace) => this.startScope(watch, namespace))).then(() => {});
+    return watch;
+  }
+
+  /** A list + watch of one kind in one namespace ('' for all); resolves after its first list. */
+  private startScope(watch: KindWatch, namespace: string): Promise<void> {
+    const { info } = watch;
+    const group = `/${info.apiVersion.includes('/') ? 'apis' : 'api'}/${info.apiVersion}`;
+    const path = namespace ? `${group}/namespaces/${namespace}/${info.plural}` : `${group}/${info.plural}`;
     // Raw JSON lists (items completed with apiVersion and kind), like the watch events.
     const listFn = async () => {
-      const list = await this.client.list(info);
+      const list = await this.client.list(info, namespace || undefined);
       watch.error = undefined;
       return list as unknown as Awaited<ReturnType<Parameters<typeof makeInformer>[2]>>;
     };
     const informer = makeInformer(this.client.kubeConfig, path, listFn);
+    watch.informers.set(namespace, informer);
     let markSynced: () => void = () => {};
     const synced = new Promise<void>((resolve) => {
       markSynced = resolve;
     });
-    const watch: KindWatch = { info, informer, synced, failures: 0 };
     const emit = (type: CacheEventType) => (obj: KubernetesObject) => {
       const full = { ...obj, apiVersion: info.apiVersion, kind: info.kind } as KubeObject;
       const app = trackingAppOf(full);
@@ -98,22 +151,26 @@ export class ClusterCache {
       // so a cluster that was unreachable resumes by itself.
       if (this.stopped) return;
       const delay = Math.min(RESTART_BASE_MS * 2 ** watch.failures++, RESTART_MAX_MS);
-      watch.restartTimer = setTimeout(() => {
+      const timer = setTimeout(() => {
+        watch.restartTimers.delete(timer);
         informer.start().then(markSynced, () => {});
       }, delay);
+      watch.restartTimers.add(timer);
     });
     informer.start().then(
       () => markSynced(),
       () => {},
     );
-    return watch;
+    return synced;
   }
 
   /** The cached object with this key, whatever API version of its group is watched. */
   get(key: ResourceKey): KubeObject | undefined {
     for (const watch of this.kinds.values()) {
       if (watch.info.kind !== key.kind || groupOfVersion(watch.info.apiVersion) !== key.group) continue;
-      const obj = watch.informer.get(key.name, watch.info.namespaced ? key.namespace : undefined);
+      const namespace = watch.info.namespaced ? key.namespace : undefined;
+      const informer = watch.informers.get(watch.informers.has('') ? '' : (namespace ?? ''));
+      const obj = informer?.get(key.name, namespace);
       if (obj) return { ...obj, apiVersion: watch.info.apiVersion, kind: watch.info.kind } as KubeObject;
     }
     return undefined;
@@ -123,7 +180,7 @@ export class ClusterCache {
   trackedBy(appName: string): KubeObject[] {
     const found: KubeObject[] = [];
     for (const watch of this.kinds.values()) {
-      for (const obj of watch.informer.list()) {
+      for (const obj of objectsOf(watch)) {
         const full = { ...obj, apiVersion: watch.info.apiVersion, kind: watch.info.kind } as KubeObject;
         if (trackingAppOf(full) === appName) found.push(full);
       }
@@ -135,16 +192,16 @@ export class ClusterCache {
   listKind(apiVersion: string, kind: string, namespace?: string): KubeObject[] {
     const watch = this.kinds.get(`${apiVersion}/${kind}`);
     if (!watch) return [];
-    return watch.informer
-      .list(namespace)
-      .map((obj) => ({ ...obj, apiVersion: watch.info.apiVersion, kind: watch.info.kind }) as KubeObject);
+    return objectsOf(watch, namespace).map(
+      (obj) => ({ ...obj, apiVersion: watch.info.apiVersion, kind: watch.info.kind }) as KubeObject,
+    );
   }
 
   info(): { kinds: number; objects: number; lastError?: string } {
     let objects = 0;
     let lastError: string | undefined;
     for (const watch of this.kinds.values()) {
-      objects += watch.informer.list().length;
+      objects += objectsOf(watch).length;
       lastError ??= watch.error;
     }
     return { kinds: this.kinds.size, objects, lastError };
@@ -153,11 +210,16 @@ export class ClusterCache {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const watch of this.kinds.values()) {
-      clearTimeout(watch.restartTimer);
-      await watch.informer.stop().catch(() => {});
+      for (const timer of watch.restartTimers) clearTimeout(timer);
+      for (const informer of watch.informers.values()) await informer.stop().catch(() => {});
     }
     this.kinds.clear();
   }
+}
+
+/** The objects of a kind's informers, optionally of one namespace. */
+function objectsOf(watch: KindWatch, namespace?: string): KubernetesObject[] {
+  return [...watch.informers.values()].flatMap((informer) => informer.list(namespace));
 }
 
 /**

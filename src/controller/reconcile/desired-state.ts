@@ -57,6 +57,9 @@ export async function prepareDesired(
       object.metadata.namespace = destinationNamespace;
     }
     if (!namespaced) delete object.metadata.namespace;
+    // Namespaced mode: an object in a namespace the controller does not watch would look missing
+    // forever; it is refused by name instead.
+    if (namespaced) destination.cache.assertWatched(object.kind, object.metadata.namespace ?? 'default');
     const hookPhases = hookPhasesOf(object);
     const key = keyOf(object);
     const id = formatKey(key);
