@@ -113,7 +113,11 @@ async function build(rootfs: DebianRootfs, file: string, log: (line: string) => 
       },
     );
     // Kept compressed: it is the layer blob as it is, so a build does not gzip 200 MB each time.
-    await pipeline(createReadStream(temporary), createGzip({ level: 6 }), createWriteStream(`${temporary}.gz`));
+    await pipeline(
+      createReadStream(temporary),
+      createGzip({ level: 6 }),
+      createWriteStream(`${temporary}.gz`),
+    );
     renameSync(`${temporary}.gz`, file);
   } finally {
     rmSync(temporary, { recursive: true, force: true });
