@@ -17,7 +17,7 @@ import {
   writeImageLayout,
 } from './image.ts';
 import { blobPath } from './image-layout.ts';
-import { type LocalRegistry, startLocalRegistry } from './image-test-registry.ts';
+import { startRegistry, type TestRegistry } from './registry.ts';
 
 const run = promisify(execFile);
 const scratch = await mkdtemp(join(tmpdir(), 'tiphys-image-test-'));
@@ -211,11 +211,13 @@ describe('OCI layout', () => {
 });
 
 describe('push to a registry with TLS and basic auth', () => {
-  let registry: LocalRegistry;
+  let registry: TestRegistry;
+  let access: { caFile: string; username: string; password: string };
   let layout: string;
   let built: Awaited<ReturnType<typeof build>>;
   before(async () => {
-    registry = await startLocalRegistry(join(scratch, 'registry'));
+    registry = await startRegistry();
+    access = { caFile: registry.caPath, username: registry.username, password: registry.password };
     const root = join(scratch, 'push-rootfs');
     mkdirSync(root);
     writeFileSync(join(root, 'hello'), 'hi\n');
@@ -228,18 +230,18 @@ describe('push to a registry with TLS and basic auth', () => {
 
   test('crane pushes the layout and reads back the same manifest and digest', async () => {
     const ref = `${registry.host}/test/app:v1`;
-    const pushed = await pushImage(layout, ref, registry.access);
+    const pushed = await pushImage(layout, ref, access);
     assert.equal(pushed, `${registry.host}/test/app@${built.digest}`);
-    assert.equal(await remoteDigest(ref, registry.access), built.digest);
+    assert.equal(await remoteDigest(ref, access), built.digest);
     const local = JSON.parse(readFileSync(blobPath(layout, built.digest), 'utf8'));
-    assert.deepEqual(await remoteManifest(ref, registry.access), local);
-    await validateRemote(ref, registry.access);
+    assert.deepEqual(await remoteManifest(ref, access), local);
+    await validateRemote(ref, access);
   });
 
   test('a wrong password is refused and never appears in the error', async () => {
     const password = 'wrong-password-42';
     const ref = `${registry.host}/test/app:denied`;
-    await assert.rejects(pushImage(layout, ref, { ...registry.access, password }), (error: Error) => {
+    await assert.rejects(pushImage(layout, ref, { ...access, password }), (error: Error) => {
       assert.match(
         error.message,
         /crane push .*denied failed: .*(UNAUTHORIZED|401|authentication required)/i,
@@ -247,11 +249,11 @@ describe('push to a registry with TLS and basic auth', () => {
       assert.ok(!error.message.includes(password));
       return true;
     });
-    await assert.rejects(remoteDigest(ref, registry.access), /MANIFEST_UNKNOWN|NAME_UNKNOWN|404/);
+    await assert.rejects(remoteDigest(ref, access), /MANIFEST_UNKNOWN|NAME_UNKNOWN|404/);
   });
 
   test('without the CA the registry certificate is not trusted', async () => {
-    const { caFile: _, ...noCa } = registry.access;
+    const { caFile: _, ...noCa } = access;
     await assert.rejects(pushImage(layout, `${registry.host}/test/app:noca`, noCa), /x509|certificate/);
   });
 });
