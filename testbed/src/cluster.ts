@@ -8,7 +8,7 @@ import { type ClusterPorts, clusterPaths } from './component-args.ts';
 import { waitForEtcd, waitForReadyz, waitForServingCert } from './control-plane-wait.ts';
 import type { ApiEndpoint } from './kube-http.ts';
 import { forwardSpec } from './node/node-components.ts';
-import { teardownNode } from './node/node-teardown.ts';
+import { teardownNode, teardownNodeSync } from './node/node-teardown.ts';
 import {
   loadSandboxImage,
   prepareRealNode,
@@ -17,6 +17,7 @@ import {
   writeNodeFiles,
   writeRegistryHost,
 } from './node/real-node.ts';
+import { cleanUpOnExit } from './process-cleanup.ts';
 import { ensureBootstrapObjects, waitForClusterReady } from './readiness.ts';
 
 export type { ClusterState } from './cluster-files.ts';
@@ -54,6 +55,8 @@ export class TestCluster {
   private readonly temporary: boolean;
   private readonly components: Map<ProcessName, Component>;
   private readonly keepAlive: boolean;
+  /** A test's real node is torn down even if the test process exits without stopping it. */
+  private dropExitTeardown: (() => void) | undefined;
 
   constructor(state: ClusterState, keepAlive: boolean) {
     this.name = state.name;
@@ -65,6 +68,8 @@ export class TestCluster {
     this.realNode = state.realNode;
     this.temporary = state.temporary;
     this.keepAlive = keepAlive;
+    const node = state.realNode;
+    if (node && !keepAlive) this.dropExitTeardown = cleanUpOnExit(() => teardownNodeSync(node));
     this.components = new Map(
       state.components.map(({ spec, pid }) => {
         const component = new Component(spec, pid);
@@ -203,6 +208,7 @@ export class TestCluster {
         .map(([, component]) => component.stop(1_000)),
     );
     await teardownNode(node);
+    this.dropExitTeardown?.();
   }
 
   /**

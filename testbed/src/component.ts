@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { cleanUpOnExit } from './process-cleanup.ts';
 
 /** The control plane's processes. */
 export type ComponentName = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok';
@@ -146,6 +147,8 @@ const ownedByThisProcess = new WeakSet<Component>();
 export function ownComponent(component: Component): void {
   ownedByThisProcess.add(component);
 }
-process.once('exit', () => {
+// On exit and on SIGINT/SIGTERM/SIGHUP alike (a runner that times a test out sends a signal,
+// and a process dying of one emits no 'exit').
+cleanUpOnExit(() => {
   for (const component of liveComponents) if (ownedByThisProcess.has(component)) component.killSync();
 });

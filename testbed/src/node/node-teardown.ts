@@ -4,6 +4,7 @@
 // its shims, the node's own programs), everything mounted under the node's folders is unmounted
 // (container root filesystems, Pods' network namespaces, volumes), and deleting the namespace
 // takes the bridge, the veths and every iptables rule of kube-proxy and CNI with it.
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -36,6 +37,36 @@ export async function teardownNode(node: NodeIdentity): Promise<void> {
   await deleteNodeNetwork(node.network);
   rmSync(node.paths.runtimeDir, { recursive: true, force: true });
   rmSync(node.paths.dir, { recursive: true, force: true });
+}
+
+/**
+ * The same, synchronously, for a test process that is exiting or was interrupted (no await is
+ * possible then): best effort, each step bounded by a timeout.
+ */
+export function teardownNodeSync(node: NodeIdentity): void {
+  const run = (command: string, args: string[]) =>
+    spawnSync(command, args, { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] });
+  const { network: net, paths } = node;
+  for (const namespace of existsSync(paths.runcRoot) ? readdirSync(paths.runcRoot) : []) {
+    const root = join(paths.runcRoot, namespace);
+    for (const id of (run(node.runc, ['--root', root, 'list', '--quiet']).stdout ?? '').split('\n')) {
+      if (id) run(node.runc, ['--root', root, 'delete', '--force', id]);
+    }
+  }
+  if (existsSync(net.netnsPath)) {
+    for (const pid of (run('ip', ['netns', 'pids', net.netns]).stdout ?? '').split('\n')) {
+      try {
+        if (pid) process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+  for (const point of mountsUnder([paths.runtimeDir, paths.dir])) run('umount', ['--lazy', point]);
+  run('ip', ['netns', 'delete', net.netns]);
+  if (existsSync(`/sys/class/net/${net.hostInterface}`)) run('ip', ['link', 'delete', net.hostInterface]);
+  rmSync(paths.runtimeDir, { recursive: true, force: true });
+  rmSync(paths.dir, { recursive: true, force: true });
 }
 
 export interface RuncContainer {

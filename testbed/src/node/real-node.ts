@@ -48,6 +48,11 @@ export async function prepareRealNode(
   keepAlive: boolean,
   log: (line: string) => void,
 ): Promise<{ node: RealNodeState; controlPlane: RealNodeControlPlane }> {
+  if (process.getuid?.() !== 0) {
+    throw new Error(
+      'testbed: a real node needs root (network namespaces, mounts, cgroups); run as root or without realNode',
+    );
+  }
   await ensureDebianPackages(realNodePackages, log);
   const ca = await ensureTestbedCa();
   const network = await claimNodeSlot((slot) => reclaimIfStale(slot, bins.runc));
