@@ -16,6 +16,7 @@ interface ServerCommandOptions {
   cacheDir?: string;
   managedNamespaces?: string;
   withController?: boolean;
+  trustProxy?: boolean;
   oidcIssuer?: string;
   oidcClientId?: string;
   oidcClientSecret?: string;
@@ -83,6 +84,10 @@ export function registerServerCommand(program: Command): void {
       '--allow-local-repos',
       "let Applications use file:// URLs and local paths, which read this machine's disk: for local development and tests only (or TIPHYS_ALLOW_LOCAL_REPOS=true)",
     )
+    .option(
+      '--trust-proxy',
+      'behind a TLS-terminating proxy: believe the X-Forwarded-Proto/-Host/-For headers of the peer (cookies become Secure); never without one, since any client could send them',
+    )
     .option('--oidc-issuer <url>', 'OpenID Connect issuer (or TIPHYS_OIDC_ISSUER)')
     .option('--oidc-client-id <id>', 'OpenID Connect client ID (or TIPHYS_OIDC_CLIENT_ID)')
     .option('--oidc-client-secret <secret>', 'OpenID Connect client secret (or TIPHYS_OIDC_CLIENT_SECRET)')
@@ -149,6 +154,7 @@ export function registerServerCommand(program: Command): void {
         namespaces,
         uiDir: opts.uiDir,
         https,
+        trustProxy: opts.trustProxy === true,
         log: (line) => logger.warn(line),
         webhookSecrets: webhookSecretsFromEnv(),
         allowLocalRepos: localRepos,

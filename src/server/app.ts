@@ -9,6 +9,7 @@ import { KubeRest } from '../adapters/kube/rest.ts';
 import { type RenderTools, resolveTools } from '../adapters/render/render.ts';
 import type { GitProvider } from '../core/webhook/push-event.ts';
 import { AppEventHub } from './app-events.ts';
+import { crossSiteRefusal } from './auth/csrf.ts';
 import type { AuthService } from './auth/index.ts';
 import type { ApplicationSource, EmbeddedController, ServerContext } from './context.ts';
 import { GetDecisionCache } from './decision-cache.ts';
@@ -51,7 +52,26 @@ export interface ServerOptions {
   log?: (line: string) => void;
   /** SSE heartbeat interval (tests shorten it). */
   heartbeatMs?: number;
+  /**
+   * Behind a TLS-terminating proxy (`--trust-proxy`): believe the X-Forwarded-Proto, -Host and
+   * -For headers its immediate peer sends (cookies become Secure, the client address is the one
+   * the proxy saw). Off by default, since any client could send them.
+   */
+  trustProxy?: boolean;
 }
+
+/** Only the immediate peer (the proxy) is believed: addresses a client put in X-Forwarded-For are not. */
+const trustImmediatePeer = (_address: string, hop: number) => hop === 0;
+
+/** Sent with every response, the UI's pages included: no framing (clickjacking), no sniffing. */
+const SECURITY_HEADERS = {
+  'content-security-policy': "frame-ancestors 'none'",
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+} as const;
+
+/** Git providers post these without a session; their shared secret is their proof. */
+const WEBHOOK_PATH = /^\/(api\/)?webhook(\/|$|\?)/;
 
 /**
  * Builds the server (not listening yet). When neither a controller nor `apps` is given it starts
@@ -64,6 +84,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     logger: false,
     bodyLimit: 5 * 1024 * 1024,
     routerOptions: { maxParamLength: 300 },
+    ...(options.trustProxy ? { trustProxy: trustImmediatePeer } : {}),
   } as const;
   // The HTTPS variant of Fastify is another instance type; routes see the same interface.
   const app = options.https
@@ -74,6 +95,18 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.setErrorHandler(errorHandler(log));
   const routes = collectRoutes(app);
+  // On the raw response, so that streams that write it themselves (SSE) carry them too.
+  app.addHook('onRequest', async (_req, reply) => {
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.raw.setHeader(name, value);
+  });
+  // Before the body is read: a refused write never reaches a handler.
+  app.addHook('onRequest', async (req, reply) => {
+    if (WEBHOOK_PATH.test(req.url)) return;
+    const refusal = crossSiteRefusal(req);
+    if (!refusal) return;
+    log(`refused a cross-site ${req.method} ${req.url.split('?')[0]}: ${refusal.message}`);
+    return reply.code(refusal.status).header('cache-control', 'no-store').send({ error: refusal.message });
+  });
   // A known path with a method it does not have: 405 naming the ones it has, before any body is
   // read (so even a QUERY or TRACE gets a clean answer).
   app.addHook('onRequest', async (req, reply) => {

@@ -20,3 +20,10 @@ test('cookies are HttpOnly and SameSite=Lax, Secure on https, and deletable', ()
     /Max-Age=0; Expires=Thu, 01 Jan 1970/,
   );
 });
+
+test('the double-submit cookie is readable by scripts but never sent by another site', () => {
+  assert.equal(
+    serializeCookie('tiphys.csrf', 't', { path: '/', maxAge: 60, secure: true, httpOnly: false }),
+    'tiphys.csrf=t; Path=/; Max-Age=60; SameSite=Strict; Secure',
+  );
+});

@@ -1,7 +1,9 @@
-// The two cookies auth needs, read from and written to headers directly: the module then works
+// The cookies auth needs, read from and written to headers directly: the module then works
 // whether or not the API server registers @fastify/cookie, and cannot clash with it.
 export const SESSION_COOKIE = 'tiphys.token';
 export const OIDC_STATE_COOKIE = 'tiphys.oidc';
+/** The double-submit token of a browser session (csrf.ts): readable by the UI's scripts. */
+export const CSRF_COOKIE = 'tiphys.csrf';
 
 export function readCookie(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
@@ -26,17 +28,22 @@ export interface CookieOptions {
   /** Seconds; 0 deletes the cookie. */
   maxAge: number;
   secure: boolean;
+  /**
+   * Default true: scripts never see the value. Only the double-submit token is readable, since
+   * the UI must copy it into a header, and it is SameSite=Strict.
+   */
+  httpOnly?: boolean;
 }
 
-/** HttpOnly and SameSite=Lax always: scripts never see the token, other sites cannot post with it. */
+/** HttpOnly and SameSite=Lax unless told otherwise: other sites cannot post with it. */
 export function serializeCookie(name: string, value: string, options: CookieOptions): string {
+  const httpOnly = options.httpOnly ?? true;
   return [
     `${name}=${encodeURIComponent(value)}`,
     `Path=${options.path}`,
     `Max-Age=${Math.max(0, Math.floor(options.maxAge))}`,
     ...(options.maxAge <= 0 ? ['Expires=Thu, 01 Jan 1970 00:00:00 GMT'] : []),
-    'HttpOnly',
-    'SameSite=Lax',
+    ...(httpOnly ? ['HttpOnly', 'SameSite=Lax'] : ['SameSite=Strict']),
     ...(options.secure ? ['Secure'] : []),
   ].join('; ');
 }

@@ -1,9 +1,9 @@
 // Who is calling: a session token (login or SSO, 24 h, revocable by logout) or an API token, from
 // `Authorization: Bearer` or the `tiphys.token` cookie.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type AuthContext, nowSeconds } from './context.ts';
-import { readCookie, SESSION_COOKIE, serializeCookie } from './cookies.ts';
+import { CSRF_COOKIE, readCookie, SESSION_COOKIE, serializeCookie } from './cookies.ts';
 import { signToken, verifyToken } from './signed-token.ts';
 import type { Identity } from './types.ts';
 
@@ -74,24 +74,42 @@ export async function revokeSession(ctx: AuthContext, token: string): Promise<bo
   return true;
 }
 
+// req.protocol reads X-Forwarded-Proto only when the server trusts its proxy (--trust-proxy).
 function isHttps(req: FastifyRequest): boolean {
   return req.protocol === 'https';
 }
 
+/**
+ * The session cookie, and beside it the double-submit token the UI sends back on writes
+ * (csrf.ts). A fresh random token per login: it proves only that the page reading it is ours.
+ */
 export function setSessionCookie(req: FastifyRequest, reply: FastifyReply, token: string): void {
+  const secure = isHttps(req);
   reply.header(
     'set-cookie',
-    serializeCookie(SESSION_COOKIE, token, { path: '/', maxAge: SESSION_SECONDS, secure: isHttps(req) }),
+    serializeCookie(SESSION_COOKIE, token, { path: '/', maxAge: SESSION_SECONDS, secure }),
+  );
+  reply.header(
+    'set-cookie',
+    serializeCookie(CSRF_COOKIE, randomBytes(24).toString('base64url'), {
+      path: '/',
+      maxAge: SESSION_SECONDS,
+      secure,
+      httpOnly: false,
+    }),
   );
 }
 
 export function clearSessionCookie(req: FastifyRequest, reply: FastifyReply): void {
+  const secure = isHttps(req);
+  reply.header('set-cookie', serializeCookie(SESSION_COOKIE, '', { path: '/', maxAge: 0, secure }));
   reply.header(
     'set-cookie',
-    serializeCookie(SESSION_COOKIE, '', { path: '/', maxAge: 0, secure: isHttps(req) }),
+    serializeCookie(CSRF_COOKIE, '', { path: '/', maxAge: 0, secure, httpOnly: false }),
   );
 }
 
+/** True when the browser reached this server over TLS (directly, or per a trusted proxy). */
 export function cookieIsSecure(req: FastifyRequest): boolean {
   return isHttps(req);
 }

@@ -30,15 +30,33 @@ export function setUnauthorizedHandler(handler: () => void): void {
   onUnauthorized = handler;
 }
 
+/** The double-submit token the server set beside the session cookie (docs/api.md, Authentication). */
+function csrfToken(): string | undefined {
+  for (const part of document.cookie.split(';')) {
+    const [name, ...value] = part.trim().split('=');
+    if (name === 'tiphys.csrf') return decodeURIComponent(value.join('='));
+  }
+  return undefined;
+}
+
+/**
+ * Reads ask for JSON; writes always send a JSON body (`{}` when there is nothing to say) with
+ * the double-submit token: the server refuses cookie-authenticated writes without them.
+ */
+function requestInit(method: string, body: unknown): RequestInit {
+  if (method === 'GET' || method === 'HEAD') {
+    return { method, credentials: 'same-origin', headers: { accept: 'application/json' } };
+  }
+  const headers: Record<string, string> = { accept: 'application/json', 'content-type': 'application/json' };
+  const token = csrfToken();
+  if (token) headers['x-tiphys-csrf'] = token;
+  return { method, credentials: 'same-origin', headers, body: JSON.stringify(body ?? {}) };
+}
+
 async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   let response: Response;
   try {
-    response = await fetch(path, {
-      method,
-      credentials: 'same-origin',
-      headers: body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    response = await fetch(path, requestInit(method, body));
   } catch {
     throw new ApiError('Cannot reach the Tiphys server; check your connection and try again.', 0);
   }
