@@ -52,6 +52,10 @@ export interface ServerOptions {
   log?: (line: string) => void;
   /** SSE heartbeat interval (tests shorten it). */
   heartbeatMs?: number;
+  /** How often an open SSE stream checks its caller's token again (tests shorten it). */
+  streamRecheckMs?: number;
+  /** Live-update streams one caller may hold at once. */
+  maxStreamsPerCaller?: number;
   /**
    * Behind a TLS-terminating proxy (`--trust-proxy`): believe the X-Forwarded-Proto, -Host and
    * -For headers its immediate peer sends (cookies become Secure, the client address is the one
@@ -166,7 +170,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerApplicationRoutes(app, ctx);
   registerApplicationActionRoutes(app, ctx);
   registerApplicationViewRoutes(app, ctx);
-  registerStreamRoutes(app, ctx, options.heartbeatMs);
+  registerStreamRoutes(app, ctx, {
+    heartbeatMs: options.heartbeatMs,
+    recheckMs: options.streamRecheckMs,
+    maxPerCaller: options.maxStreamsPerCaller,
+  });
   registerProjectRoutes(app, ctx);
   registerClusterRoutes(app, ctx);
   registerRepositoryRoutes(app, ctx);

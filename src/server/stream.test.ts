@@ -92,3 +92,59 @@ describe('application stream (SSE)', () => {
     scoped.res.destroy();
   });
 });
+
+describe('application stream: the caller is checked again while it lasts', () => {
+  let server: FastifyInstance;
+  let auth: FakeAuth;
+  let url: string;
+
+  before(async () => {
+    auth = new FakeAuth();
+    for (const token of ['doomed-token', 'busy-token']) {
+      auth.identities.set(token, {
+        identity: { subject: token, groups: [], kind: 'token', tokenId: token },
+        rule: (_resource, action) => action === 'get',
+      });
+    }
+    ({ server } = await testServer({ auth, streamRecheckMs: 30, maxStreamsPerCaller: 2 }));
+    url = `${await server.listen({ port: 0, host: '127.0.0.1' })}/api/v1/stream/applications`;
+  });
+  after(() => server.close());
+
+  test('a token revoked while its stream is open ends the stream', async () => {
+    const stream = await open(url, 'doomed-token');
+    assert.equal(stream.res.statusCode, 200);
+    let ended = false;
+    stream.res.on('end', () => {
+      ended = true;
+    });
+    auth.identities.delete('doomed-token');
+    await until('the stream to end', () => ended);
+    assert.match(stream.read(), /event: end\ndata: .*no longer valid/);
+    const again = await open(url, 'doomed-token');
+    assert.equal(again.res.statusCode, 401, 'and it cannot be reopened');
+    again.res.destroy();
+  });
+
+  test('a caller holds at most the cap of streams; closing one makes room', async () => {
+    const first = await open(url, 'busy-token');
+    const second = await open(url, 'busy-token');
+    assert.equal(first.res.statusCode, 200);
+    assert.equal(second.res.statusCode, 200);
+    const third = await open(url, 'busy-token');
+    assert.equal(third.res.statusCode, 429);
+    third.res.resume();
+    const admin = await open(url, 'admin-token');
+    assert.equal(admin.res.statusCode, 200, 'the cap is per caller');
+    first.res.destroy();
+    // The server learns of the close a moment later: ask until it has.
+    let reopened = await open(url, 'busy-token');
+    for (let i = 0; i < 100 && reopened.res.statusCode === 429; i++) {
+      reopened.res.resume();
+      await sleep(20);
+      reopened = await open(url, 'busy-token');
+    }
+    assert.equal(reopened.res.statusCode, 200);
+    for (const s of [second, admin, reopened]) s?.res.destroy();
+  });
+});

@@ -102,7 +102,15 @@ export function unreachableKubeConfig(): KubeConfig {
   return kc;
 }
 
-export async function testServer(options: { apps?: MemoryApps; auth?: FakeAuth; heartbeatMs?: number } = {}) {
+export async function testServer(
+  options: {
+    apps?: MemoryApps;
+    auth?: FakeAuth;
+    heartbeatMs?: number;
+    streamRecheckMs?: number;
+    maxStreamsPerCaller?: number;
+  } = {},
+) {
   const apps = options.apps ?? new MemoryApps();
   const auth = options.auth ?? new FakeAuth();
   const server = await buildServer({
@@ -112,6 +120,8 @@ export async function testServer(options: { apps?: MemoryApps; auth?: FakeAuth; 
     apps,
     uiDir: '/nonexistent-ui',
     heartbeatMs: options.heartbeatMs,
+    streamRecheckMs: options.streamRecheckMs,
+    maxStreamsPerCaller: options.maxStreamsPerCaller,
   });
   return { server, apps, auth };
 }

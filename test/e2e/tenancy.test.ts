@@ -3,18 +3,25 @@
 // Each class has its own `describe` with its own set-up, so the classes stay independent.
 
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { loadKubeConfig } from '../../src/adapters/kube/install.ts';
 import type { Controller } from '../../src/controller/controller.ts';
 import type { KubeObject } from '../../src/core/manifest/object.ts';
 import type { Application } from '../../src/core/model/application.ts';
+import { buildServer } from '../../src/server/app.ts';
+import { type AuthService, createAuthService, ensureAdminAccount } from '../../src/server/auth/index.ts';
 import {
   createApp,
   type Env,
   eventually,
   getApp,
+  initialAdminPassword,
   NAMESPACE,
   patchApp,
   readObject,
@@ -300,6 +307,265 @@ describe('class 2: an app touches only the objects it owns', () => {
 // Class 7: ride a browser session.
 // ---------------------------------------------------------------------------------------------
 // (class 7 tests below)
+
+/** `tiphys server` as a real process on a free port, for flags only the command line sets. */
+async function startServerProcess(env: Env, args: string[]): Promise<{ url: string; stop(): Promise<void> }> {
+  const bin = join(import.meta.dirname, '..', '..', 'bin', 'tiphys.mjs');
+  const child = spawn(
+    process.execPath,
+    [
+      bin,
+      'server',
+      '--kubeconfig',
+      env.cluster.kubeconfigPath,
+      '--port',
+      '0',
+      '--ui-dir',
+      '/nonexistent',
+      ...args,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  const exited = once(child, 'exit');
+  const stop = async () => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const found = /serving the API and web UI on (http\S+?)(,|")/.exec(output);
+      if (found) resolve(found[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`tiphys server exited (${code}):\n${output}`)));
+  });
+  return { url, stop };
+}
+
+describe('class 7: a page of another site rides the browser session', () => {
+  let env: Env;
+  let auth: AuthService;
+  let server: FastifyInstance;
+  let base: string;
+  let password: string;
+  /** The admin's browser: session cookie and double-submit cookie, as a login set them. */
+  let cookies: Record<string, string>;
+  const EVIL = 'https://evil.example';
+  const appsPath = `/apis/tiphys.dev/v1alpha1/namespaces/${NAMESPACE}/applications`;
+
+  const cookieHeader = (names = Object.keys(cookies)) => names.map((n) => `${n}=${cookies[n]}`).join('; ');
+  /** Parses Set-Cookie lines into name → {value, attributes}. */
+  const setCookies = (response: Response) =>
+    Object.fromEntries(
+      response.headers.getSetCookie().map((line) => {
+        const [pair, ...attributes] = line.split(';').map((p) => p.trim());
+        const index = pair.indexOf('=');
+        return [pair.slice(0, index), { value: pair.slice(index + 1), attributes }];
+      }),
+    );
+  const browser = (method: string, path: string, headers: Record<string, string>, body?: string) =>
+    fetch(`${base}${path}`, { method, headers: { cookie: cookieHeader(), ...headers }, body });
+
+  before(async () => {
+    env = await startEnv('tenancy-browser');
+    const kubeConfig = loadKubeConfig(env.cluster.kubeconfigPath);
+    await ensureAdminAccount(kubeConfig, NAMESPACE);
+    await createApp(env, 'victim', {
+      source: { repoURL: 'https://git.example.com/config.git' },
+      destination: { namespace: 'victim' },
+    });
+    auth = await createAuthService({ kubeConfig, namespace: NAMESPACE, log: () => {} });
+    server = await buildServer({
+      kubeConfig,
+      namespace: NAMESPACE,
+      auth,
+      tools: env.tools,
+      uiDir: '/nonexistent',
+    });
+    base = (await server.listen({ port: 0, host: '127.0.0.1' })).replace(/\/$/, '');
+    password = await initialAdminPassword(env);
+    const login = await fetch(`${base}/api/v1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: base },
+      body: JSON.stringify({ username: 'admin', password }),
+    });
+    assert.equal(login.status, 200, await login.text());
+    cookies = Object.fromEntries(Object.entries(setCookies(login)).map(([name, c]) => [name, c.value]));
+    assert.deepEqual(Object.keys(cookies).sort(), ['tiphys.csrf', 'tiphys.token']);
+  });
+
+  after(async () => {
+    await server?.close();
+    auth?.close();
+    await env?.stop();
+  });
+
+  const planted = {
+    metadata: { name: 'planted' },
+    spec: { source: { repoURL: 'https://evil.example/x.git' }, destination: { namespace: 'planted' } },
+  };
+
+  test('cross-site forms, no-cors posts and foreign-origin writes with the cookie are refused; nothing is written', async () => {
+    const attempts: [string, string, Record<string, string>, string | undefined, number][] = [
+      // <form method=post enctype=application/x-www-form-urlencoded action=.../applications>
+      [
+        'POST',
+        '/api/v1/applications',
+        { 'content-type': 'application/x-www-form-urlencoded', origin: EVIL },
+        'metadata=x',
+        415,
+      ],
+      // <form enctype=text/plain> with a JSON-looking body, or fetch(..., {mode: 'no-cors'})
+      [
+        'POST',
+        '/api/v1/applications',
+        { 'content-type': 'text/plain', origin: EVIL },
+        JSON.stringify(planted),
+        415,
+      ],
+      // A JSON write from the other site (a browser would preflight it; a proxy bug would not).
+      [
+        'POST',
+        '/api/v1/applications',
+        { 'content-type': 'application/json', origin: EVIL },
+        JSON.stringify(planted),
+        403,
+      ],
+      // No Origin (stripped) and a guessed double-submit token.
+      [
+        'POST',
+        '/api/v1/applications',
+        { 'content-type': 'application/json', 'x-tiphys-csrf': 'guess' },
+        JSON.stringify(planted),
+        403,
+      ],
+      // A bodiless DELETE as an <img> or navigation cannot make, as a no-cors fetch would.
+      ['DELETE', '/api/v1/applications/victim', { origin: EVIL }, undefined, 415],
+      [
+        'DELETE',
+        '/api/v1/applications/victim',
+        { 'content-type': 'application/json', origin: 'null' },
+        '{}',
+        403,
+      ],
+      ['POST', '/api/v1/account/tokens', { 'content-type': 'application/json', origin: EVIL }, '{}', 403],
+      ['DELETE', '/api/v1/session', { 'content-type': 'text/plain', origin: EVIL }, '', 415],
+    ];
+    for (const [method, path, headers, body, status] of attempts) {
+      const response = await browser(method, path, headers, body);
+      const text = await response.text();
+      assert.equal(response.status, status, `${method} ${path} ${JSON.stringify(headers)}: ${text}`);
+      assert.ok(JSON.parse(text).error, 'the refusal says why');
+    }
+    assert.equal(await readObject(env, `${appsPath}/planted`), undefined, 'no app was created');
+    assert.ok(await readObject(env, `${appsPath}/victim`), 'the victim app is still there');
+    const tokens = await fetch(`${base}/api/v1/account/tokens`, { headers: { cookie: cookieHeader() } });
+    assert.deepEqual(((await tokens.json()) as { items: unknown[] }).items, [], 'no API token was minted');
+    const userinfo = await fetch(`${base}/api/v1/session/userinfo`, { headers: { cookie: cookieHeader() } });
+    assert.equal(
+      ((await userinfo.json()) as { loggedIn: boolean }).loggedIn,
+      true,
+      'the session was not logged out',
+    );
+  });
+
+  test("another site's login form cannot log the victim into an account", async () => {
+    const response = await fetch(`${base}/api/v1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: EVIL },
+      body: JSON.stringify({ username: 'admin', password }),
+    });
+    assert.equal(response.status, 403, await response.text());
+    assert.deepEqual(response.headers.getSetCookie(), []);
+  });
+
+  test("the UI's own writes pass: same origin, or the double-submit token; bearer calls need neither", async () => {
+    const json = { 'content-type': 'application/json' };
+    const created = await browser(
+      'POST',
+      '/api/v1/applications',
+      { ...json, origin: base },
+      JSON.stringify(planted),
+    );
+    assert.equal(created.status, 201, await created.text());
+    const deleted = await browser(
+      'DELETE',
+      '/api/v1/applications/planted',
+      { ...json, 'x-tiphys-csrf': cookies['tiphys.csrf'] },
+      '{}',
+    );
+    assert.equal(deleted.status, 200, await deleted.text());
+    const token = (await (
+      await fetch(`${base}/api/v1/session`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ username: 'admin', password }),
+      })
+    ).json()) as { token: string };
+    const refresh = await fetch(`${base}/api/v1/applications/victim/refresh`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token.token}`, origin: EVIL },
+    });
+    assert.equal(refresh.status, 202, await refresh.text());
+  });
+
+  test('no response may be framed or sniffed', async () => {
+    for (const path of [
+      '/',
+      '/api/v1/applications',
+      '/api/v1/session/userinfo',
+      '/healthz',
+      '/api/v1/nothing',
+    ]) {
+      const response = await fetch(`${base}${path}`, { headers: { cookie: cookieHeader() } });
+      await response.arrayBuffer();
+      assert.equal(response.headers.get('content-security-policy'), "frame-ancestors 'none'", path);
+      assert.equal(response.headers.get('x-frame-options'), 'DENY', path);
+      assert.equal(response.headers.get('x-content-type-options'), 'nosniff', path);
+    }
+    const abort = new AbortController();
+    const stream = await fetch(`${base}/api/v1/stream/applications`, {
+      headers: { cookie: cookieHeader() },
+      signal: abort.signal,
+    });
+    assert.equal(stream.status, 200);
+    assert.equal(stream.headers.get('x-frame-options'), 'DENY', 'the event stream too');
+    abort.abort();
+  });
+
+  test('cookies are Secure behind a TLS proxy only when `tiphys server --trust-proxy` says there is one', async () => {
+    const login = (url: string, headers: Record<string, string>) =>
+      fetch(`${url}/api/v1/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ username: 'admin', password }),
+      });
+    const secure = (response: Response) =>
+      Object.values(setCookies(response)).map((c) => c.attributes.includes('Secure'));
+    // Without the flag a client's X-Forwarded-Proto is not believed.
+    assert.deepEqual(secure(await login(base, { 'x-forwarded-proto': 'https' })), [false, false]);
+    const proxied = await startServerProcess(env, ['--trust-proxy']);
+    try {
+      assert.deepEqual(secure(await login(proxied.url, { 'x-forwarded-proto': 'https' })), [true, true]);
+      assert.deepEqual(secure(await login(proxied.url, { 'x-forwarded-proto': 'http' })), [false, false]);
+      // Behind the proxy the browser's origin is the proxy's https one.
+      const viaProxy = await fetch(`${proxied.url}/api/v1/session`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-forwarded-proto': 'https',
+          'x-forwarded-host': 'cd.example.com',
+          origin: 'https://cd.example.com',
+        },
+        body: JSON.stringify({ username: 'admin', password }),
+      });
+      assert.equal(viaProxy.status, 200, await viaProxy.text());
+    } finally {
+      await proxied.stop();
+    }
+  });
+});
 
 // ---------------------------------------------------------------------------------------------
 // Class 8: guess or flood.

@@ -88,6 +88,26 @@ export async function readAdminSecret(rest: KubeRest, namespace: string): Promis
 }
 
 /**
+ * Stores `newHash` (the same password, hashed with today's parameters) in place of `oldHash`;
+ * a password changed meanwhile by someone else is left alone. True when it was replaced.
+ */
+export async function replaceAdminPasswordHash(
+  rest: KubeRest,
+  namespace: string,
+  oldHash: string,
+  newHash: string,
+): Promise<boolean> {
+  const current = await readDocument(rest, namespace, 'secrets', ADMIN_SECRET);
+  if (current?.data[ADMIN_PASSWORD_KEY] !== oldHash) return false;
+  let replaced = false;
+  await updateDocument(rest, namespace, 'secrets', ADMIN_SECRET, (data) => {
+    replaced = data[ADMIN_PASSWORD_KEY] === oldHash;
+    return replaced ? { ...data, [ADMIN_PASSWORD_KEY]: newHash } : data;
+  });
+  return replaced;
+}
+
+/**
  * The initial admin password, deleting the Secret that held it; undefined when it is already
  * gone. The delete is conditional on the version read, so of two concurrent callers only the one
  * whose delete succeeds gets the password: it is revealed exactly once.

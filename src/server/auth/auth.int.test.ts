@@ -10,6 +10,7 @@ import Fastify, { type FastifyInstance, type InjectOptions } from 'fastify';
 import { startCluster, type TestCluster } from '../../../testbed/src/cluster.ts';
 import { installTiphys, loadKubeConfig } from '../../adapters/kube/install.ts';
 import { KubeRest } from '../../adapters/kube/rest.ts';
+import { hashPassword, SCRYPT_PARAMETERS, verifyPassword } from '../../domain/accounts/password.ts';
 import { type AuthService, createAuthService, ensureAdminAccount, recentAuditEvents } from './index.ts';
 import type { RbacAction } from './types.ts';
 
@@ -263,6 +264,29 @@ describe('auth against a real cluster', () => {
     assert.equal(limited.statusCode, 429, 'even the right password waits');
     assert.ok(Number(limited.headers['retry-after']) > 0);
     clock += 61_000;
+    assert.equal((await login('admin', password)).statusCode, 200);
+  });
+
+  test('a password stored with an older scrypt cost is hashed again at the next login', async () => {
+    const old = await hashPassword(password, { n: 16384, r: 8, p: 1 });
+    await rest.request('PATCH', `/api/v1/namespaces/${NS}/secrets/tiphys-secret`, {
+      body: { data: { 'admin.password': Buffer.from(old).toString('base64') } },
+      contentType: 'application/merge-patch+json',
+    });
+    const storedHash = async () => {
+      const secret = await rest.request<{ data: Record<string, string> }>(
+        'GET',
+        `/api/v1/namespaces/${NS}/secrets/tiphys-secret`,
+      );
+      return Buffer.from(secret.data['admin.password'], 'base64').toString('utf8');
+    };
+    assert.equal((await login('admin', 'not-it')).statusCode, 401);
+    assert.equal(await storedHash(), old, 'a wrong password upgrades nothing');
+    assert.equal((await login('admin', password)).statusCode, 200);
+    const upgraded = await storedHash();
+    const { n, r, p } = SCRYPT_PARAMETERS;
+    assert.ok(upgraded.startsWith(`scrypt$${n}$${r}$${p}$`), upgraded.split('$').slice(0, 4).join('$'));
+    assert.equal(await verifyPassword(password, upgraded), true);
     assert.equal((await login('admin', password)).statusCode, 200);
   });
 

@@ -2,10 +2,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { KubeRest } from '../../adapters/kube/rest.ts';
 import type { ApiTokenStore } from './api-tokens.ts';
-import type { LoginRateLimiter } from './rate-limit.ts';
+import type { LoginThrottle } from './rate-limit.ts';
 import type { PolicySource } from './rbac-source.ts';
 import type { SessionRevocations } from './revocations.ts';
 import type { AuditInput, Identity, RbacAction, RbacResource } from './types.ts';
+import type { WorkGate } from './work-gate.ts';
 
 export interface AuthContext {
   rest: KubeRest;
@@ -16,7 +17,9 @@ export interface AuthContext {
   tokens: ApiTokenStore;
   revocations: SessionRevocations;
   policy: PolicySource;
-  loginLimiter: LoginRateLimiter;
+  loginLimiter: LoginThrottle;
+  /** Bounds the password hashes computed at once (memory and CPU). */
+  hashGate: WorkGate;
   groupsClaim: string;
   audit: (event: AuditInput) => void;
   authenticate: (req: FastifyRequest) => Promise<Identity | undefined>;

@@ -7,13 +7,14 @@ import { ApiTokenStore } from './api-tokens.ts';
 import { createAuditLog } from './audit.ts';
 import type { AuthContext } from './context.ts';
 import { checkOidcOptions, registerOidcRoutes } from './oidc.ts';
-import { LoginRateLimiter } from './rate-limit.ts';
+import { LoginThrottle, type LoginThrottleOptions } from './rate-limit.ts';
 import { PolicySource } from './rbac-source.ts';
 import { SessionRevocations } from './revocations.ts';
 import { registerSessionRoutes } from './routes-session.ts';
 import { registerTokenRoutes } from './routes-tokens.ts';
 import { identityFromToken, presentedToken } from './sessions.ts';
 import type { AuthService, OidcOptions } from './types.ts';
+import { WorkGate } from './work-gate.ts';
 
 export {
   ADMIN_SECRET,
@@ -35,7 +36,13 @@ export interface AuthServiceOptions {
   log?: (line: string) => void;
   /** Clock in milliseconds, for tests that move time. */
   now?: () => number;
+  /** Limits of login attempts (rate-limit.ts has the defaults). */
+  loginLimits?: Omit<LoginThrottleOptions, 'now'>;
 }
+
+// Two hashes at once use 128 MiB; a burst beyond what waits is told to come back.
+const HASHES_AT_ONCE = 2;
+const HASHES_WAITING = 32;
 
 export async function createAuthService(options: AuthServiceOptions): Promise<AuthService> {
   if (options.oidc) checkOidcOptions(options.oidc);
@@ -58,7 +65,8 @@ export async function createAuthService(options: AuthServiceOptions): Promise<Au
     tokens: new ApiTokenStore(rest, namespace, now),
     revocations: new SessionRevocations(rest, namespace, now),
     policy: new PolicySource({ rest, namespace, now, log }),
-    loginLimiter: new LoginRateLimiter({ now }),
+    loginLimiter: new LoginThrottle({ ...options.loginLimits, now }),
+    hashGate: new WorkGate({ limit: HASHES_AT_ONCE, maxWaiting: HASHES_WAITING }),
     groupsClaim,
     audit: createAuditLog(log, now),
     async authenticate(req) {

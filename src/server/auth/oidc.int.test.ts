@@ -200,6 +200,34 @@ describe('single sign-on with a real OpenID provider', () => {
     assert.equal(who.admin, true);
   });
 
+  test('a personal token made from an SSO session expires after a week unless the request says otherwise', async () => {
+    const jar = new CookieJar();
+    assert.equal((await ssoLogin(jar, 'alice')).status, 302);
+    const create = async (body: object) => {
+      const response = await fetch(`${base}/api/v1/account/tokens`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${jar.get(base, 'tiphys.token')}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify(body),
+      });
+      const created = (await response.json()) as { expiresAt?: string; error?: string };
+      assert.equal(response.status, 201, created.error);
+      return created.expiresAt ? Date.parse(created.expiresAt) : undefined;
+    };
+    const week = 7 * 24 * 60 * 60 * 1000;
+    const started = Date.now();
+    const byDefault = await create({ description: 'made from SSO' });
+    assert.ok(byDefault !== undefined, 'a default expiry');
+    assert.ok(
+      byDefault >= started + week - 1000 && byDefault <= Date.now() + week,
+      new Date(byDefault).toISOString(),
+    );
+    const asked = await create({ expiresIn: 3600 });
+    assert.ok(asked !== undefined && asked <= Date.now() + 3_600_000);
+  });
+
   test('a user outside my-group is not admin, and a group named admin grants nothing', async () => {
     const jar = new CookieJar();
     assert.equal((await ssoLogin(jar, 'bob')).status, 302);

@@ -1,8 +1,8 @@
 // POST /api/v1/session (log in with the local admin password), DELETE /api/v1/session (log out),
 // GET /api/v1/session/userinfo.
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { readAdminSecret } from '../../domain/accounts/admin-account.ts';
-import { verifyPassword } from '../../domain/accounts/password.ts';
+import { readAdminSecret, replaceAdminPasswordHash } from '../../domain/accounts/admin-account.ts';
+import { checkPassword, hashPassword, type PasswordCheck } from '../../domain/accounts/password.ts';
 import { type AuthContext, sendError } from './context.ts';
 import { ADMIN_USER } from './rbac-policy.ts';
 import {
@@ -13,6 +13,7 @@ import {
   setSessionCookie,
 } from './sessions.ts';
 import { maskTokens } from './signed-token.ts';
+import { GateFullError } from './work-gate.ts';
 
 const MAX_FIELD = 1024;
 
@@ -20,6 +21,21 @@ const MAX_FIELD = 1024;
 export function unavailable(reply: FastifyReply, what: string, error: unknown): FastifyReply {
   const reason = maskTokens(error instanceof Error ? error.message : String(error));
   return sendError(reply, 503, `${what}: the control cluster did not answer as expected: ${reason}`);
+}
+
+/**
+ * A password stored with weaker scrypt parameters than today's is hashed again now that it is
+ * known; a failure only means the upgrade waits for the next login.
+ */
+async function upgradeHash(ctx: AuthContext, password: string, oldHash: string): Promise<void> {
+  try {
+    const newHash = await ctx.hashGate.run(() => hashPassword(password));
+    await replaceAdminPasswordHash(ctx.rest, ctx.namespace, oldHash, newHash);
+  } catch (error) {
+    ctx.log(
+      `login: the password hash was not upgraded: ${error instanceof Error ? maskTokens(error.message) : String(error)}`,
+    );
+  }
 }
 
 export function registerSessionRoutes(app: FastifyInstance, ctx: AuthContext): void {
@@ -34,39 +50,48 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: AuthContext): v
     }
     // Only a known account name goes to the audit log: a password typed into the wrong field must not.
     const who = username === ADMIN_USER ? username : '(unknown user)';
-    const retryMs = ctx.loginLimiter.retryAfterMs(username);
-    if (retryMs > 0) {
-      const seconds = Math.ceil(retryMs / 1000);
+    const refuse = (status: number, message: string, auditMessage: string) => {
       ctx.audit({
         action: 'login',
         resource: 'session',
         object: who,
         result: 'denied',
-        message: 'rate limited',
+        message: auditMessage,
       });
+      return sendError(reply, status, message);
+    };
+    // Counted before the hash is checked, so parallel guesses cannot outrun the count.
+    const admission = ctx.loginLimiter.admit(username, req.ip);
+    if (!admission.admitted) {
+      const seconds = Math.ceil(admission.retryAfterMs / 1000);
       reply.header('retry-after', String(seconds));
-      return sendError(reply, 429, `too many failed logins for this user; try again in ${seconds} s`);
+      const whose = admission.by === 'username' ? 'this user' : 'this client address';
+      return refuse(429, `too many failed logins for ${whose}; try again in ${seconds} s`, 'rate limited');
     }
+    const { ticket } = admission;
     let passwordHash: string | undefined;
+    let check: PasswordCheck;
     try {
       passwordHash = (await readAdminSecret(ctx.rest, ctx.namespace)).passwordHash;
+      // The hash is checked even for unknown names, so the timing does not tell which names exist.
+      check = await ctx.hashGate.run(() =>
+        checkPassword(password, username === ADMIN_USER ? passwordHash : undefined),
+      );
     } catch (error) {
+      // Neither a failure nor a success of the caller's: the place is given back.
+      ctx.loginLimiter.abandoned(ticket);
+      if (error instanceof GateFullError) {
+        reply.header('retry-after', '1');
+        return refuse(503, 'too many logins in progress; try again in a moment', 'login queue full');
+      }
       return unavailable(reply, 'cannot check the password', error);
     }
-    // The hash is checked even for unknown names, so the timing does not tell which names exist.
-    const valid = await verifyPassword(password, username === ADMIN_USER ? passwordHash : undefined);
-    if (!valid) {
-      ctx.loginLimiter.recordFailure(username);
-      ctx.audit({
-        action: 'login',
-        resource: 'session',
-        object: who,
-        result: 'denied',
-        message: 'bad credentials',
-      });
-      return sendError(reply, 401, 'invalid username or password');
+    if (!check.valid) {
+      ctx.loginLimiter.failed(ticket);
+      return refuse(401, 'invalid username or password', 'bad credentials');
     }
-    ctx.loginLimiter.recordSuccess(username);
+    ctx.loginLimiter.succeeded(ticket);
+    if (check.outdated && passwordHash) await upgradeHash(ctx, password, passwordHash);
     const { token } = issueSession(ctx, username, [], 'local');
     setSessionCookie(req, reply, token);
     ctx.audit({

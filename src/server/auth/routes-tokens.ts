@@ -14,6 +14,12 @@ const PROJECT_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 const ROLE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 const MAX_EXPIRES_IN = 10 * 365 * 24 * 60 * 60;
 const MAX_DESCRIPTION = 256;
+/**
+ * A personal token made from a single sign-on session carries the groups the identity provider
+ * granted at that moment; without an expiry it would outlive the provider removing the person
+ * or their groups. It lasts a week unless the request says otherwise.
+ */
+export const SSO_TOKEN_DEFAULT_SECONDS = 7 * 24 * 60 * 60;
 
 interface CreateBody {
   project?: unknown;
@@ -116,11 +122,10 @@ export function registerTokenRoutes(app: FastifyInstance, ctx: AuthContext): voi
         }
         fields = { owner: identity.subject, subject: identity.subject, groups: identity.groups, description };
       }
-      const { record, token } = await ctx.tokens.create(
-        ctx.signingKey,
-        fields,
-        body.expiresIn as number | undefined,
-      );
+      const personalFromSso = identity.kind === 'sso' && fields.subject === identity.subject;
+      const expiresIn =
+        (body.expiresIn as number | undefined) ?? (personalFromSso ? SSO_TOKEN_DEFAULT_SECONDS : undefined);
+      const { record, token } = await ctx.tokens.create(ctx.signingKey, fields, expiresIn);
       audit('success', `token ${record.id}`);
       const expiresAt = view(record).expiresAt;
       return reply

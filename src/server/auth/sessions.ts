@@ -27,13 +27,19 @@ export async function identityFromToken(ctx: AuthContext, token: string): Promis
   if (session) {
     if (!session.sub || (session.kind !== 'local' && session.kind !== 'sso')) return undefined;
     if (await ctx.revocations.isRevoked(session.jti)) return undefined;
-    return { subject: session.sub, groups: session.groups ?? [], kind: session.kind };
+    return { subject: session.sub, groups: session.groups ?? [], kind: session.kind, expiresAt: session.exp };
   }
   const api = verifyToken(ctx.signingKey, token, 'api', now);
   if (!api) return undefined;
   const record = await ctx.tokens.lookup(api.jti, token);
   if (!record) return undefined;
-  return { subject: record.subject, groups: record.groups, kind: 'token', tokenId: record.id };
+  return {
+    subject: record.subject,
+    groups: record.groups,
+    kind: 'token',
+    tokenId: record.id,
+    ...(record.expiresAt === undefined ? {} : { expiresAt: record.expiresAt }),
+  };
 }
 
 export class SessionTooLargeError extends Error {

@@ -7,6 +7,8 @@ export interface Identity {
   groups: string[];
   kind: 'local' | 'sso' | 'token';
   tokenId?: string;
+  /** When the presented session or token stops being valid (seconds since the epoch). */
+  expiresAt?: number;
 }
 
 export const RBAC_RESOURCES = ['applications', 'projects', 'clusters', 'repositories', 'accounts'] as const;

@@ -1,21 +1,49 @@
 // Live updates: Server-Sent Events of every Application change the caller may see, straight
-// from the informer, so the UI never polls.
-import type { FastifyInstance } from 'fastify';
+// from the informer, so the UI never polls. A stream lives longer than the token that opened it:
+// the token is checked again every `recheckMs` and when it expires, and the stream ends as soon
+// as it is no longer valid (logged out, revoked, expired). Each caller may hold `maxPerCaller`
+// streams at once (a browser tab needs one), so no one can tie up the server with thousands.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { withoutManagedFields } from '../../core/manifest/object.ts';
 import { identityOf, unauthenticated } from '../access.ts';
 import { appObject } from '../app-access.ts';
 import type { AppEvent } from '../app-events.ts';
+import type { Identity } from '../auth/index.ts';
 import type { ServerContext } from '../context.ts';
+import { HttpError } from '../http-error.ts';
 
 export const HEARTBEAT_MS = 15_000;
+export const RECHECK_MS = 10_000;
+export const MAX_STREAMS_PER_CALLER = 10;
+// setTimeout's limit; a token valid for longer is caught by the periodic check anyway.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export interface StreamOptions {
+  heartbeatMs?: number;
+  recheckMs?: number;
+  maxPerCaller?: number;
+}
+
+/** Who holds a stream: a token by its id, a person by name, an anonymous caller by address. */
+function callerKey(identity: Identity | undefined, req: FastifyRequest): string {
+  if (!identity) return `address:${req.ip}`;
+  return identity.tokenId ? `token:${identity.tokenId}` : `${identity.kind}:${identity.subject}`;
+}
+
+const sameCaller = (a: Identity, b: Identity | undefined) =>
+  b !== undefined && a.subject === b.subject && a.kind === b.kind && a.tokenId === b.tokenId;
 
 export function registerStreamRoutes(
   app: FastifyInstance,
   ctx: ServerContext,
-  heartbeatMs = HEARTBEAT_MS,
+  options: StreamOptions = {},
 ): void {
+  const heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
+  const recheckMs = options.recheckMs ?? RECHECK_MS;
+  const maxPerCaller = options.maxPerCaller ?? MAX_STREAMS_PER_CALLER;
   // Open streams never go idle: end them when the server closes, or closing would wait forever.
   const open = new Set<() => void>();
+  const perCaller = new Map<string, number>();
   app.addHook('preClose', async () => {
     for (const end of open) end();
   });
@@ -32,6 +60,15 @@ export function registerStreamRoutes(
       const identity = await identityOf(ctx.auth, req);
       if (!identity && !(await ctx.auth.enforce(undefined, 'applications', 'get', '*/*')))
         throw unauthenticated();
+      const key = callerKey(identity, req);
+      const held = perCaller.get(key) ?? 0;
+      if (held >= maxPerCaller) {
+        throw new HttpError(
+          429,
+          `${held} live-update streams are already open for this caller (at most ${maxPerCaller}); close one first`,
+        );
+      }
+      perCaller.set(key, held + 1);
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, {
@@ -42,14 +79,16 @@ export function registerStreamRoutes(
         'x-accel-buffering': 'no',
       });
       res.write(': connected\n\n');
+      let valid = true;
       // Events are written in the order they happened even though each waits for its own check.
       let queue = Promise.resolve();
       const send = (event: AppEvent) => {
         queue = queue
           .then(async () => {
+            if (!valid) return;
             if (!(await ctx.auth.enforce(identity, 'applications', 'get', appObject(event.application))))
               return;
-            if (res.destroyed) return;
+            if (res.destroyed || !valid) return;
             const data = JSON.stringify({
               type: event.type,
               application: withoutManagedFields(event.application),
@@ -62,15 +101,43 @@ export function registerStreamRoutes(
       };
       const unsubscribe = ctx.appEvents.subscribe(send);
       const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), heartbeatMs);
+      const timers: NodeJS.Timeout[] = [];
+      let closed = false;
       const close = () => {
+        if (closed) return;
+        closed = true;
+        valid = false;
         clearInterval(heartbeat);
+        for (const timer of timers) clearTimeout(timer);
         unsubscribe();
         open.delete(end);
+        const left = (perCaller.get(key) ?? 1) - 1;
+        if (left > 0) perCaller.set(key, left);
+        else perCaller.delete(key);
       };
       const end = () => {
         close();
         res.end();
       };
+      if (identity) {
+        // The same request's credentials, asked again: a logout, a revoked or expired token ends it.
+        const recheck = async () => {
+          if (closed) return;
+          const now = await ctx.auth.authenticate(req).catch(() => undefined);
+          if (sameCaller(identity, now)) return;
+          valid = false;
+          if (!res.destroyed)
+            res.write('event: end\ndata: {"reason":"the session or token is no longer valid"}\n\n');
+          end();
+        };
+        timers.push(setInterval(() => void recheck(), recheckMs));
+        if (identity.expiresAt !== undefined) {
+          const untilExpiry = identity.expiresAt * 1000 - Date.now();
+          timers.push(
+            setTimeout(() => void recheck(), Math.min(MAX_TIMER_MS, Math.max(0, untilExpiry) + 100)),
+          );
+        }
+      }
       open.add(end);
       req.raw.on('close', close);
       res.on('close', close);
