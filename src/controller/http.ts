@@ -1,9 +1,13 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { type GitProvider, parsePushEvent, pushMatches, WebhookError } from '../core/webhook/push-event.ts';
+import { WebhookIntake, WebhookRateLimitedError } from '../core/webhook/intake.ts';
+import { type GitProvider, type PushEvent, pushMatches, WebhookError } from '../core/webhook/push-event.ts';
 import type { Controller } from './controller.ts';
 
 export interface ControllerHttpOptions {
-  /** Shared secrets of the Git providers' webhooks; a provider without one is not checked. */
+  /**
+   * Shared secrets of the Git providers' webhooks. With none, webhooks are not checked; with any,
+   * a provider without one is refused.
+   */
   webhookSecrets?: Partial<Record<GitProvider, string>>;
 }
 
@@ -23,27 +27,30 @@ export function controllerHttp(controller: Controller, options: ControllerHttpOp
     reply.header('content-type', controller.metrics.registry.contentType);
     return controller.metrics.registry.metrics();
   });
+  // The same checks as the API server's webhook: rate limit, secrets, signature, replay.
+  const intake = new WebhookIntake({ secrets: options.webhookSecrets ?? {}, now: Date.now });
   app.post('/webhook', async (req, reply) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.from('');
+    let event: PushEvent | undefined;
     try {
-      const event = parsePushEvent(req.headers, body, options.webhookSecrets ?? {});
-      if (!event) return { refreshed: [] };
-      const refreshed: string[] = [];
-      for (const item of controller.apps.list()) {
-        const source = item.spec.source;
-        if (pushMatches(event, source.repoURL, source.targetRevision ?? 'HEAD')) {
-          controller.refresh(item.metadata.name);
-          refreshed.push(item.metadata.name);
-        }
-      }
-      return { refreshed };
+      event = intake.receive(req.headers, body, req.ip);
     } catch (error) {
-      if (error instanceof WebhookError) {
-        reply.code(error.status);
-        return { error: error.message };
-      }
-      throw error;
+      if (!(error instanceof WebhookError)) throw error;
+      if (error instanceof WebhookRateLimitedError)
+        reply.header('retry-after', String(error.retryAfterSeconds));
+      return reply.code(error.status).send({ error: error.message });
     }
+    if (!event) return { refreshed: 0 };
+    // A count, not names: the sender is not a logged-in user.
+    let refreshed = 0;
+    for (const item of controller.apps.list()) {
+      const source = item.spec.source;
+      if (pushMatches(event, source.repoURL, source.targetRevision ?? 'HEAD')) {
+        controller.refresh(item.metadata.name);
+        refreshed++;
+      }
+    }
+    return { refreshed };
   });
   return app;
 }

@@ -173,7 +173,8 @@ export const RepositoryView = Type.Object({
 });
 export const RepositoryList = Type.Object({ items: Type.Array(RepositoryView) });
 
-export const WebhookResult = Type.Object({ refreshed: Type.Array(Type.String()) });
+/** How many apps a push refreshed; which ones is not told to an unauthenticated sender. */
+export const WebhookResult = Type.Object({ refreshed: Type.Integer({ minimum: 0 }) });
 
 /** Named schemas of the OpenAPI document; routes refer to them by identity. */
 export const componentSchemas = {

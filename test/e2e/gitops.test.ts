@@ -92,8 +92,8 @@ describe('GitOps engine', () => {
         repository: { clone_url: repo, default_branch: 'main' },
       }),
     });
-    const body = (await response.json()) as { refreshed: string[] };
-    assert.ok(body.refreshed.includes('webhooked'), JSON.stringify(body));
+    const body = (await response.json()) as { refreshed: number };
+    assert.ok(body.refreshed >= 1, JSON.stringify(body));
     await waitForApp(
       env,
       'webhooked',

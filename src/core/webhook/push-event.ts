@@ -100,7 +100,7 @@ export function parsePushEvent(
   return { provider, ref, repoURLs, defaultBranch };
 }
 
-function providerOf(headers: Headers): GitProvider | undefined {
+export function providerOf(headers: Headers): GitProvider | undefined {
   // Gitea also sends X-GitHub-Event for compatibility; its own header decides.
   if (header(headers, 'x-gitea-event')) return 'gitea';
   if (header(headers, 'x-gitlab-event')) return 'gitlab';

@@ -1,11 +1,12 @@
 // Unauthenticated endpoints: liveness, Prometheus metrics, and Git webhooks (checked by their
 // shared secret instead of a login).
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Registry } from 'prom-client';
 import { Type } from 'typebox';
+import { WebhookIntake, WebhookRateLimitedError } from '../../core/webhook/intake.ts';
 import {
   type GitProvider,
-  parsePushEvent,
+  type PushEvent,
   pushMatches,
   WebhookError,
 } from '../../core/webhook/push-event.ts';
@@ -45,54 +46,53 @@ export function registerSystemRoutes(app: FastifyInstance, ctx: ServerContext, m
 /**
  * POST /webhook and /api/webhook: a push refreshes the Applications whose repository and target
  * revision it moved. In its own plugin scope because the signature is over the raw body bytes.
+ * The answer is how many apps were refreshed, never which: the sender is not a logged-in user.
  */
 export function registerWebhookRoutes(
   app: FastifyInstance,
   ctx: ServerContext,
   secrets: Partial<Record<GitProvider, string>>,
 ): void {
+  const intake = new WebhookIntake({ secrets, now: Date.now });
   app.register(async (scope) => {
     scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
     scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) =>
       done(null, body),
     );
-    const handler = async (
-      req: { headers: Record<string, string | string[] | undefined>; body: unknown },
-      reply: { code(n: number): unknown },
-    ) => {
+    const handler = async (req: FastifyRequest, reply: FastifyReply) => {
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.from('');
+      let event: PushEvent | undefined;
       try {
-        const event = parsePushEvent(req.headers, body, secrets);
-        if (!event) return { refreshed: [] };
-        const refreshed: string[] = [];
-        for (const item of ctx.apps.list()) {
-          const source = item.spec.source;
-          if (!pushMatches(event, source.repoURL, source.targetRevision ?? 'HEAD')) continue;
-          refreshed.push(item.metadata.name);
-          // Audited like a refresh through the API; the sender is the provider, not a user.
-          const audit = { action: 'refresh', resource: 'applications', object: appObject(item) } as const;
-          const message = `${event.provider} push to ${event.ref}`;
-          if (ctx.controller?.isActive) {
-            ctx.controller.refresh(item.metadata.name);
-            ctx.auth.audit({ ...audit, result: 'success', message });
-            continue;
-          }
-          await requestRefresh(ctx, item.metadata.name).then(
-            () => ctx.auth.audit({ ...audit, result: 'success', message }),
-            (error: unknown) => {
-              ctx.log(`webhook: refresh of ${item.metadata.name}: ${String(error)}`);
-              ctx.auth.audit({ ...audit, result: 'error', message: `${message}: ${String(error)}` });
-            },
-          );
-        }
-        return { refreshed };
+        event = intake.receive(req.headers, body, req.ip);
       } catch (error) {
-        if (error instanceof WebhookError) {
-          reply.code(error.status);
-          return { error: error.message };
-        }
-        throw error;
+        if (!(error instanceof WebhookError)) throw error;
+        if (error instanceof WebhookRateLimitedError)
+          reply.header('retry-after', String(error.retryAfterSeconds));
+        return reply.code(error.status).send({ error: error.message });
       }
+      if (!event) return { refreshed: 0 };
+      let refreshed = 0;
+      for (const item of ctx.apps.list()) {
+        const source = item.spec.source;
+        if (!pushMatches(event, source.repoURL, source.targetRevision ?? 'HEAD')) continue;
+        refreshed++;
+        // Audited like a refresh through the API; the sender is the provider, not a user.
+        const audit = { action: 'refresh', resource: 'applications', object: appObject(item) } as const;
+        const message = `${event.provider} push to ${event.ref}`;
+        if (ctx.controller?.isActive) {
+          ctx.controller.refresh(item.metadata.name);
+          ctx.auth.audit({ ...audit, result: 'success', message });
+          continue;
+        }
+        await requestRefresh(ctx, item.metadata.name).then(
+          () => ctx.auth.audit({ ...audit, result: 'success', message }),
+          (error: unknown) => {
+            ctx.log(`webhook: refresh of ${item.metadata.name}: ${String(error)}`);
+            ctx.auth.audit({ ...audit, result: 'error', message: `${message}: ${String(error)}` });
+          },
+        );
+      }
+      return { refreshed };
     };
     for (const url of ['/webhook', '/api/webhook']) {
       scope.post(
