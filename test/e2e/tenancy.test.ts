@@ -4,6 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -571,6 +572,220 @@ describe('class 7: a page of another site rides the browser session', () => {
 // Class 8: guess or flood.
 // ---------------------------------------------------------------------------------------------
 // (class 8 tests below)
+describe('class 8: guess passwords, flood webhooks, keep streams past a revocation', () => {
+  let env: Env;
+  let auth: AuthService;
+  let server: FastifyInstance;
+  let base: string;
+  let password: string;
+  let adminToken: string;
+  /** The auth service's clock runs this far ahead: the tests move time instead of waiting. */
+  let skewMs = 0;
+  const WEBHOOK_SECRET = 'webhook-s3cret';
+  const repoURL = 'https://git.example.com/team/config.git';
+  const appPath = `/apis/tiphys.dev/v1alpha1/namespaces/${NAMESPACE}/applications/hooked`;
+  const adminSecretPath = `/api/v1/namespaces/${NAMESPACE}/secrets/tiphys-secret`;
+
+  const login = (username: string, pw: string, from: string) =>
+    fetch(`${base}/api/v1/session`, {
+      method: 'POST',
+      // The server trusts its peer as a proxy here, so each request can come from its own address.
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': from },
+      body: JSON.stringify({ username, password: pw }),
+    });
+  const statusCounts = (responses: Response[]) => {
+    const counts: Record<number, number> = {};
+    for (const r of responses) counts[r.status] = (counts[r.status] ?? 0) + 1;
+    return counts;
+  };
+
+  before(async () => {
+    env = await startEnv('tenancy-flood');
+    const kubeConfig = loadKubeConfig(env.cluster.kubeconfigPath);
+    await ensureAdminAccount(kubeConfig, NAMESPACE);
+    await createApp(env, 'hooked', { source: { repoURL }, destination: { namespace: 'hooked' } });
+    auth = await createAuthService({
+      kubeConfig,
+      namespace: NAMESPACE,
+      log: () => {},
+      now: () => Date.now() + skewMs,
+    });
+    server = await buildServer({
+      kubeConfig,
+      namespace: NAMESPACE,
+      auth,
+      tools: env.tools,
+      uiDir: '/nonexistent',
+      trustProxy: true,
+      webhookSecrets: { github: WEBHOOK_SECRET },
+      streamRecheckMs: 500,
+    });
+    base = (await server.listen({ port: 0, host: '127.0.0.1' })).replace(/\/$/, '');
+    password = await initialAdminPassword(env);
+    const session = await login('admin', password, '203.0.113.1');
+    assert.equal(session.status, 200);
+    adminToken = ((await session.json()) as { token: string }).token;
+  });
+
+  after(async () => {
+    await server?.close();
+    auth?.close();
+    await env?.stop();
+  });
+
+  test('fifty parallel guesses at the admin password: at most five reach the hash; the lock expires', async () => {
+    const storedBefore = await readObject(env, adminSecretPath);
+    const guesses = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => login('admin', `guess-${i}`, `198.51.100.${i + 1}`)),
+    );
+    const counts = statusCounts(guesses);
+    assert.ok((counts[401] ?? 0) >= 1 && (counts[401] ?? 0) <= 5, JSON.stringify(counts));
+    assert.equal((counts[401] ?? 0) + (counts[429] ?? 0), 50, JSON.stringify(counts));
+    const limited = guesses.find((r) => r.status === 429);
+    assert.ok(Number(limited?.headers.get('retry-after')) > 0);
+    assert.ok(
+      guesses.every((r) => r.headers.getSetCookie().length === 0),
+      'no session was issued',
+    );
+    // Even the right password waits while the name is locked, from any address.
+    assert.equal((await login('admin', password, '192.0.2.200')).status, 429);
+    assert.equal(
+      (await readObject(env, adminSecretPath))?.metadata.resourceVersion,
+      storedBefore?.metadata.resourceVersion,
+      'the account is untouched',
+    );
+    // Not locked out for good: once the lock has passed, the admin logs in.
+    skewMs += 61_000;
+    assert.equal((await login('admin', password, '192.0.2.200')).status, 200);
+  });
+
+  test('one address spreading guesses over many names is cut off by address', async () => {
+    const guesses = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => login(`user-${i}`, 'guess', '203.0.113.66')),
+    );
+    const counts = statusCounts(guesses);
+    assert.ok((counts[401] ?? 0) <= 20, JSON.stringify(counts));
+    const byAddress = await guesses.find((r) => r.status === 429)?.json();
+    assert.match((byAddress as { error: string }).error, /this client address/);
+    assert.equal(
+      (await login('admin', password, '203.0.113.67')).status,
+      200,
+      'other addresses are not affected',
+    );
+  });
+
+  test('webhooks: unsigned, unknown-provider and replayed pushes refresh nothing; a flood is cut off', async () => {
+    const refreshedAt = async () =>
+      (await readObject(env, appPath))?.metadata.annotations?.['tiphys.dev/refresh'] as string | undefined;
+    const hook = (headers: Record<string, string>, body: string, from = '203.0.113.50') =>
+      fetch(`${base}/webhook`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': from, ...headers },
+        body,
+      });
+    const body = JSON.stringify({
+      ref: 'refs/heads/main',
+      after: 'c0ffee',
+      repository: { clone_url: repoURL },
+    });
+    const signature = `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(body).digest('hex')}`;
+    const forged: Record<string, string>[] = [
+      { 'x-github-event': 'push' },
+      { 'x-github-event': 'push', 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` },
+      { 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': WEBHOOK_SECRET },
+      { 'x-gitea-event': 'push' },
+    ];
+    for (const headers of forged) {
+      const refused = await hook(headers, body);
+      assert.equal(refused.status, 401, `${JSON.stringify(headers)}: ${await refused.text()}`);
+    }
+    assert.equal(await refreshedAt(), undefined, 'no refresh was requested');
+    const genuine = await hook({ 'x-github-event': 'push', 'x-hub-signature-256': signature }, body);
+    assert.deepEqual(await genuine.json(), { refreshed: 1 }, 'a count, not the names of the apps');
+    const first = await eventually('the refresh annotation', refreshedAt);
+    const replay = await hook(
+      { 'x-github-event': 'push', 'x-hub-signature-256': signature },
+      body,
+      '203.0.113.51',
+    );
+    assert.equal(replay.status, 409, await replay.text());
+    const flood = await Promise.all(
+      Array.from({ length: 80 }, () => hook({ 'x-github-event': 'push' }, body, '203.0.113.52')),
+    );
+    const counts = statusCounts(flood);
+    assert.deepEqual(counts, { 401: 60, 429: 20 });
+    assert.ok(Number(flood.find((r) => r.status === 429)?.headers.get('retry-after')) > 0);
+    assert.equal(await refreshedAt(), first, 'neither the replay nor the flood refreshed anything');
+  });
+
+  test('an open stream ends when its token is revoked, expires or logs out; streams are capped per caller', async () => {
+    const bearer = { authorization: `Bearer ${adminToken}` };
+    const createToken = async (body: object) => {
+      const response = await fetch(`${base}/api/v1/account/tokens`, {
+        method: 'POST',
+        headers: { ...bearer, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      assert.equal(response.status, 201);
+      return (await response.json()) as { id: string; token: string };
+    };
+    /** Opens a stream and reports when the server ends it. */
+    const openStream = async (headers: Record<string, string>) => {
+      const abort = new AbortController();
+      const response = await fetch(`${base}/api/v1/stream/applications`, { headers, signal: abort.signal });
+      let text = '';
+      const read = async () => {
+        const decoder = new TextDecoder();
+        try {
+          for await (const chunk of response.body ?? []) text += decoder.decode(chunk);
+        } catch {
+          // aborted by the test
+        }
+        return text;
+      };
+      const ended = response.status === 200 ? read() : response.text();
+      return { status: response.status, ended, cancel: () => abort.abort() };
+    };
+
+    const revoked = await createToken({ description: 'revoked while streaming' });
+    const revokedStream = await openStream({ authorization: `Bearer ${revoked.token}` });
+    assert.equal(revokedStream.status, 200);
+    const removal = await fetch(`${base}/api/v1/account/tokens/${revoked.id}`, {
+      method: 'DELETE',
+      headers: bearer,
+    });
+    assert.equal(removal.status, 200);
+    assert.match(await revokedStream.ended, /event: end/);
+
+    const expiring = await createToken({ description: 'expires while streaming', expiresIn: 2 });
+    const expiringStream = await openStream({ authorization: `Bearer ${expiring.token}` });
+    assert.equal(expiringStream.status, 200);
+    assert.match(await expiringStream.ended, /no longer valid/);
+
+    const session = await login('admin', password, '203.0.113.70');
+    const cookie = `tiphys.token=${((await session.json()) as { token: string }).token}`;
+    const cookieStream = await openStream({ cookie });
+    assert.equal(cookieStream.status, 200);
+    const logout = await fetch(`${base}/api/v1/session`, {
+      method: 'DELETE',
+      headers: { cookie, 'content-type': 'application/json', origin: base },
+      body: '{}',
+    });
+    assert.equal(logout.status, 200);
+    assert.match(await cookieStream.ended, /event: end/);
+
+    const capped = await createToken({ description: 'many tabs' });
+    const streams = [];
+    for (let i = 0; i < 10; i++) streams.push(await openStream({ authorization: `Bearer ${capped.token}` }));
+    assert.deepEqual(
+      streams.map((s) => s.status),
+      Array(10).fill(200),
+    );
+    const eleventh = await openStream({ authorization: `Bearer ${capped.token}` });
+    assert.equal(eleventh.status, 429);
+    for (const stream of [...streams, eleventh]) stream.cancel();
+  });
+});
 
 // ---------------------------------------------------------------------------------------------
 // Class 9: smaller items (known_hosts, token expiry, scrypt cost, proxy-url, Lease clock).
