@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { diffObjects } from './diff.ts';
 import { LAST_APPLIED_ANNOTATION } from './normalize.ts';
-import { maskSecret, maskSecretPair, SECRET_MASK } from './secret-mask.ts';
+import { maskSecret, maskSecretPair, SECRET_CHANGED_MASK, SECRET_MASK } from './secret-mask.ts';
 import type { KubeObject } from './types.ts';
 
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
@@ -32,13 +33,32 @@ test('mask: every value of data and stringData, and the last-applied annotation'
   assert.deepEqual(leaks(masked), []);
 });
 
-test('mask: a pair shows which values changed, not what they are', () => {
+test('mask: a pair shows that values changed, never which nor what', () => {
   const desired = secret({ same: b64(values[0]), changed: b64(values[1]), added: b64(values[2]) });
   const live = secret({ same: b64(values[0]), changed: b64(values[2]), removed: b64(values[1]) });
   const [a, b] = maskSecretPair(desired, live);
-  assert.deepEqual(a?.data, { same: '++++++++', changed: '++++++++', added: '++++++++' });
-  assert.deepEqual(b?.data, { same: '++++++++', changed: '+++++++++', removed: '++++++++' });
+  assert.deepEqual(a?.data, {
+    same: SECRET_CHANGED_MASK,
+    changed: SECRET_CHANGED_MASK,
+    added: SECRET_CHANGED_MASK,
+  });
+  assert.deepEqual(b?.data, { same: SECRET_MASK, changed: SECRET_MASK, removed: SECRET_MASK });
   assert.deepEqual(leaks([a, b]), []);
+  const [equalA, equalB] = maskSecretPair(secret({ k: b64(values[0]) }), secret({ k: b64(values[0]) }));
+  assert.deepEqual([equalA?.data, equalB?.data], [{ k: SECRET_MASK }, { k: SECRET_MASK }]);
+});
+
+test('mask: a guess at one value is not told apart from a change of another', () => {
+  // The live Secret holds a password and a token. Someone who can write the desired side keeps
+  // a wrong token and guesses the password: right or wrong, the diff is the same.
+  const live = secret({ password: b64('the-real-one'), token: b64('live-token') });
+  const diffWith = (guess: string) =>
+    diffObjects(secret({ password: b64(guess), token: b64('wrong-token') }), live);
+  const right = diffWith('the-real-one');
+  const wrong = diffWith('not-it');
+  assert.deepEqual(right.changes, wrong.changes);
+  assert.equal(right.text, wrong.text);
+  assert.ok(!right.text.includes(b64('the-real-one')));
 });
 
 test('mask: stringData compares as the data it becomes', () => {

@@ -1,10 +1,15 @@
 // Secret values never leave Tiphys: not in diffs, API responses or logs. Keys stay visible
-// (which keys changed is useful and not secret); every value becomes a row of '+'.
+// (which keys exist is useful and not secret); every value becomes a row of '+'. Masks must not
+// leak either: were equal values masked alike and different ones apart, whoever can put a guess
+// on one side (a Git commit, a manifest) would learn from the diff whether it matched the live
+// value. So every value gets the same mask, and a pair tells only that values differ somewhere.
 import { deepEqual, isObject, type JsonObject } from './json.ts';
 import { LAST_APPLIED_ANNOTATION } from './normalize.ts';
 import type { KubeObject } from './types.ts';
 
 export const SECRET_MASK = '++++++++';
+/** Every value of the desired side when any value differs from the live one. */
+export const SECRET_CHANGED_MASK = '+++++++++';
 
 export function isSecret(obj: KubeObject | undefined): obj is KubeObject {
   return obj !== undefined && obj.kind === 'Secret' && obj.apiVersion === 'v1';
@@ -17,33 +22,31 @@ export function maskSecret(obj: KubeObject): KubeObject {
 }
 
 /**
- * Masks two versions of a Secret so that a comparison still tells which values changed: per
- * key, equal values get the same mask and different values different masks ('++++++++' and
- * '+++++++++'), and the length of a mask says nothing about the value. stringData, which the
- * API server folds into data, is folded here too so that desired and live compare alike.
+ * Masks two versions of a Secret (desired, live) for a diff. Every value of the second is
+ * SECRET_MASK. When no value shared by both differs, the first's are SECRET_MASK too; when any
+ * does, every value of the first is SECRET_CHANGED_MASK, so the diff says "the values changed"
+ * and never which: a guess at one value cannot be told apart from a change of another. Keys
+ * added or removed still show as such. stringData, which the API server folds into data, is
+ * folded here too so that desired and live compare alike.
  */
 export function maskSecretPair(
   a: KubeObject | undefined,
   b: KubeObject | undefined,
 ): [KubeObject | undefined, KubeObject | undefined] {
   const values = [a, b].map((obj) => (isSecret(obj) ? secretValues(obj) : undefined));
-  const masks = new Map<string, unknown[]>();
-  for (const side of values) {
-    for (const [key, value] of Object.entries(side ?? {})) {
-      const seen = masks.get(key) ?? [];
-      if (!seen.some((other) => deepEqual(other, value))) seen.push(value);
-      masks.set(key, seen);
-    }
-  }
-  const maskOf = (key: string, value: unknown) =>
-    '+'.repeat(SECRET_MASK.length + (masks.get(key) ?? []).findIndex((other) => deepEqual(other, value)));
+  const [first, second] = values;
+  const changed =
+    first !== undefined &&
+    second !== undefined &&
+    Object.keys(first).some((key) => Object.hasOwn(second, key) && !deepEqual(first[key], second[key]));
+  const masks = [changed ? SECRET_CHANGED_MASK : SECRET_MASK, SECRET_MASK];
   const masked = [a, b].map((obj, side) => {
     const secretData = values[side];
     if (!obj || !secretData) return obj;
     const copy = structuredClone(obj);
     delete copy.stringData;
     const data: JsonObject = {};
-    for (const [key, value] of Object.entries(secretData)) data[key] = maskOf(key, value);
+    for (const key of Object.keys(secretData)) data[key] = masks[side];
     if (Object.keys(data).length > 0 || Object.hasOwn(obj, 'data')) copy.data = data;
     else delete copy.data;
     // kubectl's last-applied copy of the Secret holds every value in clear.
