@@ -28,8 +28,9 @@ export async function fetchApp(ctx: ServerContext, name: string): Promise<Applic
 
 /**
  * Reads the app and checks the caller may act on it. An anonymous caller is turned away before
- * the API server is asked anything (so a missing app is a 401 to them, as an existing one is);
- * a known caller learns that an app is missing.
+ * the API server is asked anything (so a missing app is a 401 to them, as an existing one is).
+ * A known caller who may not even see the app gets the very answer a missing app gets (404,
+ * same body), so names cannot be probed; one who may see it but not act gets a 403.
  */
 export async function authorizedApp(
   ctx: ServerContext,
@@ -39,7 +40,8 @@ export async function authorizedApp(
   options: { fresh?: boolean } = {},
 ) {
   const cached = ctx.apps.get(name);
-  if (!(await identityOf(ctx.auth, req))) {
+  const identity = await identityOf(ctx.auth, req);
+  if (!identity) {
     const object = cached ? appObject(cached) : `*/${name}`;
     if (!(await ctx.auth.enforce(undefined, 'applications', action, object))) {
       if (action !== 'get') ctx.auth.audit({ action, resource: 'applications', object, result: 'denied' });
@@ -47,8 +49,13 @@ export async function authorizedApp(
     }
   }
   const app = options.fresh || !cached ? await fetchApp(ctx, name) : cached;
-  const identity = await authorize(ctx.auth, req, 'applications', action, appObject(app));
-  return { app, identity };
+  const object = appObject(app);
+  if (identity && !(await ctx.auth.enforce(identity, 'applications', 'get', object))) {
+    if (action !== 'get')
+      ctx.auth.audit({ identity, action, resource: 'applications', object, result: 'denied' });
+    throw missing(ctx, name);
+  }
+  return { app, identity: await authorize(ctx.auth, req, 'applications', action, object) };
 }
 
 /**

@@ -70,14 +70,20 @@ describe('API server routes', () => {
     assert.equal((await list(asReader, '?selector=a%20in%20(b')).statusCode, 400);
   });
 
-  test('known callers without the right get 403; for them a missing app is looked up in the API server', async () => {
-    const other = await server.inject({
-      method: 'GET',
-      url: '/api/v1/applications/api',
-      headers: { authorization: 'Bearer team-a-token' },
-    });
-    assert.equal(other.statusCode, 403);
-    assert.match(other.json().error, /proj:team-a:deployer may not get applications default\/api/);
+  test('an app a known caller may not see answers as a missing one; one it may not create is a 403', async () => {
+    for (const [method, path] of [
+      ['GET', '/api/v1/applications/api'],
+      ['GET', '/api/v1/applications/api/events'],
+      ['POST', '/api/v1/applications/api/refresh'],
+    ] as const) {
+      const other = await server.inject({
+        method,
+        url: path,
+        headers: { authorization: 'Bearer team-a-token' },
+      });
+      assert.equal(other.statusCode, 404, `${method} ${path}`);
+      assert.deepEqual(other.json(), { error: 'application "api" not found in namespace tiphys' });
+    }
     const create = await server.inject({
       method: 'POST',
       url: '/api/v1/applications',
