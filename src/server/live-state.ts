@@ -1,15 +1,17 @@
 // Reads of an Application's live objects in its destination cluster, for the resource tree, the
 // manifests and the events endpoints. Objects come from the server's own per-cluster caches
-// (list + watch), so repeated looks at a busy app cost no API calls.
+// (list + watch), so repeated looks at a busy app cost no API calls. Only what visibility.ts lets
+// the app show is served; anything else answers as a missing object does.
 import type { Destination } from '../adapters/control-plane/destination-registry.ts';
 import { DestinationNotFoundError } from '../adapters/control-plane/destination-registry.ts';
-import { formatKey, type ResourceKey, versionOf } from '../core/manifest/key.ts';
+import { formatKey, keyOf, type ResourceKey, versionOf } from '../core/manifest/key.ts';
 import type { KubeObject } from '../core/manifest/object.ts';
 import { type Application, withDefaults } from '../core/model/application.ts';
 import type { ResourceStatus } from '../core/model/application-status.ts';
 import { kubeGet, type ServerContext } from './context.ts';
 import { HttpError, notFound } from './http-error.ts';
 import { buildResourceTree, childKindsOf, type TreeNode } from './resource-tree.ts';
+import { type Visibility, visibilityOf } from './visibility.ts';
 
 const DESTINATION_TIMEOUT_MS = 15_000;
 
@@ -57,19 +59,37 @@ export async function liveObject(
   });
 }
 
-export async function resourceTree(ctx: ServerContext, app: Application): Promise<TreeNode[]> {
-  const managed: ResourceStatus[] = app.status?.resources ?? [];
+/**
+ * The app's managed objects its project permits, with their live state when the live object is
+ * the app's own, and below them the permitted children of those live objects.
+ */
+export async function resourceTree(
+  ctx: ServerContext,
+  app: Application,
+  visibility?: Visibility,
+): Promise<TreeNode[]> {
+  const rules = visibility ?? (await visibilityOf(ctx, app));
+  const managed: ResourceStatus[] = (app.status?.resources ?? []).filter((r) =>
+    rules.permits({ group: r.group ?? '', kind: r.kind, namespace: r.namespace ?? '', name: r.name }),
+  );
   if (managed.length === 0) return [];
   const destination = await destinationOf(ctx, app);
   const entries = await Promise.all(
-    managed.map(async (status) => ({ status, live: await liveObject(destination, status) })),
+    managed.map(async (status) => {
+      const live = await liveObject(destination, status);
+      // An object of that name the app does not own (another app's, nobody's): not shown.
+      return { status, live: live && rules.owns(live) ? live : undefined };
+    }),
   );
   const namespaces = new Set(managed.map((r) => r.namespace ?? ''));
   const candidates: KubeObject[] = [];
   for (const child of childKindsOf(managed)) {
     if (!(await watched(destination, child.apiVersion, child.kind))) continue;
     for (const namespace of namespaces) {
-      if (namespace) candidates.push(...destination.cache.listKind(child.apiVersion, child.kind, namespace));
+      if (!namespace) continue;
+      for (const obj of destination.cache.listKind(child.apiVersion, child.kind, namespace)) {
+        if (rules.permits(keyOf(obj))) candidates.push(obj);
+      }
     }
   }
   return buildResourceTree(entries, candidates);
@@ -82,16 +102,16 @@ interface KubeEvent extends KubeObject {
 }
 
 /**
- * Kubernetes Events about the app's objects (managed ones and their children, matched by uid or
- * by kind and name) in the namespaces they live in, and about the Application itself.
+ * Kubernetes Events about the app's objects (those its resource tree shows, matched by uid, or by
+ * kind and name for an event that names no uid) in the namespaces they live in, and about the
+ * Application itself. An event about another object of the same name (not the app's) has another
+ * uid and is not shown.
  */
 export async function applicationEvents(ctx: ServerContext, app: Application): Promise<KubeObject[]> {
   const nodes = await resourceTree(ctx, app).catch(() => [] as TreeNode[]);
   const uids = new Set(nodes.flatMap((n) => (n.uid ? [n.uid] : [])));
   const names = new Set(nodes.map((n) => `${n.kind}/${n.namespace}/${n.name}`));
   const namespaces = new Set(nodes.map((n) => n.namespace).filter((ns) => ns !== ''));
-  const destinationNamespace = app.spec.destination?.namespace;
-  if (destinationNamespace) namespaces.add(destinationNamespace);
   const events: KubeEvent[] = [];
   if (namespaces.size > 0) {
     const destination = await destinationOf(ctx, app);
@@ -103,7 +123,7 @@ export async function applicationEvents(ctx: ServerContext, app: Application): P
       for (const event of list.items) {
         const about = event.involvedObject ?? {};
         const key = `${about.kind}/${about.namespace ?? ''}/${about.name}`;
-        if ((about.uid && uids.has(about.uid)) || names.has(key)) events.push(event);
+        if (about.uid ? uids.has(about.uid) : names.has(key)) events.push(event);
       }
     }
   }
@@ -118,9 +138,9 @@ export async function applicationEvents(ctx: ServerContext, app: Application): P
 }
 
 /**
- * The live and desired manifests of one object of the app: a managed one, one Git has and the
- * cluster may not, or a child in its resource tree. Any other object is a 404: this endpoint
- * must not read arbitrary objects of the cluster.
+ * The live and desired manifests of one object of the app: one Git has (the project permitting
+ * it), or a live one the app owns, or a child in its resource tree. Any other object, existing or
+ * not, gets the same 404: this endpoint must neither read nor reveal other objects of the cluster.
  */
 export async function appManifests(
   ctx: ServerContext,
@@ -128,6 +148,10 @@ export async function appManifests(
   key: ResourceKey,
 ): Promise<{ live?: KubeObject; desired?: KubeObject }> {
   const id = formatKey(key);
+  // One answer for every object that is not the app's to show, naming nothing but the app.
+  const notHere = () => notFound(`no such resource in application "${app.metadata.name}"`);
+  const visibility = await visibilityOf(ctx, app);
+  if (!visibility.permits(key)) throw notHere();
   const rendered = await ctx.renderer.desired(app).catch(() => undefined);
   const desired = rendered?.objects.find((o) => o.id === id)?.object;
   const managed = (app.status?.resources ?? []).find(
@@ -136,11 +160,17 @@ export async function appManifests(
   );
   let ref: Parameters<typeof liveObject>[1] | undefined =
     managed ?? (desired ? { ...key, version: versionOf(desired.apiVersion) } : undefined);
-  ref ??= (await resourceTree(ctx, app)).find((node) => formatKey(node) === id);
+  // A child the tree shows hangs below a live object the app owns: it is the app's to show.
+  let child = false;
   if (!ref) {
-    const where = key.namespace ? `${key.namespace}/` : '';
-    throw notFound(`${key.kind} ${where}${key.name} is not a resource of application "${app.metadata.name}"`);
+    ref = (await resourceTree(ctx, app, visibility)).find(
+      (node) => formatKey(node) === id && node.parentRefs.length > 0,
+    );
+    child = ref !== undefined;
   }
-  const live = await liveObject(await destinationOf(ctx, app), ref);
+  if (!ref) throw notHere();
+  const found = await liveObject(await destinationOf(ctx, app), ref);
+  const live = found && (child || visibility.owns(found)) ? found : undefined;
+  if (!live && !desired) throw notHere();
   return { live, desired };
 }

@@ -14,17 +14,24 @@ import { GitRepoCache } from '../adapters/git/index.ts';
 import { KubeApiError, KubeRest } from '../adapters/kube/rest.ts';
 import { RenderCache, type RenderTools } from '../adapters/render/render.ts';
 import { type AppDiff, appDiffOf } from '../controller/app-diff.ts';
-import { ComparisonCache, compareResources } from '../controller/reconcile/compare.ts';
+import {
+  type Comparison,
+  ComparisonCache,
+  compareResources,
+  type ResourceComparison,
+} from '../controller/reconcile/compare.ts';
 import {
   type DesiredObject,
   prepareDesired,
   watchPreviousKinds,
 } from '../controller/reconcile/desired-state.ts';
 import { renderSource, resolveRevision, type SourceDeps } from '../controller/reconcile/source.ts';
+import { keyOf } from '../core/manifest/key.ts';
 import type { AppProject } from '../core/model/app-project.ts';
 import { type Application, withDefaults } from '../core/model/application.ts';
 import { TIPHYS_GROUP, TIPHYS_VERSION } from '../core/model/common.ts';
 import { HttpError } from './http-error.ts';
+import type { Visibility } from './visibility.ts';
 
 export interface DesiredState {
   revision: string;
@@ -90,12 +97,17 @@ export class RenderService {
     return { revision, objects, destination };
   }
 
-  /** What a sync would change, compared as the controller compares (server-side dry run). */
-  diff(stored: Application): Promise<AppDiff> {
-    return upstream(() => this.compare(stored));
+  /**
+   * What a sync would change, compared as the controller compares (server-side dry run), shown
+   * as `visibility` allows: an object the app does not own is shown as one to create (neither
+   * the live object nor the dry run merged with it is shown), one its project does not permit
+   * not at all.
+   */
+  diff(stored: Application, visibility: Visibility): Promise<AppDiff> {
+    return upstream(() => this.compare(stored, visibility));
   }
 
-  private async compare(stored: Application): Promise<AppDiff> {
+  private async compare(stored: Application, visibility: Visibility): Promise<AppDiff> {
     const { revision, objects, destination } = await this.render(stored);
     const name = stored.metadata.name;
     await watchPreviousKinds(destination, stored.status?.resources);
@@ -107,8 +119,26 @@ export class RenderService {
       withDefaults(stored).spec.ignoreDifferences ?? [],
       new ComparisonCache(),
     );
-    return appDiffOf(revision, comparison);
+    return appDiffOf(revision, visibleComparison(comparison, visibility));
   }
+}
+
+function visibleComparison(comparison: Comparison, visibility: Visibility): Comparison {
+  const resources = comparison.resources.flatMap((entry) => {
+    const key = entry.desired?.key ?? (entry.live ? keyOf(entry.live) : undefined);
+    if (!key || !visibility.permits(key)) return [];
+    if (!entry.live || visibility.owns(entry.live)) return [entry];
+    if (!entry.desired) return [];
+    const asMissing: ResourceComparison = {
+      ...entry,
+      live: undefined,
+      predicted: undefined,
+      status: 'OutOfSync',
+      message: 'missing from the cluster',
+    };
+    return [asMissing];
+  });
+  return { ...comparison, resources };
 }
 
 /**

@@ -288,6 +288,262 @@ describe('class 2: an app touches only the objects it owns', () => {
 // Class 3: read what the caller cannot see.
 // ---------------------------------------------------------------------------------------------
 // (class 3 tests below)
+describe('class 3: a tenant reads what its project does not let it see', () => {
+  let env: Env;
+  let controller: Controller;
+  let auth: AuthService;
+  let server: FastifyInstance;
+  let base: string;
+  let adminToken: string;
+  let tenantToken: string;
+  const HANDMADE_VALUE = 'handmade-value-not-for-team-a';
+  const REAL_PASSWORD = 'real-password-of-team-a';
+  const crd = (kind: string) => ({ apiVersion: 'tiphys.dev/v1alpha1', kind });
+  const projectsPath = `/apis/tiphys.dev/v1alpha1/namespaces/${NAMESPACE}/appprojects`;
+  const configMap = (namespace: string, name: string, data: Record<string, string>) =>
+    `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${namespace}\ndata: ${JSON.stringify(data)}\n`;
+  const secret = (password: string, token: string) =>
+    `apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\n  namespace: team-a\nstringData:\n  password: ${password}\n  token: ${token}\n`;
+
+  const call = async (token: string, path: string, init: RequestInit = {}) => {
+    const response = await fetch(`${base}${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...init.headers },
+    });
+    const text = await response.text();
+    return { status: response.status, text, json: JSON.parse(text || '{}') as Record<string, unknown> };
+  };
+  const manifests = (token: string, app: string, kind: string, namespace: string, name: string) =>
+    call(token, `/api/v1/applications/${app}/manifests?kind=${kind}&namespace=${namespace}&name=${name}`);
+
+  before(async () => {
+    env = await startEnv('tenancy-reads');
+    const dir = mkdtempSync(join(tmpdir(), 'tenancy-reads-'));
+    mkdirSync(join(dir, 'a'));
+    mkdirSync(join(dir, 'b'));
+    writeFileSync(join(dir, 'a', 'web-config.yaml'), configMap('team-a', 'web-config', { a: 'b' }));
+    writeFileSync(join(dir, 'a', 'creds.yaml'), secret(REAL_PASSWORD, 'token-1'));
+    writeFileSync(join(dir, 'b', 'b-config.yaml'), configMap('team-b', 'b-config', { b: 'private' }));
+    const repo = (await env.git.createRepo('tenants', dir)).url;
+    rmSync(dir, { recursive: true, force: true });
+    for (const name of ['team-a', 'team-b']) {
+      await env.rest.request('POST', '/api/v1/namespaces', {
+        body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } },
+      });
+      await env.rest.request('POST', projectsPath, {
+        body: {
+          ...crd('AppProject'),
+          metadata: { name },
+          spec: {
+            sourceRepos: ['*'],
+            destinations: [{ cluster: 'in-cluster', namespace: name }],
+            roles: [{ name: 'dev', policies: [`p, proj:${name}:dev, applications, get, ${name}/*, allow`] }],
+          },
+        },
+      });
+    }
+    // Made by hand in team-a's own namespace: no app owns it.
+    await env.rest.request('POST', '/api/v1/namespaces/team-a/configmaps', {
+      body: {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'handmade' },
+        data: { note: HANDMADE_VALUE },
+      },
+    });
+    for (const [name, project, path] of [
+      ['a-app', 'team-a', 'a'],
+      ['b-app', 'team-b', 'b'],
+    ]) {
+      await createApp(env, name, {
+        project,
+        source: { repoURL: repo, path },
+        destination: { namespace: project },
+        syncPolicy: { automated: {} },
+      });
+    }
+    const kubeConfig = loadKubeConfig(env.cluster.kubeconfigPath);
+    await ensureAdminAccount(kubeConfig, NAMESPACE);
+    controller = startInProcessController(env, { pollIntervalMs: 600_000 });
+    await controller.start();
+    for (const name of ['a-app', 'b-app'])
+      await waitForApp(env, name, (a) => a.status?.sync?.status === 'Synced', 'synced', 90_000);
+    // From here on Git changes are looked at through the API only.
+    for (const name of ['a-app', 'b-app']) await patchApp(env, name, { spec: { syncPolicy: null } });
+    auth = await createAuthService({ kubeConfig, namespace: NAMESPACE, log: () => {} });
+    server = await buildServer({
+      kubeConfig,
+      namespace: NAMESPACE,
+      auth,
+      controller,
+      tools: env.tools,
+      uiDir: '/nonexistent',
+    });
+    base = (await server.listen({ port: 0, host: '127.0.0.1' })).replace(/\/$/, '');
+    const login = await fetch(`${base}/api/v1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: await initialAdminPassword(env) }),
+    });
+    adminToken = ((await login.json()) as { token: string }).token;
+    const created = await call(adminToken, '/api/v1/account/tokens', {
+      method: 'POST',
+      body: JSON.stringify({ project: 'team-a', role: 'dev' }),
+    });
+    assert.equal(created.status, 201, created.text);
+    tenantToken = created.json.token as string;
+  });
+
+  after(async () => {
+    await server?.close();
+    auth?.close();
+    await controller?.stop();
+    await env?.stop();
+  });
+
+  test('objects the app does not track, or its project forbids, answer exactly as missing ones', async () => {
+    const own = await manifests(tenantToken, 'a-app', 'ConfigMap', 'team-a', 'web-config');
+    assert.equal(own.status, 200, own.text);
+    assert.ok(own.json.live, 'its own object is served');
+    const probes = [
+      ['ConfigMap', 'kube-system', 'extension-apiserver-authentication'], // exists, outside the project
+      ['ConfigMap', 'team-b', 'b-config'], // exists, another team's app
+      ['ConfigMap', 'team-a', 'handmade'], // exists in its namespace, owned by no app
+      ['Namespace', '', 'kube-system'], // exists, cluster-scoped
+      ['ConfigMap', 'team-a', 'no-such-thing'],
+      ['ConfigMap', 'kube-system', 'no-such-thing'],
+    ];
+    const answers = [];
+    for (const [kind, namespace, name] of probes) {
+      const response = await manifests(tenantToken, 'a-app', kind, namespace, name);
+      answers.push(`${response.status} ${response.text}`);
+    }
+    assert.equal(new Set(answers).size, 1, answers.join('\n'));
+    assert.match(answers[0], /^404 /);
+    // The same for another team's app, whether it exists or not.
+    const other = await call(
+      tenantToken,
+      '/api/v1/applications/b-app/manifests?kind=ConfigMap&namespace=team-b&name=b-config',
+    );
+    const missing = await call(
+      tenantToken,
+      '/api/v1/applications/c-app/manifests?kind=ConfigMap&namespace=team-b&name=b-config',
+    );
+    assert.equal(other.status, 404);
+    assert.equal(other.text.replace('b-app', 'X'), missing.text.replace('c-app', 'X'));
+    for (const body of answers) assert.ok(!body.includes(HANDMADE_VALUE) && !body.includes('private'));
+  });
+
+  test('Git naming an object the app does not own shows its desired side only, in manifests and the diff', async () => {
+    await env.git.commitFiles(
+      'tenants',
+      { 'a/handmade.yaml': configMap('team-a', 'handmade', { note: 'mine now' }) },
+      'claim handmade',
+    );
+    const claimed = await eventually('the new commit rendered', async () => {
+      const response = await manifests(tenantToken, 'a-app', 'ConfigMap', 'team-a', 'handmade');
+      return response.status === 200 ? response : undefined;
+    });
+    assert.ok(claimed.json.desired, claimed.text);
+    assert.equal(claimed.json.live, undefined, "the live object is not the app's to show");
+    const diff = await call(tenantToken, '/api/v1/applications/a-app/diff');
+    assert.equal(diff.status, 200, diff.text);
+    assert.ok(!diff.text.includes(HANDMADE_VALUE), 'no field of the live object leaks through the dry run');
+    const entry = (diff.json.resources as { key: string; status: string; diff: string }[]).find((r) =>
+      r.key.includes('handmade'),
+    );
+    assert.ok(entry, diff.text);
+    assert.match(entry.diff, /\+\s+note: mine now/);
+    assert.doesNotMatch(entry.diff, /^-/m, 'shown as an object to create, as a missing one is');
+    // Nothing was changed by looking.
+    const live = await readObject(env, '/api/v1/namespaces/team-a/configmaps/handmade');
+    assert.deepEqual(live?.data, { note: HANDMADE_VALUE });
+  });
+
+  test('a guess at a Secret value in Git is not confirmed by the diff', async () => {
+    const secretDiff = async (password: string) => {
+      await env.git.commitFiles(
+        'tenants',
+        { 'a/creds.yaml': secret(password, 'token-2') },
+        `guess ${password}`,
+      );
+      return eventually(`the diff of guess ${password}`, async () => {
+        const response = await call(tenantToken, '/api/v1/applications/a-app/diff');
+        const creds = (response.json.resources as { key: string; diff: string }[] | undefined)?.find((r) =>
+          r.key.includes('Secret'),
+        );
+        const revision = response.json.revision as string;
+        return creds && revision === (await env.git.headCommit('tenants'))
+          ? { diff: creds.diff, text: response.text }
+          : undefined;
+      });
+    };
+    const right = await secretDiff(REAL_PASSWORD);
+    const wrong = await secretDiff('a-wrong-guess');
+    assert.equal(right.diff, wrong.diff);
+    assert.match(right.diff, /password/, 'the diff still says which keys the Secret has');
+    for (const body of [right.text, wrong.text]) {
+      for (const value of [REAL_PASSWORD, 'a-wrong-guess', 'token-1', 'token-2']) {
+        assert.ok(!body.includes(value) && !body.includes(Buffer.from(value).toString('base64')), value);
+      }
+    }
+    const shown = await manifests(tenantToken, 'a-app', 'Secret', 'team-a', 'creds');
+    const { live, desired } = shown.json as { live: { data: object }; desired: { data: object } };
+    assert.deepEqual(live.data, { password: '++++++++', token: '++++++++' });
+    assert.deepEqual(desired.data, live.data, 'one mask for every value, on both sides');
+  });
+
+  test("the events of the app's own objects only", async () => {
+    const event = async (namespace: string, about: KubeObject, message: string) =>
+      env.rest.request('POST', `/api/v1/namespaces/${namespace}/events`, {
+        body: {
+          apiVersion: 'v1',
+          kind: 'Event',
+          metadata: { generateName: 'probe-', namespace },
+          involvedObject: {
+            apiVersion: 'v1',
+            kind: about.kind,
+            name: about.metadata.name,
+            namespace,
+            uid: about.metadata.uid,
+          },
+          reason: 'Probe',
+          message,
+          type: 'Normal',
+          firstTimestamp: new Date().toISOString(),
+          lastTimestamp: new Date().toISOString(),
+        },
+      });
+    const read = async (ns: string, name: string) =>
+      (await readObject(env, `/api/v1/namespaces/${ns}/configmaps/${name}`)) as KubeObject;
+    await event('team-a', await read('team-a', 'web-config'), 'about-own-object');
+    await event('team-a', await read('team-a', 'handmade'), 'about-handmade');
+    await event('team-b', await read('team-b', 'b-config'), 'about-team-b');
+    const events = await eventually('the own event', async () => {
+      const response = await call(tenantToken, '/api/v1/applications/a-app/events');
+      return response.text.includes('about-own-object') ? response.text : undefined;
+    });
+    assert.ok(!events.includes('about-handmade'), 'an object Git names but the app does not own');
+    assert.ok(!events.includes('about-team-b'));
+  });
+
+  test('once the project no longer permits a namespace, what the app has there is not served', async () => {
+    await env.rest.request('PATCH', `${projectsPath}/team-a`, {
+      body: { spec: { destinations: [{ cluster: 'in-cluster', namespace: 'team-a-elsewhere' }] } },
+      contentType: 'application/merge-patch+json',
+    });
+    const gone = await eventually('the project change seen', async () => {
+      const response = await manifests(tenantToken, 'a-app', 'ConfigMap', 'team-a', 'web-config');
+      return response.status === 404 ? response : undefined;
+    });
+    const missing = await manifests(tenantToken, 'a-app', 'ConfigMap', 'team-a', 'no-such-thing');
+    assert.equal(gone.text, missing.text);
+    const events = await call(tenantToken, '/api/v1/applications/a-app/events');
+    assert.ok(!events.text.includes('about-own-object'), events.text);
+    const tree = await call(tenantToken, '/api/v1/applications/a-app/resource-tree');
+    assert.ok(!tree.text.includes('"uid"'), tree.text);
+  });
+});
 
 // ---------------------------------------------------------------------------------------------
 // Class 4: reach the controller's own disk or network.

@@ -9,6 +9,7 @@ import { authorizedApp } from '../app-access.ts';
 import type { ServerContext } from '../context.ts';
 import { applicationEvents, appManifests, resourceTree } from '../live-state.ts';
 import { AppDiff, EventList, Manifests, ManifestsQuery, NameParams, ResourceTree } from '../schemas.ts';
+import { visibilityOf } from '../visibility.ts';
 
 const tags = ['applications'];
 type Params = Static<typeof NameParams>;
@@ -71,7 +72,7 @@ export function registerApplicationViewRoutes(app: FastifyInstance, ctx: ServerC
     },
     async (req) => {
       const { app: current } = await authorizedApp(ctx, req, req.params.name, 'get');
-      return ctx.renderer.diff(current);
+      return ctx.renderer.diff(current, await visibilityOf(ctx, current));
     },
   );
 
