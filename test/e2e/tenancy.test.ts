@@ -514,6 +514,19 @@ describe('class 3: a tenant reads what its project does not let it see', () => {
           lastTimestamp: new Date().toISOString(),
         },
       });
+    // The controller lists handmade among the app's resources once it has seen the commit that
+    // names it: an event matched by name alone would then slip through.
+    const refresh = await call(adminToken, '/api/v1/applications/a-app/refresh', {
+      method: 'POST',
+      body: '{}',
+    });
+    assert.equal(refresh.status, 202, refresh.text);
+    await waitForApp(
+      env,
+      'a-app',
+      (a) => (a.status?.resources ?? []).some((r) => r.name === 'handmade'),
+      'handmade among its resources',
+    );
     const read = async (ns: string, name: string) =>
       (await readObject(env, `/api/v1/namespaces/${ns}/configmaps/${name}`)) as KubeObject;
     await event('team-a', await read('team-a', 'web-config'), 'about-own-object');
