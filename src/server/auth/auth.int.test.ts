@@ -153,8 +153,13 @@ describe('auth against a real cluster', () => {
     assert.equal(response.statusCode, 200);
     adminToken = (response.json() as { token: string }).token;
     secrets.push(adminToken);
-    const cookie = String(response.headers['set-cookie']);
+    const [cookie, csrf] = response.headers['set-cookie'] as string[];
     assert.match(cookie, /^tiphys\.token=[^;]+; Path=\/; Max-Age=86400; HttpOnly; SameSite=Lax$/);
+    assert.match(
+      csrf,
+      /^tiphys\.csrf=[\w-]{32}; Path=\/; Max-Age=86400; SameSite=Strict$/,
+      'the double-submit token',
+    );
     const cookieHeader = cookie.split(';')[0];
 
     assert.equal(await probe(adminToken, 'team-b/x'), 200, 'bearer');
