@@ -36,6 +36,268 @@ import {
 // ---------------------------------------------------------------------------------------------
 // (class 1 tests below)
 
+const PROJECTS = `/apis/tiphys.dev/v1alpha1/namespaces/${NAMESPACE}/appprojects`;
+const configMap = (namespace: string, name: string, annotations?: Record<string, string>) =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${namespace}\n${
+    annotations
+      ? `  annotations:\n${Object.entries(annotations)
+          .map(([k, v]) => `    ${k}: ${v}\n`)
+          .join('')}`
+      : ''
+  }data:\n  payload: tenant-payload\n`;
+const refusedCondition = (app: Application, message: string) =>
+  (app.status?.conditions ?? []).find((c) => c.type === 'ProjectViolation' && c.message.includes(message));
+
+describe('Class 1: an app cannot write outside its project', () => {
+  let env: Env;
+  let controller: Controller;
+  let auth: AuthService;
+  let server: FastifyInstance;
+  let base: string;
+  let token: string;
+  let repo: string;
+
+  /** An API call as the admin: the refusal must hold even for a caller allowed to see everything. */
+  async function api(path: string): Promise<{ status: number; text: string }> {
+    const response = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    return { status: response.status, text: await response.text() };
+  }
+
+  /** The condition names the object and the rule; the API's diff and manifests refuse with it. */
+  async function assertRefused(
+    name: string,
+    refusal: string,
+    object: { kind: string; namespace: string; name: string },
+  ) {
+    const app = await waitForApp(
+      env,
+      name,
+      (a) => Boolean(refusedCondition(a, refusal)),
+      `refused: ${refusal}`,
+    );
+    assert.equal(app.status?.operationState, undefined, 'no sync was started');
+    assert.equal(app.status?.sync?.status, 'Unknown');
+    for (const path of [
+      `/api/v1/applications/${name}/diff`,
+      `/api/v1/applications/${name}/manifests?kind=${object.kind}&namespace=${object.namespace}&name=${object.name}`,
+    ]) {
+      const response = await api(path);
+      assert.equal(response.status, 409, `${path}: ${response.text}`);
+      assert.ok(response.text.includes(refusal), `${path} names the refusal: ${response.text}`);
+      assert.ok(!response.text.includes('tenant-payload'), `${path} serves no content: ${response.text}`);
+      assert.ok(
+        !response.text.includes('admin-only-value'),
+        `${path} reveals no live object: ${response.text}`,
+      );
+    }
+  }
+
+  before(async () => {
+    env = await startEnv('tenancy-write');
+    for (const namespace of ['team-a', 'other']) {
+      await env.rest.request('POST', '/api/v1/namespaces', {
+        body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
+      });
+    }
+    // An object the platform team owns, with the name a tenant's Git also uses: a dry run
+    // against it would reveal its content in a diff.
+    await env.rest.request('POST', '/api/v1/namespaces/kube-system/configmaps', {
+      body: {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'platform-settings' },
+        data: { payload: 'admin-only-value' },
+      },
+    });
+    await env.rest.request('POST', PROJECTS, {
+      body: {
+        apiVersion: 'tiphys.dev/v1alpha1',
+        kind: 'AppProject',
+        metadata: { name: 'team-a' },
+        spec: { sourceRepos: ['*'], destinations: [{ cluster: 'in-cluster', namespace: 'team-a' }] },
+      },
+    });
+    repo = (await env.git.createRepo('tenant')).url;
+    await env.git.commitFiles(
+      'tenant',
+      {
+        'plain/allowed.yaml': configMap('team-a', 'plain-allowed'),
+        'plain/kube-system.yaml': configMap('kube-system', 'platform-settings'),
+        'rolebinding/allowed.yaml': configMap('team-a', 'rolebinding-allowed'),
+        'rolebinding/binding.yaml': [
+          'apiVersion: rbac.authorization.k8s.io/v1',
+          'kind: RoleBinding',
+          'metadata:',
+          '  name: tenant-admin',
+          '  namespace: other',
+          'roleRef:',
+          '  apiGroup: rbac.authorization.k8s.io',
+          '  kind: ClusterRole',
+          '  name: cluster-admin',
+          'subjects:',
+          '- kind: ServiceAccount',
+          '  name: default',
+          '  namespace: team-a',
+          '',
+        ].join('\n'),
+        'kustomize/kustomization.yaml': 'namespace: kube-system\nresources:\n- cm.yaml\n',
+        'kustomize/cm.yaml': configMap('team-a', 'kustomized').replace('  namespace: team-a\n', ''),
+        'helm/Chart.yaml': 'apiVersion: v2\nname: tenant\nversion: 0.1.0\n',
+        'helm/templates/allowed.yaml': configMap('team-a', 'helm-allowed'),
+        'helm/templates/hard-coded.yaml': configMap('kube-system', 'helm-hard-coded'),
+        'hook/allowed.yaml': configMap('team-a', 'hook-allowed'),
+        'hook/hook.yaml': configMap('other', 'hook-elsewhere', { 'argocd.argoproj.io/hook': 'PreSync' }),
+      },
+      'a tenant writes outside its project',
+    );
+    const kubeConfig = loadKubeConfig(env.cluster.kubeconfigPath);
+    await ensureAdminAccount(kubeConfig, NAMESPACE);
+    controller = startInProcessController(env);
+    await controller.start();
+    auth = await createAuthService({ kubeConfig, namespace: NAMESPACE, log: () => {} });
+    server = await buildServer({
+      kubeConfig,
+      namespace: NAMESPACE,
+      auth,
+      controller,
+      tools: env.tools,
+      uiDir: '/nonexistent',
+    });
+    base = (await server.listen({ port: 0, host: '127.0.0.1' })).replace(/\/$/, '');
+    const login = await fetch(`${base}/api/v1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: await initialAdminPassword(env) }),
+    });
+    assert.equal(login.status, 200);
+    token = ((await login.json()) as { token: string }).token;
+  });
+
+  after(async () => {
+    await server?.close();
+    auth?.close();
+    await controller?.stop();
+    await env?.stop();
+  });
+
+  const tenantApp = (name: string, path: string, automated = true) =>
+    createApp(env, name, {
+      project: 'team-a',
+      source: { repoURL: repo, path },
+      destination: { namespace: 'team-a' },
+      ...(automated ? { syncPolicy: { automated: { prune: true, selfHeal: true } } } : {}),
+    });
+
+  test('a ConfigMap in kube-system is refused, and neither it nor the rest of the sync is written', async () => {
+    await tenantApp('plain', 'plain');
+    await assertRefused(
+      'plain',
+      'ConfigMap kube-system/platform-settings: namespace kube-system is not a destination of project team-a',
+      { kind: 'ConfigMap', namespace: 'kube-system', name: 'platform-settings' },
+    );
+    const platform = (await readObject(
+      env,
+      '/api/v1/namespaces/kube-system/configmaps/platform-settings',
+    )) as {
+      data?: Record<string, string>;
+      metadata: { managedFields?: { manager?: string }[]; annotations?: Record<string, string> };
+    };
+    assert.deepEqual(platform.data, { payload: 'admin-only-value' });
+    assert.equal(platform.metadata.annotations?.['tiphys.dev/tracking-id'], undefined);
+    assert.ok(!(platform.metadata.managedFields ?? []).some((f) => f.manager === 'tiphys'));
+    assert.equal(await readObject(env, '/api/v1/namespaces/team-a/configmaps/plain-allowed'), undefined);
+  });
+
+  test('a RoleBinding to cluster-admin in another namespace is refused', async () => {
+    await tenantApp('rolebinding', 'rolebinding');
+    await assertRefused(
+      'rolebinding',
+      'RoleBinding other/tenant-admin: namespace other is not a destination of project team-a',
+      { kind: 'RoleBinding', namespace: 'other', name: 'tenant-admin' },
+    );
+    const bindings = '/apis/rbac.authorization.k8s.io/v1/namespaces/other/rolebindings/tenant-admin';
+    assert.equal(await readObject(env, bindings), undefined);
+    assert.equal(
+      await readObject(env, '/api/v1/namespaces/team-a/configmaps/rolebinding-allowed'),
+      undefined,
+    );
+  });
+
+  test('a Kustomize `namespace: kube-system` is refused', async () => {
+    await tenantApp('kustomized', 'kustomize');
+    await assertRefused(
+      'kustomized',
+      'ConfigMap kube-system/kustomized: namespace kube-system is not a destination of project team-a',
+      { kind: 'ConfigMap', namespace: 'kube-system', name: 'kustomized' },
+    );
+    assert.equal(await readObject(env, '/api/v1/namespaces/kube-system/configmaps/kustomized'), undefined);
+  });
+
+  test('a Helm template with a hard-coded namespace is refused', async () => {
+    await tenantApp('charted', 'helm');
+    await assertRefused(
+      'charted',
+      'ConfigMap kube-system/helm-hard-coded: namespace kube-system is not a destination of project team-a',
+      { kind: 'ConfigMap', namespace: 'kube-system', name: 'helm-hard-coded' },
+    );
+    assert.equal(
+      await readObject(env, '/api/v1/namespaces/kube-system/configmaps/helm-hard-coded'),
+      undefined,
+    );
+    assert.equal(await readObject(env, '/api/v1/namespaces/team-a/configmaps/helm-allowed'), undefined);
+  });
+
+  test('a hook in another namespace is refused before any phase runs', async () => {
+    await tenantApp('hooked', 'hook');
+    await assertRefused(
+      'hooked',
+      'ConfigMap other/hook-elsewhere: namespace other is not a destination of project team-a',
+      { kind: 'ConfigMap', namespace: 'other', name: 'hook-elsewhere' },
+    );
+    assert.equal(await readObject(env, '/api/v1/namespaces/other/configmaps/hook-elsewhere'), undefined);
+    assert.equal(await readObject(env, '/api/v1/namespaces/team-a/configmaps/hook-allowed'), undefined);
+  });
+
+  test('a sync of an explicitly requested bad revision is refused, though the target revision is fine', async () => {
+    const bad = await env.git.commitFiles(
+      'tenant',
+      {
+        'explicit/allowed.yaml': configMap('team-a', 'explicit-allowed'),
+        'explicit/elsewhere.yaml': configMap('kube-system', 'explicit-elsewhere'),
+      },
+      'a bad commit',
+    );
+    await env.git.commitFiles('tenant', { 'explicit/elsewhere.yaml': null }, 'the bad object removed again');
+    await tenantApp('explicit', 'explicit', false);
+    await waitForApp(
+      env,
+      'explicit',
+      (a) => a.status?.sync?.status === 'OutOfSync',
+      'compared (HEAD is fine)',
+    );
+    const sync = await fetch(`${base}/api/v1/applications/explicit/sync`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ revision: bad }),
+    });
+    assert.equal(sync.status, 202, await sync.text());
+    const refusal =
+      'ConfigMap kube-system/explicit-elsewhere: namespace kube-system is not a destination of project team-a';
+    const app = await waitForApp(
+      env,
+      'explicit',
+      (a) => a.status?.operationState?.phase === 'Error' && Boolean(refusedCondition(a, refusal)),
+      'the operation refused',
+    );
+    assert.match(app.status?.operationState?.message ?? '', new RegExp(refusal));
+    assert.equal(
+      await readObject(env, '/api/v1/namespaces/kube-system/configmaps/explicit-elsewhere'),
+      undefined,
+    );
+    assert.equal(await readObject(env, '/api/v1/namespaces/team-a/configmaps/explicit-allowed'), undefined);
+  });
+});
+
 // ---------------------------------------------------------------------------------------------
 // Class 2: touch objects the app does not own.
 // ---------------------------------------------------------------------------------------------
