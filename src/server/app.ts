@@ -148,6 +148,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     renderer: new RenderService({
       kubeConfig: options.kubeConfig,
       namespace: options.namespace,
+      rest,
       destinations,
       tools: options.tools ?? resolveTools(),
       cacheDir: cacheDir.path,

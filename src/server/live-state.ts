@@ -4,6 +4,7 @@
 // the app show is served; anything else answers as a missing object does.
 import type { Destination } from '../adapters/control-plane/destination-registry.ts';
 import { DestinationNotFoundError } from '../adapters/control-plane/destination-registry.ts';
+import { ProjectViolationError } from '../controller/reconcile/project-check.ts';
 import { formatKey, keyOf, type ResourceKey, versionOf } from '../core/manifest/key.ts';
 import type { KubeObject } from '../core/manifest/object.ts';
 import { type Application, withDefaults } from '../core/model/application.ts';
@@ -152,7 +153,11 @@ export async function appManifests(
   const notHere = () => notFound(`no such resource in application "${app.metadata.name}"`);
   const visibility = await visibilityOf(ctx, app);
   if (!visibility.permits(key)) throw notHere();
-  const rendered = await ctx.renderer.desired(app).catch(() => undefined);
+  // A render that fails shows the live side alone; one the project refuses shows nothing (409).
+  const rendered = await ctx.renderer.desired(app).catch((error) => {
+    if ((error as { cause?: unknown }).cause instanceof ProjectViolationError) throw error;
+    return undefined;
+  });
   const desired = rendered?.objects.find((o) => o.id === id)?.object;
   const managed = (app.status?.resources ?? []).find(
     (r) =>

@@ -11,7 +11,7 @@ import {
 } from '../adapters/control-plane/destination-registry.ts';
 import { RepoCredentialStore } from '../adapters/control-plane/repo-credential-store.ts';
 import { GitRepoCache } from '../adapters/git/index.ts';
-import { KubeApiError, KubeRest } from '../adapters/kube/rest.ts';
+import { KubeApiError, type KubeRest } from '../adapters/kube/rest.ts';
 import { RenderCache, type RenderTools } from '../adapters/render/render.ts';
 import { type AppDiff, appDiffOf } from '../controller/app-diff.ts';
 import {
@@ -25,11 +25,15 @@ import {
   prepareDesired,
   watchPreviousKinds,
 } from '../controller/reconcile/desired-state.ts';
+import {
+  assertProjectPermits,
+  type ProjectSource,
+  ProjectViolationError,
+} from '../controller/reconcile/project-check.ts';
 import { renderSource, resolveRevision, type SourceDeps } from '../controller/reconcile/source.ts';
 import { keyOf } from '../core/manifest/key.ts';
 import type { AppProject } from '../core/model/app-project.ts';
 import { type Application, withDefaults } from '../core/model/application.ts';
-import { TIPHYS_GROUP, TIPHYS_VERSION } from '../core/model/common.ts';
 import { HttpError } from './http-error.ts';
 import type { Visibility } from './visibility.ts';
 
@@ -42,10 +46,13 @@ export interface DesiredState {
 export class RenderService {
   private readonly deps: SourceDeps;
   private readonly destinations: DestinationRegistry;
+  private readonly projects: ProjectSource;
 
   constructor(options: {
     kubeConfig: KubeConfig;
     namespace: string;
+    /** Reads of the control cluster (AppProjects). */
+    rest: KubeRest;
     destinations: DestinationRegistry;
     tools: RenderTools;
     /** A private folder (the door prepares it: see adapters/cache-dir.ts). */
@@ -53,8 +60,16 @@ export class RenderService {
     allowLocalRepos?: boolean;
   }) {
     const credentials = new RepoCredentialStore(options.kubeConfig, options.namespace);
-    const projects = new KubeRest(options.kubeConfig);
     this.destinations = options.destinations;
+    const rest = options.rest;
+    const projectsPath = `/apis/tiphys.dev/v1alpha1/namespaces/${encodeURIComponent(options.namespace)}/appprojects`;
+    this.projects = {
+      fetchProject: (name) =>
+        rest.request<AppProject>('GET', `${projectsPath}/${encodeURIComponent(name)}`).catch((error) => {
+          if ((error as { status?: number }).status === 404) return undefined;
+          throw error;
+        }),
+    };
     this.deps = {
       git: new GitRepoCache({
         cacheDir: join(options.cacheDir, 'git'),
@@ -63,14 +78,8 @@ export class RenderService {
       renderCache: new RenderCache(),
       tools: options.tools,
       credentialsFor: (url) => credentials.forUrl(url),
-      remoteSourcesFor: async (app) => {
-        const path = `/apis/${TIPHYS_GROUP}/${TIPHYS_VERSION}/namespaces/${options.namespace}/appprojects/${app.spec.project}`;
-        const project = await projects.request<AppProject>('GET', path).catch((error: unknown) => {
-          if ((error as { status?: number }).status === 404) return undefined;
-          throw error;
-        });
-        return project?.spec.sourceRepos ?? [];
-      },
+      remoteSourcesFor: async (app) =>
+        (await this.projects.fetchProject(app.spec.project))?.spec.sourceRepos ?? [],
     };
   }
 
@@ -94,6 +103,8 @@ export class RenderService {
       app.spec.destination.namespace,
       destination,
     );
+    // Nothing is dry-run or shown of a render the project refuses (409, see upstream).
+    await assertProjectPermits(this.projects, app, objects);
     return { revision, objects, destination };
   }
 
@@ -153,6 +164,8 @@ async function upstream<T>(work: () => Promise<T>): Promise<T> {
   } catch (error) {
     if (error instanceof HttpError || error instanceof KubeApiError) throw error;
     if (error instanceof DestinationNotFoundError) throw new HttpError(404, error.message);
+    // The project refuses what the app renders: the app must change; its content is not shown.
+    if (error instanceof ProjectViolationError) throw new HttpError(409, error.message, { cause: error });
     const message = error instanceof Error ? error.message : String(error);
     const terminal = (error as { terminal?: unknown }).terminal === true;
     throw new HttpError(terminal ? 409 : 502, `cannot render the application: ${message}`, { cause: error });

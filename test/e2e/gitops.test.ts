@@ -328,10 +328,10 @@ describe('GitOps engine', () => {
     const app = await waitForApp(
       env,
       'forbidden',
-      (a) => (a.status?.conditions ?? []).some((c) => c.type === 'InvalidSpecError'),
+      (a) => (a.status?.conditions ?? []).some((c) => c.type === 'ProjectViolation'),
       'a project condition',
     );
-    const message = app.status?.conditions?.find((c) => c.type === 'InvalidSpecError')?.message ?? '';
+    const message = app.status?.conditions?.find((c) => c.type === 'ProjectViolation')?.message ?? '';
     assert.match(message, /repository .* is not permitted in project team-a/);
     assert.match(message, /namespace elsewhere is not permitted/);
     assert.equal(await readObject(env, '/api/v1/namespaces/elsewhere/configmaps/first'), undefined);

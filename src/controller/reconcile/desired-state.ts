@@ -23,6 +23,8 @@ export interface DesiredObject {
   syncOptions: Record<string, string>;
   /** Undefined when the cluster does not serve the kind (yet: its CRD may be in this sync). */
   info: ResourceInfo | undefined;
+  /** The scope the object was completed with: from discovery, a CRD of the render, else namespaced. */
+  namespaced: boolean;
 }
 
 export class DuplicateResourceError extends Error {
@@ -81,6 +83,7 @@ export async function prepareDesired(
       deletePolicies: hookDeletePoliciesOf(object),
       syncOptions: syncOptionsOf(object),
       info,
+      namespaced,
     });
   }
   return result;

@@ -7,7 +7,6 @@ import type { KubeObject } from '../../core/manifest/object.ts';
 import { type ResolvedApplication, validateApplication, withDefaults } from '../../core/model/application.ts';
 import type { ApplicationStatus, Operation, OperationState } from '../../core/model/application-status.ts';
 import type { Condition } from '../../core/model/common.ts';
-import { projectViolations } from '../../core/model/project-policy.ts';
 import type { SyncOperationState } from '../../core/sync/index.ts';
 import { recordedObjects } from '../../core/sync/inventory.ts';
 import { sharedResourceConditions } from '../../core/sync/shared-resources.ts';
@@ -19,6 +18,7 @@ import { syncInputOf } from '../operation/sync-input.ts';
 import { decideAutoSync } from './auto-sync.ts';
 import { type Comparison, type ComparisonCache, compareResources, recordApplied } from './compare.ts';
 import { type DesiredObject, prepareDesired, watchPreviousKinds } from './desired-state.ts';
+import { assertProjectPermits, ProjectViolationError } from './project-check.ts';
 import { resourceStatuses, syncResultResources } from './resource-status.ts';
 import { renderSource, resolveRevision, type SourceDeps } from './source.ts';
 
@@ -92,7 +92,12 @@ export class Reconciler {
         return await this.finalize(app, destination);
       return await this.reconcileWith(app, destination, conditions);
     } catch (error) {
-      const type = isTerminal(error) ? 'InvalidSpecError' : 'ComparisonError';
+      const type =
+        error instanceof ProjectViolationError
+          ? 'ProjectViolation'
+          : isTerminal(error)
+            ? 'InvalidSpecError'
+            : 'ComparisonError';
       await this.persist(name, {
         conditions: [...conditions, condition(type, messageOf(error))],
         sync: { status: 'Unknown', revision: app.status?.sync?.revision },
@@ -117,7 +122,6 @@ export class Reconciler {
     }
     const targetRevision = await resolveRevision(this.deps, source.repoURL, source.targetRevision);
     const target = await this.desiredAt(app, targetRevision, destination);
-    await this.checkProject(app, target);
     await watchPreviousKinds(destination, app.status?.resources);
     const tracked = recordedObjects(app.status, destination.cache.trackedBy(name));
     const comparison = await compareResources(
@@ -174,10 +178,24 @@ export class Reconciler {
       progress &&
       (operationState.phase === 'Running' || operationState.phase === 'Terminating')
     ) {
-      const opDesired =
-        progress.revision === targetRevision
-          ? target
-          : await this.desiredAt(app, progress.revision, destination);
+      let opDesired: DesiredObject[];
+      try {
+        opDesired =
+          progress.revision === targetRevision
+            ? target
+            : await this.desiredAt(app, progress.revision, destination);
+      } catch (error) {
+        if (!(error instanceof ProjectViolationError)) throw error;
+        // The operation's revision renders outside the project: it ends here, nothing applied.
+        conditions.push(condition('ProjectViolation', error.message));
+        operationState = {
+          ...operationState,
+          phase: 'Error',
+          message: error.message,
+          finishedAt: new Date().toISOString(),
+        };
+        return this.finish(app, status, comparison, target, targetRevision, conditions, operationState);
+      }
       const opComparison =
         progress.revision === targetRevision
           ? comparison
@@ -259,8 +277,22 @@ export class Reconciler {
       }
     }
 
+    await this.finish(app, status, comparison, target, targetRevision, conditions, operationState);
+    return { requeueAfterMs };
+  }
+
+  private async finish(
+    app: ResolvedApplication,
+    status: Partial<ApplicationStatus>,
+    comparison: Comparison,
+    target: DesiredObject[],
+    targetRevision: string,
+    conditions: Condition[],
+    operationState: OperationState | undefined,
+  ): Promise<ReconcileOutcome> {
+    const { resources, health } = resourceStatuses(comparison);
     status.sync ??= { status: comparison.status, revision: syncedRevision(app, targetRevision, comparison) };
-    status.sync.comparedTo = { source: { ...source }, destination: { ...app.spec.destination } };
+    status.sync.comparedTo = { source: { ...app.spec.source }, destination: { ...app.spec.destination } };
     status.resources = resources;
     status.health = health.message
       ? { status: health.status, message: health.message }
@@ -269,25 +301,8 @@ export class Reconciler {
     status.reconciledAt = new Date().toISOString();
     status.summary = { images: imagesOf(target) };
     if (operationState) status.operationState = operationState;
-    await this.persist(name, status);
-    return { requeueAfterMs };
-  }
-
-  /** The AppProject's limits, checked before anything is compared or applied. */
-  private async checkProject(app: ResolvedApplication, desired: DesiredObject[]): Promise<void> {
-    const project = await this.deps.apps.fetchProject(app.spec.project);
-    if (!project) throw new ProjectViolationError(`project ${app.spec.project} does not exist`);
-    const problems = projectViolations(app.spec.project, project.spec, {
-      repoURL: app.spec.source.repoURL,
-      cluster: app.spec.destination.cluster,
-      namespace: app.spec.destination.namespace ?? '',
-      kinds: desired.map((item) => ({
-        group: item.key.group,
-        kind: item.key.kind,
-        namespaced: item.info?.namespaced ?? item.key.namespace !== '',
-      })),
-    });
-    if (problems.length > 0) throw new ProjectViolationError(`not permitted: ${problems.join('; ')}`);
+    await this.persist(app.metadata.name, status);
+    return {};
   }
 
   private async desiredAt(
@@ -299,12 +314,16 @@ export class Reconciler {
       destination.serverVersion = await destination.client.serverVersion();
     }
     const rendered = await renderSource(this.deps, app, revision, destination.serverVersion);
-    return prepareDesired(
+    const desired = await prepareDesired(
       rendered.objects as KubeObject[],
       app.metadata.name,
       app.spec.destination.namespace,
       destination,
     );
+    // Every render is checked, the target's and an operation's own revision (a sync of an
+    // explicit revision, a rollback) alike, before anything is compared or applied.
+    await assertProjectPermits(this.deps.apps, app, desired);
+    return desired;
   }
 
   /** Cascade deletion: delete what the app tracks, then let the Application go. */
@@ -334,12 +353,6 @@ export class Reconciler {
   private persist(name: string, status: Partial<ApplicationStatus>): Promise<void> {
     return this.deps.apps.patchStatus(name, status);
   }
-}
-
-/** The Application asks for something its project does not allow: a person must change it. */
-export class ProjectViolationError extends Error {
-  override name = 'ProjectViolationError';
-  readonly terminal = true;
 }
 
 function condition(type: string, message: string): Condition {

@@ -40,6 +40,7 @@ export const ApplicationConditionType = {
   ComparisonError: 'ComparisonError',
   SyncError: 'SyncError',
   InvalidSpecError: 'InvalidSpecError',
+  ProjectViolation: 'ProjectViolation',
   OrphanedResourceWarning: 'OrphanedResourceWarning',
   SharedResourceWarning: 'SharedResourceWarning',
 } as const;

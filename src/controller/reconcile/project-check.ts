@@ -1,0 +1,53 @@
+import type { AppProject } from '../../core/model/app-project.ts';
+import type { ResolvedApplication } from '../../core/model/application.ts';
+import { projectViolations, renderViolations } from '../../core/model/project-policy.ts';
+import type { DesiredObject } from './desired-state.ts';
+
+/** The Application or what its Git renders is outside its project: a person must change it. */
+export class ProjectViolationError extends Error {
+  override name = 'ProjectViolationError';
+  readonly terminal = true;
+}
+
+export interface ProjectSource {
+  fetchProject(name: string): Promise<AppProject | undefined>;
+}
+
+/**
+ * The AppProject's wall, checked on the completed objects of a render (namespaces defaulted,
+ * hooks included) before anything is dry-run, applied or shown: the app's repository and
+ * destination, then every object's namespace and kind.
+ */
+export async function assertProjectPermits(
+  projects: ProjectSource,
+  app: ResolvedApplication,
+  desired: readonly DesiredObject[],
+): Promise<void> {
+  const name = app.spec.project;
+  const project = await projects.fetchProject(name);
+  if (!project) throw new ProjectViolationError(`project ${name} does not exist`);
+  const { cluster, namespace } = app.spec.destination;
+  const problems = [
+    ...projectViolations(name, project.spec, {
+      repoURL: app.spec.source.repoURL,
+      cluster,
+      namespace: namespace ?? '',
+    }),
+    ...renderViolations(
+      name,
+      project.spec,
+      cluster,
+      desired.map((item) => ({
+        ...item.key,
+        name: item.key.name || generatedName(item),
+        namespaced: item.namespaced,
+      })),
+    ),
+  ];
+  if (problems.length > 0) throw new ProjectViolationError(`not permitted: ${problems.join('; ')}`);
+}
+
+const generatedName = (item: DesiredObject) => {
+  const prefix = item.object.metadata.generateName;
+  return prefix ? `${prefix}*` : '';
+};
