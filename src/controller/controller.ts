@@ -5,12 +5,19 @@ import { ApplicationStore } from '../adapters/control-plane/application-store.ts
 import { DestinationRegistry } from '../adapters/control-plane/destination-registry.ts';
 import { RepoCredentialStore } from '../adapters/control-plane/repo-credential-store.ts';
 import { GitRepoCache } from '../adapters/git/index.ts';
+import { type EventNote, EventRecorder } from '../adapters/kube/event-recorder.ts';
+import { KubeRest } from '../adapters/kube/rest.ts';
 import { RenderCache, type RenderTools } from '../adapters/render/render.ts';
 import type { HealthAssessor } from '../core/health/assessor.ts';
+import type { Application } from '../core/model/application.ts';
+import { API_VERSION } from '../core/model/common.ts';
+import { ComparisonCache } from '../domain/comparison/compare.ts';
+import { ComparisonService } from '../domain/comparison/comparison-service.ts';
+import { GitManifestSource } from '../domain/comparison/source.ts';
 import { LeaderElector } from './leader-election.ts';
+import { errorMessage, type Logger, type LogOption, toLogger } from './log.ts';
 import { ControllerMetrics } from './metrics.ts';
-import { ComparisonCache } from './reconcile/compare.ts';
-import { Reconciler } from './reconcile/reconciler.ts';
+import { RETRY_AFTER_FAILURE_MS, Reconciler } from './reconcile/reconciler.ts';
 import { WorkQueue } from './work-queue.ts';
 
 export interface ControllerOptions {
@@ -30,7 +37,8 @@ export interface ControllerOptions {
   identity?: string;
   /** Namespaced mode: watch and manage only these namespaces of the control cluster. */
   namespaces?: string[];
-  log?: (message: string) => void;
+  /** A pino logger (or any with its level methods); a plain function gets one line each. */
+  log?: LogOption;
   /** The installation's health checks (custom Lua and CEL ones, docs/health.md); built-in by default. */
   assessHealth?: HealthAssessor;
 }
@@ -46,7 +54,9 @@ export class Controller {
   private readonly destinations: DestinationRegistry;
   private readonly reconciler: Reconciler;
   private readonly elector: LeaderElector | undefined;
-  private readonly log: (message: string) => void;
+  private readonly log: Logger;
+  private readonly events: EventRecorder;
+  private readonly eventRest: KubeRest;
   private readonly pollIntervalMs: number;
   private connectionTimer: NodeJS.Timeout | undefined;
   private readonly cacheDir: CacheDir;
@@ -54,7 +64,8 @@ export class Controller {
   private active = false;
 
   constructor(options: ControllerOptions) {
-    this.log = options.log ?? (() => {});
+    this.log = toLogger(options.log);
+    const identity = options.identity ?? `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
     this.pollIntervalMs = options.pollIntervalMs ?? 180_000;
     this.cacheDir = prepareCacheDir(options.cacheDir, 'controller');
     const cacheDir = this.cacheDir.path;
@@ -72,27 +83,33 @@ export class Controller {
     this.queue = new WorkQueue({
       concurrency: options.concurrency ?? 10,
       handler: (name) => this.reconcileOne(name),
-      onError: (name, error) =>
-        this.log(`reconcile ${name}: ${error instanceof Error ? error.message : String(error)}`),
+      onError: (name, error) => this.log.error({ app: name }, `reconcile failed: ${errorMessage(error)}`),
     });
     const git = new GitRepoCache({
       cacheDir: join(cacheDir, 'git'),
       allowLocalRepos: options.allowLocalRepos,
-      log: this.log,
+      log: (line) => this.log.debug({}, line),
     });
     this.metrics.trackGit(() => ({ ...git.stats }));
+    this.eventRest = new KubeRest(options.kubeConfig);
+    this.events = new EventRecorder(this.eventRest, { component: 'tiphys-controller', instance: identity });
     this.reconciler = new Reconciler({
       apps: this.apps,
       destinations: this.destinations,
-      comparisons: new ComparisonCache(),
+      comparisons: new ComparisonService({
+        source: new GitManifestSource({
+          git,
+          renderCache: new RenderCache(),
+          tools: options.tools,
+          credentialsFor: (url) => credentials.forUrl(url),
+          projects: this.apps,
+        }),
+        projects: this.apps,
+        verdicts: new ComparisonCache(),
+      }),
       metrics: this.metrics,
       log: this.log,
-      git,
-      renderCache: new RenderCache(),
-      tools: options.tools,
-      credentialsFor: (url) => credentials.forUrl(url),
-      remoteSourcesFor: async (app) =>
-        (await this.apps.fetchProject(app.spec.project))?.spec.sourceRepos ?? [],
+      recordEvent: (app, note) => this.recordEvent(app, note),
       allowLocalRepos: options.allowLocalRepos ?? false,
       assessHealth: options.assessHealth,
     });
@@ -100,10 +117,10 @@ export class Controller {
       this.elector = new LeaderElector(options.kubeConfig, {
         namespace: options.namespace,
         name: 'tiphys-controller',
-        identity: options.identity ?? `${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+        identity,
         onStartedLeading: () => this.activate(),
         onStoppedLeading: () => this.deactivate(),
-        log: this.log,
+        log: (line) => this.log.info({}, line),
       });
     }
   }
@@ -151,6 +168,8 @@ export class Controller {
     this.queue.stop();
     // Let reconciles in flight finish (bounded), so nothing writes after stop returns.
     await Promise.race([this.queue.idle(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+    await this.events.flush();
+    this.eventRest.close();
     await this.apps.stop();
     await this.destinations.stop();
     this.cacheDir.remove();
@@ -180,16 +199,37 @@ export class Controller {
     const stop = this.metrics.reconcileDuration.startTimer();
     try {
       const outcome = await this.reconciler.reconcile(name);
-      this.metrics.reconciles.inc({ outcome: 'ok' });
+      this.metrics.reconciles.inc({ outcome: outcome.failure ? 'error' : 'ok' });
+      // A terminal failure (bad spec, bad manifests, a project refusal) waits for a change of the
+      // app (its watch event) or the next poll, like a success: retrying it cannot help.
       const jitter = 1 + (Math.random() * 0.2 - 0.1);
       this.queue.addAfter(name, outcome.requeueAfterMs ?? Math.round(this.pollIntervalMs * jitter));
     } catch (error) {
       this.metrics.reconciles.inc({ outcome: 'error' });
-      // Errors are on the Application's conditions; try again with a pause, not in a hot loop.
-      this.queue.addAfter(name, 10_000);
+      // Not even the status could say it (the API server did not answer): try again shortly.
+      this.queue.addAfter(name, RETRY_AFTER_FAILURE_MS);
       throw error;
     } finally {
       stop();
     }
+  }
+
+  /** An Event on the Application, written in the background: a failed write is only logged. */
+  private recordEvent(app: Application, note: EventNote): void {
+    const about = {
+      apiVersion: API_VERSION,
+      kind: 'Application',
+      namespace: this.apps.namespace,
+      name: app.metadata.name,
+      ...(app.metadata.uid ? { uid: app.metadata.uid } : {}),
+    };
+    this.events
+      .record(about, note)
+      .catch((error) =>
+        this.log.warn(
+          { app: app.metadata.name, reason: note.reason },
+          `event not recorded: ${errorMessage(error)}`,
+        ),
+      );
   }
 }

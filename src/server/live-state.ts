@@ -4,11 +4,11 @@
 // the app show is served; anything else answers as a missing object does.
 import type { Destination } from '../adapters/control-plane/destination-registry.ts';
 import { DestinationNotFoundError } from '../adapters/control-plane/destination-registry.ts';
-import { ProjectViolationError } from '../controller/reconcile/project-check.ts';
 import { formatKey, keyOf, type ResourceKey, versionOf } from '../core/manifest/key.ts';
 import type { KubeObject } from '../core/manifest/object.ts';
 import { type Application, withDefaults } from '../core/model/application.ts';
 import type { ResourceStatus } from '../core/model/application-status.ts';
+import { ProjectViolationError } from '../domain/comparison/errors.ts';
 import { kubeGet, type ServerContext } from './context.ts';
 import { HttpError, notFound } from './http-error.ts';
 import { buildResourceTree, childKindsOf, type TreeNode } from './resource-tree.ts';
@@ -158,7 +158,7 @@ export async function appManifests(
     if ((error as { cause?: unknown }).cause instanceof ProjectViolationError) throw error;
     return undefined;
   });
-  const desired = rendered?.objects.find((o) => o.id === id)?.object;
+  const desired = rendered?.desired.objects.find((o) => o.id === id)?.object;
   const managed = (app.status?.resources ?? []).find(
     (r) =>
       formatKey({ group: r.group ?? '', kind: r.kind, namespace: r.namespace ?? '', name: r.name }) === id,

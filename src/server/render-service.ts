@@ -1,7 +1,7 @@
-// The desired side of an Application for the manifests and diff endpoints: resolve the target
-// revision, render, complete the objects the way the controller does, and compare them with the
-// live objects. Git mirrors and renders are cached for the server's lifetime, so a second look
-// at the same commit costs no clone and no render.
+// The desired side of an Application for the manifests and diff endpoints, computed by the
+// controller's comparison service (resolve, render, complete, project check, dry-run compare).
+// Git mirrors and renders are cached for the server's lifetime, so a second look at the same
+// commit costs no clone and no render.
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import {
@@ -13,40 +13,26 @@ import { RepoCredentialStore } from '../adapters/control-plane/repo-credential-s
 import { GitRepoCache } from '../adapters/git/index.ts';
 import { KubeApiError, type KubeRest } from '../adapters/kube/rest.ts';
 import { RenderCache, type RenderTools } from '../adapters/render/render.ts';
-import { type AppDiff, appDiffOf } from '../controller/app-diff.ts';
-import {
-  type Comparison,
-  ComparisonCache,
-  compareResources,
-  type ResourceComparison,
-} from '../controller/reconcile/compare.ts';
-import {
-  type DesiredObject,
-  prepareDesired,
-  watchPreviousKinds,
-} from '../controller/reconcile/desired-state.ts';
-import {
-  assertProjectPermits,
-  type ProjectSource,
-  ProjectViolationError,
-} from '../controller/reconcile/project-check.ts';
-import { renderSource, resolveRevision, type SourceDeps } from '../controller/reconcile/source.ts';
 import { keyOf } from '../core/manifest/key.ts';
 import type { AppProject } from '../core/model/app-project.ts';
 import { type Application, withDefaults } from '../core/model/application.ts';
+import { type AppDiff, appDiffOf } from '../domain/comparison/app-diff.ts';
+import type { Comparison, ResourceComparison } from '../domain/comparison/compare.ts';
+import { ComparisonService, type DesiredState } from '../domain/comparison/comparison-service.ts';
+import { ProjectViolationError } from '../domain/comparison/errors.ts';
+import type { ProjectSource } from '../domain/comparison/ports.ts';
+import { GitManifestSource } from '../domain/comparison/source.ts';
 import { HttpError } from './http-error.ts';
 import type { Visibility } from './visibility.ts';
 
-export interface DesiredState {
-  revision: string;
-  objects: DesiredObject[];
+export interface RenderedApp {
+  desired: DesiredState;
   destination: Destination;
 }
 
 export class RenderService {
-  private readonly deps: SourceDeps;
+  private readonly comparisons: ComparisonService;
   private readonly destinations: DestinationRegistry;
-  private readonly projects: ProjectSource;
 
   constructor(options: {
     kubeConfig: KubeConfig;
@@ -60,52 +46,31 @@ export class RenderService {
     allowLocalRepos?: boolean;
   }) {
     const credentials = new RepoCredentialStore(options.kubeConfig, options.namespace);
+    const projects = projectReader(options.rest, options.namespace);
     this.destinations = options.destinations;
-    const rest = options.rest;
-    const projectsPath = `/apis/tiphys.dev/v1alpha1/namespaces/${encodeURIComponent(options.namespace)}/appprojects`;
-    this.projects = {
-      fetchProject: (name) =>
-        rest.request<AppProject>('GET', `${projectsPath}/${encodeURIComponent(name)}`).catch((error) => {
-          if ((error as { status?: number }).status === 404) return undefined;
-          throw error;
+    this.comparisons = new ComparisonService({
+      source: new GitManifestSource({
+        git: new GitRepoCache({
+          cacheDir: join(options.cacheDir, 'git'),
+          allowLocalRepos: options.allowLocalRepos,
         }),
-    };
-    this.deps = {
-      git: new GitRepoCache({
-        cacheDir: join(options.cacheDir, 'git'),
-        allowLocalRepos: options.allowLocalRepos,
+        renderCache: new RenderCache(),
+        tools: options.tools,
+        credentialsFor: (url) => credentials.forUrl(url),
+        projects,
       }),
-      renderCache: new RenderCache(),
-      tools: options.tools,
-      credentialsFor: (url) => credentials.forUrl(url),
-      remoteSourcesFor: async (app) =>
-        (await this.projects.fetchProject(app.spec.project))?.spec.sourceRepos ?? [],
-    };
+      projects,
+    });
   }
 
-  /** The rendered objects of the app's target revision, completed as the controller applies them. */
-  desired(stored: Application): Promise<DesiredState> {
-    return upstream(() => this.render(stored));
-  }
-
-  private async render(stored: Application): Promise<DesiredState> {
-    const app = withDefaults(stored);
-    const destination = await this.destinations.get(app.spec.destination.cluster);
-    const revision = await resolveRevision(
-      this.deps,
-      app.spec.source.repoURL,
-      app.spec.source.targetRevision,
-    );
-    const rendered = await renderSource(this.deps, app, revision, await destination.client.serverVersion());
-    const objects = await prepareDesired(
-      rendered.objects,
-      app.metadata.name,
-      app.spec.destination.namespace,
-      destination,
-    );
-    // Nothing is dry-run or shown of a render the project refuses (409, see upstream).
-    await assertProjectPermits(this.projects, app, objects);
-    return { revision, objects, destination };
+  /** The app's target revision rendered, completed and permitted by its project. */
+  desired(stored: Application): Promise<RenderedApp> {
+    return upstream(async () => {
+      const app = withDefaults(stored);
+      const destination = await this.destinations.get(app.spec.destination.cluster);
+      const desired = await this.comparisons.desired(app, await this.comparisons.resolve(app), destination);
+      return { desired, destination };
+    });
   }
 
   /**
@@ -115,22 +80,12 @@ export class RenderService {
    * not at all.
    */
   diff(stored: Application, visibility: Visibility): Promise<AppDiff> {
-    return upstream(() => this.compare(stored, visibility));
-  }
-
-  private async compare(stored: Application, visibility: Visibility): Promise<AppDiff> {
-    const { revision, objects, destination } = await this.render(stored);
-    const name = stored.metadata.name;
-    await watchPreviousKinds(destination, stored.status?.resources);
-    const comparison = await compareResources(
-      name,
-      objects,
-      destination.cache.trackedBy(name),
-      destination,
-      withDefaults(stored).spec.ignoreDifferences ?? [],
-      new ComparisonCache(),
-    );
-    return appDiffOf(revision, visibleComparison(comparison, visibility));
+    return upstream(async () => {
+      const app = withDefaults(stored);
+      const destination = await this.destinations.get(app.spec.destination.cluster);
+      const { desired, comparison } = await this.comparisons.compareApp(app, destination);
+      return appDiffOf(desired.revision, visibleComparison(comparison, visibility));
+    });
   }
 }
 
@@ -150,6 +105,17 @@ function visibleComparison(comparison: Comparison, visibility: Visibility): Comp
     return [asMissing];
   });
   return { ...comparison, resources };
+}
+
+function projectReader(rest: KubeRest, namespace: string): ProjectSource {
+  const base = `/apis/tiphys.dev/v1alpha1/namespaces/${encodeURIComponent(namespace)}/appprojects`;
+  return {
+    fetchProject: (name) =>
+      rest.request<AppProject>('GET', `${base}/${encodeURIComponent(name)}`).catch((error) => {
+        if ((error as { status?: number }).status === 404) return undefined;
+        throw error;
+      }),
+  };
 }
 
 /**

@@ -25,8 +25,10 @@ async function fetchDiff(
 ): Promise<{ revision: string; resources: ResourceDiff[] }> {
   if (ctx.api) return ctx.api.get(appApiPath(name, 'diff'));
   // Loaded on use: it brings the whole comparison engine (Git, renderers, diff).
-  const { diffApplication } = await import('../../controller/app-diff.ts');
-  return diffApplication(ctx.rest.kubeConfig, ctx.namespace, name);
+  const { diffApplication } = await import('../../domain/comparison/diff-application.ts');
+  return diffApplication(ctx.rest.kubeConfig, ctx.namespace, name, {
+    allowLocalRepos: process.env.TIPHYS_ALLOW_LOCAL_REPOS === 'true',
+  });
 }
 
 export function registerDiffCommand(app: Command): void {

@@ -11,8 +11,8 @@ import {
   type SyncInput,
 } from '../../core/sync/index.ts';
 import { sharedKeys } from '../../core/sync/shared-resources.ts';
-import type { Comparison } from '../reconcile/compare.ts';
-import type { DesiredObject } from '../reconcile/desired-state.ts';
+import type { Comparison } from '../../domain/comparison/compare.ts';
+import type { DesiredObject } from '../../domain/comparison/desired-state.ts';
 
 /**
  * Builds the sync engine's input from what the reconcile found: desired objects with their

@@ -1,5 +1,5 @@
 import type { Application, ResolvedApplication } from '../../core/model/application.ts';
-import type { Comparison } from './compare.ts';
+import type { Comparison } from '../../domain/comparison/compare.ts';
 
 export type AutoSyncDecision = { sync: true } | { sync: false; reason: string };
 

@@ -1,65 +1,63 @@
-import { createHash } from 'node:crypto';
 import type { ApplicationStore } from '../../adapters/control-plane/application-store.ts';
 import type { Destination, DestinationRegistry } from '../../adapters/control-plane/destination-registry.ts';
+import type { EventNote } from '../../adapters/kube/event-recorder.ts';
 import type { HealthAssessor } from '../../core/health/assessor.ts';
-import { formatKey, keyOf } from '../../core/manifest/key.ts';
-import type { KubeObject } from '../../core/manifest/object.ts';
-import { type ResolvedApplication, validateApplication, withDefaults } from '../../core/model/application.ts';
-import type { ApplicationStatus, Operation, OperationState } from '../../core/model/application-status.ts';
+import {
+  type Application,
+  type ResolvedApplication,
+  validateApplication,
+  withDefaults,
+} from '../../core/model/application.ts';
+import type { ApplicationStatus } from '../../core/model/application-status.ts';
 import type { Condition } from '../../core/model/common.ts';
-import type { SyncOperationState } from '../../core/sync/index.ts';
 import { recordedObjects } from '../../core/sync/inventory.ts';
 import { sharedResourceConditions } from '../../core/sync/shared-resources.ts';
+import type {
+  AppComparison,
+  ComparisonService,
+  DesiredState,
+} from '../../domain/comparison/comparison-service.ts';
+import { watchPreviousKinds } from '../../domain/comparison/desired-state.ts';
+import { errorMessage, type LogFields, type Logger } from '../log.ts';
 import type { ControllerMetrics } from '../metrics.ts';
 import { deleteApplicationObjects } from '../operation/cascade.ts';
-import { retryDelayMs } from '../operation/retry.ts';
-import { advanceOperation } from '../operation/run-operation.ts';
-import { syncInputOf } from '../operation/sync-input.ts';
-import { decideAutoSync } from './auto-sync.ts';
-import { type Comparison, type ComparisonCache, compareResources, recordApplied } from './compare.ts';
-import { type DesiredObject, prepareDesired, watchPreviousKinds } from './desired-state.ts';
-import { assertProjectPermits, ProjectViolationError } from './project-check.ts';
-import { resourceStatuses, syncResultResources } from './resource-status.ts';
-import { renderSource, resolveRevision, type SourceDeps } from './source.ts';
+import { isNewCondition, statusEvents } from './events.ts';
+import { condition, operationStep } from './operation-step.ts';
+import { InvalidSpecError, reasonOf, StatusWriteError } from './reasons.ts';
+import { resourceStatuses } from './resource-status.ts';
 
 export const RESOURCES_FINALIZER = 'resources-finalizer.tiphys.dev';
 
-export interface ReconcilerDeps extends SourceDeps {
+export interface ReconcilerDeps {
   apps: ApplicationStore;
   destinations: DestinationRegistry;
-  comparisons: ComparisonCache;
+  comparisons: ComparisonService;
   metrics: ControllerMetrics;
-  log: (message: string) => void;
+  log: Logger;
+  /** Records a Kubernetes Event on the Application (never fails the reconcile). */
+  recordEvent: (app: Application, note: EventNote) => void;
   /** Applications may use local repositories (the operator's --allow-local-repos). */
   allowLocalRepos?: boolean;
   /** The installation's health checks (custom Lua and CEL ones included); built-in by default. */
   assessHealth?: HealthAssessor;
 }
 
-/** When to look at the app again: soon while an operation runs, else the polling interval. */
+/** When to look at the app again, and what went wrong if the reconcile failed. */
 export interface ReconcileOutcome {
+  /** Soon while an operation runs or after a failure a retry may fix; else the next poll. */
   requeueAfterMs?: number;
+  failure?: { condition: string; terminal: boolean };
 }
 
-interface Progress {
-  operationId: string;
-  revision: string;
-  state: SyncOperationState;
-  /** A failed operation waits until then before its next attempt. */
-  retryAt?: string;
-}
-
-/** An error that a person must fix (bad spec, bad manifests): reported, not retried quickly. */
-function isTerminal(error: unknown): boolean {
-  return Boolean((error as { terminal?: boolean })?.terminal);
-}
-
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+/** A failure a retry may fix (a cluster that did not answer) is tried again after this. */
+export const RETRY_AFTER_FAILURE_MS = 10_000;
 
 /**
- * One reconcile of one Application, as named steps: resolveRevision → render → loadLive →
- * compare → assessHealth → (sync) → persistStatus. The status is written on every exit path,
- * so a failure always shows up on the Application as a condition a person can act on.
+ * One reconcile of one Application, as named steps:
+ * validateSpec → resolveTarget → renderDesired (render, complete, project check) → compare →
+ * assessHealth → operate (start or advance a sync) → persistStatus.
+ * The status (conditions, sync, health) is written on every exit; a failure becomes the
+ * condition of its reason (reasons.ts) and decides when the app is looked at again.
  */
 export class Reconciler {
   private readonly deps: ReconcilerDeps;
@@ -74,256 +72,159 @@ export class Reconciler {
       this.deps.comparisons.forgetApp(name);
       return {};
     }
-    const conditions: Condition[] = [];
-    const specErrors = validateApplication(stored, { allowLocalRepos: this.deps.allowLocalRepos });
-    if (specErrors.length > 0) {
-      await this.persist(name, {
-        conditions: [condition('InvalidSpecError', `invalid Application: ${specErrors.join('; ')}`)],
-        sync: { status: 'Unknown' },
-        health: { status: 'Unknown', message: 'the Application spec is invalid' },
-      });
-      return {};
-    }
-    const app = withDefaults(stored);
-    let destination: Destination;
+    const fields: LogFields = { app: name, cluster: stored.spec?.destination?.cluster };
     try {
-      destination = await this.deps.destinations.get(app.spec.destination.cluster);
+      const app = this.validateSpec(stored);
+      const destination = await this.deps.destinations.get(app.spec.destination.cluster);
       if ((stored.metadata as { deletionTimestamp?: string }).deletionTimestamp)
         return await this.finalize(app, destination);
-      return await this.reconcileWith(app, destination, conditions);
+      return await this.reconcileWith(app, destination, fields);
     } catch (error) {
-      const type =
-        error instanceof ProjectViolationError
-          ? 'ProjectViolation'
-          : isTerminal(error)
-            ? 'InvalidSpecError'
-            : 'ComparisonError';
-      await this.persist(name, {
-        conditions: [...conditions, condition(type, messageOf(error))],
-        sync: { status: 'Unknown', revision: app.status?.sync?.revision },
-        reconciledAt: new Date().toISOString(),
-      }).catch(() => {});
-      throw error;
+      return this.failed(stored, error, fields);
     }
+  }
+
+  private validateSpec(stored: Application): ResolvedApplication {
+    const problems = validateApplication(stored, { allowLocalRepos: this.deps.allowLocalRepos });
+    if (problems.length > 0) throw new InvalidSpecError(`invalid Application: ${problems.join('; ')}`);
+    return withDefaults(stored);
   }
 
   private async reconcileWith(
     app: ResolvedApplication,
     destination: Destination,
-    conditions: Condition[],
+    fields: LogFields,
   ): Promise<ReconcileOutcome> {
-    const name = app.metadata.name;
-    const source = app.spec.source;
-    // A cache that lost its watch is stale: say the cluster is unreachable rather than compare
-    // against what it was.
-    const broken = destination.cache.info().lastError;
-    if (broken) {
-      throw new Error(`cluster ${destination.name} (${destination.server}) is unreachable: ${broken}`);
-    }
-    const targetRevision = await resolveRevision(this.deps, source.repoURL, source.targetRevision);
-    const target = await this.desiredAt(app, targetRevision, destination);
-    await watchPreviousKinds(destination, app.status?.resources);
-    const tracked = recordedObjects(app.status, destination.cache.trackedBy(name));
-    const comparison = await compareResources(
-      name,
-      target,
-      tracked,
-      destination,
-      app.spec.ignoreDifferences ?? [],
-      this.deps.comparisons,
+    const conditions: Condition[] = [];
+    const revision = await this.deps.comparisons.resolve(app);
+    fields.revision = revision;
+    const target = await this.renderDesired(app, revision, destination);
+    const compared = await this.deps.comparisons.compare(app, target, destination);
+    const operation = await operationStep(
+      {
+        apps: this.deps.apps,
+        comparisons: this.deps.comparisons,
+        metrics: this.deps.metrics,
+        assessHealth: this.deps.assessHealth,
+        persist: (name, status) => this.persist(name, status),
+      },
+      { app, destination, target, compared, conditions },
     );
-    const status: Partial<ApplicationStatus> = {};
-    const { resources, health } = resourceStatuses(
-      comparison,
-      { appName: name, status: app.status },
-      this.deps.assessHealth,
+    const status = this.statusOf(app, target, compared, conditions);
+    if (operation.operationState) status.operationState = operation.operationState;
+    if (operation.synced) {
+      status.history = operation.synced.history;
+      status.sync = { ...operation.synced.sync, comparedTo: status.sync?.comparedTo };
+    }
+    fields.operation = (
+      operation.operationState?.progress as { operationId?: string } | undefined
+    )?.operationId;
+    await this.persistStatus(app, status, fields);
+    for (const refusal of conditions.filter((c) => c.type === 'ProjectViolation')) {
+      const note = { type: 'Warning' as const, reason: 'ProjectRefused', message: refusal.message };
+      this.eventOnce(app, note, app.status?.conditions, refusal);
+    }
+    this.deps.log.debug(
+      { ...fields, sync: status.sync?.status, health: status.health?.status },
+      'reconciled',
     );
-    conditions.push(...sharedResourceConditions(app, comparison, this.deps.apps.list()));
-
-    // A requested operation, a running one, or one the automated policy starts now.
-    let operationState = app.status?.operationState;
-    let progress = operationState?.progress as Progress | undefined;
-    let requeueAfterMs: number | undefined;
-    const requested = (app as { operation?: Operation }).operation;
-    const running = operationState?.phase === 'Running' || operationState?.phase === 'Terminating';
-    if (requested && !running) {
-      const revision = requested.sync.revision
-        ? await resolveRevision(this.deps, source.repoURL, requested.sync.revision)
-        : targetRevision;
-      ({ operationState, progress } = startOperation(requested, revision));
-      // Recorded as running before the request is removed, so a crash in between loses nothing.
-      await this.persist(name, { operationState });
-      await this.deps.apps.patch(name, { operation: null });
-    } else if (!running && !requested) {
-      const dependencies = (app.spec.dependsOn ?? []).map((dep) => this.deps.apps.get(dep));
-      const decision = decideAutoSync(app, targetRevision, comparison, dependencies);
-      if (decision.sync) {
-        const operation: Operation = {
-          sync: { revision: targetRevision },
-          initiatedBy: { automated: true },
-          ...(app.spec.syncPolicy?.retry ? { retry: app.spec.syncPolicy.retry } : {}),
-        };
-        ({ operationState, progress } = startOperation(operation, targetRevision));
-      } else if (app.spec.syncPolicy?.automated && decision.reason.startsWith('waiting for')) {
-        conditions.push(condition('SyncError', decision.reason));
-      }
-    }
-
-    const waitingToRetry = progress?.retryAt !== undefined && Date.parse(progress.retryAt) > Date.now();
-    if (waitingToRetry && progress?.retryAt)
-      requeueAfterMs = Math.max(100, Date.parse(progress.retryAt) - Date.now());
-    if (
-      !waitingToRetry &&
-      operationState &&
-      progress &&
-      (operationState.phase === 'Running' || operationState.phase === 'Terminating')
-    ) {
-      let opDesired: DesiredObject[];
-      try {
-        opDesired =
-          progress.revision === targetRevision
-            ? target
-            : await this.desiredAt(app, progress.revision, destination);
-      } catch (error) {
-        if (!(error instanceof ProjectViolationError)) throw error;
-        // The operation's revision renders outside the project: it ends here, nothing applied.
-        conditions.push(condition('ProjectViolation', error.message));
-        operationState = {
-          ...operationState,
-          phase: 'Error',
-          message: error.message,
-          finishedAt: new Date().toISOString(),
-        };
-        return this.finish(app, status, comparison, target, targetRevision, conditions, operationState);
-      }
-      const opComparison =
-        progress.revision === targetRevision
-          ? comparison
-          : await compareResources(`${name}@op`, opDesired, tracked, destination, [], this.deps.comparisons);
-      const namespace = app.spec.destination.namespace;
-      const namespaceExists = namespace
-        ? Boolean(
-            await destination.client.read({
-              apiVersion: 'v1',
-              kind: 'Namespace',
-              metadata: { name: namespace },
-            }),
-          )
-        : true;
-      const input = syncInputOf(
-        progress.operationId,
-        app,
-        operationState.operation,
-        opDesired,
-        tracked,
-        opComparison,
-        namespaceExists,
-        this.deps.apps.list(),
-      );
-      const byId = new Map(opDesired.map((item) => [item.id, item]));
-      const ignore = app.spec.ignoreDifferences ?? [];
-      const onApplied = (result: KubeObject) => {
-        const item = byId.get(formatKey(keyOf(result)));
-        if (item && progress?.revision === targetRevision)
-          recordApplied(this.deps.comparisons, name, item, ignore, result);
-      };
-      const saveProgress = async (state: SyncOperationState) => {
-        if (!progress || !operationState) return;
-        await this.persist(name, {
-          operationState: operationStateOf(operationState, { ...progress, state }),
-        });
-      };
-      const step = await advanceOperation(
-        name,
-        input,
-        progress.state,
-        destination,
-        onApplied,
-        saveProgress,
-        this.deps.assessHealth,
-      );
-      progress = { ...progress, state: step.state };
-      operationState = operationStateOf(operationState, progress);
-      if (step.done) {
-        this.deps.metrics.syncs.inc({ phase: step.state.phase, dry_run: String(step.state.dryRun) });
-        if (step.state.phase === 'Succeeded' && !step.state.dryRun) {
-          status.history = appendHistory(app, operationState, progress.revision);
-          status.sync = { status: comparison.status, revision: progress.revision };
-        }
-        requeueAfterMs = 250;
-        const attempt = (operationState.retryCount ?? 0) + 1;
-        const delay =
-          step.state.phase === 'Failed' ? retryDelayMs(operationState.operation.retry, attempt) : undefined;
-        if (delay !== undefined) {
-          // Retried as a fresh attempt of the same operation: a new id, so its hooks run again.
-          const retryAt = new Date(Date.now() + delay).toISOString();
-          progress = {
-            operationId: `${progress.operationId.slice(0, 12)}-r${attempt}`,
-            revision: progress.revision,
-            state: undefined as unknown as SyncOperationState,
-            retryAt,
-          };
-          operationState = {
-            ...operationState,
-            phase: 'Running',
-            message: `${step.state.message}; retrying (attempt ${attempt}) at ${retryAt}`,
-            retryCount: attempt,
-            progress: progress as unknown as Record<string, unknown>,
-          };
-          requeueAfterMs = delay;
-        }
-      } else {
-        requeueAfterMs = 500;
-      }
-    }
-
-    await this.finish(app, status, comparison, target, targetRevision, conditions, operationState);
-    return { requeueAfterMs };
+    return { requeueAfterMs: operation.requeueAfterMs };
   }
 
-  private async finish(
-    app: ResolvedApplication,
-    status: Partial<ApplicationStatus>,
-    comparison: Comparison,
-    target: DesiredObject[],
-    targetRevision: string,
-    conditions: Condition[],
-    operationState: OperationState | undefined,
-  ): Promise<ReconcileOutcome> {
-    const { resources, health } = resourceStatuses(comparison);
-    status.sync ??= { status: comparison.status, revision: syncedRevision(app, targetRevision, comparison) };
-    status.sync.comparedTo = { source: { ...app.spec.source }, destination: { ...app.spec.destination } };
-    status.resources = resources;
-    status.health = health.message
-      ? { status: health.status, message: health.message }
-      : { status: health.status };
-    status.conditions = conditions;
-    status.reconciledAt = new Date().toISOString();
-    status.summary = { images: imagesOf(target) };
-    if (operationState) status.operationState = operationState;
-    await this.persist(app.metadata.name, status);
-    return {};
-  }
-
-  private async desiredAt(
+  /** render → complete → project check, in the comparison service (the one chain). */
+  private renderDesired(
     app: ResolvedApplication,
     revision: string,
     destination: Destination,
-  ): Promise<DesiredObject[]> {
-    if (destination.serverVersion === undefined) {
-      destination.serverVersion = await destination.client.serverVersion();
-    }
-    const rendered = await renderSource(this.deps, app, revision, destination.serverVersion);
-    const desired = await prepareDesired(
-      rendered.objects as KubeObject[],
-      app.metadata.name,
-      app.spec.destination.namespace,
-      destination,
+  ): Promise<DesiredState> {
+    return this.deps.comparisons.desired(app, revision, destination);
+  }
+
+  /** The status of a reconcile that compared: resources with health, sync and conditions. */
+  private statusOf(
+    app: ResolvedApplication,
+    target: DesiredState,
+    compared: AppComparison,
+    conditions: Condition[],
+  ): Partial<ApplicationStatus> {
+    const { comparison } = compared;
+    const { resources, health } = resourceStatuses(
+      comparison,
+      { appName: app.metadata.name, status: app.status },
+      this.deps.assessHealth,
     );
-    // Every render is checked, the target's and an operation's own revision (a sync of an
-    // explicit revision, a rollback) alike, before anything is compared or applied.
-    await assertProjectPermits(this.deps.apps, app, desired);
-    return desired;
+    conditions.push(...sharedResourceConditions(app, comparison, this.deps.apps.list()));
+    // The revision the cluster reflects: the target when in sync, else the last one synced.
+    const synced =
+      comparison.status === 'Synced' ? target.revision : (app.status?.sync?.revision ?? target.revision);
+    return {
+      sync: {
+        status: comparison.status,
+        revision: synced,
+        comparedTo: { source: { ...app.spec.source }, destination: { ...app.spec.destination } },
+      },
+      resources,
+      health: health.message ? { status: health.status, message: health.message } : { status: health.status },
+      conditions,
+      reconciledAt: new Date().toISOString(),
+      summary: { images: imagesOf(target) },
+    };
+  }
+
+  /** Writes the status and records the Events of what changed (an operation, the health). */
+  private async persistStatus(
+    app: Application,
+    status: Partial<ApplicationStatus>,
+    fields: LogFields,
+  ): Promise<void> {
+    await this.persist(app.metadata.name, status);
+    for (const note of statusEvents(app.status, status)) {
+      this.deps.recordEvent(app, note);
+      const level = note.type === 'Warning' ? 'warn' : 'info';
+      this.deps.log[level]({ ...fields, reason: note.reason }, note.message);
+    }
+  }
+
+  /**
+   * Every failure ends here: its reason's condition on the status (health and the last synced
+   * revision kept: the live objects did not change), a Warning Event when it is new, a log line,
+   * and when to try again: soon if a retry may help, else on the next change or poll.
+   */
+  private async failed(stored: Application, error: unknown, fields: LogFields): Promise<ReconcileOutcome> {
+    const reason = reasonOf(error);
+    const failure = { condition: reason.condition, terminal: reason.terminal };
+    const level = reason.terminal ? 'warn' : 'error';
+    this.deps.log[level]({ ...fields, reason: reason.event, terminal: reason.terminal }, errorMessage(error));
+    if (error instanceof StatusWriteError) return { failure, requeueAfterMs: RETRY_AFTER_FAILURE_MS };
+    const failedCondition = condition(reason.condition, errorMessage(error));
+    const status: Partial<ApplicationStatus> = {
+      conditions: [failedCondition],
+      sync: {
+        status: 'Unknown',
+        ...(stored.status?.sync?.revision ? { revision: stored.status.sync.revision } : {}),
+      },
+      health: stored.status?.health ?? { status: 'Unknown', message: 'not assessed: see the conditions' },
+      reconciledAt: new Date().toISOString(),
+    };
+    try {
+      await this.persist(stored.metadata.name, status);
+    } catch (writeError) {
+      this.deps.log.error(fields, errorMessage(writeError));
+      return { failure, requeueAfterMs: RETRY_AFTER_FAILURE_MS };
+    }
+    const note = { type: 'Warning' as const, reason: reason.event, message: failedCondition.message };
+    this.eventOnce(stored, note, stored.status?.conditions, failedCondition);
+    return { failure, requeueAfterMs: reason.terminal ? undefined : RETRY_AFTER_FAILURE_MS };
+  }
+
+  /** Records the Event of a condition when the condition is new: not once per poll. */
+  private eventOnce(
+    app: Application,
+    note: EventNote,
+    before: readonly Condition[] | undefined,
+    shown: Condition,
+  ): void {
+    if (isNewCondition(before, shown)) this.deps.recordEvent(app, note);
   }
 
   /** Cascade deletion: delete what the app tracks, then let the Application go. */
@@ -350,72 +251,18 @@ export class Reconciler {
     return {};
   }
 
-  private persist(name: string, status: Partial<ApplicationStatus>): Promise<void> {
-    return this.deps.apps.patchStatus(name, status);
+  private async persist(name: string, status: Partial<ApplicationStatus>): Promise<void> {
+    try {
+      await this.deps.apps.patchStatus(name, status);
+    } catch (error) {
+      throw new StatusWriteError(`status write of Application ${name} failed: ${errorMessage(error)}`, {
+        cause: error,
+      });
+    }
   }
 }
 
-function condition(type: string, message: string): Condition {
-  return { type, message, lastTransitionTime: new Date().toISOString() };
-}
-
-function startOperation(
-  operation: Operation,
-  revision: string,
-): { operationState: OperationState; progress: Progress } {
-  const startedAt = new Date().toISOString();
-  const operationId = createHash('sha256')
-    .update(`${startedAt}/${revision}/${Math.random()}`)
-    .digest('hex')
-    .slice(0, 12);
-  const progress = { operationId, revision, state: undefined as unknown as SyncOperationState };
-  return {
-    operationState: {
-      operation,
-      phase: 'Running',
-      message: 'operation started',
-      startedAt,
-      progress: progress as unknown as Record<string, unknown>,
-    },
-    progress,
-  };
-}
-
-function operationStateOf(previous: OperationState, progress: Progress): OperationState {
-  const state = progress.state;
-  return {
-    operation: previous.operation,
-    phase: state.phase,
-    message: state.message,
-    startedAt: previous.startedAt,
-    ...(state.finishedAt && state.stage === 'Done' ? { finishedAt: state.finishedAt } : {}),
-    ...(previous.retryCount !== undefined ? { retryCount: previous.retryCount } : {}),
-    syncResult: { revision: progress.revision, resources: syncResultResources(state) },
-    progress: progress as unknown as Record<string, unknown>,
-  };
-}
-
-function appendHistory(app: ResolvedApplication, operationState: OperationState, revision: string) {
-  const history = [...(app.status?.history ?? [])];
-  const id = history.reduce((max, entry) => Math.max(max, entry.id), -1) + 1;
-  history.push({
-    id,
-    revision,
-    source: { ...app.spec.source },
-    deployedAt: new Date().toISOString(),
-    deployStartedAt: operationState.startedAt,
-    ...(operationState.operation.initiatedBy ? { initiatedBy: operationState.operation.initiatedBy } : {}),
-  });
-  return history.slice(-Math.max(1, app.spec.revisionHistoryLimit));
-}
-
-/** The revision the cluster reflects: the target when in sync, else the last one synced. */
-function syncedRevision(app: ResolvedApplication, target: string, comparison: Comparison): string {
-  if (comparison.status === 'Synced') return target;
-  return app.status?.sync?.revision ?? target;
-}
-
-function imagesOf(desired: DesiredObject[]): string[] {
+function imagesOf(desired: DesiredState): string[] {
   const images = new Set<string>();
   const visit = (value: unknown) => {
     if (Array.isArray(value)) value.forEach(visit);
@@ -429,6 +276,6 @@ function imagesOf(desired: DesiredObject[]): string[] {
       }
     }
   };
-  for (const item of desired) visit(item.object.spec);
+  for (const item of desired.objects) visit(item.object.spec);
   return [...images].sort();
 }

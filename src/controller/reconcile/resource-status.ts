@@ -3,7 +3,7 @@ import { aggregateHealth, assessHealth, type HealthResult } from '../../core/hea
 import type { ApplicationStatus, ResourceStatus } from '../../core/model/application-status.ts';
 import type { SyncOperationState } from '../../core/sync/index.ts';
 import { recordedUids, uidToRecord } from '../../core/sync/inventory.ts';
-import type { Comparison } from './compare.ts';
+import type { Comparison } from '../../domain/comparison/compare.ts';
 
 /**
  * The resource list of the status and the app's health, the worst of its objects' (pure). With

@@ -7,6 +7,7 @@ import { hookPhasesOf } from '../../core/manifest/annotations.ts';
 import { formatKey, keyOf } from '../../core/manifest/key.ts';
 import type { KubeObject } from '../../core/manifest/object.ts';
 import type { DesiredObject } from './desired-state.ts';
+import type { ComparisonTarget } from './ports.ts';
 
 export type ResourceSyncStatus = 'Synced' | 'OutOfSync' | 'Unknown';
 
@@ -69,9 +70,9 @@ const hashOf = (obj: unknown) => createHash('sha256').update(JSON.stringify(obj)
  */
 export async function compareResources(
   appName: string,
-  desired: DesiredObject[],
-  tracked: KubeObject[],
-  destination: Destination,
+  desired: readonly DesiredObject[],
+  tracked: readonly KubeObject[],
+  destination: ComparisonTarget,
   ignoreDifferences: readonly IgnoreDifference[],
   cache: ComparisonCache,
 ): Promise<Comparison> {
@@ -129,7 +130,7 @@ async function compareOne(
   entry: ResourceComparison,
   item: DesiredObject,
   live: KubeObject,
-  destination: Destination,
+  destination: ComparisonTarget,
   ignoreDifferences: readonly IgnoreDifference[],
   cache: ComparisonCache,
 ): Promise<void> {

@@ -1,17 +1,8 @@
-import type { AppProject } from '../../core/model/app-project.ts';
 import type { ResolvedApplication } from '../../core/model/application.ts';
 import { projectViolations, renderViolations } from '../../core/model/project-policy.ts';
 import type { DesiredObject } from './desired-state.ts';
-
-/** The Application or what its Git renders is outside its project: a person must change it. */
-export class ProjectViolationError extends Error {
-  override name = 'ProjectViolationError';
-  readonly terminal = true;
-}
-
-export interface ProjectSource {
-  fetchProject(name: string): Promise<AppProject | undefined>;
-}
+import { ProjectViolationError } from './errors.ts';
+import type { ProjectSource } from './ports.ts';
 
 /**
  * The AppProject's wall, checked on the completed objects of a render (namespaces defaulted,

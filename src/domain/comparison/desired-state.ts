@@ -1,4 +1,3 @@
-import type { Destination } from '../../adapters/control-plane/destination-registry.ts';
 import type { ResourceInfo } from '../../adapters/kube/cluster-client.ts';
 import {
   type HookDeletePolicy,
@@ -11,6 +10,7 @@ import {
 import { formatKey, groupOf, keyOf, type ResourceKey } from '../../core/manifest/key.ts';
 import type { KubeObject } from '../../core/manifest/object.ts';
 import { setTrackingId } from '../../core/manifest/tracking.ts';
+import type { ComparisonTarget } from './ports.ts';
 
 /** One rendered object, ready to compare and sync: namespaced, tracked, annotations read. */
 export interface DesiredObject {
@@ -42,7 +42,7 @@ export async function prepareDesired(
   rendered: KubeObject[],
   appName: string,
   destinationNamespace: string | undefined,
-  destination: Destination,
+  destination: ComparisonTarget,
 ): Promise<DesiredObject[]> {
   const crdScopes = scopesFromCrds(rendered);
   const infos = new Map<string, Promise<ResourceInfo | undefined>>();
@@ -105,7 +105,7 @@ function scopesFromCrds(objects: KubeObject[]): Map<string, boolean> {
  * Git no longer has are still found (and pruned) after a controller restart.
  */
 export async function watchPreviousKinds(
-  destination: Destination,
+  destination: ComparisonTarget,
   resources: readonly { group?: string; version?: string; kind: string }[] | undefined,
 ): Promise<void> {
   const kinds = new Set(

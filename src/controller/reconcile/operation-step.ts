@@ -1,0 +1,254 @@
+// The operation step of a reconcile: start the requested operation or the one the automated
+// policy asks for, then advance the running one as far as it goes without waiting. An
+// operation's own revision (an explicit `sync.revision`, a rollback) is rendered and checked
+// against the project like the target; a refusal ends the operation before anything is applied.
+import { createHash } from 'node:crypto';
+import type { ApplicationStore } from '../../adapters/control-plane/application-store.ts';
+import type { Destination } from '../../adapters/control-plane/destination-registry.ts';
+import type { HealthAssessor } from '../../core/health/assessor.ts';
+import { formatKey, keyOf } from '../../core/manifest/key.ts';
+import type { KubeObject } from '../../core/manifest/object.ts';
+import type { ResolvedApplication } from '../../core/model/application.ts';
+import type { ApplicationStatus, Operation, OperationState } from '../../core/model/application-status.ts';
+import { ApplicationConditionType } from '../../core/model/application-status.ts';
+import type { Condition } from '../../core/model/common.ts';
+import type { SyncOperationState } from '../../core/sync/index.ts';
+import type { Comparison } from '../../domain/comparison/compare.ts';
+import type {
+  AppComparison,
+  ComparisonService,
+  DesiredState,
+} from '../../domain/comparison/comparison-service.ts';
+import { ProjectViolationError } from '../../domain/comparison/errors.ts';
+import type { ControllerMetrics } from '../metrics.ts';
+import { retryDelayMs } from '../operation/retry.ts';
+import { advanceOperation } from '../operation/run-operation.ts';
+import { syncInputOf } from '../operation/sync-input.ts';
+import { decideAutoSync } from './auto-sync.ts';
+import { syncResultResources } from './resource-status.ts';
+
+interface Progress {
+  operationId: string;
+  revision: string;
+  state: SyncOperationState;
+  /** A failed operation waits until then before its next attempt. */
+  retryAt?: string;
+}
+
+export interface OperationDeps {
+  apps: Pick<ApplicationStore, 'get' | 'list' | 'patch'>;
+  comparisons: ComparisonService;
+  metrics: ControllerMetrics;
+  /** The installation's health checks (custom Lua and CEL ones included); built-in by default. */
+  assessHealth?: HealthAssessor;
+  persist(name: string, status: Partial<ApplicationStatus>): Promise<void>;
+}
+
+export interface OperationInput {
+  app: ResolvedApplication;
+  destination: Destination;
+  target: DesiredState;
+  compared: AppComparison;
+  /** Conditions of this reconcile; the step adds its own (a sync waiting, a refusal). */
+  conditions: Condition[];
+}
+
+export interface OperationOutcome {
+  operationState?: OperationState;
+  /** Set when a sync finished: the status's sync and history change with it. */
+  synced?: {
+    sync: { status: Comparison['status']; revision: string };
+    history: ApplicationStatus['history'];
+  };
+  requeueAfterMs?: number;
+}
+
+export async function operationStep(deps: OperationDeps, input: OperationInput): Promise<OperationOutcome> {
+  const { app, target, compared, conditions } = input;
+  const name = app.metadata.name;
+  let operationState = app.status?.operationState;
+  let progress = operationState?.progress as Progress | undefined;
+  const requested = (app as { operation?: Operation }).operation;
+  const running = operationState?.phase === 'Running' || operationState?.phase === 'Terminating';
+  if (requested && !running) {
+    const revision = requested.sync.revision
+      ? await deps.comparisons.resolve(app, requested.sync.revision)
+      : target.revision;
+    ({ operationState, progress } = startOperation(requested, revision));
+    // Recorded as running before the request is removed, so a crash in between loses nothing.
+    await deps.persist(name, { operationState });
+    await deps.apps.patch(name, { operation: null });
+  } else if (!running && !requested) {
+    const dependencies = (app.spec.dependsOn ?? []).map((dep) => deps.apps.get(dep));
+    const decision = decideAutoSync(app, target.revision, compared.comparison, dependencies);
+    if (decision.sync) {
+      const operation: Operation = {
+        sync: { revision: target.revision },
+        initiatedBy: { automated: true },
+        ...(app.spec.syncPolicy?.retry ? { retry: app.spec.syncPolicy.retry } : {}),
+      };
+      ({ operationState, progress } = startOperation(operation, target.revision));
+    } else if (app.spec.syncPolicy?.automated && decision.reason.startsWith('waiting for')) {
+      conditions.push(condition(ApplicationConditionType.SyncError, decision.reason));
+    }
+  }
+  if (
+    !operationState ||
+    !progress ||
+    !(operationState.phase === 'Running' || operationState.phase === 'Terminating')
+  )
+    return { operationState };
+  if (progress.retryAt !== undefined && Date.parse(progress.retryAt) > Date.now()) {
+    return { operationState, requeueAfterMs: Math.max(100, Date.parse(progress.retryAt) - Date.now()) };
+  }
+  return advance(deps, input, operationState, progress);
+}
+
+async function advance(
+  deps: OperationDeps,
+  input: OperationInput,
+  started: OperationState,
+  startedProgress: Progress,
+): Promise<OperationOutcome> {
+  const { app, destination, target, compared, conditions } = input;
+  const name = app.metadata.name;
+  let operationState = started;
+  let progress = startedProgress;
+  const atTarget = progress.revision === target.revision;
+  let opDesired: DesiredState;
+  try {
+    opDesired = atTarget ? target : await deps.comparisons.desired(app, progress.revision, destination);
+  } catch (error) {
+    if (!(error instanceof ProjectViolationError)) throw error;
+    // The operation's revision renders outside the project: it ends here, nothing applied.
+    conditions.push(condition(ApplicationConditionType.ProjectViolation, error.message));
+    const finishedAt = new Date().toISOString();
+    return { operationState: { ...operationState, phase: 'Error', message: error.message, finishedAt } };
+  }
+  const opCompared = atTarget
+    ? compared
+    : await deps.comparisons.compare(app, opDesired, destination, {
+        scope: `${name}@op`,
+        ignoreDifferences: [],
+      });
+  const namespace = app.spec.destination.namespace;
+  const namespaceExists = namespace
+    ? Boolean(
+        await destination.client.read({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }),
+      )
+    : true;
+  const input_ = syncInputOf(
+    progress.operationId,
+    app,
+    operationState.operation,
+    [...opDesired.objects],
+    opCompared.tracked,
+    opCompared.comparison,
+    namespaceExists,
+    deps.apps.list(),
+  );
+  const byId = new Map(opDesired.objects.map((item) => [item.id, item]));
+  const onApplied = (result: KubeObject) => {
+    const item = byId.get(formatKey(keyOf(result)));
+    if (item && atTarget) deps.comparisons.recordApplied(app, item, result);
+  };
+  const saveProgress = (state: SyncOperationState) =>
+    deps.persist(name, { operationState: operationStateOf(operationState, { ...progress, state }) });
+  const step = await advanceOperation(
+    name,
+    input_,
+    progress.state,
+    destination,
+    onApplied,
+    saveProgress,
+    deps.assessHealth,
+  );
+  progress = { ...progress, state: step.state };
+  operationState = operationStateOf(operationState, progress);
+  if (!step.done) return { operationState, requeueAfterMs: 500 };
+
+  deps.metrics.syncs.inc({ phase: step.state.phase, dry_run: String(step.state.dryRun) });
+  const outcome: OperationOutcome = { operationState, requeueAfterMs: 250 };
+  if (step.state.phase === 'Succeeded' && !step.state.dryRun) {
+    outcome.synced = {
+      history: appendHistory(app, operationState, progress.revision),
+      sync: { status: compared.comparison.status, revision: progress.revision },
+    };
+  }
+  const attempt = (operationState.retryCount ?? 0) + 1;
+  const delay =
+    step.state.phase === 'Failed' ? retryDelayMs(operationState.operation.retry, attempt) : undefined;
+  if (delay !== undefined) {
+    // Retried as a fresh attempt of the same operation: a new id, so its hooks run again.
+    const retryAt = new Date(Date.now() + delay).toISOString();
+    const next: Progress = {
+      operationId: `${progress.operationId.slice(0, 12)}-r${attempt}`,
+      revision: progress.revision,
+      state: undefined as unknown as SyncOperationState,
+      retryAt,
+    };
+    outcome.operationState = {
+      ...operationState,
+      phase: 'Running',
+      message: `${step.state.message}; retrying (attempt ${attempt}) at ${retryAt}`,
+      retryCount: attempt,
+      progress: next as unknown as Record<string, unknown>,
+    };
+    outcome.requeueAfterMs = delay;
+  }
+  return outcome;
+}
+
+export function condition(type: string, message: string): Condition {
+  return { type, message, lastTransitionTime: new Date().toISOString() };
+}
+
+function startOperation(
+  operation: Operation,
+  revision: string,
+): { operationState: OperationState; progress: Progress } {
+  const startedAt = new Date().toISOString();
+  const operationId = createHash('sha256')
+    .update(`${startedAt}/${revision}/${Math.random()}`)
+    .digest('hex')
+    .slice(0, 12);
+  const progress = { operationId, revision, state: undefined as unknown as SyncOperationState };
+  return {
+    operationState: {
+      operation,
+      phase: 'Running',
+      message: 'operation started',
+      startedAt,
+      progress: progress as unknown as Record<string, unknown>,
+    },
+    progress,
+  };
+}
+
+function operationStateOf(previous: OperationState, progress: Progress): OperationState {
+  const state = progress.state;
+  return {
+    operation: previous.operation,
+    phase: state.phase,
+    message: state.message,
+    startedAt: previous.startedAt,
+    ...(state.finishedAt && state.stage === 'Done' ? { finishedAt: state.finishedAt } : {}),
+    ...(previous.retryCount !== undefined ? { retryCount: previous.retryCount } : {}),
+    syncResult: { revision: progress.revision, resources: syncResultResources(state) },
+    progress: progress as unknown as Record<string, unknown>,
+  };
+}
+
+function appendHistory(app: ResolvedApplication, operationState: OperationState, revision: string) {
+  const history = [...(app.status?.history ?? [])];
+  const id = history.reduce((max, entry) => Math.max(max, entry.id), -1) + 1;
+  history.push({
+    id,
+    revision,
+    source: { ...app.spec.source },
+    deployedAt: new Date().toISOString(),
+    deployStartedAt: operationState.startedAt,
+    ...(operationState.operation.initiatedBy ? { initiatedBy: operationState.operation.initiatedBy } : {}),
+  });
+  return history.slice(-Math.max(1, app.spec.revisionHistoryLimit));
+}

@@ -1,0 +1,258 @@
+// The comparison service against a fake cluster: a pure stand-in for the small interfaces of
+// ports.ts (a live cache, a dry runner, a manifest source, a project), so each rule of the chain
+// is a readable case. The real cluster is exercised by the e2e tests (gitops, tenancy).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { formatKey, keyOf, type ResourceKey } from '../../core/manifest/key.ts';
+import type { KubeObject } from '../../core/manifest/object.ts';
+import { setTrackingId, trackingIdOf } from '../../core/manifest/tracking.ts';
+import type { AppProjectSpec } from '../../core/model/app-project.ts';
+import { type Application, withDefaults } from '../../core/model/application.ts';
+import { ComparisonCache } from './compare.ts';
+import { ComparisonService } from './comparison-service.ts';
+import { ClusterUnreachableError, ProjectViolationError } from './errors.ts';
+import type { ComparisonTarget, ManifestSource } from './ports.ts';
+
+const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole']);
+
+/** A cluster in memory: the live objects, and a dry run that adds what an API server fills in. */
+class FakeCluster implements ComparisonTarget {
+  name = 'in-cluster';
+  server = 'https://fake';
+  serverVersion?: string;
+  readonly objects = new Map<string, KubeObject>();
+  readonly dryRuns: { kind: 'apply' | 'replace'; id: string }[] = [];
+  lastError: string | undefined;
+
+  readonly cache = {
+    watch: async (apiVersion: string, kind: string) => ({
+      apiVersion,
+      kind,
+      plural: `${kind.toLowerCase()}s`,
+      namespaced: !CLUSTER_SCOPED.has(kind),
+    }),
+    get: (key: ResourceKey) => this.objects.get(formatKey(key)),
+    trackedBy: (app: string) => [...this.objects.values()].filter((o) => trackingIdOf(o)?.app === app),
+    info: () => (this.lastError ? { lastError: this.lastError } : {}),
+    assertWatched: () => {},
+  };
+
+  readonly client = {
+    apply: async (obj: KubeObject) => this.dryRun('apply', obj),
+    replaceOrCreate: async (obj: KubeObject) => this.dryRun('replace', obj),
+    serverVersion: async () => 'v1.36.0',
+  };
+
+  put(obj: KubeObject, resourceVersion = '1'): void {
+    const live = structuredClone(obj);
+    live.metadata.resourceVersion = resourceVersion;
+    live.metadata.uid = `uid-${live.metadata.name}`;
+    this.objects.set(formatKey(keyOf(live)), live);
+  }
+
+  private dryRun(kind: 'apply' | 'replace', obj: KubeObject): KubeObject {
+    const id = formatKey(keyOf(obj));
+    this.dryRuns.push({ kind, id });
+    const live = this.objects.get(id);
+    const predicted = structuredClone(obj);
+    predicted.metadata.uid = live?.metadata.uid;
+    predicted.metadata.resourceVersion = live?.metadata.resourceVersion;
+    return predicted;
+  }
+}
+
+class FakeSource implements ManifestSource {
+  readonly commits = new Map<string, KubeObject[]>([['head-commit', []]]);
+  renders = 0;
+  async resolveRevision(_repoURL: string, revision: string): Promise<string> {
+    return revision === 'HEAD' ? 'head-commit' : revision;
+  }
+  async render(_app: unknown, commit: string): Promise<KubeObject[]> {
+    this.renders++;
+    const objects = this.commits.get(commit);
+    if (!objects) throw new Error(`no commit ${commit}`);
+    return structuredClone(objects);
+  }
+}
+
+const configMap = (name: string, data: Record<string, string>, namespace?: string): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, ...(namespace ? { namespace } : {}) },
+  data,
+});
+
+const teamA: AppProjectSpec = {
+  sourceRepos: ['*'],
+  destinations: [{ cluster: 'in-cluster', namespace: 'team-a' }],
+};
+
+function setUp(options: { project?: AppProjectSpec; verdicts?: boolean } = {}) {
+  const cluster = new FakeCluster();
+  const source = new FakeSource();
+  const project = options.project ?? teamA;
+  const service = new ComparisonService({
+    source,
+    projects: {
+      fetchProject: async (name) =>
+        name === 'team-a'
+          ? { apiVersion: 'tiphys.dev/v1alpha1', kind: 'AppProject', metadata: { name }, spec: project }
+          : undefined,
+    },
+    ...(options.verdicts === false ? {} : { verdicts: new ComparisonCache() }),
+  });
+  const stored: Application = {
+    apiVersion: 'tiphys.dev/v1alpha1',
+    kind: 'Application',
+    metadata: { name: 'web', namespace: 'tiphys' },
+    spec: {
+      project: 'team-a',
+      source: { repoURL: 'https://git.example.com/web.git' },
+      destination: { namespace: 'team-a' },
+    },
+  };
+  return { cluster, source, service, app: withDefaults(stored) };
+}
+
+test('each object is Synced, OutOfSync, missing, or to be pruned, from a dry run against the live one', async () => {
+  const { cluster, source, service, app } = setUp();
+  source.commits.set('head-commit', [
+    configMap('same', { a: '1' }),
+    configMap('changed', { a: '2' }),
+    configMap('absent', { a: '1' }),
+  ]);
+  cluster.put(setTrackingId(configMap('same', { a: '1' }, 'team-a'), 'web'));
+  cluster.put(setTrackingId(configMap('changed', { a: '1' }, 'team-a'), 'web'));
+  cluster.put(setTrackingId(configMap('removed-from-git', {}, 'team-a'), 'web'));
+  cluster.put(configMap('someone-elses', {}, 'team-a'));
+
+  const { desired, comparison, tracked } = await service.compareApp(app, cluster);
+
+  assert.equal(desired.revision, 'head-commit');
+  const verdicts = Object.fromEntries(
+    comparison.resources.map((r) => [r.id, `${r.status}${r.requiresPruning ? ' prune' : ''}`]),
+  );
+  assert.deepEqual(verdicts, {
+    '/ConfigMap/team-a/absent': 'OutOfSync',
+    '/ConfigMap/team-a/changed': 'OutOfSync',
+    '/ConfigMap/team-a/removed-from-git': 'OutOfSync prune',
+    '/ConfigMap/team-a/same': 'Synced',
+  });
+  assert.equal(comparison.status, 'OutOfSync');
+  assert.equal(tracked.length, 3, 'only objects tracked by the app are prune candidates');
+  assert.deepEqual(cluster.dryRuns.map((d) => d.id).sort(), [
+    '/ConfigMap/team-a/changed',
+    '/ConfigMap/team-a/same',
+  ]);
+});
+
+test('objects are completed as they will be applied: destination namespace, tracking id', async () => {
+  const { source, service, app, cluster } = setUp({
+    project: { ...teamA, clusterResourceWhitelist: [{ group: '*', kind: 'Namespace' }] },
+  });
+  source.commits.set('head-commit', [
+    configMap('plain', {}),
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a', namespace: 'stray' } },
+  ]);
+  const desired = await service.desired(app, 'head-commit', cluster);
+  const byKind = (kind: string) => desired.objects.find((o) => o.key.kind === kind);
+  const plain = byKind('ConfigMap');
+  const ns = byKind('Namespace');
+  assert.ok(plain && ns);
+  assert.equal(plain.object.metadata.namespace, 'team-a');
+  assert.equal(ns.object.metadata.namespace, undefined, 'a cluster-scoped kind loses a stray namespace');
+  assert.equal(trackingIdOf(plain.object)?.app, 'web');
+  assert.equal(cluster.serverVersion, 'v1.36.0', 'the render is told the cluster version');
+});
+
+test('a render the project refuses is never dry-run: the error names each object and the rule', async () => {
+  const { cluster, source, service, app } = setUp();
+  source.commits.set('head-commit', [
+    configMap('fine', {}),
+    configMap('x', {}, 'kube-system'),
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'root' } },
+  ]);
+  cluster.put(configMap('x', { secret: 'admin-only' }, 'kube-system'));
+  await assert.rejects(service.compareApp(app, cluster), (error: Error) => {
+    assert.ok(error instanceof ProjectViolationError);
+    assert.match(
+      error.message,
+      /ConfigMap kube-system\/x: namespace kube-system is not a destination of project team-a/,
+    );
+    assert.match(
+      error.message,
+      /ClusterRole root: cluster-scoped kind rbac.authorization.k8s.io\/ClusterRole is not permitted/,
+    );
+    assert.doesNotMatch(error.message, /fine/);
+    return true;
+  });
+  assert.deepEqual(cluster.dryRuns, []);
+});
+
+test('the render of any revision is checked: a sync of an explicit revision or a rollback too', async () => {
+  const { cluster, source, service, app } = setUp();
+  source.commits.set('old-commit', [
+    {
+      ...configMap('hook', {}, 'other'),
+      metadata: {
+        generateName: 'hook-',
+        namespace: 'other',
+        annotations: { 'argocd.argoproj.io/hook': 'PreSync' },
+      },
+    },
+  ]);
+  await assert.rejects(
+    service.desired(app, await service.resolve(app, 'old-commit'), cluster),
+    /ConfigMap other\/hook-\*: namespace other is not a destination of project team-a/,
+  );
+});
+
+test('a missing project refuses everything', async () => {
+  const { cluster, service, app } = setUp();
+  const elsewhere = { ...app, spec: { ...app.spec, project: 'gone' } };
+  await assert.rejects(service.compareApp(elsewhere, cluster), /project gone does not exist/);
+});
+
+test('verdicts are kept while neither side changes; a new resourceVersion is compared again', async () => {
+  const { cluster, source, service, app } = setUp();
+  source.commits.set('head-commit', [configMap('cm', { a: '1' })]);
+  cluster.put(setTrackingId(configMap('cm', { a: '1' }, 'team-a'), 'web'), '1');
+  await service.compareApp(app, cluster);
+  await service.compareApp(app, cluster);
+  assert.equal(cluster.dryRuns.length, 1, 'the second look made no API call');
+  cluster.put(setTrackingId(configMap('cm', { a: 'edited' }, 'team-a'), 'web'), '2');
+  const { comparison } = await service.compareApp(app, cluster);
+  assert.equal(cluster.dryRuns.length, 2);
+  assert.equal(comparison.status, 'OutOfSync');
+});
+
+test('without a verdict cache each comparison asks again (the CLI, one look)', async () => {
+  const { cluster, source, service, app } = setUp({ verdicts: false });
+  source.commits.set('head-commit', [configMap('cm', { a: '1' })]);
+  cluster.put(setTrackingId(configMap('cm', { a: '1' }, 'team-a'), 'web'));
+  await service.compareApp(app, cluster);
+  await service.compareApp(app, cluster);
+  assert.equal(cluster.dryRuns.length, 2);
+});
+
+test('Validate=false objects are dry-run by replace, since an apply refuses unknown fields', async () => {
+  const { cluster, source, service, app } = setUp();
+  const lenient = configMap('lenient', {});
+  lenient.metadata.annotations = { 'argocd.argoproj.io/sync-options': 'Validate=false' };
+  source.commits.set('head-commit', [lenient]);
+  cluster.put(setTrackingId(configMap('lenient', {}, 'team-a'), 'web'));
+  await service.compareApp(app, cluster);
+  assert.deepEqual(cluster.dryRuns, [{ kind: 'replace', id: '/ConfigMap/team-a/lenient' }]);
+});
+
+test('a destination whose watch broke is unreachable, not compared with the past', async () => {
+  const { cluster, source, service, app } = setUp();
+  source.commits.set('head-commit', [configMap('cm', {})]);
+  cluster.lastError = 'connection refused';
+  await assert.rejects(service.compareApp(app, cluster), (error: Error) => {
+    assert.ok(error instanceof ClusterUnreachableError);
+    assert.match(error.message, /cluster in-cluster \(https:\/\/fake\) is unreachable: connection refused/);
+    return true;
+  });
+  assert.equal(source.renders, 0);
+});
