@@ -214,8 +214,8 @@ export class Controller {
     }
   }
 
-  /** An Event on the Application, written in the background: a failed write is only logged. */
-  private recordEvent(app: Application, note: EventNote): void {
+  /** An Event on the Application; a failed write is logged, never fails the reconcile. */
+  private recordEvent(app: Application, note: EventNote): Promise<void> {
     const about = {
       apiVersion: API_VERSION,
       kind: 'Application',
@@ -223,13 +223,11 @@ export class Controller {
       name: app.metadata.name,
       ...(app.metadata.uid ? { uid: app.metadata.uid } : {}),
     };
-    this.events
-      .record(about, note)
-      .catch((error) =>
-        this.log.warn(
-          { app: app.metadata.name, reason: note.reason },
-          `event not recorded: ${errorMessage(error)}`,
-        ),
+    return this.events.record(about, note).catch((error) => {
+      this.log.warn(
+        { app: app.metadata.name, reason: note.reason },
+        `event not recorded: ${errorMessage(error)}`,
       );
+    });
   }
 }

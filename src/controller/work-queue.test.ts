@@ -65,3 +65,15 @@ test('addAfter keeps the earliest due time and errors go to onError', async () =
   assert.deepEqual(errors, ['x: boom x']);
   queue.stop();
 });
+
+test('a scheduled key says when it is due; an earlier schedule wins', () => {
+  const queue = new WorkQueue({ concurrency: 1, handler: async () => {} });
+  const before = Date.now();
+  queue.addAfter('a', 60_000);
+  queue.addAfter('a', 120_000);
+  const due = queue.scheduledAt('a') ?? 0;
+  assert.ok(due >= before + 60_000 && due < before + 120_000, String(due - before));
+  assert.equal(queue.scheduledAt('b'), undefined);
+  queue.stop();
+  assert.equal(queue.scheduledAt('a'), undefined);
+});

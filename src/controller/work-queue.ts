@@ -54,6 +54,11 @@ export class WorkQueue {
     this.timers.set(key, timer);
   }
 
+  /** When a key scheduled by `addAfter` will be added (epoch ms), or undefined. */
+  scheduledAt(key: string): number | undefined {
+    return (this.timers.get(key) as (NodeJS.Timeout & { dueAt?: number }) | undefined)?.dueAt;
+  }
+
   /** Forgets a key entirely (its Application was deleted). */
   forget(key: string): void {
     clearTimeout(this.timers.get(key));

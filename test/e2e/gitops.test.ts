@@ -158,6 +158,39 @@ describe('GitOps engine', () => {
     );
   });
 
+  test('the controller records Kubernetes Events on the Application: syncs, failures, health', async () => {
+    type Event = {
+      reason: string;
+      type: string;
+      message: string;
+      count: number;
+      involvedObject: { uid?: string };
+    };
+    const eventsOf = async (name: string) =>
+      (
+        (await env.rest.request('GET', '/api/v1/namespaces/tiphys/events', {
+          query: { fieldSelector: `involvedObject.kind=Application,involvedObject.name=${name}` },
+        })) as { items: Event[] }
+      ).items;
+    const synced = await eventually('SyncStarted and SyncSucceeded on web-dev', async () => {
+      const events = await eventsOf('web-dev');
+      const reasons = events.map((e) => e.reason);
+      return reasons.includes('SyncStarted') && reasons.includes('SyncSucceeded') ? events : undefined;
+    });
+    const app = await waitForApp(env, 'web-dev', syncedAndHealthy, 'Synced and Healthy');
+    assert.ok(synced.every((e) => e.involvedObject.uid === app.metadata.uid));
+    assert.match(synced.find((e) => e.reason === 'SyncSucceeded')?.message ?? '', /^synced [0-9a-f]{7}/);
+    const health = await eventually('HealthChanged on web-dev', async () =>
+      (await eventsOf('web-dev')).find((e) => e.reason === 'HealthChanged'),
+    );
+    assert.match(health.message, /^health changed from \w+ to \w+/);
+    const failed = await eventually('SyncFailed on hook-fails', async () =>
+      (await eventsOf('hook-fails')).find((e) => e.reason === 'SyncFailed'),
+    );
+    assert.equal(failed.type, 'Warning');
+    assert.match(failed.message, /migrate/);
+  });
+
   test('an invalid manifest leaves the cluster untouched and says which object and why', async () => {
     await createApp(env, 'invalid', {
       source: { repoURL: repo, path: 'invalid-schema' },
@@ -197,6 +230,13 @@ describe('GitOps engine', () => {
     assert.match(message, /broken\/cm\.yaml/);
     assert.match(message, /line \d+/);
     assert.equal(app.status?.operationState, undefined);
+    // A broken manifest fails the same way until someone pushes a fix: the app is looked at
+    // again on the next change or poll, not rendered again every few seconds.
+    const pollMs = 180_000;
+    await eventually('the next look at the broken app to be the poll', async () => {
+      const due = controller.queue.scheduledAt('broken');
+      return due !== undefined && due - Date.now() > pollMs / 2;
+    });
   });
 
   test('history records each sync and a rollback redeploys an earlier revision with automation off', async () => {

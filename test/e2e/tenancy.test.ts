@@ -208,6 +208,33 @@ describe('Class 1: an app cannot write outside its project', () => {
     assert.equal(await readObject(env, '/api/v1/namespaces/team-a/configmaps/plain-allowed'), undefined);
   });
 
+  test("the refusal is one Warning Event, shown by the API's events route, not one per reconcile", async () => {
+    type Listed = { items: { reason: string; type: string; message: string; count: number }[] };
+    const refusedEvents = async () => {
+      const response = await api('/api/v1/applications/plain/events');
+      assert.equal(response.status, 200, response.text);
+      return (JSON.parse(response.text) as Listed).items.filter((e) => e.reason === 'ProjectRefused');
+    };
+    await eventually('the ProjectRefused event', async () => (await refusedEvents()).length > 0);
+    const before = await getApp(env, 'plain');
+    controller.refresh('plain');
+    await waitForApp(
+      env,
+      'plain',
+      (a) => a.status?.reconciledAt !== before.status?.reconciledAt,
+      'looked at again',
+    );
+    await controller.queue.idle();
+    const refused = await refusedEvents();
+    assert.equal(refused.length, 1, JSON.stringify(refused));
+    assert.equal(refused[0].type, 'Warning');
+    assert.equal(refused[0].count, 1, 'the same refusal is not recorded at every reconcile');
+    assert.match(
+      refused[0].message,
+      /ConfigMap kube-system\/platform-settings: namespace kube-system is not a destination/,
+    );
+  });
+
   test('a RoleBinding to cluster-admin in another namespace is refused', async () => {
     await tenantApp('rolebinding', 'rolebinding');
     await assertRefused(

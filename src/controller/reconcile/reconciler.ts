@@ -35,7 +35,7 @@ export interface ReconcilerDeps {
   metrics: ControllerMetrics;
   log: Logger;
   /** Records a Kubernetes Event on the Application (never fails the reconcile). */
-  recordEvent: (app: Application, note: EventNote) => void;
+  recordEvent: (app: Application, note: EventNote) => Promise<void>;
   /** Applications may use local repositories (the operator's --allow-local-repos). */
   allowLocalRepos?: boolean;
   /** The installation's health checks (custom Lua and CEL ones included); built-in by default. */
@@ -119,11 +119,11 @@ export class Reconciler {
     fields.operation = (
       operation.operationState?.progress as { operationId?: string } | undefined
     )?.operationId;
-    await this.persistStatus(app, status, fields);
-    for (const refusal of conditions.filter((c) => c.type === 'ProjectViolation')) {
-      const note = { type: 'Warning' as const, reason: 'ProjectRefused', message: refusal.message };
-      this.eventOnce(app, note, app.status?.conditions, refusal);
-    }
+    // An operation's revision the project refused is a condition of a reconcile that went on.
+    const refusals = conditions
+      .filter((c) => c.type === 'ProjectViolation' && isNewCondition(app.status?.conditions, c))
+      .map((c) => ({ type: 'Warning' as const, reason: 'ProjectRefused', message: c.message }));
+    await this.persistStatus(app, status, fields, refusals);
     this.deps.log.debug(
       { ...fields, sync: status.sync?.status, health: status.health?.status },
       'reconciled',
@@ -171,18 +171,23 @@ export class Reconciler {
     };
   }
 
-  /** Writes the status and records the Events of what changed (an operation, the health). */
+  /**
+   * Writes the status, then records the Events of what changed (an operation, the health, new
+   * failures) and logs them; the reconcile ends when they are written.
+   */
   private async persistStatus(
     app: Application,
     status: Partial<ApplicationStatus>,
     fields: LogFields,
+    notes: EventNote[] = [],
   ): Promise<void> {
     await this.persist(app.metadata.name, status);
-    for (const note of statusEvents(app.status, status)) {
-      this.deps.recordEvent(app, note);
+    const all = [...statusEvents(app.status, status), ...notes];
+    for (const note of all) {
       const level = note.type === 'Warning' ? 'warn' : 'info';
       this.deps.log[level]({ ...fields, reason: note.reason }, note.message);
     }
+    await Promise.all(all.map((note) => this.deps.recordEvent(app, note)));
   }
 
   /**
@@ -193,9 +198,11 @@ export class Reconciler {
   private async failed(stored: Application, error: unknown, fields: LogFields): Promise<ReconcileOutcome> {
     const reason = reasonOf(error);
     const failure = { condition: reason.condition, terminal: reason.terminal };
-    const level = reason.terminal ? 'warn' : 'error';
-    this.deps.log[level]({ ...fields, reason: reason.event, terminal: reason.terminal }, errorMessage(error));
-    if (error instanceof StatusWriteError) return { failure, requeueAfterMs: RETRY_AFTER_FAILURE_MS };
+    const retry = reason.terminal ? {} : { requeueAfterMs: RETRY_AFTER_FAILURE_MS };
+    if (error instanceof StatusWriteError) {
+      this.deps.log.error({ ...fields, reason: reason.event }, errorMessage(error));
+      return { failure, ...retry };
+    }
     const failedCondition = condition(reason.condition, errorMessage(error));
     const status: Partial<ApplicationStatus> = {
       conditions: [failedCondition],
@@ -206,25 +213,18 @@ export class Reconciler {
       health: stored.status?.health ?? { status: 'Unknown', message: 'not assessed: see the conditions' },
       reconciledAt: new Date().toISOString(),
     };
+    // A failure already shown is not recorded again at every poll (a new one is logged with
+    // its Event, at warn).
+    const fresh = isNewCondition(stored.status?.conditions, failedCondition);
+    if (!fresh) this.deps.log.debug({ ...fields, reason: reason.event }, failedCondition.message);
     try {
-      await this.persist(stored.metadata.name, status);
+      const note = { type: 'Warning' as const, reason: reason.event, message: failedCondition.message };
+      await this.persistStatus(stored, status, fields, fresh ? [note] : []);
     } catch (writeError) {
-      this.deps.log.error(fields, errorMessage(writeError));
+      this.deps.log.error({ ...fields, reason: 'StatusWriteFailed' }, errorMessage(writeError));
       return { failure, requeueAfterMs: RETRY_AFTER_FAILURE_MS };
     }
-    const note = { type: 'Warning' as const, reason: reason.event, message: failedCondition.message };
-    this.eventOnce(stored, note, stored.status?.conditions, failedCondition);
-    return { failure, requeueAfterMs: reason.terminal ? undefined : RETRY_AFTER_FAILURE_MS };
-  }
-
-  /** Records the Event of a condition when the condition is new: not once per poll. */
-  private eventOnce(
-    app: Application,
-    note: EventNote,
-    before: readonly Condition[] | undefined,
-    shown: Condition,
-  ): void {
-    if (isNewCondition(before, shown)) this.deps.recordEvent(app, note);
+    return { failure, ...retry };
   }
 
   /** Cascade deletion: delete what the app tracks, then let the Application go. */
