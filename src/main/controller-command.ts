@@ -78,7 +78,7 @@ export function registerControllerCommand(program: Command): void {
         leaderElection: opts.leaderElection,
         // The Pod's name (its hostname) in the Lease says which replica leads.
         identity: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
-        log: (message) => logger.info(message),
+        log: logger,
       });
       const http = controllerHttp(controller, {
         webhookSecrets: webhookSecretsFromEnv(),

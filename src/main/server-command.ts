@@ -129,7 +129,7 @@ export function registerServerCommand(program: Command): void {
           kubeConfig,
           namespace: opts.namespace,
           tools,
-          log,
+          log: logger,
           cacheDir: opts.cacheDir && join(opts.cacheDir, 'controller'),
           allowLocalRepos: localRepos,
           assessHealth: health.assess,

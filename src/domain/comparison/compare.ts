@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { Destination } from '../../adapters/control-plane/destination-registry.ts';
 import { deepEqual } from '../../core/diff/json.ts';
 import { normalize } from '../../core/diff/normalize.ts';
 import type { IgnoreDifference } from '../../core/diff/types.ts';
