@@ -137,7 +137,7 @@ async function advance(
         await destination.client.read({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }),
       )
     : true;
-  const input_ = syncInputOf(
+  const syncInput = syncInputOf(
     progress.operationId,
     app,
     operationState.operation,
@@ -156,7 +156,7 @@ async function advance(
     deps.persist(name, { operationState: operationStateOf(operationState, { ...progress, state }) });
   const step = await advanceOperation(
     name,
-    input_,
+    syncInput,
     progress.state,
     destination,
     onApplied,

@@ -22,7 +22,7 @@ import { errorMessage, type LogFields, type Logger } from '../log.ts';
 import type { ControllerMetrics } from '../metrics.ts';
 import { deleteApplicationObjects } from '../operation/cascade.ts';
 import { isNewCondition, statusEvents } from './events.ts';
-import { condition, operationStep } from './operation-step.ts';
+import { condition, type OperationOutcome, operationStep } from './operation-step.ts';
 import { InvalidSpecError, reasonOf, StatusWriteError } from './reasons.ts';
 import { resourceStatuses } from './resource-status.ts';
 
@@ -96,29 +96,22 @@ export class Reconciler {
     fields: LogFields,
   ): Promise<ReconcileOutcome> {
     const conditions: Condition[] = [];
-    const revision = await this.deps.comparisons.resolve(app);
+    const revision = await this.resolveTarget(app);
     fields.revision = revision;
     const target = await this.renderDesired(app, revision, destination);
     const compared = await this.deps.comparisons.compare(app, target, destination);
-    const operation = await operationStep(
-      {
-        apps: this.deps.apps,
-        comparisons: this.deps.comparisons,
-        metrics: this.deps.metrics,
-        assessHealth: this.deps.assessHealth,
-        persist: (name, status) => this.persist(name, status),
-      },
-      { app, destination, target, compared, conditions },
+    const assessed = resourceStatuses(
+      compared.comparison,
+      { appName: app.metadata.name, status: app.status },
+      this.deps.assessHealth,
     );
-    const status = this.statusOf(app, target, compared, conditions);
-    if (operation.operationState) status.operationState = operation.operationState;
-    if (operation.synced) {
-      status.history = operation.synced.history;
-      status.sync = { ...operation.synced.sync, comparedTo: status.sync?.comparedTo };
-    }
+    // Objects another app renders too: a warning, and neither app deletes them.
+    conditions.push(...sharedResourceConditions(app, compared.comparison, this.deps.apps.list()));
+    const operation = await this.operate(app, destination, target, compared, conditions);
     fields.operation = (
       operation.operationState?.progress as { operationId?: string } | undefined
     )?.operationId;
+    const status = this.statusOf(app, target, compared, assessed, conditions, operation);
     // An operation's revision the project refused is a condition of a reconcile that went on.
     const refusals = conditions
       .filter((c) => c.type === 'ProjectViolation' && isNewCondition(app.status?.conditions, c))
@@ -131,6 +124,11 @@ export class Reconciler {
     return { requeueAfterMs: operation.requeueAfterMs };
   }
 
+  /** The commit the target revision points at now. */
+  private resolveTarget(app: ResolvedApplication): Promise<string> {
+    return this.deps.comparisons.resolve(app);
+  }
+
   /** render → complete → project check, in the comparison service (the one chain). */
   private renderDesired(
     app: ResolvedApplication,
@@ -140,27 +138,47 @@ export class Reconciler {
     return this.deps.comparisons.desired(app, revision, destination);
   }
 
-  /** The status of a reconcile that compared: resources with health, sync and conditions. */
+  /** Starts or advances a sync: the requested operation, a running one, or an automated one. */
+  private operate(
+    app: ResolvedApplication,
+    destination: Destination,
+    target: DesiredState,
+    compared: AppComparison,
+    conditions: Condition[],
+  ): Promise<OperationOutcome> {
+    const deps = {
+      apps: this.deps.apps,
+      comparisons: this.deps.comparisons,
+      metrics: this.deps.metrics,
+      assessHealth: this.deps.assessHealth,
+      persist: (name: string, status: Partial<ApplicationStatus>) => this.persist(name, status),
+    };
+    return operationStep(deps, { app, destination, target, compared, conditions });
+  }
+
+  /** The status of a reconcile that compared: sync, resources with health, conditions, operation. */
   private statusOf(
     app: ResolvedApplication,
     target: DesiredState,
     compared: AppComparison,
+    assessed: ReturnType<typeof resourceStatuses>,
     conditions: Condition[],
+    operation: OperationOutcome,
   ): Partial<ApplicationStatus> {
     const { comparison } = compared;
-    const { resources, health } = resourceStatuses(
-      comparison,
-      { appName: app.metadata.name, status: app.status },
-      this.deps.assessHealth,
-    );
-    conditions.push(...sharedResourceConditions(app, comparison, this.deps.apps.list()));
-    // The revision the cluster reflects: the target when in sync, else the last one synced.
+    const { resources, health } = assessed;
+    // The revision the cluster reflects: the target when in sync, else the last one synced;
+    // a sync that just succeeded says which revision it synced.
     const synced =
-      comparison.status === 'Synced' ? target.revision : (app.status?.sync?.revision ?? target.revision);
+      operation.synced?.sync ??
+      ({
+        status: comparison.status,
+        revision:
+          comparison.status === 'Synced' ? target.revision : (app.status?.sync?.revision ?? target.revision),
+      } as const);
     return {
       sync: {
-        status: comparison.status,
-        revision: synced,
+        ...synced,
         comparedTo: { source: { ...app.spec.source }, destination: { ...app.spec.destination } },
       },
       resources,
@@ -168,6 +186,8 @@ export class Reconciler {
       conditions,
       reconciledAt: new Date().toISOString(),
       summary: { images: imagesOf(target) },
+      ...(operation.operationState ? { operationState: operation.operationState } : {}),
+      ...(operation.synced ? { history: operation.synced.history } : {}),
     };
   }
 
