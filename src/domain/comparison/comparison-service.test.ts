@@ -125,8 +125,18 @@ test('each object is Synced, OutOfSync, missing, or to be pruned, from a dry run
   cluster.put(setTrackingId(configMap('changed', { a: '1' }, 'team-a'), 'web'));
   cluster.put(setTrackingId(configMap('removed-from-git', {}, 'team-a'), 'web'));
   cluster.put(configMap('someone-elses', {}, 'team-a'));
+  // Annotated with the app's tracking id by someone else: never recorded by the app, so never
+  // a prune candidate (core/sync/inventory.ts).
+  cluster.put(setTrackingId(configMap('planted', {}, 'team-a'), 'web'));
+  const recorded = {
+    status: {
+      resources: [
+        { kind: 'ConfigMap', namespace: 'team-a', name: 'removed-from-git', uid: 'uid-removed-from-git' },
+      ],
+    },
+  };
 
-  const { desired, comparison, tracked } = await service.compareApp(app, cluster);
+  const { desired, comparison, tracked } = await service.compareApp({ ...app, ...recorded }, cluster);
 
   assert.equal(desired.revision, 'head-commit');
   const verdicts = Object.fromEntries(
@@ -139,7 +149,11 @@ test('each object is Synced, OutOfSync, missing, or to be pruned, from a dry run
     '/ConfigMap/team-a/same': 'Synced',
   });
   assert.equal(comparison.status, 'OutOfSync');
-  assert.equal(tracked.length, 3, 'only objects tracked by the app are prune candidates');
+  assert.deepEqual(
+    tracked.map((o) => o.metadata.name),
+    ['removed-from-git'],
+    'only objects the app recorded as its own are prune candidates',
+  );
   assert.deepEqual(cluster.dryRuns.map((d) => d.id).sort(), [
     '/ConfigMap/team-a/changed',
     '/ConfigMap/team-a/same',
