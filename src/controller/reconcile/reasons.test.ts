@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { GitTimeoutError, RevisionNotFoundError } from '../../adapters/git/index.ts';
+import { OutsideWatchedNamespacesError } from '../../adapters/kube/cluster-cache.ts';
 import { RenderTimeoutError, RenderToolError } from '../../adapters/render/render.ts';
 import { ManifestParseError } from '../../core/manifest/parse-error.ts';
 import { DuplicateResourceError } from '../../domain/comparison/desired-state.ts';
@@ -19,6 +20,10 @@ test('what a person must fix is terminal: retried on the next change or poll, no
   assert.equal(of(new DuplicateResourceError('twice')), 'ComparisonError/ManifestError/terminal');
   assert.equal(of(new RenderToolError('helm', 1, 'no chart')), 'ComparisonError/ManifestError/terminal');
   assert.equal(of(new RevisionNotFoundError('https://x', 'v9')), 'ComparisonError/ManifestError/terminal');
+  assert.equal(
+    of(new OutsideWatchedNamespacesError('namespace x is not one this Tiphys manages')),
+    'ComparisonError/OutsideManagedNamespaces/terminal',
+  );
 });
 
 test('what may pass by itself is retried soon', () => {

@@ -3,6 +3,7 @@
 // that did not answer) or only on the next change or Git poll (a spec, a manifest or a project
 // refusal that fails the same way until someone changes it).
 import { GitError } from '../../adapters/git/index.ts';
+import { OutsideWatchedNamespacesError } from '../../adapters/kube/cluster-cache.ts';
 import { RenderError } from '../../adapters/render/render.ts';
 import { ManifestParseError } from '../../core/manifest/parse-error.ts';
 import { ApplicationConditionType } from '../../core/model/application-status.ts';
@@ -40,6 +41,10 @@ export const FAILURE_REASONS: readonly (readonly [ErrorClass, FailureReason])[] 
   [ProjectViolationError, { condition: ProjectViolation, event: 'ProjectRefused', terminal: true }],
   [DuplicateResourceError, { condition: ComparisonError, event: 'ManifestError', terminal: true }],
   [ManifestParseError, { condition: ComparisonError, event: 'ManifestError', terminal: true }],
+  [
+    OutsideWatchedNamespacesError,
+    { condition: ComparisonError, event: 'OutsideManagedNamespaces', terminal: true },
+  ],
   [ClusterUnreachableError, { condition: ComparisonError, event: 'ClusterUnreachable', terminal: false }],
   [StatusWriteError, { condition: ComparisonError, event: 'StatusWriteFailed', terminal: false }],
 ];
