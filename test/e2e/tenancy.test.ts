@@ -63,11 +63,17 @@ describe('Class 1: an app cannot write outside its project', () => {
     return { status: response.status, text: await response.text() };
   }
 
-  /** The condition names the object and the rule; the API's diff and manifests refuse with it. */
+  /**
+   * The condition names the object and the rule; the API's diff refuses with it (409), and so do
+   * the manifests of an object the project permits (`allowed`): the render as a whole is refused.
+   * The manifests of the refused object itself answer as a missing object (404, class 3). No
+   * answer shows the rendered content or the live object.
+   */
   async function assertRefused(
     name: string,
     refusal: string,
     object: { kind: string; namespace: string; name: string },
+    allowed?: { kind: string; name: string },
   ) {
     const app = await waitForApp(
       env,
@@ -77,13 +83,18 @@ describe('Class 1: an app cannot write outside its project', () => {
     );
     assert.equal(app.status?.operationState, undefined, 'no sync was started');
     assert.equal(app.status?.sync?.status, 'Unknown');
-    for (const path of [
-      `/api/v1/applications/${name}/diff`,
-      `/api/v1/applications/${name}/manifests?kind=${object.kind}&namespace=${object.namespace}&name=${object.name}`,
-    ]) {
+    const manifests = (o: { kind: string; namespace: string; name: string }) =>
+      `/api/v1/applications/${name}/manifests?kind=${o.kind}&namespace=${o.namespace}&name=${o.name}`;
+    const expected: [string, number][] = [
+      [`/api/v1/applications/${name}/diff`, 409],
+      [manifests(object), 404],
+    ];
+    if (allowed) expected.push([manifests({ ...allowed, namespace: 'team-a' }), 409]);
+    for (const [path, status] of expected) {
       const response = await api(path);
-      assert.equal(response.status, 409, `${path}: ${response.text}`);
-      assert.ok(response.text.includes(refusal), `${path} names the refusal: ${response.text}`);
+      assert.equal(response.status, status, `${path}: ${response.text}`);
+      if (status === 409)
+        assert.ok(response.text.includes(refusal), `${path} names the refusal: ${response.text}`);
       assert.ok(!response.text.includes('tenant-payload'), `${path} serves no content: ${response.text}`);
       assert.ok(
         !response.text.includes('admin-only-value'),
@@ -194,6 +205,7 @@ describe('Class 1: an app cannot write outside its project', () => {
       'plain',
       'ConfigMap kube-system/platform-settings: namespace kube-system is not a destination of project team-a',
       { kind: 'ConfigMap', namespace: 'kube-system', name: 'platform-settings' },
+      { kind: 'ConfigMap', name: 'plain-allowed' },
     );
     const platform = (await readObject(
       env,
@@ -241,6 +253,7 @@ describe('Class 1: an app cannot write outside its project', () => {
       'rolebinding',
       'RoleBinding other/tenant-admin: namespace other is not a destination of project team-a',
       { kind: 'RoleBinding', namespace: 'other', name: 'tenant-admin' },
+      { kind: 'ConfigMap', name: 'rolebinding-allowed' },
     );
     const bindings = '/apis/rbac.authorization.k8s.io/v1/namespaces/other/rolebindings/tenant-admin';
     assert.equal(await readObject(env, bindings), undefined);
@@ -266,6 +279,7 @@ describe('Class 1: an app cannot write outside its project', () => {
       'charted',
       'ConfigMap kube-system/helm-hard-coded: namespace kube-system is not a destination of project team-a',
       { kind: 'ConfigMap', namespace: 'kube-system', name: 'helm-hard-coded' },
+      { kind: 'ConfigMap', name: 'helm-allowed' },
     );
     assert.equal(
       await readObject(env, '/api/v1/namespaces/kube-system/configmaps/helm-hard-coded'),
@@ -280,6 +294,7 @@ describe('Class 1: an app cannot write outside its project', () => {
       'hooked',
       'ConfigMap other/hook-elsewhere: namespace other is not a destination of project team-a',
       { kind: 'ConfigMap', namespace: 'other', name: 'hook-elsewhere' },
+      { kind: 'ConfigMap', name: 'hook-allowed' },
     );
     assert.equal(await readObject(env, '/api/v1/namespaces/other/configmaps/hook-elsewhere'), undefined);
     assert.equal(await readObject(env, '/api/v1/namespaces/team-a/configmaps/hook-allowed'), undefined);
