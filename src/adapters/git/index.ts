@@ -1,4 +1,14 @@
 // The Git adapter's public surface; everything else in this folder is an implementation detail.
+
+export {
+  type CommitEditRequest,
+  type CommitEditResult,
+  type FileWrites,
+  GitWriter,
+  type GitWriterOptions,
+  PushRejectedError,
+  type TreeReader,
+} from './commit-edit.ts';
 export type { GitCredentials } from './credentials.ts';
 export {
   GitCommandError,
