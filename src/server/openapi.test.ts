@@ -27,6 +27,7 @@ const CONTRACT = [
   'get /api/v1/applications/{name}/resource-tree',
   'get /api/v1/applications/{name}/manifests',
   'get /api/v1/applications/{name}/diff',
+  'post /api/v1/applications/{name}/preview',
   'get /api/v1/applications/{name}/events',
   'post /api/v1/applications/{name}/sync',
   'post /api/v1/applications/{name}/refresh',

@@ -77,13 +77,14 @@ export class RenderService {
    * What a sync would change, compared as the controller compares (server-side dry run), shown
    * as `visibility` allows: an object the app does not own is shown as one to create (neither
    * the live object nor the dry run merged with it is shown), one its project does not permit
-   * not at all.
+   * not at all. With `revision`, the same at that revision of the app's repository: a preview of
+   * a branch before it is merged, which changes nothing.
    */
-  diff(stored: Application, visibility: Visibility): Promise<AppDiff> {
+  diff(stored: Application, visibility: Visibility, revision?: string): Promise<AppDiff> {
     return upstream(async () => {
       const app = withDefaults(stored);
       const destination = await this.destinations.get(app.spec.destination.cluster);
-      const { desired, comparison } = await this.comparisons.compareApp(app, destination);
+      const { desired, comparison } = await this.comparisons.compareApp(app, destination, { revision });
       return appDiffOf(desired.revision, visibleComparison(comparison, visibility));
     });
   }

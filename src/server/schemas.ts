@@ -66,6 +66,14 @@ export const SyncRequest = Closed({
   syncOptions: Type.Optional(SyncOptionList),
 });
 
+export const PreviewRequest = Closed({
+  revision: Type.String({
+    minLength: 1,
+    maxLength: 1024,
+    description: "A branch, tag or commit of the app's repository whose changes to show.",
+  }),
+});
+
 export const RollbackRequest = Closed({
   id: Type.Integer({ minimum: 0, description: 'ID of the history entry to deploy again.' }),
   prune: Type.Optional(Type.Boolean()),
@@ -193,6 +201,7 @@ export const componentSchemas = {
   RepositoryView,
   RepositoryList,
   SyncRequest,
+  PreviewRequest,
   RollbackRequest,
   Accepted,
   ResourceTree,

@@ -182,6 +182,8 @@ describe('API server', () => {
       ['GET', `${app}/guestbook/resource-tree`, undefined, read],
       ['GET', manifests, undefined, read],
       ['GET', `${app}/guestbook/diff`, undefined, read],
+      ['POST', `${app}/guestbook/preview`, { revision: 'main' }, read],
+      ['POST', `${app}/other/preview`, { revision: 'main' }, teamUnseen],
       ['GET', `${app}/guestbook/events`, undefined, read],
       ['GET', `${app}/other/events`, undefined, teamUnseen],
       ['POST', `${app}/guestbook/refresh`, undefined, { anonymous: 401, reader: 202, team: 202, admin: 202 }],
@@ -266,6 +268,8 @@ describe('API server', () => {
       ['POST', '/api/v1/applications/guestbook/sync', { prune: 'yes' }, /prune/],
       ['POST', '/api/v1/applications/guestbook/sync', '[1, 2', /JSON/],
       ['POST', '/api/v1/applications/guestbook/rollback', { id: 'latest' }, /id/],
+      ['POST', '/api/v1/applications/guestbook/preview', {}, /revision/],
+      ['POST', '/api/v1/applications/guestbook/preview', { revision: '--upload-pack=x' }, /starts with '-'/],
       [
         'POST',
         '/api/v1/projects',
@@ -395,6 +399,62 @@ describe('API server', () => {
       (diff.json.resources as { status: string }[]).every((r) => r.status === 'Synced'),
       diff.text,
     );
+  });
+
+  test('a preview shows what a branch would change, Secrets masked, and writes nothing', async () => {
+    const branchSecret = 'branch-secret-never-shown';
+    await env.git.createBranch('guestbook', 'review', 'main');
+    await env.git.commitFiles(
+      'guestbook',
+      {
+        'secret.yaml': `apiVersion: v1\nkind: Secret\nmetadata:\n  name: guestbook-secret\nstringData:\n  password: ${branchSecret}\n`,
+        'extra.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-review\ndata:\n  a: b\n',
+      },
+      'a pull request',
+      { branch: 'review' },
+    );
+    const before = await call('admin', 'GET', '/api/v1/applications/guestbook');
+    const preview = await call('reader', 'POST', '/api/v1/applications/guestbook/preview', {
+      revision: 'review',
+    });
+    assert.equal(preview.status, 200, preview.text);
+    assert.equal(preview.json.revision, await env.git.headCommit('guestbook', 'review'));
+    const changed = (preview.json.resources as { key: string; status: string }[])
+      .filter((r) => r.status !== 'Synced')
+      .map((r) => r.key)
+      .sort();
+    assert.deepEqual(changed, ['/ConfigMap/guestbook/from-review', '/Secret/guestbook/guestbook-secret']);
+    assert.ok(!preview.text.includes(branchSecret), 'the branch Secret is masked');
+    assert.ok(!preview.text.includes(Buffer.from(branchSecret).toString('base64')));
+
+    // A branch the project refuses (a cluster-scoped kind team-a may not have) is a 409 naming
+    // the object, with nothing of its content.
+    await env.git.createBranch('guestbook', 'escalate', 'main');
+    await env.git.commitFiles(
+      'guestbook',
+      {
+        'role.yaml':
+          'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: root\nrules: []\n',
+      },
+      'a hostile pull request',
+      { branch: 'escalate' },
+    );
+    const refused = await call('reader', 'POST', '/api/v1/applications/guestbook/preview', {
+      revision: 'escalate',
+    });
+    assert.equal(refused.status, 409, refused.text);
+    assert.match(refused.json.error ?? '', /ClusterRole root/);
+    const missing = await call('reader', 'POST', '/api/v1/applications/guestbook/preview', {
+      revision: 'no-such-branch',
+    });
+    assert.equal(missing.status, 409, missing.text);
+
+    const after = await call('admin', 'GET', '/api/v1/applications/guestbook');
+    const spec = (a: typeof before) => JSON.stringify(a.json.spec);
+    assert.equal(spec(after), spec(before), 'the app is untouched');
+    assert.equal((after.json as { operation?: unknown }).operation, undefined);
+    const status = (after.json as { status?: { sync?: { revision?: string } } }).status;
+    assert.notEqual(status?.sync?.revision, await env.git.headCommit('guestbook', 'review'));
   });
 
   test('rollback deploys an earlier revision and turns automated sync off; delete cascades', async () => {

@@ -352,5 +352,41 @@ describe('tiphys app', () => {
       assert.match(diff.stdout, /hello: world/);
       assert.equal(diff.stderr, '');
     });
+
+    test('diff --revision previews a branch: its changes, Secrets masked, the app untouched', async () => {
+      await git.createBranch('config', 'feature', 'main');
+      await git.commitFiles(
+        'config',
+        {
+          'cm/config.yaml':
+            'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: greeting\ndata:\n  hello: branch\n',
+          'cm/secret.yaml':
+            'apiVersion: v1\nkind: Secret\nmetadata:\n  name: token\nstringData:\n  password: hunter2-in-review\n',
+        },
+        'change the greeting, add a Secret',
+        { branch: 'feature' },
+      );
+      const before = await read('greet');
+      const preview = await tiphys('app', 'diff', 'greet', '--revision', 'feature');
+      assert.equal(preview.code, 1, preview.stderr);
+      assert.match(preview.stdout, /^===== .*Secret.*token.* \(OutOfSync\) =====$/m);
+      assert.match(preview.stdout, /hello: branch/);
+      assert.doesNotMatch(preview.stdout, /hunter2/, 'the Secret value is masked');
+      const after = await read('greet');
+      assert.equal(after.metadata.resourceVersion, before.metadata.resourceVersion, 'the app is untouched');
+
+      const asJson = await tiphys('app', 'diff', 'greet', '--revision', 'feature', '-o', 'json');
+      assert.equal(JSON.parse(asJson.stdout).revision, await git.headCommit('config', 'feature'));
+    });
+
+    test('diff --revision refuses a branch that does not exist, or an option in disguise', async () => {
+      const missing = await tiphys('app', 'diff', 'greet', '--revision', 'no-such-branch');
+      assert.equal(missing.code, 1);
+      assert.match(missing.stderr, /no-such-branch/);
+      assert.equal(missing.stdout, '');
+      const option = await tiphys('app', 'diff', 'greet', '--revision=--upload-pack=touch /tmp/x');
+      assert.equal(option.code, 1);
+      assert.match(option.stderr, /starts with '-'/);
+    });
   });
 });

@@ -270,3 +270,30 @@ test('a destination whose watch broke is unreachable, not compared with the past
   });
   assert.equal(source.renders, 0);
 });
+
+test('a preview compares another revision against the same live objects, and is project-checked', async () => {
+  const { cluster, source, service, app } = setUp();
+  source.commits.set('head-commit', [configMap('cm', { a: '1' })]);
+  source.commits.set('feature', [configMap('cm', { a: '2' }), configMap('added', {})]);
+  source.commits.set('bad-branch', [configMap('x', {}, 'kube-system')]);
+  cluster.put(setTrackingId(configMap('cm', { a: '1' }, 'team-a'), 'web'));
+
+  const target = await service.compareApp(app, cluster);
+  assert.equal(target.comparison.status, 'Synced');
+  const preview = await service.compareApp(app, cluster, { revision: 'feature' });
+  assert.equal(preview.desired.revision, 'feature');
+  assert.deepEqual(
+    preview.comparison.resources.map((r) => `${r.id} ${r.status}`),
+    ['/ConfigMap/team-a/added OutOfSync', '/ConfigMap/team-a/cm OutOfSync'],
+  );
+  // The target's verdict was not replaced by the preview's: the next look at the target is
+  // still answered from the cache.
+  const runs = cluster.dryRuns.length;
+  assert.equal((await service.compareApp(app, cluster)).comparison.status, 'Synced');
+  assert.equal(cluster.dryRuns.length, runs);
+
+  await assert.rejects(
+    service.compareApp(app, cluster, { revision: 'bad-branch' }),
+    /ConfigMap kube-system\/x: namespace kube-system is not a destination of project team-a/,
+  );
+});

@@ -108,10 +108,20 @@ export class ComparisonService {
     return { desired, comparison, tracked };
   }
 
-  /** The whole chain at the target revision: what `app diff` and the API show. */
-  async compareApp(app: ResolvedApplication, target: ComparisonTarget): Promise<AppComparison> {
-    const desired = await this.desired(app, await this.resolve(app), target);
-    return this.compare(app, desired, target);
+  /**
+   * The whole chain at the target revision: what `app diff` and the API show. With `revision`
+   * (a branch under review), the same chain at that revision of the app's repository: a preview
+   * of what merging it would change. Nothing is written either way; the verdicts of a preview are
+   * kept apart so they do not replace the target's.
+   */
+  async compareApp(
+    app: ResolvedApplication,
+    target: ComparisonTarget,
+    options: { revision?: string } = {},
+  ): Promise<AppComparison> {
+    const desired = await this.desired(app, await this.resolve(app, options.revision), target);
+    if (options.revision === undefined) return this.compare(app, desired, target);
+    return this.compare(app, desired, target, { scope: `${app.metadata.name}\u0000preview` });
   }
 
   /** A real apply's result becomes the object's verdict (Synced), saving a dry run next time. */

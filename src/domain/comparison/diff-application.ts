@@ -16,13 +16,14 @@ import { GitManifestSource } from './source.ts';
 
 /**
  * What a sync of the Application would change, computed by the controller's own comparison
- * (render the target revision, check it against the project, server-side dry run).
+ * (render the target revision, check it against the project, server-side dry run). With
+ * `revision`, what merging that revision of the app's repository would change (a preview).
  */
 export async function diffApplication(
   kc: KubeConfig,
   namespace: string,
   name: string,
-  options: { allowLocalRepos?: boolean } = {},
+  options: { allowLocalRepos?: boolean; revision?: string } = {},
 ): Promise<AppDiff> {
   const cacheDir = mkdtempSync(join(tmpdir(), 'tiphys-diff-'));
   const apps = new ApplicationStore(kc, namespace);
@@ -45,6 +46,7 @@ export async function diffApplication(
     const { desired, comparison } = await service.compareApp(
       app,
       await destinations.get(app.spec.destination.cluster),
+      { revision: options.revision },
     );
     return appDiffOf(desired.revision, comparison);
   } finally {

@@ -2,13 +2,23 @@
 // desired manifests, the diff a sync would apply, and the Kubernetes Events of its objects.
 import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
+import { validateRevision } from '../../adapters/git/validate.ts';
 import { maskSecret } from '../../core/diff/index.ts';
 import type { KubeObject } from '../../core/manifest/object.ts';
 import { withoutManagedFields } from '../../core/manifest/object.ts';
 import { authorizedApp } from '../app-access.ts';
 import type { ServerContext } from '../context.ts';
+import { HttpError } from '../http-error.ts';
 import { applicationEvents, appManifests, resourceTree } from '../live-state.ts';
-import { AppDiff, EventList, Manifests, ManifestsQuery, NameParams, ResourceTree } from '../schemas.ts';
+import {
+  AppDiff,
+  EventList,
+  Manifests,
+  ManifestsQuery,
+  NameParams,
+  PreviewRequest,
+  ResourceTree,
+} from '../schemas.ts';
 import { visibilityOf } from '../visibility.ts';
 
 const tags = ['applications'];
@@ -73,6 +83,31 @@ export function registerApplicationViewRoutes(app: FastifyInstance, ctx: ServerC
     async (req) => {
       const { app: current } = await authorizedApp(ctx, req, req.params.name, 'get');
       return ctx.renderer.diff(current, await visibilityOf(ctx, current));
+    },
+  );
+
+  // A POST because the revision is the request's input, but like the diff it changes nothing:
+  // it needs only `get` on the app, and the project checks every object the branch renders.
+  app.post<{ Params: Params; Body: Static<typeof PreviewRequest> }>(
+    '/api/v1/applications/:name/preview',
+    {
+      schema: {
+        summary: "What merging a revision of the app's repository would change (Secrets masked)",
+        tags,
+        params: NameParams,
+        body: PreviewRequest,
+        response: { 200: AppDiff },
+      },
+    },
+    async (req) => {
+      const { app: current } = await authorizedApp(ctx, req, req.params.name, 'get');
+      // A revision Git could read as an option or no ref can be named is the request's fault.
+      try {
+        validateRevision(req.body.revision);
+      } catch (error) {
+        throw new HttpError(400, (error as Error).message);
+      }
+      return ctx.renderer.diff(current, await visibilityOf(ctx, current), req.body.revision);
     },
   );
 
