@@ -142,6 +142,27 @@ test('repository credentials are checked before anything is written', () => {
   );
 });
 
+test('SSH host keys: a known_hosts file is stored per repository and checked; accept-new only when asked', () => {
+  const url = 'git@git.example.com:team/config.git';
+  const line =
+    'git.example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';
+  writeFileSync(join(dir, 'known_hosts'), `# from ssh-keyscan\n${line}\n`);
+  assert.deepEqual(repoSecretData(url, { sshKnownHostsPath: join(dir, 'known_hosts') }), {
+    url,
+    sshKnownHosts: `# from ssh-keyscan\n${line}\n`,
+  });
+  assert.deepEqual(repoSecretData(url, { sshAcceptNewHostKey: true }), { url, sshAcceptNewHostKey: 'true' });
+  writeFileSync(join(dir, 'not-known-hosts'), 'password=hunter2\n');
+  assert.throws(
+    () => repoSecretData(url, { sshKnownHostsPath: join(dir, 'not-known-hosts') }),
+    /sshKnownHosts line 1: not a known_hosts entry/,
+  );
+  assert.throws(
+    () => repoSecretData(url, { sshKnownHostsPath: join(dir, 'none') }),
+    /--ssh-known-hosts-path .*ENOENT/,
+  );
+});
+
 test('a repository view never carries the password or key', () => {
   const encode = (text: string) => Buffer.from(text).toString('base64');
   const view = repoView({

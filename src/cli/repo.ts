@@ -23,6 +23,8 @@ export interface RepoAddFlags {
   password?: string;
   sshPrivateKeyPath?: string;
   insecure?: boolean;
+  sshKnownHostsPath?: string;
+  sshAcceptNewHostKey?: boolean;
   name?: string;
   upsert?: boolean;
 }
@@ -48,8 +50,17 @@ export function repositoryInput(url: string, flags: RepoAddFlags): RepositoryInp
       throw new CliError(`cannot read --ssh-private-key-path ${flags.sshPrivateKeyPath}: ${code}`);
     }
   }
-  const { username, password, insecure, name } = flags;
-  return { url, username, password, sshPrivateKey, insecure, name };
+  const { username, password, insecure, name, sshAcceptNewHostKey } = flags;
+  let sshKnownHosts: string | undefined;
+  if (flags.sshKnownHostsPath) {
+    try {
+      sshKnownHosts = readFileSync(flags.sshKnownHostsPath, 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? String(error);
+      throw new CliError(`cannot read --ssh-known-hosts-path ${flags.sshKnownHostsPath}: ${code}`);
+    }
+  }
+  return { url, username, password, sshPrivateKey, insecure, name, sshKnownHosts, sshAcceptNewHostKey };
 }
 
 /** The Secret data for `repo add`, checked by the domain's rules before anything is written. */
@@ -97,13 +108,15 @@ async function addRepoViaApi({ api }: ApiContext, url: string, flags: RepoAddFla
     );
   }
   if (existing) await api.delete(`${REPOSITORIES}/${encodeURIComponent(existing.name)}`);
-  const { name, username, password, sshPrivateKey, insecure } = data;
+  const { name, username, password, sshPrivateKey, insecure, sshKnownHosts, sshAcceptNewHostKey } = data;
   const created = await api.post<RepoApiView>(REPOSITORIES, {
     url,
     ...(name ? { name } : {}),
     ...(username !== undefined ? { username, password } : {}),
     ...(sshPrivateKey ? { sshPrivateKey } : {}),
     ...(insecure ? { insecure: true } : {}),
+    ...(sshKnownHosts ? { sshKnownHosts } : {}),
+    ...(sshAcceptNewHostKey ? { sshAcceptNewHostKey: true } : {}),
   });
   console.log(`repository ${url} ${existing ? 'updated' : 'added'} (name ${created.name})`);
 }
@@ -165,7 +178,18 @@ export function registerRepoCommands(program: Command): Command {
     .option('--username <name>', 'user for HTTPS basic auth')
     .option('--password <password>', 'password or access token for HTTPS basic auth')
     .option('--ssh-private-key-path <file>', 'SSH private key, for ssh:// and git@ URLs')
-    .option('--insecure', 'do not verify the TLS certificate or SSH host key')
+    .option(
+      '--ssh-known-hosts-path <file>',
+      "known_hosts lines of the repository's SSH host (ssh-keyscan prints them); SSH connects only to a host whose key is listed",
+    )
+    .option(
+      '--ssh-accept-new-host-key',
+      'trust the SSH host key seen on the first connection and pin it (trust on first use: only where the network is trusted)',
+    )
+    .option(
+      '--insecure',
+      'skip TLS certificate verification of an https repository (anyone on the network path can then read and change what is fetched); SSH host keys are checked regardless',
+    )
     .option('--name <name>', 'short name; the Secret is called repo-NAME', dnsLabel)
     .option('--upsert', 'replace the credentials if this repository is already registered')
     .action(async (url: string, flags: RepoAddFlags, command: Command) =>

@@ -16,7 +16,12 @@ export interface RepositoryInput {
   username?: string;
   password?: string;
   sshPrivateKey?: string;
+  /** Skip TLS certificate verification of an https repository (never SSH host keys). */
   insecure?: boolean;
+  /** known_hosts lines trusted for the repository's SSH host. */
+  sshKnownHosts?: string;
+  /** Trust an SSH host key never seen before, then pin it for this repository. */
+  sshAcceptNewHostKey?: boolean;
 }
 
 /** What may be shown of a registered repository: never a credential. */
@@ -79,7 +84,33 @@ export function repositorySecretData(input: RepositoryInput): Record<string, str
   if (input.password !== undefined) data.password = input.password;
   if (input.sshPrivateKey !== undefined) data.sshPrivateKey = input.sshPrivateKey;
   if (input.insecure) data.insecure = 'true';
+  if (input.sshKnownHosts !== undefined) data.sshKnownHosts = checkedKnownHosts(input.sshKnownHosts);
+  if (input.sshAcceptNewHostKey) data.sshAcceptNewHostKey = 'true';
   return data;
+}
+
+const maxKnownHostsBytes = 64 * 1024;
+
+/** known_hosts text as ssh reads it: `[markers] hosts keytype key [comment]` lines. */
+function checkedKnownHosts(text: string): string {
+  if (Buffer.byteLength(text) > maxKnownHostsBytes) {
+    throw new InvalidRequestError(`sshKnownHosts: larger than ${maxKnownHostsBytes} bytes`);
+  }
+  const lines = text.split('\n').map((line) => line.trim());
+  lines.forEach((line, index) => {
+    if (line === '' || line.startsWith('#')) return;
+    const fields = line.split(/\s+/);
+    const keyAt = fields[0].startsWith('@') ? 2 : 1;
+    if (fields.length < keyAt + 2 || !/^(ssh-|ecdsa-|sk-)/.test(fields[keyAt])) {
+      throw new InvalidRequestError(
+        `sshKnownHosts line ${index + 1}: not a known_hosts entry (host, key type, key), as ssh-keyscan prints them`,
+      );
+    }
+  });
+  if (!lines.some((line) => line !== '' && !line.startsWith('#'))) {
+    throw new InvalidRequestError('sshKnownHosts: no host key in it');
+  }
+  return text;
 }
 
 export function repositoryView(secret: RepositorySecret): RepositoryView {

@@ -165,7 +165,20 @@ export const RepositoryCreate = Closed(
     username: Type.Optional(Type.String()),
     password: Type.Optional(Type.String({ description: 'Write-only.' })),
     sshPrivateKey: Type.Optional(Type.String({ minLength: 1, description: 'Write-only.' })),
-    insecure: Type.Optional(Type.Boolean()),
+    insecure: Type.Optional(
+      Type.Boolean({
+        description: 'Skip TLS certificate verification of an https repository (never SSH host keys).',
+      }),
+    ),
+    sshKnownHosts: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: "known_hosts lines of the repository's SSH host; SSH connects only to a listed key.",
+      }),
+    ),
+    sshAcceptNewHostKey: Type.Optional(
+      Type.Boolean({ description: 'Trust the SSH host key of the first connection and pin it.' }),
+    ),
     name: Type.Optional(
       Type.String({ pattern: '^[a-z0-9]([-a-z0-9]{0,56}[a-z0-9])?$', description: 'Short name.' }),
     ),

@@ -142,7 +142,13 @@ function describe(stderr: string): string {
   if (stderr === '') return '';
   const lines = stderr.split('\n').slice(-6).join('\n');
   let hint = '';
-  if (/could not read (Username|Password)|terminal prompts disabled/i.test(stderr))
+  if (/REMOTE HOST IDENTIFICATION HAS CHANGED|Host key for .* has changed/i.test(stderr))
+    hint =
+      " (the SSH host key of the server changed since it was trusted: someone may be answering in its place; if the server was reinstalled, update the repository's known hosts)";
+  else if (/Host key verification failed|No \S+ host key is known/i.test(stderr))
+    hint =
+      " (the SSH host key of the server is not known: add it to the repository's known hosts, tiphys repo add --ssh-known-hosts-path, or allow --ssh-accept-new-host-key)";
+  else if (/could not read (Username|Password)|terminal prompts disabled/i.test(stderr))
     hint = ' (the server asks for credentials and none were given)';
   else if (/Authentication failed|HTTP 401|HTTP 403|Permission denied \(publickey/i.test(stderr))
     hint = ' (authentication refused: check the repository credentials)';

@@ -42,8 +42,8 @@ export function repositoryInputFromBody(body: Static<typeof RepositoryCreate>): 
   if (body.sshPrivateKey !== undefined && (body.username !== undefined || body.password !== undefined)) {
     throw badRequest('sshPrivateKey: give either username/password or sshPrivateKey, not both');
   }
-  const { url, name, username, password, sshPrivateKey, insecure } = body;
-  return { url, name, username, password, sshPrivateKey, insecure };
+  const { url, name, username, password, sshPrivateKey, insecure, sshKnownHosts, sshAcceptNewHostKey } = body;
+  return { url, name, username, password, sshPrivateKey, insecure, sshKnownHosts, sshAcceptNewHostKey };
 }
 
 export function registerRepositoryRoutes(app: FastifyInstance, ctx: ServerContext): void {
