@@ -6,17 +6,33 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import { stringify } from 'yaml';
+import { parseRepoURL } from '../../src/adapters/git/validate.ts';
 import { loadKubeConfig } from '../../src/adapters/kube/install.ts';
-import type { Controller } from '../../src/controller/controller.ts';
+import { Controller } from '../../src/controller/controller.ts';
 import type { KubeObject } from '../../src/core/manifest/object.ts';
 import type { Application } from '../../src/core/model/application.ts';
 import { buildServer } from '../../src/server/app.ts';
 import { type AuthService, createAuthService, ensureAdminAccount } from '../../src/server/auth/index.ts';
+import {
+  type ConnectProxy,
+  PROXIED_HOST,
+  proxiedKubeconfig,
+  startConnectProxy,
+} from '../../testbed/src/connect-proxy.ts';
+import { type GitServer, startGitServer } from '../../testbed/src/git-server.ts';
+import { type SshGitServer, startSshGitServer } from '../../testbed/src/ssh-git-server.ts';
+import {
+  conditionText,
+  type RecordingListener,
+  repoOfFiles,
+  startRecordingListener,
+} from './attacker-kit.ts';
 import {
   createApp,
   type Env,
@@ -28,6 +44,7 @@ import {
   readObject,
   startEnv,
   startInProcessController,
+  syncedAndHealthy,
   waitForApp,
 } from './support.ts';
 
@@ -867,15 +884,325 @@ describe('class 3: a tenant reads what its project does not let it see', () => {
 // ---------------------------------------------------------------------------------------------
 // (class 4 tests below)
 
+describe("class 4: an app cannot reach the controller's own disk or network", () => {
+  let env: Env;
+  let controller: Controller;
+  let listener: RecordingListener;
+  let cacheDir: string;
+  let victimKey: string;
+  const ns = 'team-c4';
+  const cmPath = (name: string) => `/api/v1/namespaces/${ns}/configmaps/${name}`;
+  const refusedWith = (name: string, message: RegExp) =>
+    waitForApp(env, name, (a) => message.test(conditionText(a)), `a condition matching ${message}`);
+
+  before(async () => {
+    env = await startEnv('tenancy-disk-network');
+    listener = await startRecordingListener();
+    // Another team's repository, deployed by its own app: its checkout is on the controller's disk.
+    const victimRepo = await repoOfFiles(env.git, 'victim', {
+      'secret-app/kustomization.yaml': stringify({ resources: ['cm.yaml'] }),
+      'secret-app/cm.yaml': configMapYaml('victim-secret', { token: 'victim-token' }),
+    });
+    victimKey = parseRepoURL(victimRepo).key;
+    const victimCommit = await env.git.headCommit('victim');
+    const tenantRepo = await repoOfFiles(env.git, 'tenant', {
+      // From checkouts/<tenant>/<commit>/other-checkout up to checkouts/, into the victim's.
+      'other-checkout/kustomization.yaml': stringify({
+        resources: [`../../../${victimKey}/${victimCommit}/secret-app`],
+      }),
+      'remote-base/kustomization.yaml': stringify({
+        resources: [`${listener.url}/org/base.git//deploy?ref=main`],
+      }),
+      'remote-file/kustomization.yaml': stringify({
+        configMapGenerator: [{ name: 'stolen', files: [`${listener.url}/latest/meta-data`] }],
+      }),
+    });
+    for (const name of [ns, 'victim']) {
+      await env.rest.request('POST', '/api/v1/namespaces', {
+        body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } },
+      });
+    }
+    await env.rest.request('POST', `/apis/tiphys.dev/v1alpha1/namespaces/${NAMESPACE}/appprojects`, {
+      body: {
+        apiVersion: 'tiphys.dev/v1alpha1',
+        kind: 'AppProject',
+        metadata: { name: ns, namespace: NAMESPACE },
+        spec: { sourceRepos: [tenantRepo], destinations: [{ cluster: 'in-cluster', namespace: ns }] },
+      },
+    });
+    cacheDir = mkdtempSync(join(tmpdir(), 'tiphys-c4-cache-'));
+    controller = new Controller({
+      kubeConfig: loadKubeConfig(env.cluster.kubeconfigPath),
+      namespace: NAMESPACE,
+      tools: env.tools,
+      cacheDir,
+      leaderElection: false,
+    });
+    await controller.start();
+    await createApp(env, 'victim', {
+      source: { repoURL: victimRepo, path: 'secret-app' },
+      destination: { namespace: 'victim' },
+      syncPolicy: { automated: {} },
+    });
+    await waitForApp(env, 'victim', syncedAndHealthy, 'synced');
+    const tenantApp = (name: string, path: string) =>
+      createApp(env, name, {
+        project: ns,
+        source: { repoURL: tenantRepo, path },
+        destination: { namespace: ns },
+        syncPolicy: { automated: {} },
+      });
+    await tenantApp('c4-other-checkout', 'other-checkout');
+    await tenantApp('c4-remote-base', 'remote-base');
+    await tenantApp('c4-remote-file', 'remote-file');
+  });
+  after(async () => {
+    await controller?.stop();
+    await listener?.close();
+    await env?.stop();
+    rmSync(cacheDir, { recursive: true, force: true });
+  });
+
+  test("a kustomization cannot load another team's checkout from the controller's disk", async () => {
+    await refusedWith(
+      'c4-other-checkout',
+      /other-checkout\/kustomization.yaml: resources .* leads outside the repository/,
+    );
+    assert.equal(await readObject(env, cmPath('victim-secret')), undefined);
+  });
+
+  test("remote bases and remote files are refused unless the project's source repositories allow them; nothing is fetched", async () => {
+    await refusedWith(
+      'c4-remote-base',
+      /resources ".*" is a remote source .* source repositories do not allow/,
+    );
+    await refusedWith('c4-remote-file', /configMapGenerator.files ".*" is a remote source/);
+    assert.equal(await readObject(env, cmPath('stolen')), undefined);
+    assert.deepEqual(listener.requests, []);
+  });
+
+  test('a local repository URL (the mirror cache itself) is refused without --allow-local-repos', async () => {
+    for (const [name, repoURL] of [
+      ['c4-mirror', `file://${cacheDir}/git/mirrors/${victimKey}`],
+      ['c4-path', `${cacheDir}/git/mirrors/${victimKey}`],
+    ]) {
+      await createApp(env, name, {
+        source: { repoURL, path: 'secret-app' },
+        destination: { namespace: ns },
+        syncPolicy: { automated: {} },
+      });
+      await refusedWith(name, /spec.source.repoURL: repository URL .* is a local path.*--allow-local-repos/);
+    }
+    assert.equal(await readObject(env, cmPath('victim-secret')), undefined);
+  });
+
+  test("a Cluster cannot borrow another namespace's Secret, nor make the controller run a command", async () => {
+    const marker = join(cacheDir, 'exec-ran');
+    const secret = (namespace: string, name: string, data: Record<string, string>) =>
+      env.rest.request('POST', `/api/v1/namespaces/${namespace}/secrets`, {
+        body: { apiVersion: 'v1', kind: 'Secret', metadata: { name }, stringData: data },
+      });
+    // An admin's credentials somewhere else: the tenant may write Clusters, not read these.
+    await secret('kube-system', 'admin-credentials', {
+      bearerToken: env.cluster.token,
+      caData: env.cluster.ca,
+    });
+    await secret(NAMESPACE, 'cluster-exec', {
+      kubeconfig: stringify({
+        'current-context': 'x',
+        clusters: [{ name: 'x', cluster: { server: env.cluster.server, 'insecure-skip-tls-verify': true } }],
+        users: [
+          {
+            name: 'x',
+            user: {
+              exec: {
+                apiVersion: 'client.authentication.k8s.io/v1',
+                command: 'sh',
+                args: ['-c', `touch ${marker}`],
+              },
+            },
+          },
+        ],
+        contexts: [{ name: 'x', context: { cluster: 'x', user: 'x' } }],
+      }),
+    });
+    for (const [name, credentialsSecret] of [
+      ['borrowed', { name: 'admin-credentials', namespace: 'kube-system' }],
+      ['exec', { name: 'cluster-exec' }],
+    ] as const) {
+      await env.rest.request('POST', `/apis/tiphys.dev/v1alpha1/namespaces/${NAMESPACE}/clusters`, {
+        body: {
+          apiVersion: 'tiphys.dev/v1alpha1',
+          kind: 'Cluster',
+          metadata: { name },
+          spec: { server: env.cluster.server, credentialsSecret },
+        },
+      });
+      await createApp(env, `c4-cluster-${name}`, {
+        source: { repoURL: `${env.git.url}/victim.git`, path: 'secret-app' },
+        destination: { cluster: name, namespace: ns },
+        syncPolicy: { automated: {} },
+      });
+    }
+    await refusedWith(
+      'c4-cluster-borrowed',
+      /credentialsSecret must be in the control namespace tiphys, not kube-system/,
+    );
+    await refusedWith('c4-cluster-exec', /user "x" has exec, which runs a command on the controller/);
+    assert.equal(existsSync(marker), false, 'the exec plugin ran');
+    assert.equal(await readObject(env, cmPath('victim-secret')), undefined);
+  });
+});
+
 // ---------------------------------------------------------------------------------------------
 // Class 5: get credentials sent elsewhere.
 // ---------------------------------------------------------------------------------------------
 // (class 5 tests below)
 
+describe('class 5: credentials go only to the repository they were registered for', () => {
+  let env: Env;
+  let controller: Controller;
+  let listener: RecordingListener;
+  let realGit: GitServer;
+  const auth = { username: 'deploy', password: 'real-server-Pa55word' };
+  const ns = 'team-c5';
+
+  before(async () => {
+    env = await startEnv('tenancy-credentials');
+    [realGit, listener] = await Promise.all([startGitServer({ auth }), startRecordingListener()]);
+    await repoOfFiles(realGit, 'team', { 'app/cm.yaml': configMapYaml('from-real-server', { v: '1' }) });
+    await env.rest.request('POST', '/api/v1/namespaces', {
+      body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
+    });
+    // As `tiphys repo add <real server> --username --password` stores them.
+    await env.rest.request('POST', `/api/v1/namespaces/${NAMESPACE}/secrets`, {
+      body: {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'repo-real', labels: { 'tiphys.dev/secret-type': 'repository' } },
+        stringData: { url: realGit.url, ...auth },
+      },
+    });
+    controller = startInProcessController(env);
+    await controller.start();
+  });
+  after(async () => {
+    await controller?.stop();
+    await Promise.all([listener?.close(), realGit?.close()]);
+    await env?.stop();
+  });
+
+  test('the real server gets them; a look-alike URL naming it in the user part gets none', async () => {
+    await createApp(env, 'c5-real', {
+      source: { repoURL: realGit.repoUrl('team'), path: 'app' },
+      destination: { namespace: ns },
+      syncPolicy: { automated: {} },
+    });
+    await waitForApp(env, 'c5-real', syncedAndHealthy, 'synced with the stored credentials');
+    // `http://127.0.0.1:<real port>@127.0.0.1:<attacker port>/…` starts with the stored URL.
+    const lookAlike = `${realGit.url}@127.0.0.1:${listener.port}/team.git`;
+    await createApp(env, 'c5-look-alike', {
+      source: { repoURL: lookAlike, path: 'app' },
+      destination: { namespace: ns },
+      syncPolicy: { automated: {} },
+    });
+    await waitForApp(
+      env,
+      'c5-look-alike',
+      (a) => /authentication refused|asks for credentials/.test(conditionText(a)),
+      'a condition saying the server refused',
+    );
+    assert.ok(listener.requests.length > 0, 'git never reached the look-alike');
+    for (const request of listener.requests) {
+      const sent = Buffer.from((request.authorization ?? '').replace(/^Basic /, ''), 'base64').toString();
+      assert.ok(!sent.includes(auth.password) && !sent.includes(auth.username), `sent ${sent}`);
+    }
+  });
+});
+
 // ---------------------------------------------------------------------------------------------
 // Class 6: stall everyone.
 // ---------------------------------------------------------------------------------------------
 // (class 6 tests below)
+
+describe('class 6: one tenant cannot stall everyone', () => {
+  let env: Env;
+  let controller: Controller;
+  const ns = 'team-c6';
+  const long = 'a'.repeat(200);
+
+  before(async () => {
+    env = await startEnv('tenancy-stall');
+    await env.rest.request('POST', '/api/v1/namespaces', {
+      body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
+    });
+    await repoOfFiles(env.git, 'stall', {
+      [`hostile/${long}.yaml`]: configMapYaml('long-name', { v: '1' }),
+      'hostile/aaaaaaaaaab.yaml': configMapYaml('matched', { v: '1' }),
+      'bystander/cm.yaml': configMapYaml('bystander', { v: '1' }),
+    });
+    // A repository whose URL is mostly 'a's, for the project's patterns to walk.
+    await repoOfFiles(env.git, long, { 'app/cm.yaml': configMapYaml('hostile-project', { v: '1' }) });
+    // A project whose patterns are the attack: every check of an app against it walks them.
+    await env.rest.request('POST', `/apis/tiphys.dev/v1alpha1/namespaces/${NAMESPACE}/appprojects`, {
+      body: {
+        apiVersion: 'tiphys.dev/v1alpha1',
+        kind: 'AppProject',
+        metadata: { name: 'hostile', namespace: NAMESPACE },
+        spec: {
+          sourceRepos: ['*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b'],
+          destinations: [{ cluster: 'in-cluster', namespace: '*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b' }],
+        },
+      },
+    });
+    controller = startInProcessController(env);
+    await controller.start();
+  });
+  after(async () => {
+    await controller?.stop();
+    await env?.stop();
+  });
+
+  test('hostile globs are matched in one pass or refused, and the other apps are served meanwhile', async () => {
+    const repoURL = `${env.git.url}/stall.git`;
+    const app = (name: string, path: string, extra: Record<string, unknown> = {}) =>
+      createApp(env, name, {
+        source: { repoURL, path, ...extra },
+        destination: { namespace: ns },
+        syncPolicy: { automated: {} },
+      });
+    await app('c6-hostile-include', 'hostile', { directory: { include: '*a*a*a*a*a*a*a*a*a*a*b.yaml' } });
+    await app('c6-brace-range', 'hostile', { directory: { include: '{1..100000}.yaml' } });
+    await createApp(env, 'c6-hostile-project', {
+      project: 'hostile',
+      source: { repoURL: `${env.git.url}/${long}.git`, path: 'app' },
+      destination: { namespace: 'a'.repeat(60) },
+    });
+    await app('c6-bystander', 'bystander');
+    const [hostile, braces, project, bystander] = await Promise.all([
+      waitForApp(env, 'c6-hostile-include', syncedAndHealthy, 'synced'),
+      waitForApp(env, 'c6-brace-range', (a) => /brace ranges/.test(conditionText(a)), 'refused'),
+      waitForApp(
+        env,
+        'c6-hostile-project',
+        (a) => /not permitted in project hostile/.test(conditionText(a)),
+        'refused',
+      ),
+      waitForApp(env, 'c6-bystander', syncedAndHealthy, 'synced'),
+    ]);
+    assert.deepEqual(
+      hostile.status?.resources?.map((r) => r.name),
+      ['matched'],
+    );
+    assert.match(
+      conditionText(braces),
+      /directory include: glob pattern "\{1\.\.100000\}\.yaml": brace ranges/,
+    );
+    assert.match(conditionText(project), /repository .* is not permitted in project hostile/);
+    assert.equal(bystander.status?.sync?.status, 'Synced');
+    assert.equal(await readObject(env, `/api/v1/namespaces/${ns}/configmaps/long-name`), undefined);
+  });
+});
 
 // ---------------------------------------------------------------------------------------------
 // Class 7: ride a browser session.
@@ -1365,3 +1692,101 @@ describe('class 8: guess passwords, flood webhooks, keep streams past a revocati
 // Class 9: smaller items (known_hosts, token expiry, scrypt cost, proxy-url, Lease clock).
 // ---------------------------------------------------------------------------------------------
 // (class 9 tests below)
+
+describe('class 9: SSH host keys per repository; the kubeconfig proxy carries every request', () => {
+  let env: Env;
+  let controller: Controller;
+  let sshd: SshGitServer;
+  let proxy: ConnectProxy;
+  const ns = 'team-c9';
+  const secret = (name: string, labels: Record<string, string>, data: Record<string, string>) =>
+    env.rest.request('POST', `/api/v1/namespaces/${NAMESPACE}/secrets`, {
+      body: { apiVersion: 'v1', kind: 'Secret', metadata: { name, labels }, stringData: data },
+    });
+
+  before(async () => {
+    env = await startEnv('tenancy-small-items');
+    sshd = await startSshGitServer();
+    const files = mkdtempSync(join(tmpdir(), 'tiphys-c9-'));
+    writeFileSync(join(files, 'cm.yaml'), configMapYaml('over-ssh', { v: '1' }));
+    await sshd.createRepo('config', files);
+    await sshd.createRepo('unlisted', files);
+    rmSync(files, { recursive: true, force: true });
+    await repoOfFiles(env.git, 'plain', { 'app/cm.yaml': configMapYaml('through-proxy', { v: '1' }) });
+    await env.rest.request('POST', '/api/v1/namespaces', {
+      body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
+    });
+    const repository = { 'tiphys.dev/secret-type': 'repository' };
+    await secret('repo-ssh', repository, {
+      url: sshd.repoUrl('config'),
+      sshPrivateKey: sshd.clientKey,
+      sshKnownHosts: await sshd.knownHosts(),
+    });
+    await secret('repo-ssh-unlisted', repository, {
+      url: sshd.repoUrl('unlisted'),
+      sshPrivateKey: sshd.clientKey,
+    });
+    const apiserver = new URL(env.cluster.server);
+    proxy = await startConnectProxy(PROXIED_HOST, { host: apiserver.hostname, port: Number(apiserver.port) });
+    await secret(
+      'cluster-proxied',
+      { 'tiphys.dev/secret-type': 'cluster' },
+      {
+        kubeconfig: proxiedKubeconfig(env.cluster, proxy.url),
+      },
+    );
+    await env.rest.request('POST', `/apis/tiphys.dev/v1alpha1/namespaces/${NAMESPACE}/clusters`, {
+      body: {
+        apiVersion: 'tiphys.dev/v1alpha1',
+        kind: 'Cluster',
+        metadata: { name: 'proxied' },
+        spec: {
+          server: `https://${PROXIED_HOST}:${apiserver.port}`,
+          credentialsSecret: { name: 'cluster-proxied' },
+        },
+      },
+    });
+    controller = startInProcessController(env);
+    await controller.start();
+  });
+  after(async () => {
+    await controller?.stop();
+    await Promise.all([sshd?.close(), proxy?.close()]);
+    await env?.stop();
+  });
+
+  test('an SSH repository syncs with its own known_hosts; one whose host key it does not list is refused', async () => {
+    for (const [name, repo] of [
+      ['c9-ssh', 'config'],
+      ['c9-ssh-unlisted', 'unlisted'],
+    ]) {
+      await createApp(env, name, {
+        source: { repoURL: sshd.repoUrl(repo), path: '.' },
+        destination: { namespace: ns },
+        syncPolicy: { automated: {} },
+      });
+    }
+    await waitForApp(env, 'c9-ssh', syncedAndHealthy, 'synced over SSH');
+    await waitForApp(
+      env,
+      'c9-ssh-unlisted',
+      (a) => /the SSH host key of the server is not known/.test(conditionText(a)),
+      'refused: host key not known',
+    );
+  });
+
+  test("a cluster reachable only through its kubeconfig's proxy-url is synced through it", async () => {
+    await createApp(env, 'c9-proxied', {
+      source: { repoURL: `${env.git.url}/plain.git`, path: 'app' },
+      destination: { cluster: 'proxied', namespace: ns },
+      syncPolicy: { automated: {} },
+    });
+    await waitForApp(env, 'c9-proxied', syncedAndHealthy, 'synced through the proxy');
+    assert.ok(await readObject(env, `/api/v1/namespaces/${ns}/configmaps/through-proxy`));
+    assert.ok(proxy.tunnels.length > 0);
+    assert.deepEqual(
+      new Set(proxy.tunnels),
+      new Set([`${PROXIED_HOST}:${new URL(env.cluster.server).port}`]),
+    );
+  });
+});

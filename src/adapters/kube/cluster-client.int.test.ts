@@ -1,39 +1,12 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import { type AddressInfo, connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startCluster, type TestCluster } from '../../../testbed/src/cluster.ts';
+import { PROXIED_HOST, proxiedKubeconfig, startConnectProxy } from '../../../testbed/src/connect-proxy.ts';
 import type { KubeObject } from '../../core/manifest/object.ts';
 import { ClusterCache } from './cluster-cache.ts';
 import { ClusterClient } from './cluster-client.ts';
 import { remoteKubeConfig } from './connection.ts';
-
-/**
- * A small HTTP CONNECT proxy that counts the tunnels it opens and maps one host name, which
- * nothing else can resolve, to the cluster: a request that goes around the proxy cannot connect.
- */
-async function startConnectProxy(host: string, target: { host: string; port: number }) {
-  const tunnels: string[] = [];
-  const server = createServer((_req, res) => res.writeHead(405).end());
-  server.on('connect', (req, socket, head) => {
-    tunnels.push(req.url ?? '');
-    if (req.url !== `${host}:${target.port}`) {
-      socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
-      return;
-    }
-    const upstream = connect(target.port, target.host, () => {
-      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      upstream.write(head);
-      upstream.pipe(socket);
-      socket.pipe(upstream);
-    });
-    upstream.on('error', () => socket.destroy());
-    socket.on('error', () => upstream.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, tunnels, server };
-}
 
 const configMap = (name: string, data: Record<string, string>): KubeObject => ({
   apiVersion: 'v1',
@@ -121,26 +94,11 @@ describe('cluster client and cache against a real API server', () => {
 
   test("every request goes through the kubeconfig's proxy-url, not only the informers'", async () => {
     const apiserver = new URL(cluster.server);
-    // One of the names in the API server's own certificate, which this machine cannot resolve.
-    const host = 'kubernetes.default.svc';
-    const proxy = await startConnectProxy(host, { host: apiserver.hostname, port: Number(apiserver.port) });
-    const kubeconfig = JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      'current-context': 'proxied',
-      clusters: [
-        {
-          name: 'proxied',
-          cluster: {
-            server: `https://${host}:${apiserver.port}`,
-            'certificate-authority-data': Buffer.from(cluster.ca).toString('base64'),
-            'proxy-url': proxy.url,
-          },
-        },
-      ],
-      users: [{ name: 'proxied', user: { token: cluster.token } }],
-      contexts: [{ name: 'proxied', context: { cluster: 'proxied', user: 'proxied' } }],
+    const proxy = await startConnectProxy(PROXIED_HOST, {
+      host: apiserver.hostname,
+      port: Number(apiserver.port),
     });
+    const kubeconfig = proxiedKubeconfig(cluster, proxy.url);
     const proxied = new ClusterClient(remoteKubeConfig('proxied', '', { kubeconfig }));
     const cache = new ClusterCache(proxied);
     try {
@@ -152,11 +110,11 @@ describe('cluster client and cache against a real API server', () => {
       assert.ok(cache.get({ group: '', kind: 'ConfigMap', namespace: 'default', name: 'through-proxy' }));
       await proxied.delete(configMap('through-proxy', {}));
       assert.ok(proxy.tunnels.length > 0);
-      assert.deepEqual(new Set(proxy.tunnels), new Set([`${host}:${apiserver.port}`]));
+      assert.deepEqual(new Set(proxy.tunnels), new Set([`${PROXIED_HOST}:${apiserver.port}`]));
     } finally {
       await cache.stop();
       proxied.rest.close();
-      proxy.server.close();
+      await proxy.close();
     }
   });
 });
