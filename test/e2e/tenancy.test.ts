@@ -904,6 +904,10 @@ describe("class 4: an app cannot reach the controller's own disk or network", ()
       'secret-app/cm.yaml': configMapYaml('victim-secret', { token: 'victim-token' }),
     });
     victimKey = parseRepoURL(victimRepo).key;
+    const sharedBase = await repoOfFiles(env.git, 'shared-base', {
+      'base/kustomization.yaml': stringify({ resources: ['cm.yaml'] }),
+      'base/cm.yaml': configMapYaml('shared', { v: '1' }),
+    });
     const victimCommit = await env.git.headCommit('victim');
     const tenantRepo = await repoOfFiles(env.git, 'tenant', {
       // From checkouts/<tenant>/<commit>/other-checkout up to checkouts/, into the victim's.
@@ -915,6 +919,10 @@ describe("class 4: an app cannot reach the controller's own disk or network", ()
       }),
       'remote-file/kustomization.yaml': stringify({
         configMapGenerator: [{ name: 'stolen', files: [`${listener.url}/latest/meta-data`] }],
+      }), // A remote base the project allows: fetched over http, the testbed Git server's scheme.
+      'allowed-base/kustomization.yaml': stringify({
+        resources: [`${sharedBase}//base?ref=main`],
+        namePrefix: 'tenant-',
       }),
     });
     for (const name of [ns, 'victim']) {
@@ -927,7 +935,10 @@ describe("class 4: an app cannot reach the controller's own disk or network", ()
         apiVersion: 'tiphys.dev/v1alpha1',
         kind: 'AppProject',
         metadata: { name: ns, namespace: NAMESPACE },
-        spec: { sourceRepos: [tenantRepo], destinations: [{ cluster: 'in-cluster', namespace: ns }] },
+        spec: {
+          sourceRepos: [tenantRepo, sharedBase],
+          destinations: [{ cluster: 'in-cluster', namespace: ns }],
+        },
       },
     });
     cacheDir = mkdtempSync(join(tmpdir(), 'tiphys-c4-cache-'));
@@ -955,6 +966,7 @@ describe("class 4: an app cannot reach the controller's own disk or network", ()
     await tenantApp('c4-other-checkout', 'other-checkout');
     await tenantApp('c4-remote-base', 'remote-base');
     await tenantApp('c4-remote-file', 'remote-file');
+    await tenantApp('c4-allowed-base', 'allowed-base');
   });
   after(async () => {
     await controller?.stop();
@@ -979,6 +991,9 @@ describe("class 4: an app cannot reach the controller's own disk or network", ()
     await refusedWith('c4-remote-file', /configMapGenerator.files ".*" is a remote source/);
     assert.equal(await readObject(env, cmPath('stolen')), undefined);
     assert.deepEqual(listener.requests, []);
+    // A base the project lists is fetched, by a kustomize that sees nothing of the controller.
+    await waitForApp(env, 'c4-allowed-base', syncedAndHealthy, 'synced from the allowed remote base');
+    assert.ok(await readObject(env, cmPath('tenant-shared')));
   });
 
   test('a local repository URL (the mirror cache itself) is refused without --allow-local-repos', async () => {
