@@ -81,7 +81,7 @@ for _, name in ipairs({ 'io', 'os', 'debug', 'package', 'coroutine', 'collectgar
 end
 
 local compiled, count = {}, 0
-return function(source, name, obj, collect_above_kb)
+return function(source, name, obj, collect_above_kb, globals)
   if collect('count') > collect_above_kb then collect() end
   local fn = compiled[source]
   if fn == nil then
@@ -93,6 +93,8 @@ return function(source, name, obj, collect_above_kb)
   end
   local env = new_env()
   env.obj = obj
+  -- Extra globals of an action script (actionParams); copied, so the run cannot reach the caller's table.
+  if globals ~= nil then for k, v in pairs(globals) do env[k] = v end end
   current_env = env
   setupvalue(fn, 1, env)
   return fn()

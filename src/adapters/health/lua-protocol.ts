@@ -21,4 +21,7 @@ export interface LuaRequest {
   script: string;
   name: string;
   obj: unknown;
+  /** `value`: hand back the whole returned value (actions); default: a health outcome. */
+  mode?: 'health' | 'value';
+  globals?: Record<string, unknown>;
 }

@@ -1,8 +1,9 @@
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import type { LuaValueOutcome, LuaValueRunner } from '../../core/actions/catalog.ts';
 import type { LuaHealthRunner } from '../../core/health/assessor.ts';
 import type { LuaHealthOutcome } from '../../core/health/lua-contract.ts';
 import type { KubeObject } from '../../core/manifest/object.ts';
-import { FAILED, FLAG, IDLE, READY, REQUEST, RESPONSE, STARTED } from './lua-protocol.ts';
+import { FAILED, FLAG, IDLE, type LuaRequest, READY, REQUEST, RESPONSE, STARTED } from './lua-protocol.ts';
 import { defaultLuaLimits, type LuaLimits } from './lua-vm.ts';
 
 export interface LuaRuntimeOptions {
@@ -30,7 +31,7 @@ interface Running {
  * by a new one on the next run. A script can therefore cost at most hardTimeoutMs of the
  * caller's time and never its memory (the VM's heap lives in the worker).
  */
-export class LuaHealthRuntime implements LuaHealthRunner {
+export class LuaHealthRuntime implements LuaHealthRunner, LuaValueRunner {
   private readonly limits: LuaLimits;
   private readonly hardTimeoutMs: number;
   private readonly startTimeoutMs: number;
@@ -45,6 +46,20 @@ export class LuaHealthRuntime implements LuaHealthRunner {
   }
 
   run(script: string, obj: KubeObject, name: string): LuaHealthOutcome {
+    return this.request<LuaHealthOutcome>({ script, name, obj });
+  }
+
+  /** Runs an action script (discovery.lua, action.lua) and hands back the value it returned. */
+  evaluate(
+    script: string,
+    obj: KubeObject,
+    name: string,
+    globals?: Record<string, unknown>,
+  ): LuaValueOutcome {
+    return this.request<LuaValueOutcome>({ script, name, obj, mode: 'value', globals });
+  }
+
+  private request<T extends { ok: boolean }>(request: LuaRequest): T | { ok: false; error: string } {
     let running: Running;
     try {
       running = this.current ?? this.start();
@@ -52,7 +67,7 @@ export class LuaHealthRuntime implements LuaHealthRunner {
       return { ok: false, error: error instanceof Error ? error.message : String(error) };
     }
     const { flags, port } = running;
-    port.postMessage({ script, name, obj });
+    port.postMessage(request);
     Atomics.store(flags, FLAG, REQUEST);
     Atomics.notify(flags, FLAG);
     Atomics.wait(flags, FLAG, REQUEST, this.hardTimeoutMs);
@@ -62,12 +77,12 @@ export class LuaHealthRuntime implements LuaHealthRunner {
       return { ok: false, error: `stopped after ${this.hardTimeoutMs} ms: the script kept the Lua VM busy` };
     }
     const answer = receiveMessageOnPort(port)?.message as
-      | (LuaHealthOutcome & { broken?: boolean })
+      | (T & { broken?: boolean; error?: string })
       | undefined;
     Atomics.store(flags, FLAG, IDLE);
     if (answer === undefined) return { ok: false, error: 'the Lua VM gave no answer' };
     if (answer.broken) this.stop();
-    return answer.ok ? answer : { ok: false, error: answer.error };
+    return answer.ok ? answer : { ok: false, error: answer.error ?? 'the Lua VM failed' };
   }
 
   /** Terminates the worker; a later run starts a new one. */

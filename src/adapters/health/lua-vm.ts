@@ -1,4 +1,5 @@
 import { LUA_REGISTRYINDEX, type LuaEngine, LuaEventMasks, LuaFactory, LuaLibraries } from 'wasmoon';
+import type { LuaValueOutcome } from '../../core/actions/catalog.ts';
 import type { LuaHealthOutcome } from '../../core/health/lua-contract.ts';
 import { luaPrelude } from './lua-prelude.ts';
 
@@ -45,14 +46,25 @@ interface WasmExports {
   _lua_tolstring(L: number, index: number, length: number): number;
   _lua_sethook(L: number, hook: number, mask: number, count: number): void;
   _lua_pcallk(L: number, nargs: number, nresults: number, errfunc: number, ctx: number, k: number): number;
+  _lua_gettop(L: number): number;
+  _lua_absindex(L: number, index: number): number;
+  _lua_checkstack(L: number, n: number): number;
+  _lua_next(L: number, index: number): number;
+  _lua_toboolean(L: number, index: number): number;
+  _lua_isinteger(L: number, index: number): number;
+  _lua_tointegerx(L: number, index: number, isnum: number): bigint;
 }
 
 const LUA_OK = 0;
 const LUA_TNIL = 0;
+const LUA_TBOOLEAN = 1;
 const LUA_TNUMBER = 3;
 const LUA_TSTRING = 4;
 const LUA_TTABLE = 5;
 const LUA_ERRMEM = 4;
+/** Bounds of a value read back from Lua: nesting, and parts in all. */
+const maxReadDepth = 64;
+const maxReadValues = 1_000_000;
 /** Instructions between two calls of the hook: cheap enough, and a loop never runs long unseen. */
 const hookPeriod = 10_000;
 
@@ -155,6 +167,32 @@ export class LuaVm {
 
   /** Runs the script with `obj` as its global; compiled once per distinct source. */
   run(script: string, obj: unknown, name: string): LuaHealthOutcome {
+    return this.call(script, obj, name, undefined, (L) => this.outcome(L));
+  }
+
+  /**
+   * Runs the script (an action's discovery.lua or action.lua) with `obj` and the extra globals,
+   * and hands back the whole value it returned as JSON data: tables with keys 1..n are lists,
+   * other tables maps (an empty table is an empty map). Functions and other Lua-only values are
+   * an error, as are tables nested deeper than 64 levels (a table that contains itself).
+   */
+  evaluate(script: string, obj: unknown, name: string, globals?: Record<string, unknown>): LuaValueOutcome {
+    return this.call(script, obj, name, globals ?? null, (L) => {
+      try {
+        return { ok: true, value: this.read(L, this.api._lua_gettop(L), 0, { left: maxReadValues }) };
+      } catch (error) {
+        return { ok: false, error: error instanceof Error ? error.message : String(error) };
+      }
+    });
+  }
+
+  private call<T extends { ok: boolean }>(
+    script: string,
+    obj: unknown,
+    name: string,
+    globals: Record<string, unknown> | null | undefined,
+    answer: (L: number) => T | { ok: false; error: string },
+  ): T | { ok: false; error: string } {
     const json = JSON.stringify(obj) ?? 'null';
     if (json.length > this.limits.objectBytes) {
       return { ok: false, error: `the object is larger than ${this.limits.objectBytes} bytes` };
@@ -170,6 +208,7 @@ export class LuaVm {
     this.push(L, obj);
     // Collect between runs once the VM holds more than half of a run's allowance.
     api._lua_pushnumber(L, this.limits.memoryBytes / 2048);
+    this.push(L, globals);
     global.setMemoryMax(global.getMemoryUsed() + this.limits.memoryBytes);
     this.budget = this.limits.instructions;
     this.deadline = Date.now() + this.limits.timeoutMs;
@@ -177,17 +216,69 @@ export class LuaVm {
     api._lua_sethook(L, this.hook, LuaEventMasks.Count, hookPeriod);
     let status: number;
     try {
-      status = api._lua_pcallk(L, 4, 1, 0, 0, 0);
+      status = api._lua_pcallk(L, 5, 1, 0, 0, 0);
     } finally {
       api._lua_sethook(L, 0, 0, 0);
       global.setMemoryMax(undefined);
     }
     try {
       if (status !== LUA_OK) return { ok: false, error: this.errorMessage(L, status) };
-      return this.outcome(L);
+      return answer(L);
     } finally {
       api._lua_settop(L, 0);
     }
+  }
+
+  /** The Lua value at the index as JSON data (see evaluate); reads raw, no metamethod runs. */
+  private read(L: number, index: number, depth: number, count: { left: number }): unknown {
+    const api = this.api;
+    if (--count.left < 0) throw new Error(`the returned value has more than ${maxReadValues} parts`);
+    const type = api._lua_type(L, index);
+    if (type === LUA_TNIL || type < 0) return null;
+    if (type === LUA_TBOOLEAN) return api._lua_toboolean(L, index) !== 0;
+    if (type === LUA_TSTRING) return this.readString(L, index);
+    if (type === LUA_TNUMBER) {
+      if (api._lua_isinteger(L, index) !== 0) return Number(api._lua_tointegerx(L, index, 0));
+      const value = api._lua_tonumberx(L, index, 0);
+      if (!Number.isFinite(value)) throw new Error('the returned value holds a number that is not finite');
+      return value;
+    }
+    if (type !== LUA_TTABLE) {
+      throw new Error(
+        `the returned value holds a ${this.engine.global.lua.lua_typename(L, type)}, which is not data`,
+      );
+    }
+    if (depth >= maxReadDepth)
+      throw new Error(`the returned value nests tables deeper than ${maxReadDepth} levels`);
+    const table = api._lua_absindex(L, index);
+    api._lua_checkstack(L, 4);
+    const map: Record<string, unknown> = {};
+    const list: unknown[] = [];
+    let integers = 0;
+    let strings = 0;
+    api._lua_pushnil(L);
+    while (api._lua_next(L, table) !== 0) {
+      // Key at -2, value at -1. The key is never converted in place (lua_next needs it as it is).
+      const keyType = api._lua_type(L, -2);
+      const value = this.read(L, -1, depth + 1, count);
+      if (keyType === LUA_TSTRING) {
+        map[this.readString(L, -2)] = value;
+        strings++;
+      } else if (keyType === LUA_TNUMBER && api._lua_isinteger(L, -2) !== 0) {
+        list[Number(api._lua_tointegerx(L, -2, 0)) - 1] = value;
+        integers++;
+      } else {
+        api._lua_settop(L, -3);
+        throw new Error('the returned value has a table key that is neither a string nor a whole number');
+      }
+      api._lua_settop(L, -2);
+    }
+    if (integers === 0) return map;
+    const sequence = list.length === integers && !list.some((_, i) => !(i in list));
+    if (strings > 0 || !sequence) {
+      throw new Error('the returned value has a table that mixes a list with other keys');
+    }
+    return list;
   }
 
   /** Bytes the Lua state holds now (compiled scripts, garbage not yet collected). */

@@ -40,9 +40,10 @@ async function serve(setup: WorkerSetup): Promise<void> {
     const request = receiveMessageOnPort(port)?.message as LuaRequest | undefined;
     let answer: unknown;
     try {
-      answer = request
-        ? vm.run(request.script, request.obj, request.name)
-        : { ok: false, error: 'no request' };
+      if (!request) answer = { ok: false, error: 'no request' };
+      else if (request.mode === 'value')
+        answer = vm.evaluate(request.script, request.obj, request.name, request.globals);
+      else answer = vm.run(request.script, request.obj, request.name);
     } catch (error) {
       // A fault of the VM itself (not of a script): report it, and let the runtime start a new one.
       answer = {
