@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { prepareCacheDir } from '../adapters/cache-dir.ts';
 import { ApplicationStore } from '../adapters/control-plane/application-store.ts';
 import { DestinationRegistry } from '../adapters/control-plane/destination-registry.ts';
+import { LuaHealthRuntime } from '../adapters/health/lua-runtime.ts';
 import { KubeRest } from '../adapters/kube/rest.ts';
 import { type RenderTools, resolveTools } from '../adapters/render/render.ts';
 import type { GitProvider } from '../core/webhook/push-event.ts';
@@ -23,6 +24,7 @@ import { registerApplicationRoutes } from './routes/applications.ts';
 import { registerClusterRoutes } from './routes/clusters.ts';
 import { registerProjectRoutes } from './routes/projects.ts';
 import { registerRepositoryRoutes } from './routes/repositories.ts';
+import { registerResourceActionRoutes } from './routes/resource-actions.ts';
 import { registerStreamRoutes } from './routes/stream.ts';
 import { registerSystemRoutes, registerWebhookRoutes } from './routes/system.ts';
 import { DEFAULT_UI_DIR, registerStaticUi } from './static-ui.ts';
@@ -132,6 +134,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     apps = ownStore;
   }
   const rest = new KubeRest(options.kubeConfig);
+  const lua = new LuaHealthRuntime();
   const cacheDir = prepareCacheDir(options.cacheDir, 'server');
   const destinations = new DestinationRegistry(options.kubeConfig, options.namespace, () => () => {}, {
     inClusterNamespaces: options.namespaces,
@@ -155,6 +158,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       allowLocalRepos: options.allowLocalRepos,
     }),
     appEvents: new AppEventHub(apps),
+    lua,
     log,
     allowLocalRepos: options.allowLocalRepos ?? false,
   };
@@ -162,6 +166,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     await ownStore?.stop();
     await destinations.stop();
     rest.close();
+    lua.close();
     cacheDir.remove();
   });
 
@@ -171,6 +176,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerApplicationRoutes(app, ctx);
   registerApplicationActionRoutes(app, ctx);
   registerApplicationViewRoutes(app, ctx);
+  registerResourceActionRoutes(app, ctx);
   registerStreamRoutes(app, ctx, {
     heartbeatMs: options.heartbeatMs,
     recheckMs: options.streamRecheckMs,

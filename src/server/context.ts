@@ -5,6 +5,7 @@ import type { Registry } from 'prom-client';
 import type { DestinationRegistry } from '../adapters/control-plane/destination-registry.ts';
 import { getWithRetry } from '../adapters/control-plane/paths.ts';
 import type { KubeRest } from '../adapters/kube/rest.ts';
+import type { LuaValueRunner } from '../core/actions/catalog.ts';
 import type { Application } from '../core/model/application.ts';
 import type { AppEventHub } from './app-events.ts';
 import type { AuthService } from './auth/index.ts';
@@ -45,6 +46,8 @@ export interface ServerContext {
   destinations: DestinationRegistry;
   renderer: RenderService;
   appEvents: AppEventHub;
+  /** The sandboxed Lua VM of custom resource actions (a worker thread, started on first use). */
+  lua: LuaValueRunner;
   log: (line: string) => void;
   /** Applications may use local repositories (the operator's --allow-local-repos). */
   allowLocalRepos?: boolean;

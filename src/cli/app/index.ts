@@ -1,6 +1,7 @@
 // `tiphys app …`: Applications, each subcommand family in its own module.
 import type { Command } from 'commander';
 import { addGlobalOptions } from '../kube-context.ts';
+import { registerActionCommands } from './actions.ts';
 import { registerCreateCommand, registerSetCommand } from './create.ts';
 import { registerDeleteCommand } from './delete.ts';
 import { registerDiffCommand } from './diff.ts';
@@ -19,5 +20,6 @@ export function registerAppCommands(program: Command): Command {
   registerSyncCommands(app);
   registerWaitCommands(app);
   registerDeleteCommand(app);
+  registerActionCommands(app);
   return app;
 }

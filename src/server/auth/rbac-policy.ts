@@ -23,6 +23,7 @@ export const ADMIN_USER = 'admin';
 
 export const BUILTIN_POLICY = `
 p, role:readonly, *, get, *, allow
+p, role:readonly, applications, logs, *, allow
 p, role:admin, *, *, *, allow
 g, ${ADMIN_USER}, role:admin
 `;

@@ -14,7 +14,11 @@ export interface Identity {
 export const RBAC_RESOURCES = ['applications', 'projects', 'clusters', 'repositories', 'accounts'] as const;
 export type RbacResource = (typeof RBAC_RESOURCES)[number];
 export const RBAC_ACTIONS = ['get', 'create', 'update', 'delete', 'sync', 'override'] as const;
-export type RbacAction = (typeof RBAC_ACTIONS)[number];
+/**
+ * The fixed actions, plus `logs` (read an app's Pod logs) and `action/<group>/<kind>/<name>`
+ * (run a resource action, docs/actions.md), both on the `applications` resource as in Argo CD.
+ */
+export type RbacAction = (typeof RBAC_ACTIONS)[number] | 'logs' | `action/${string}`;
 
 export interface AuditInput {
   identity?: Identity;

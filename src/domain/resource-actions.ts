@@ -1,0 +1,104 @@
+// Resource actions as an operation (docs/actions.md): list what a live object offers, and run
+// one. The caller (the API server) decides first which object the person may act on; here the
+// object is read afresh, checked again with the caller's rule (it may have changed since), and
+// the action's patches are applied pinned to the version the action saw, so a change made
+// meanwhile is a conflict rather than lost.
+import { SETTINGS_CONFIGMAP } from '../adapters/health/health-settings.ts';
+import type { ClusterClient } from '../adapters/kube/cluster-client.ts';
+import { resourcePath } from '../adapters/kube/discovery.ts';
+import { type ActionList, type LuaValueRunner, listActions, runAction } from '../core/actions/catalog.ts';
+import { type ActionCustomizations, parseActionCustomizations } from '../core/actions/customizations.ts';
+import { ActionInputError, type ActionParameter, ActionScriptError } from '../core/actions/types.ts';
+import type { KubeObject } from '../core/manifest/object.ts';
+import type { ControlPlane } from './control-plane.ts';
+import { ConflictError, InvalidRequestError } from './errors.ts';
+
+/** Field manager of the patches actions make, so `managedFields` says who changed what. */
+export const ACTION_FIELD_MANAGER = 'tiphys-action';
+
+/** An action that does not exist for the object, is disabled, or got bad parameters. */
+export class ActionRequestError extends InvalidRequestError {
+  override name = 'ActionRequestError';
+}
+
+/** A custom action's script failed or returned what Tiphys will not apply; nothing changed. */
+export class ActionFailedError extends ConflictError {
+  override name = 'ActionFailedError';
+}
+
+/** The custom actions of `tiphys-cm`, read now (an edit applies to the next request). */
+export async function readActionCustomizations(cp: ControlPlane): Promise<ActionCustomizations> {
+  try {
+    const cm = await cp.rest.request<{ data?: Record<string, string> }>(
+      'GET',
+      `/api/v1/namespaces/${encodeURIComponent(cp.namespace)}/configmaps/${SETTINGS_CONFIGMAP}`,
+    );
+    return parseActionCustomizations(cm.data ?? {});
+  } catch (error) {
+    if ((error as { status?: number }).status === 404) return parseActionCustomizations({});
+    throw error;
+  }
+}
+
+export async function listResourceActions(
+  cp: ControlPlane,
+  obj: KubeObject,
+  lua: LuaValueRunner,
+): Promise<ActionList> {
+  return listActions(obj, await readActionCustomizations(cp), lua);
+}
+
+export interface ActionRun {
+  client: ClusterClient;
+  /** The object the caller judged; it is read again before the action runs. */
+  target: KubeObject;
+  /** The caller's rule, applied to the fresh object too (still the app's, still permitted). */
+  accept: (obj: KubeObject) => boolean;
+  action: string;
+  params: readonly ActionParameter[];
+  lua: LuaValueRunner;
+  /** Raised when the object is gone or no longer acceptable: the caller's "not found". */
+  gone: () => Error;
+  now?: Date;
+}
+
+/** Runs the action; resolves with whether the object changed and the object as it is now. */
+export async function runResourceAction(
+  cp: ControlPlane,
+  run: ActionRun,
+): Promise<{ changed: boolean; object: KubeObject }> {
+  const fresh = await run.client.read(run.target);
+  if (!fresh || fresh.metadata.uid !== run.target.metadata.uid || !run.accept(fresh)) throw run.gone();
+  const customizations = await readActionCustomizations(cp);
+  let change: ReturnType<typeof runAction>;
+  try {
+    change = runAction(
+      fresh,
+      run.action,
+      run.params,
+      customizations,
+      run.lua,
+      (run.now ?? new Date()).toISOString().replace(/\.\d+Z$/, 'Z'),
+    );
+  } catch (error) {
+    if (error instanceof ActionInputError) throw new ActionRequestError(error.message, { cause: error });
+    if (error instanceof ActionScriptError) throw new ActionFailedError(error.message, { cause: error });
+    throw error;
+  }
+  const info = await run.client.resourceInfo(fresh.apiVersion, fresh.kind);
+  if (!info) throw run.gone();
+  const path = resourcePath(info, fresh.metadata.namespace, fresh.metadata.name);
+  let object = fresh;
+  const patch = (target: string, body: Record<string, unknown>) =>
+    run.client.rest.request<KubeObject>('PATCH', target, {
+      body,
+      contentType: 'application/merge-patch+json',
+      query: { fieldManager: ACTION_FIELD_MANAGER },
+    });
+  if (change.patch) object = await patch(path, change.patch);
+  if (change.statusPatch) {
+    const body = { ...change.statusPatch, metadata: { resourceVersion: object.metadata.resourceVersion } };
+    object = await patch(`${path}/status`, body);
+  }
+  return { changed: Boolean(change.patch || change.statusPatch), object };
+}

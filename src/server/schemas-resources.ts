@@ -1,0 +1,48 @@
+// Request and response shapes of the routes about one resource of an app: its actions and logs.
+import { Type } from 'typebox';
+
+export const ResourceQuery = Type.Object({
+  group: Type.Optional(Type.String({ description: "API group; '' or absent for the core group." })),
+  kind: Type.String({ minLength: 1 }),
+  namespace: Type.Optional(Type.String()),
+  name: Type.String({ minLength: 1 }),
+});
+
+export const ResourceActionList = Type.Object({
+  actions: Type.Array(
+    Type.Object({
+      name: Type.String(),
+      disabled: Type.Boolean(),
+      displayName: Type.Optional(Type.String()),
+      iconClass: Type.Optional(Type.String()),
+      params: Type.Optional(
+        Type.Array(Type.Object({ name: Type.String(), description: Type.Optional(Type.String()) })),
+      ),
+      source: Type.Union([Type.Literal('builtin'), Type.Literal('custom')]),
+    }),
+  ),
+  error: Type.Optional(
+    Type.String({ description: 'Why the custom actions of the kind could not be listed.' }),
+  ),
+});
+
+export const ResourceActionRequest = Type.Object(
+  {
+    action: Type.String({ minLength: 1, maxLength: 63 }),
+    params: Type.Optional(
+      Type.Array(
+        Type.Object(
+          { name: Type.String({ minLength: 1, maxLength: 63 }), value: Type.String({ maxLength: 1024 }) },
+          { additionalProperties: false },
+        ),
+        { maxItems: 16 },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const ResourceActionResult = Type.Object({
+  message: Type.String(),
+  changed: Type.Boolean(),
+});
