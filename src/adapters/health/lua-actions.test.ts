@@ -99,7 +99,10 @@ describe('custom actions in the Lua sandbox', () => {
     ]) {
       assert.throws(
         () => runAction(rollout, name, [], cm, lua, NOW),
-        (error: Error) => error instanceof ActionScriptError && error.message.includes(`changed `) && error.message.includes(field),
+        (error: Error) =>
+          error instanceof ActionScriptError &&
+          error.message.includes(`changed `) &&
+          error.message.includes(field),
         name,
       );
     }
