@@ -80,6 +80,9 @@ describe('tiphysCrds', () => {
       ['appprojects.tiphys.dev', ['tproj'], 'Namespaced'],
       ['clusters.tiphys.dev', ['tcluster'], 'Namespaced'],
       ['applicationsets.tiphys.dev', ['tappset'], 'Namespaced'],
+      ['imagerepositories.tiphys.dev', ['timgrepo'], 'Namespaced'],
+      ['imagepolicies.tiphys.dev', ['timgpol'], 'Namespaced'],
+      ['imageupdaters.tiphys.dev', ['timgupd'], 'Namespaced'],
     ]);
     for (const crd of tiphysCrds()) {
       assert.equal(crd.spec.group, 'tiphys.dev');

@@ -6,6 +6,9 @@ import { Application } from './application.ts';
 import { ApplicationSet } from './application-set.ts';
 import { Cluster } from './cluster.ts';
 import { PART_OF_LABEL, TIPHYS_GROUP, TIPHYS_VERSION } from './common.ts';
+import { ImagePolicy } from './image-policy.ts';
+import { ImageRepository } from './image-repository.ts';
+import { ImageUpdater } from './image-updater.ts';
 import { type JsonSchemaProps, toStructuralSchema } from './structural.ts';
 
 export interface PrinterColumn {
@@ -87,6 +90,36 @@ const RESOURCE_TYPES: ResourceType[] = [
     plural: 'applicationsets',
     shortName: 'tappset',
     description: 'Generates Applications from a template, one per cluster, directory or list entry.',
+  },
+  {
+    schema: ImageRepository,
+    plural: 'imagerepositories',
+    shortName: 'timgrepo',
+    description: 'An image repository of an OCI registry that Tiphys scans for tags.',
+    columns: [
+      { name: 'Image', type: 'string', jsonPath: '.spec.image' },
+      { name: 'Tags', type: 'integer', jsonPath: '.status.lastScanResult.tagCount' },
+      { name: 'Last Scan', type: 'date', jsonPath: '.status.lastScanTime' },
+    ],
+  },
+  {
+    schema: ImagePolicy,
+    plural: 'imagepolicies',
+    shortName: 'timgpol',
+    description:
+      'How to choose one tag of an ImageRepository (semver range, newest, order, digest of a tag).',
+    columns: [{ name: 'Latest Image', type: 'string', jsonPath: '.status.latestImage' }, AGE],
+  },
+  {
+    schema: ImageUpdater,
+    plural: 'imageupdaters',
+    shortName: 'timgupd',
+    description: 'Writes the tags ImagePolicies choose to a branch of a config repository, as commits.',
+    columns: [
+      { name: 'Repository', type: 'string', jsonPath: '.spec.git.repoURL' },
+      { name: 'Last Commit', type: 'string', jsonPath: '.status.lastCommit' },
+      AGE,
+    ],
   },
 ];
 
