@@ -131,7 +131,10 @@ describe('tiphysCrds', () => {
       additionalProperties: { type: 'string' },
     });
     const appSet = byKind('ApplicationSet').spec.versions[0].schema.openAPIV3Schema;
-    assert.equal(appSet.properties?.spec?.['x-kubernetes-preserve-unknown-fields'], true);
+    const template = appSet.properties?.spec?.properties?.template?.properties;
+    assert.equal(template?.spec?.['x-kubernetes-preserve-unknown-fields'], true);
+    const list = appSet.properties?.spec?.properties?.generators?.items?.properties?.list;
+    assert.equal(list?.properties?.elements?.items?.['x-kubernetes-preserve-unknown-fields'], true);
   });
 
   test('the source allows at most one of directory, kustomize, helm (enforced by the API server too)', () => {
