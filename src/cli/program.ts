@@ -4,6 +4,7 @@ import { registerAccountCommands } from './account.ts';
 import { registerAdminHealthCommand } from './admin-health.ts';
 import { registerInitialPasswordCommand } from './admin-password.ts';
 import { registerAppCommands } from './app/index.ts';
+import { registerApplicationSetCommands } from './appset.ts';
 import { registerClusterCommands } from './cluster.ts';
 import { registerLoginCommands } from './login.ts';
 import { registerProjectCommands } from './proj.ts';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerAdminHealthCommand(admin);
   registerInitialPasswordCommand(admin);
   registerAppCommands(program);
+  registerApplicationSetCommands(program);
   registerClusterCommands(program);
   registerRepoCommands(program);
   registerProjectCommands(program);

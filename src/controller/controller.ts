@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { type CacheDir, prepareCacheDir } from '../adapters/cache-dir.ts';
+import { ApplicationSetStore } from '../adapters/control-plane/application-set-store.ts';
 import { ApplicationStore } from '../adapters/control-plane/application-store.ts';
 import { DestinationRegistry } from '../adapters/control-plane/destination-registry.ts';
 import { RepoCredentialStore } from '../adapters/control-plane/repo-credential-store.ts';
@@ -11,9 +12,12 @@ import { RenderCache, type RenderTools } from '../adapters/render/render.ts';
 import type { HealthAssessor } from '../core/health/assessor.ts';
 import type { Application } from '../core/model/application.ts';
 import { API_VERSION } from '../core/model/common.ts';
+import { FleetSources } from '../domain/application-sets/sources.ts';
+import { listClusters } from '../domain/clusters.ts';
 import { ComparisonCache } from '../domain/comparison/compare.ts';
 import { ComparisonService } from '../domain/comparison/comparison-service.ts';
 import { GitManifestSource } from '../domain/comparison/source.ts';
+import { ApplicationSetController, DEFAULT_MAX_APPLICATIONS_PER_SET } from './appset/appset-controller.ts';
 import { LeaderElector } from './leader-election.ts';
 import { errorMessage, type Logger, type LogOption, toLogger } from './log.ts';
 import { ControllerMetrics } from './metrics.ts';
@@ -41,6 +45,8 @@ export interface ControllerOptions {
   log?: LogOption;
   /** The installation's health checks (custom Lua and CEL ones, docs/health.md); built-in by default. */
   assessHealth?: HealthAssessor;
+  /** The most Applications one ApplicationSet may generate (default 5,000). */
+  maxApplicationsPerSet?: number;
 }
 
 /**
@@ -51,6 +57,8 @@ export class Controller {
   readonly metrics = new ControllerMetrics();
   readonly apps: ApplicationStore;
   readonly queue: WorkQueue;
+  readonly appSets: ApplicationSetController;
+  private readonly setRest: KubeRest;
   private readonly destinations: DestinationRegistry;
   private readonly reconciler: Reconciler;
   private readonly elector: LeaderElector | undefined;
@@ -92,6 +100,23 @@ export class Controller {
     });
     this.metrics.trackGit(() => ({ ...git.stats }));
     this.eventRest = new KubeRest(options.kubeConfig);
+    this.setRest = new KubeRest(options.kubeConfig);
+    const controlPlane = { rest: this.setRest, namespace: options.namespace };
+    this.appSets = new ApplicationSetController({
+      sets: new ApplicationSetStore(options.kubeConfig, options.namespace),
+      apps: this.apps,
+      rest: this.setRest,
+      sources: () =>
+        new FleetSources({
+          git,
+          credentialsFor: (url) => credentials.forUrl(url),
+          listClusters: () => listClusters(controlPlane),
+        }),
+      log: this.log,
+      allowLocalRepos: options.allowLocalRepos ?? false,
+      maxApplications: options.maxApplicationsPerSet ?? DEFAULT_MAX_APPLICATIONS_PER_SET,
+      pollIntervalMs: this.pollIntervalMs,
+    });
     this.events = new EventRecorder(this.eventRest, { component: 'tiphys-controller', instance: identity });
     this.reconciler = new Reconciler({
       apps: this.apps,
@@ -131,6 +156,7 @@ export class Controller {
 
   async start(): Promise<void> {
     this.apps.onChange((name, app) => {
+      this.appSets.appChanged(name, app);
       if (!this.active) return;
       if (app === undefined) {
         this.queue.forget(name);
@@ -157,6 +183,7 @@ export class Controller {
       }
     });
     await this.apps.start();
+    await this.appSets.start();
     if (this.elector) this.elector.start();
     else this.activate();
   }
@@ -166,10 +193,12 @@ export class Controller {
     clearInterval(this.connectionTimer);
     await this.elector?.stop();
     this.queue.stop();
+    await this.appSets.stop();
     // Let reconciles in flight finish (bounded), so nothing writes after stop returns.
     await Promise.race([this.queue.idle(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
     await this.events.flush();
     this.eventRest.close();
+    this.setRest.close();
     await this.apps.stop();
     await this.destinations.stop();
     this.cacheDir.remove();
@@ -184,12 +213,14 @@ export class Controller {
     this.active = true;
     this.metrics.leader.set(1);
     for (const app of this.apps.list()) this.queue.add(app.metadata.name);
+    this.appSets.activate();
     this.connectionTimer = setInterval(() => void this.destinations.reportConnections(), 30_000);
     this.connectionTimer.unref();
   }
 
   private deactivate(): void {
     this.active = false;
+    this.appSets.deactivate();
     this.metrics.leader.set(0);
     clearInterval(this.connectionTimer);
   }

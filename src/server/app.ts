@@ -19,6 +19,7 @@ import { ServerMetrics } from './metrics.ts';
 import { collectRoutes, methodsOf, openApiDocument } from './openapi.ts';
 import { RenderService } from './render-service.ts';
 import { registerApplicationActionRoutes } from './routes/application-actions.ts';
+import { registerApplicationSetRoutes } from './routes/application-sets.ts';
 import { registerApplicationViewRoutes } from './routes/application-views.ts';
 import { registerApplicationRoutes } from './routes/applications.ts';
 import { registerClusterRoutes } from './routes/clusters.ts';
@@ -183,6 +184,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     maxPerCaller: options.maxStreamsPerCaller,
   });
   registerProjectRoutes(app, ctx);
+  registerApplicationSetRoutes(app, ctx);
   registerClusterRoutes(app, ctx);
   registerRepositoryRoutes(app, ctx);
   registerSystemRoutes(app, ctx, metrics);

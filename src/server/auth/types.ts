@@ -11,7 +11,14 @@ export interface Identity {
   expiresAt?: number;
 }
 
-export const RBAC_RESOURCES = ['applications', 'projects', 'clusters', 'repositories', 'accounts'] as const;
+export const RBAC_RESOURCES = [
+  'applications',
+  'applicationsets',
+  'projects',
+  'clusters',
+  'repositories',
+  'accounts',
+] as const;
 export type RbacResource = (typeof RBAC_RESOURCES)[number];
 export const RBAC_ACTIONS = ['get', 'create', 'update', 'delete', 'sync', 'override'] as const;
 /**
