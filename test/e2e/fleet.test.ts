@@ -174,7 +174,7 @@ describe('ApplicationSets across three clusters', () => {
         },
       ],
       template: {
-        metadata: { name: '{{name}}-{{path.basename}}' },
+        metadata: { name: 'mx-{{name}}-{{path.basename}}' },
         spec: {
           source: { repoURL: repo, path: '{{path}}' },
           destination: { server: '{{server}}', namespace: 'matrix' },
@@ -201,8 +201,19 @@ describe('ApplicationSets across three clusters', () => {
         },
       },
     });
-    await waitForSet(env, 'matrix', (s) => (s.status?.applicationStatus?.length ?? 0) === 4, 'four apps');
-    assert.deepEqual(await appsOfSet(env, 'matrix'), ['eu-1-api', 'eu-1-web', 'us-1-api', 'us-1-web']);
+    const matrix = await waitForSet(
+      env,
+      'matrix',
+      (s) => (s.status?.applicationStatus?.length ?? 0) === 4,
+      'four apps',
+    );
+    assert.equal(conditionOf(matrix, 'ApplicationRefused'), undefined);
+    assert.deepEqual(await appsOfSet(env, 'matrix'), [
+      'mx-eu-1-api',
+      'mx-eu-1-web',
+      'mx-us-1-api',
+      'mx-us-1-web',
+    ]);
     await waitForSet(env, 'merge', (s) => (s.status?.applicationStatus?.length ?? 0) === 3, 'three apps');
     assert.deepEqual(await appsOfSet(env, 'merge'), ['tier-eu-1', 'tier-in-cluster', 'tier-us-1']);
     assert.equal((await getApp(env, 'tier-eu-1')).metadata.labels?.tier, 'gold');
