@@ -1,6 +1,9 @@
 // `tiphys proj …` with a kubeconfig, against a real API server with Tiphys installed: the domain's
 // AppProject operations as a person reaches them without the API server.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startCluster, type TestCluster } from '../../testbed/src/cluster.ts';
 import { installTiphys } from '../adapters/kube/install.ts';
@@ -71,5 +74,40 @@ describe('tiphys proj with a kubeconfig', () => {
     const deleted = await tiphys('proj', 'delete', 'team-a');
     assert.equal(deleted.code, 0, deleted.stderr);
     await assert.rejects(rest.request('GET', projectPath('team-a')), { status: 404 });
+  });
+
+  test('windows: a project made from a manifest shows which windows are open and when the others open', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tiphys-proj-'));
+    const manifest = (windows: unknown[]) =>
+      JSON.stringify({
+        spec: { sourceRepos: ['*'], destinations: [{ cluster: '*', namespace: '*' }], syncWindows: windows },
+      });
+    const always = { kind: 'deny', schedule: '* * * * *', duration: '1h', applications: ['*'] };
+    const office = { kind: 'allow', schedule: '0 9 * * 1-5', duration: '1h', namespaces: ['prod-*'] };
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, manifest([always, { ...office, timeZone: 'Mars/Olympus' }]));
+    const refused = await tiphys('proj', 'create', 'frozen', '-f', bad);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /spec\.syncWindows\[1\]: timeZone "Mars\/Olympus": not a known time zone/);
+    await assert.rejects(rest.request('GET', projectPath('frozen')), { status: 404 });
+
+    const good = join(dir, 'good.json');
+    writeFileSync(good, manifest([always, { ...office, timeZone: 'Europe/Paris' }]));
+    assert.equal((await tiphys('proj', 'create', 'frozen', '-f', good)).code, 0);
+    const json = await tiphys('proj', 'windows', 'frozen', '-o', 'json');
+    assert.equal(json.code, 0, json.stderr);
+    const report = JSON.parse(json.stdout) as { windows: { open?: { end: string }; nextOpen?: string }[] };
+    assert.ok(report.windows[0].open, 'the every-minute deny window is open');
+    assert.ok(Date.parse(report.windows[0].open.end) > Date.now());
+    assert.ok(Date.parse(report.windows[1].nextOpen ?? '') > Date.now(), 'the office window opens later');
+    const text = await tiphys('proj', 'windows', 'frozen');
+    assert.match(text.stdout, /deny\s+\* \* \* \* \*\s+1h\s+UTC\s+no\s+app:\*\s+open until at least /);
+    assert.match(
+      text.stdout,
+      /allow\s+0 9 \* \* 1-5\s+1h\s+Europe\/Paris\s+no\s+ns:prod-\*\s+closed, opens /,
+    );
+    const missing = await tiphys('proj', 'windows', 'nope');
+    assert.equal(missing.stderr, 'error: project "nope" not found in namespace tiphys\n');
+    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -1,4 +1,4 @@
-// `tiphys proj list|get|create|delete`: AppProjects, which limit what a group of Applications may
+// `tiphys proj list|get|create|delete|windows`: AppProjects, which limit what a group of Applications may
 // deploy, from where and to where, and hold the roles project-scoped API tokens act as. Straight
 // against the control cluster, or through the API server when logged in.
 import { readFileSync } from 'node:fs';
@@ -14,6 +14,7 @@ import {
 } from '../domain/projects.ts';
 import { addGlobalOptions, apiStatus, type CommandContext, withBackend } from './kube-context.ts';
 import { CliError, collect, formatFields, formatTable, printOutput, withoutManagedFields } from './output.ts';
+import { registerProjectWindowsCommand } from './proj-windows.ts';
 
 const apiPath = (name?: string) =>
   `/api/v1/projects${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;
@@ -236,5 +237,6 @@ export function registerProjectCommands(program: Command): Command {
         console.log(`project "${name}" deleted`);
       }),
     );
+  registerProjectWindowsCommand(group);
   return group;
 }

@@ -38,6 +38,7 @@ const CONTRACT = [
   'get /api/v1/projects/{name}',
   'put /api/v1/projects/{name}',
   'delete /api/v1/projects/{name}',
+  'get /api/v1/projects/{name}/windows',
   'get /api/v1/clusters',
   'post /api/v1/clusters',
   'get /api/v1/clusters/{name}',

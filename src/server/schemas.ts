@@ -1,7 +1,7 @@
 // The API's own request and response schemas, built from the model schemas (src/core/model): the
 // validator checks requests against them and the OpenAPI document is generated from them.
 import { Type } from 'typebox';
-import { AppProject, AppProjectSpec } from '../core/model/app-project.ts';
+import { AppProject, AppProjectSpec, SyncWindow } from '../core/model/app-project.ts';
 import { Application, ApplicationSpec } from '../core/model/application.ts';
 import { Operation, SyncOptionList } from '../core/model/application-status.ts';
 import { Cluster, ClusterStatus } from '../core/model/cluster.ts';
@@ -132,6 +132,27 @@ export const ProjectBody = Closed({
 });
 export const ProjectList = Type.Object({ items: Type.Array(AppProject) });
 
+/** A project's sync windows at an instant (docs/sync-windows.md). */
+export const ProjectWindows = Type.Object({
+  project: Type.String(),
+  now: Type.String({ format: 'date-time' }),
+  windows: Type.Array(
+    Type.Object({
+      index: Type.Integer({ minimum: 0 }),
+      window: SyncWindow,
+      open: Type.Optional(
+        Type.Object({
+          start: Type.String(),
+          end: Type.String(),
+          atLeast: Type.Optional(Type.Boolean({ description: 'Open past end (overlapping fires).' })),
+        }),
+      ),
+      nextOpen: Type.Optional(Type.String({ description: 'When it next opens, if closed now.' })),
+      error: Type.Optional(Type.String({ description: 'Why the window cannot be read.' })),
+    }),
+  ),
+});
+
 export const ClusterCreate = Closed(
   {
     name: Name('Name Applications use as destination.cluster.'),
@@ -206,6 +227,7 @@ export const componentSchemas = {
   AppProject,
   ProjectBody,
   ProjectList,
+  ProjectWindows,
   Cluster,
   ClusterCreate,
   ClusterView,

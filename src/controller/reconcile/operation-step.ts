@@ -26,6 +26,7 @@ import { advanceOperation } from '../operation/run-operation.ts';
 import { syncInputOf } from '../operation/sync-input.ts';
 import { decideAutoSync } from './auto-sync.ts';
 import { syncResultResources } from './resource-status.ts';
+import { syncWindowGate } from './sync-window-gate.ts';
 
 interface Progress {
   operationId: string;
@@ -36,7 +37,7 @@ interface Progress {
 }
 
 export interface OperationDeps {
-  apps: Pick<ApplicationStore, 'get' | 'list' | 'patch'>;
+  apps: Pick<ApplicationStore, 'get' | 'list' | 'patch' | 'fetchProject'>;
   comparisons: ComparisonService;
   metrics: ControllerMetrics;
   /** The installation's health checks (custom Lua and CEL ones included); built-in by default. */
@@ -71,6 +72,13 @@ export async function operationStep(deps: OperationDeps, input: OperationInput):
   const requested = (app as { operation?: Operation }).operation;
   const running = operationState?.phase === 'Running' || operationState?.phase === 'Terminating';
   if (requested && !running) {
+    // A request outside the project's sync windows stays in place until a window lets it start.
+    const kind = requested.initiatedBy?.automated ? 'automated' : 'manual';
+    const gate = await syncWindowGate((p) => deps.apps.fetchProject(p), app, kind);
+    if (!gate.allowed && gate.condition) {
+      conditions.push(gate.condition);
+      return { operationState, requeueAfterMs: gate.requeueAfterMs };
+    }
     const revision = requested.sync.revision
       ? await deps.comparisons.resolve(app, requested.sync.revision)
       : target.revision;
@@ -81,6 +89,13 @@ export async function operationStep(deps: OperationDeps, input: OperationInput):
   } else if (!running && !requested) {
     const dependencies = (app.spec.dependsOn ?? []).map((dep) => deps.apps.get(dep));
     const decision = decideAutoSync(app, target.revision, compared.comparison, dependencies);
+    const gate = decision.sync
+      ? await syncWindowGate((p) => deps.apps.fetchProject(p), app, 'automated')
+      : undefined;
+    if (gate && !gate.allowed && gate.condition) {
+      conditions.push(gate.condition);
+      return { operationState, requeueAfterMs: gate.requeueAfterMs };
+    }
     if (decision.sync) {
       const operation: Operation = {
         sync: { revision: target.revision },

@@ -1,5 +1,6 @@
 // AppProject: what a group of Applications may deploy, from where, to where.
 import { type Static, Type } from 'typebox';
+import { syncWindowErrors } from '../sync-window/windows.ts';
 import {
   API_VERSION,
   Closed,
@@ -8,6 +9,7 @@ import {
   FreeForm,
   GroupKind,
   ObjectMeta,
+  StringEnum,
 } from './common.ts';
 import { manifestErrors } from './validate.ts';
 
@@ -31,6 +33,25 @@ export const ProjectRole = Closed({
 });
 export type ProjectRole = Static<typeof ProjectRole>;
 
+export const SyncWindowKind = { allow: 'allow', deny: 'deny' } as const;
+
+export const SyncWindow = Closed({
+  kind: StringEnum(SyncWindowKind, {
+    description: 'allow: syncs only while open; deny: no syncs while open (deny wins).',
+  }),
+  schedule: Type.String({ minLength: 1, description: 'Five-field cron expression: when the window opens.' }),
+  duration: Type.String({ minLength: 1, description: 'How long it stays open: 1h, 30m, 1h30m.' }),
+  timeZone: Type.Optional(Type.String({ description: 'IANA time zone of the schedule; default UTC.' })),
+  applications: Type.Optional(Type.Array(Type.String(), { description: 'Globs of Application names.' })),
+  namespaces: Type.Optional(Type.Array(Type.String(), { description: 'Globs of destination namespaces.' })),
+  clusters: Type.Optional(Type.Array(Type.String(), { description: 'Globs of destination Cluster names.' })),
+  manualSync: Type.Optional(
+    Type.Boolean({ description: 'Manual syncs pass the window anyway (deny open, or allow closed).' }),
+  ),
+  description: Type.Optional(Type.String()),
+});
+export type SyncWindow = Static<typeof SyncWindow>;
+
 export const AppProjectSpec = Closed({
   description: Type.Optional(Type.String()),
   sourceRepos: Type.Optional(
@@ -44,6 +65,11 @@ export const AppProjectSpec = Closed({
   namespaceResourceWhitelist: GroupKindList('Namespaced kinds allowed; absent means all.'),
   namespaceResourceBlacklist: GroupKindList('Namespaced kinds denied.'),
   roles: Type.Optional(Type.Array(ProjectRole)),
+  syncWindows: Type.Optional(
+    Type.Array(SyncWindow, {
+      description: 'When Applications of the project may sync (docs/sync-windows.md).',
+    }),
+  ),
 });
 export type AppProjectSpec = Static<typeof AppProjectSpec>;
 
@@ -73,5 +99,7 @@ export function defaultAppProject(namespace: string = DEFAULT_CONTROL_NAMESPACE)
 
 /** Readable messages for every problem in an AppProject as written (status ignored). */
 export function validateAppProject(obj: unknown): string[] {
-  return manifestErrors(AppProject, obj);
+  const errors = manifestErrors(AppProject, obj);
+  if (errors.length > 0) return errors;
+  return syncWindowErrors((obj as AppProject).spec.syncWindows ?? []);
 }

@@ -43,6 +43,8 @@ export const ApplicationConditionType = {
   ProjectViolation: 'ProjectViolation',
   OrphanedResourceWarning: 'OrphanedResourceWarning',
   SharedResourceWarning: 'SharedResourceWarning',
+  /** A sync waits for the project's sync windows (docs/sync-windows.md). */
+  SyncWindowClosed: 'SyncWindowClosed',
 } as const;
 export type ApplicationConditionType =
   (typeof ApplicationConditionType)[keyof typeof ApplicationConditionType];

@@ -6,6 +6,7 @@ import { withoutManagedFields } from '../../core/manifest/object.ts';
 import type { AppProject } from '../../core/model/app-project.ts';
 import { API_VERSION } from '../../core/model/common.ts';
 import { NotFoundError } from '../../domain/errors.ts';
+import { windowsOf } from '../../domain/project-windows.ts';
 import {
   assertValidProject,
   createProject,
@@ -23,6 +24,7 @@ import {
   NameParams,
   ProjectBody,
   ProjectList,
+  ProjectWindows,
 } from '../schemas.ts';
 
 const tags = ['projects'];
@@ -113,6 +115,19 @@ export function registerProjectRoutes(app: FastifyInstance, ctx: ServerContext):
       schema: { summary: 'Get an AppProject', tags, params: NameParams, response: { 200: AppProjectSchema } },
     },
     async (req) => withoutManagedFields((await authorizedProject(req, req.params.name, 'get')).project),
+  );
+
+  app.get<{ Params: Params }>(
+    '/api/v1/projects/:name/windows',
+    {
+      schema: {
+        summary: "An AppProject's sync windows now: which are open, when the others open",
+        tags,
+        params: NameParams,
+        response: { 200: ProjectWindows },
+      },
+    },
+    async (req) => windowsOf((await authorizedProject(req, req.params.name, 'get')).project, new Date()),
   );
 
   app.put<{ Params: Params; Body: Body }>(
