@@ -239,6 +239,59 @@ describe('GitOps engine', () => {
     });
   });
 
+  test('a path with nothing Tiphys renders is a condition naming the files, not a Healthy app; .tiphys-empty makes it intended', async () => {
+    await env.git.commitFiles(
+      'testdata',
+      { 'jsonnet-only/app.jsonnet': '{ kind: "ConfigMap" }\n', 'jsonnet-only/lib/util.libsonnet': '{}\n' },
+      'an app path of jsonnet only',
+    );
+    await createApp(env, 'jsonnet-only', {
+      source: { repoURL: repo, path: 'jsonnet-only' },
+      destination: { namespace: 'default' },
+      syncPolicy: automated,
+    });
+    const empty = await waitForApp(
+      env,
+      'jsonnet-only',
+      (a) => (a.status?.conditions ?? []).some((c) => c.type === 'ComparisonError'),
+      'a ComparisonError condition',
+    );
+    const message = empty.status?.conditions?.find((c) => c.type === 'ComparisonError')?.message ?? '';
+    assert.match(message, /^no manifests found in jsonnet-only\/: skipped 2 files: /);
+    assert.match(message, /app\.jsonnet \(not \.yaml, \.yml or \.json\)/);
+    assert.match(message, /lib\/util\.libsonnet/);
+    assert.match(message, /commit an empty file jsonnet-only\/\.tiphys-empty/);
+    assert.equal(empty.status?.health?.status, 'Unknown');
+    assert.equal(empty.status?.sync?.status, 'Unknown');
+    assert.equal(empty.status?.operationState, undefined, 'nothing was synced');
+
+    const marked = await env.git.commitFiles(
+      'testdata',
+      { 'jsonnet-only/.tiphys-empty': '' },
+      'empty on purpose',
+    );
+    const response = await fetch(webhookUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-github-event': 'push' },
+      body: JSON.stringify({
+        ref: 'refs/heads/main',
+        repository: { clone_url: repo, default_branch: 'main' },
+      }),
+    });
+    assert.equal(response.status, 200);
+    const intended = await waitForApp(
+      env,
+      'jsonnet-only',
+      (a) => a.status?.sync?.status === 'Synced' && a.status.sync.revision === marked,
+      'Synced at the marked commit',
+    );
+    assert.deepEqual(
+      (intended.status?.conditions ?? []).filter((c) => c.type === 'ComparisonError'),
+      [],
+    );
+    assert.deepEqual(intended.status?.resources ?? [], []);
+  });
+
   test('history records each sync and a rollback redeploys an earlier revision with automation off', async () => {
     await createApp(env, 'rolling', {
       source: { repoURL: repo, path: 'deps/second' },
@@ -314,7 +367,8 @@ describe('GitOps engine', () => {
       syncPolicy: automated,
     });
     const dependency = await waitForApp(env, 'dependency', syncedAndHealthy, 'dependency synced');
-    controller.refresh('dependent');
+    // No refresh by hand: the controller itself queues the apps that depend on one whose sync or
+    // health changed (the poll is minutes away).
     const dependent = await waitForApp(env, 'dependent', syncedAndHealthy, 'dependent synced');
     const started = Date.parse(dependent.status?.operationState?.startedAt ?? '');
     const dependencyFinished = Date.parse(dependency.status?.operationState?.finishedAt ?? '');

@@ -81,9 +81,10 @@ test('a file larger than 8 MiB is refused before it is read', async () => {
   });
 });
 
-test('an empty folder renders no objects', async () => {
+test('an empty folder marked .tiphys-empty renders no objects (unmarked, it is an error: empty-render.test.ts)', async () => {
   const repo = await tempDir();
   await mkdir(join(repo, 'empty'));
+  await writeFile(join(repo, 'empty', '.tiphys-empty'), '');
   assert.deepEqual(await render('empty', {}, repo), []);
 });
 

@@ -13,7 +13,8 @@ import type { DirectoryOptions, ResolvedRequest } from './types.ts';
 /** Largest manifest file read; anything bigger is not hand-written config. */
 export const maxManifestFileBytes = 8 * 1024 * 1024;
 
-const manifestExtension = /\.(ya?ml|json)$/;
+/** The files a plain-directory render reads; anything else is skipped. */
+export const manifestExtension = /\.(ya?ml|json)$/;
 
 interface ManifestFile {
   /** Path relative to the app directory (what include/exclude match). */

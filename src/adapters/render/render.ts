@@ -1,13 +1,15 @@
 import { realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderDirectory } from './directory.ts';
+import { assertRenderedSomething } from './empty-render.ts';
 import { RenderError } from './errors.ts';
 import { renderHelm } from './helm.ts';
 import { renderKustomize } from './kustomize.ts';
 import { isFile, repoRelative, resolveInsideRepo } from './paths.ts';
-import type { RendererName, RenderRequest, RenderResult, RenderSource } from './types.ts';
+import type { RendererName, RenderRequest, RenderResult, RenderSource, ResolvedRequest } from './types.ts';
 
 export { cachedRender, RenderCache, type RenderCacheKeyInput, renderCacheKey } from './cache.ts';
+export { EMPTY_MARKER, EmptyRenderError } from './empty-render.ts';
 export { PathOutsideRepoError, RenderError, RenderTimeoutError, RenderToolError } from './errors.ts';
 export { assertRemoteSourcesAllowed } from './kustomize-sources.ts';
 export { findTools, missingToolHint, resolveTools } from './tools.ts';
@@ -18,7 +20,10 @@ export const defaultRenderTimeoutMs = 90_000;
 
 const kustomizationFiles = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 
-/** Turns an app path of a checked-out repository into the Kubernetes objects it declares. */
+/**
+ * Turns an app path of a checked-out repository into the Kubernetes objects it declares. A
+ * render that finds none is an EmptyRenderError unless the path holds `.tiphys-empty`.
+ */
 export async function renderManifests(req: RenderRequest): Promise<RenderResult> {
   let repoRoot: string;
   try {
@@ -39,6 +44,12 @@ export async function renderManifests(req: RenderRequest): Promise<RenderResult>
     appPath: repoRelative(repoRoot, appDir),
     timeoutMs: req.timeoutMs ?? defaultRenderTimeoutMs,
   };
+  const result = await renderWith(renderer, resolved);
+  await assertRenderedSomething(resolved, renderer, result.objects.length);
+  return result;
+}
+
+async function renderWith(renderer: RendererName, resolved: ResolvedRequest): Promise<RenderResult> {
   switch (renderer) {
     case 'helm':
       return { renderer, objects: await renderHelm(resolved) };

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { GitTimeoutError, RevisionNotFoundError } from '../../adapters/git/index.ts';
 import { OutsideWatchedNamespacesError } from '../../adapters/kube/cluster-cache.ts';
-import { RenderTimeoutError, RenderToolError } from '../../adapters/render/render.ts';
+import { EmptyRenderError, RenderTimeoutError, RenderToolError } from '../../adapters/render/render.ts';
 import { ManifestParseError } from '../../core/manifest/parse-error.ts';
 import { DuplicateResourceError } from '../../domain/comparison/desired-state.ts';
 import { ClusterUnreachableError, ProjectViolationError } from '../../domain/comparison/errors.ts';
@@ -33,4 +33,14 @@ test('what may pass by itself is retried soon', () => {
   assert.equal(of(new GitTimeoutError('ls-remote', 1000)), 'ComparisonError/ComparisonFailed/retried');
   assert.equal(of(new Error('connection reset')), 'ComparisonError/ComparisonFailed/retried');
   assert.equal(of('a string'), 'ComparisonError/ComparisonFailed/retried');
+});
+
+test('an empty render is terminal and leaves the health Unknown: an app that declares nothing is not Healthy', () => {
+  const empty = reasonOf(new EmptyRenderError('guestbook', 'directory', [], 0));
+  assert.equal(
+    `${empty.condition}/${empty.event}/${empty.terminal ? 'terminal' : 'retried'}`,
+    'ComparisonError/EmptyRender/terminal',
+  );
+  assert.equal(empty.healthUnknown, true);
+  assert.equal(reasonOf(new RenderToolError('helm', 1, 'no chart')).healthUnknown, undefined);
 });

@@ -4,7 +4,7 @@
 // refusal that fails the same way until someone changes it).
 import { GitError } from '../../adapters/git/index.ts';
 import { OutsideWatchedNamespacesError } from '../../adapters/kube/cluster-cache.ts';
-import { RenderError } from '../../adapters/render/render.ts';
+import { EmptyRenderError, RenderError } from '../../adapters/render/render.ts';
 import { ManifestParseError } from '../../core/manifest/parse-error.ts';
 import { ApplicationConditionType } from '../../core/model/application-status.ts';
 import { DuplicateResourceError } from '../../domain/comparison/desired-state.ts';
@@ -29,6 +29,11 @@ export interface FailureReason {
   event: string;
   /** True when retrying without a change cannot help: wait for the next change or poll. */
   terminal: boolean;
+  /**
+   * True when the app's last health means nothing any more: an empty render declares nothing
+   * whose health could be Healthy, so the app reads Unknown instead of keeping it.
+   */
+  healthUnknown?: boolean;
 }
 
 type ErrorClass = abstract new (...args: never[]) => Error;
@@ -39,6 +44,10 @@ const { InvalidSpecError: INVALID_SPEC, ComparisonError, ProjectViolation } = Ap
 export const FAILURE_REASONS: readonly (readonly [ErrorClass, FailureReason])[] = [
   [InvalidSpecError, { condition: INVALID_SPEC, event: 'InvalidSpec', terminal: true }],
   [ProjectViolationError, { condition: ProjectViolation, event: 'ProjectRefused', terminal: true }],
+  [
+    EmptyRenderError,
+    { condition: ComparisonError, event: 'EmptyRender', terminal: true, healthUnknown: true },
+  ],
   [DuplicateResourceError, { condition: ComparisonError, event: 'ManifestError', terminal: true }],
   [ManifestParseError, { condition: ComparisonError, event: 'ManifestError', terminal: true }],
   [

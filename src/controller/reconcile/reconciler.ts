@@ -230,7 +230,9 @@ export class Reconciler {
         status: 'Unknown',
         ...(stored.status?.sync?.revision ? { revision: stored.status.sync.revision } : {}),
       },
-      health: stored.status?.health ?? { status: 'Unknown', message: 'not assessed: see the conditions' },
+      health:
+        (!reason.healthUnknown && stored.status?.health) ||
+        ({ status: 'Unknown', message: 'not assessed: see the conditions' } as const),
       reconciledAt: new Date().toISOString(),
     };
     // A failure already shown is not recorded again at every poll (a new one is logged with
