@@ -119,7 +119,7 @@ export function registerAdminHealthCommand(adminCommand: Command): Command {
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (opts: { file?: string; scripts?: string; output: 'text' | 'json' }) => {
       if (opts.file === undefined)
-        fail("required option '-f, --file <file>' not specified", 'tiphys.admin.health.file');
+        fail("required option '-f, --file <file>' not specified", 'commander.missingMandatoryOptionValue');
       const documents = await readManifestDocuments(opts.file);
       if (opts.scripts === undefined) {
         printHealth(opts.file, documentRows(documents), opts.output);

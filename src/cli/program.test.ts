@@ -3,7 +3,12 @@ import { test } from 'node:test';
 import { buildProgram } from './program.ts';
 
 test('the program lists its subcommands in help', () => {
-  const help = buildProgram().helpInformation();
-  assert.match(help, /version/);
+  const program = buildProgram();
+  const help = program.helpInformation();
+  const names = program.commands.map((command) => command.name());
+  assert.ok(names.length >= 8, `subcommands: ${names.join(', ')}`);
+  for (const name of names) {
+    assert.match(help, new RegExp(`^  ${name}\\b`, 'm'), `tiphys ${name} is missing from the help`);
+  }
   assert.match(help, /GitOps/);
 });

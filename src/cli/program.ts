@@ -1,4 +1,4 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { tiphysVersion } from '../version.ts';
 import { registerAccountCommands } from './account.ts';
 import { registerAdminHealthCommand } from './admin-health.ts';
@@ -9,6 +9,7 @@ import { registerClusterCommands } from './cluster.ts';
 import { registerLoginCommands } from './login.ts';
 import { registerProjectCommands } from './proj.ts';
 import { registerRepoCommands } from './repo.ts';
+import { exitCodeOf, refuseTyposBeforeHelp } from './usage-errors.ts';
 
 /**
  * Builds the command tree of the CLI door: the commands people and CI pipelines run against a
@@ -23,7 +24,7 @@ export function buildProgram(): Command {
   program
     .command('version')
     .description('print the Tiphys version')
-    .option('-o, --output <format>', 'text or json', 'text')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .action((opts: { output: string }) => {
       const info = { tiphys: tiphysVersion, node: process.version };
       console.log(
@@ -45,13 +46,17 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** Runs one command line; returns the exit code. `program` defaults to the CLI door's commands. */
+/**
+ * Runs one command line; returns the exit code: 0, 1 when the command failed, 2 when the command
+ * line was not understood (even with `--help`). `program` defaults to the CLI door's commands.
+ */
 export async function runCli(argv: string[], program: Command = buildProgram()): Promise<number> {
+  refuseTyposBeforeHelp(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof CommanderError) return exitCodeOf(error);
     console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   }
