@@ -90,7 +90,7 @@ contexts:
   await assert.rejects(flattenKubeConfig(join(dir, 'missing')), /cannot read kubeconfig/);
 });
 
-test('the cluster list shows connection Unknown until the controller reports', () => {
+test('the cluster list shows connection Unknown until the controller reports, then health and recovery', () => {
   const text = formatClusterList([
     {
       apiVersion: 'tiphys.dev/v1alpha1',
@@ -103,15 +103,20 @@ test('the cluster list shows connection Unknown until the controller reports', (
       kind: 'Cluster',
       metadata: { name: 'us-1' },
       spec: { server: 'https://us-1:6443' },
-      status: { connection: { status: 'Successful' }, serverVersion: 'v1.36.3' },
+      status: {
+        connection: { status: 'Failed' },
+        serverVersion: 'v1.36.3',
+        health: { phase: 'Lost' },
+        recovery: { incident: 't', phase: 'AwaitingApproval', timeline: {} },
+      },
     },
   ]);
   assert.equal(
     text,
     [
-      'NAME   SERVER              CONNECTION   VERSION   LABELS',
-      'eu-1   https://eu-1:6443   Unknown                env=prod,region=eu',
-      'us-1   https://us-1:6443   Successful   v1.36.3',
+      'NAME   SERVER              CONNECTION   HEALTH   RECOVERY           VERSION   LABELS',
+      'eu-1   https://eu-1:6443   Unknown                                            env=prod,region=eu',
+      'us-1   https://us-1:6443   Failed       Lost     AwaitingApproval   v1.36.3',
     ].join('\n'),
   );
 });

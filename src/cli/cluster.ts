@@ -6,6 +6,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { type Cluster, ClusterSecretKey } from '../core/model/cluster.ts';
 import { clusterKubeconfigProblems } from '../core/model/cluster-kubeconfig.ts';
 import { API_VERSION, IN_CLUSTER } from '../core/model/common.ts';
+import { approveClusterRecovery } from '../domain/cluster-recovery.ts';
 import {
   clusterResource,
   listClusters as listClusterResources,
@@ -167,11 +168,13 @@ async function addCluster(ctx: CommandContext, name: string, flags: ClusterAddFl
 
 export function formatClusterList(clusters: readonly Cluster[]): string {
   return formatTable(
-    ['NAME', 'SERVER', 'CONNECTION', 'VERSION', 'LABELS'],
+    ['NAME', 'SERVER', 'CONNECTION', 'HEALTH', 'RECOVERY', 'VERSION', 'LABELS'],
     clusters.map((c) => [
       c.metadata.name,
       c.spec.server,
       c.status?.connection?.status ?? 'Unknown',
+      c.status?.health?.phase ?? '',
+      c.status?.recovery?.phase ?? '',
       c.status?.serverVersion ?? '',
       Object.entries(c.metadata.labels ?? {})
         .map(([k, v]) => `${k}=${v}`)
@@ -186,13 +189,15 @@ function clusterFromView(view: {
   server: string;
   labels?: Record<string, string>;
   connection?: NonNullable<Cluster['status']>['connection'];
+  health?: NonNullable<Cluster['status']>['health'];
+  recovery?: NonNullable<Cluster['status']>['recovery'];
 }): Cluster {
   return {
     apiVersion: API_VERSION,
     kind: 'Cluster',
     metadata: { name: view.name, labels: view.labels },
     spec: { server: view.server },
-    ...(view.connection ? { status: { connection: view.connection } } : {}),
+    status: { connection: view.connection, health: view.health, recovery: view.recovery },
   };
 }
 
@@ -263,5 +268,30 @@ export function registerClusterCommands(program: Command): Command {
   ).action(async (name: string, flags: { force?: boolean }, command: Command) =>
     withBackend(command, (ctx) => removeCluster(ctx, name, flags.force ?? false)),
   );
+  const recover = group.command('recover').description('act on the recovery of a lost cluster');
+  addServerOption(
+    recover
+      .command('approve')
+      .description('approve the recovery of a lost cluster whose policy is in approve mode (audited)')
+      .argument('<name>', 'name of the cluster'),
+  ).action(async (name: string, _flags: unknown, command: Command) =>
+    withBackend(command, async (ctx) => {
+      if (ctx.api) {
+        const answer = await ctx.api.post<{ message: string }>(
+          `/api/v1/clusters/${encodeURIComponent(name)}/recovery/approve`,
+          {},
+        );
+        console.log(answer.message);
+        return;
+      }
+      // A kubeconfig holder is the control cluster's admin; the approval names who by that.
+      const { incident } = await approveClusterRecovery(ctx, name, `kubeconfig:${userName()}`);
+      console.log(`recovery of cluster "${name}" (lost at ${incident}) approved`);
+    }),
+  );
   return group;
+}
+
+function userName(): string {
+  return process.env.USER ?? process.env.LOGNAME ?? 'unknown';
 }

@@ -11,13 +11,17 @@ import { KubeRest } from '../adapters/kube/rest.ts';
 import { RenderCache, type RenderTools } from '../adapters/render/render.ts';
 import type { HealthAssessor } from '../core/health/assessor.ts';
 import type { Application } from '../core/model/application.ts';
+import type { Cluster } from '../core/model/cluster.ts';
 import { API_VERSION } from '../core/model/common.ts';
+import type { ResolvedRecoveryAction } from '../core/model/recovery-actions.ts';
 import { FleetSources } from '../domain/application-sets/sources.ts';
 import { listClusters } from '../domain/clusters.ts';
 import { ComparisonCache } from '../domain/comparison/compare.ts';
 import { ComparisonService } from '../domain/comparison/comparison-service.ts';
 import { GitManifestSource } from '../domain/comparison/source.ts';
 import { ApplicationSetController, DEFAULT_MAX_APPLICATIONS_PER_SET } from './appset/appset-controller.ts';
+import { ClusterMonitor } from './clusters/cluster-monitor.ts';
+import { RecoveryCoordinator } from './clusters/recovery-coordinator.ts';
 import { LeaderElector } from './leader-election.ts';
 import { errorMessage, type Logger, type LogOption, toLogger } from './log.ts';
 import { ControllerMetrics } from './metrics.ts';
@@ -47,6 +51,10 @@ export interface ControllerOptions {
   assessHealth?: HealthAssessor;
   /** The most Applications one ApplicationSet may generate (default 5,000). */
   maxApplicationsPerSet?: number;
+  /** The administrator's recovery actions (`--recovery-actions`), by name; none by default. */
+  recoveryActions?: ReadonlyMap<string, ResolvedRecoveryAction>;
+  /** How often each registered cluster is probed (default 30 s). */
+  clusterProbeIntervalMs?: number;
 }
 
 /**
@@ -66,7 +74,7 @@ export class Controller {
   private readonly events: EventRecorder;
   private readonly eventRest: KubeRest;
   private readonly pollIntervalMs: number;
-  private connectionTimer: NodeJS.Timeout | undefined;
+  private readonly clusters: ClusterMonitor;
   private readonly cacheDir: CacheDir;
   private readonly seen = new Map<string, { intent: string; outcome: string }>();
   private active = false;
@@ -138,6 +146,27 @@ export class Controller {
       allowLocalRepos: options.allowLocalRepos ?? false,
       assessHealth: options.assessHealth,
     });
+    const cp = { rest: this.eventRest, namespace: options.namespace };
+    const appList = () => this.apps.list();
+    const refresh = (name: string) => this.refresh(name);
+    this.clusters = new ClusterMonitor({
+      cp,
+      destinations: this.destinations,
+      recovery: new RecoveryCoordinator({
+        cp,
+        destinations: this.destinations,
+        apps: appList,
+        actions: options.recoveryActions ?? new Map(),
+        refresh,
+        log: this.log,
+      }),
+      apps: appList,
+      refresh,
+      recordEvent: (cluster, note) => this.recordClusterEvent(cluster, note),
+      metrics: this.metrics,
+      log: this.log,
+      intervalMs: options.clusterProbeIntervalMs ?? 30_000,
+    });
     if (options.leaderElection ?? true) {
       this.elector = new LeaderElector(options.kubeConfig, {
         namespace: options.namespace,
@@ -190,7 +219,7 @@ export class Controller {
 
   async stop(): Promise<void> {
     this.active = false;
-    clearInterval(this.connectionTimer);
+    await this.clusters.stop();
     await this.elector?.stop();
     this.queue.stop();
     await this.appSets.stop();
@@ -214,15 +243,14 @@ export class Controller {
     this.metrics.leader.set(1);
     for (const app of this.apps.list()) this.queue.add(app.metadata.name);
     this.appSets.activate();
-    this.connectionTimer = setInterval(() => void this.destinations.reportConnections(), 30_000);
-    this.connectionTimer.unref();
+    this.clusters.start();
   }
 
   private deactivate(): void {
     this.active = false;
     this.appSets.deactivate();
     this.metrics.leader.set(0);
-    clearInterval(this.connectionTimer);
+    void this.clusters.stop();
   }
 
   private async reconcileOne(name: string): Promise<void> {
@@ -243,6 +271,23 @@ export class Controller {
     } finally {
       stop();
     }
+  }
+
+  /** An Event on a Cluster (lost, recovered, …); a failed write is logged. */
+  private recordClusterEvent(cluster: Cluster, note: EventNote): Promise<void> {
+    const about = {
+      apiVersion: API_VERSION,
+      kind: 'Cluster',
+      namespace: this.apps.namespace,
+      name: cluster.metadata.name,
+      ...(cluster.metadata.uid ? { uid: cluster.metadata.uid } : {}),
+    };
+    return this.events.record(about, note).catch((error) => {
+      this.log.warn(
+        { cluster: cluster.metadata.name, reason: note.reason },
+        `event not recorded: ${errorMessage(error)}`,
+      );
+    });
   }
 
   /** An Event on the Application; a failed write is logged, never fails the reconcile. */

@@ -1,4 +1,8 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { ClusterStatus } from '../core/model/cluster.ts';
+import { ClusterPhase } from '../core/model/cluster-status.ts';
+
+const TIMELINE_STEPS = ['actionStartedAt', 'clusterAnsweredAt', 'firstAppSyncedAt', 'allHealthyAt'] as const;
 
 /** The controller's Prometheus metrics, on a registry of its own (tests create several). */
 export class ControllerMetrics {
@@ -54,6 +58,49 @@ export class ControllerMetrics {
     help: '1 while this replica is the leader.',
     registers: [this.registry],
   });
+
+  readonly clusterPhase = new Gauge({
+    name: 'tiphys_cluster_phase',
+    help: 'Registered clusters: 1 for the phase each is in (Reachable, Unreachable, Lost).',
+    labelNames: ['cluster', 'phase'] as const,
+    registers: [this.registry],
+  });
+  readonly clustersLost = new Counter({
+    name: 'tiphys_cluster_lost_total',
+    help: 'Times a cluster was marked lost.',
+    labelNames: ['cluster'] as const,
+    registers: [this.registry],
+  });
+  readonly recoveryEvents = new Counter({
+    name: 'tiphys_cluster_recovery_event_total',
+    help: 'Recovery steps by reason (RecoveryActionStarted, RecoveryFailed, RecoveryClusterAnswers, RecoverySucceeded, …).',
+    labelNames: ['cluster', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly recoverySeconds = new Gauge({
+    name: 'tiphys_cluster_recovery_seconds',
+    help: 'Seconds from the loss to each step of the last recovery (allHealthyAt is the RTO).',
+    labelNames: ['cluster', 'step'] as const,
+    registers: [this.registry],
+  });
+
+  /** The cluster metrics after a probe: its phase, the transitions, the recovery timeline. */
+  observeCluster(cluster: string, status: ClusterStatus, reasons: readonly string[]): void {
+    for (const phase of Object.values(ClusterPhase)) {
+      this.clusterPhase.set({ cluster, phase }, status.health?.phase === phase ? 1 : 0);
+    }
+    for (const reason of reasons) {
+      if (reason === 'ClusterLost') this.clustersLost.inc({ cluster });
+      if (reason.startsWith('Recovery')) this.recoveryEvents.inc({ cluster, reason });
+    }
+    const timeline = status.recovery?.timeline;
+    const lostAt = Date.parse(timeline?.lostAt ?? '');
+    for (const step of TIMELINE_STEPS) {
+      const at = Date.parse(timeline?.[step] ?? '');
+      if (Number.isFinite(lostAt) && Number.isFinite(at))
+        this.recoverySeconds.set({ cluster, step }, (at - lostAt) / 1000);
+    }
+  }
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'tiphys_' });

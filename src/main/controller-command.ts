@@ -15,6 +15,8 @@ interface ControllerCommandOptions {
   cacheDir?: string;
   allowLocalRepos?: boolean;
   managedNamespaces?: string;
+  recoveryActions?: string;
+  clusterProbeInterval: string;
 }
 
 /** `tiphys controller`: runs the GitOps controller until SIGINT or SIGTERM. */
@@ -35,6 +37,12 @@ export function registerControllerCommand(program: Command): void {
       'namespaced mode: manage only the control namespace and these (comma-separated; or TIPHYS_MANAGED_NAMESPACES)',
       process.env.TIPHYS_MANAGED_NAMESPACES,
     )
+    .option(
+      '--recovery-actions <file>',
+      'YAML of the recovery actions Clusters may name in spec.recovery.action (docs/recovery.md; or TIPHYS_RECOVERY_ACTIONS)',
+      process.env.TIPHYS_RECOVERY_ACTIONS,
+    )
+    .option('--cluster-probe-interval <seconds>', 'how often each registered cluster is probed', '30')
     .option('--poll-interval <seconds>', 'how often each app polls Git', '180')
     .option('--no-leader-election', 'act at once instead of competing for the leader Lease')
     .option('--concurrency <n>', 'parallel reconciles', '10')
@@ -60,6 +68,12 @@ export function registerControllerCommand(program: Command): void {
       // Said once at start, not only on each app that needs the tool.
       for (const line of missing) logger.warn(line);
       const kubeConfig = loadKubeConfig(opts.kubeconfig);
+      const recoveryActions = opts.recoveryActions
+        ? (await import('../core/model/recovery-actions.ts')).parseRecoveryActions(
+            (await import('node:fs')).readFileSync(opts.recoveryActions, 'utf8'),
+            opts.recoveryActions,
+          )
+        : undefined;
       // Custom health checks (Lua, CEL) from tiphys-cm, watched: docs/health.md.
       const health = new HealthSettings(kubeConfig, opts.namespace, {
         log: (message) => logger.info(message),
@@ -74,6 +88,8 @@ export function registerControllerCommand(program: Command): void {
         allowLocalRepos: allowLocalRepos(opts),
         namespaces: managedNamespaces(opts.managedNamespaces, opts.namespace),
         pollIntervalMs: Number(opts.pollInterval) * 1000,
+        recoveryActions,
+        clusterProbeIntervalMs: Number(opts.clusterProbeInterval) * 1000,
         concurrency: Number(opts.concurrency),
         leaderElection: opts.leaderElection,
         // The Pod's name (its hostname) in the Lease says which replica leads.

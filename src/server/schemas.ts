@@ -177,6 +177,9 @@ export const ClusterView = Type.Object({
   server: Type.String(),
   labels: StringMap(),
   connection: Type.Optional(ClusterStatus.properties.connection),
+  health: Type.Optional(ClusterStatus.properties.health),
+  recovery: Type.Optional(ClusterStatus.properties.recovery),
+  conditions: Type.Optional(ClusterStatus.properties.conditions),
 });
 export const ClusterList = Type.Object({ items: Type.Array(ClusterView) });
 

@@ -1,11 +1,6 @@
-import {
-  CoreV1Api,
-  CustomObjectsApi,
-  type KubeConfig,
-  PatchStrategy,
-  setHeaderOptions,
-} from '@kubernetes/client-node';
-import type { Cluster, ClusterStatus } from '../../core/model/cluster.ts';
+import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { CREDENTIALS_REVISION_ANNOTATION } from '../../core/cluster-health/recovery.ts';
+import type { Cluster } from '../../core/model/cluster.ts';
 import { IN_CLUSTER, TIPHYS_GROUP, TIPHYS_VERSION } from '../../core/model/common.ts';
 import { ClusterCache } from '../kube/cluster-cache.ts';
 import { asKubeApiError, ClusterClient } from '../kube/cluster-client.ts';
@@ -18,6 +13,8 @@ export interface Destination {
   client: ClusterClient;
   cache: ClusterCache;
   serverVersion?: string;
+  /** The Cluster resource as last read (its health and recovery status); none for in-cluster. */
+  cluster?: Cluster;
 }
 
 export class DestinationNotFoundError extends Error {
@@ -66,14 +63,25 @@ export class DestinationRegistry {
     }
     const cluster = await this.readCluster(name);
     const known = this.destinations.get(name);
-    const version = cluster.metadata.resourceVersion ?? '';
-    if (known && known.resourceVersion === version) return known.destination;
+    // A new client only when how to connect changed: the spec (server, Secret name) or the
+    // credentials a recovery installed. Status writes (health probes) change neither.
+    const version = `${cluster.metadata.generation ?? ''}/${cluster.metadata.annotations?.[CREDENTIALS_REVISION_ANNOTATION] ?? ''}`;
+    if (known && known.resourceVersion === version) {
+      known.destination.cluster = cluster;
+      return known.destination;
+    }
     if (known) {
       await known.destination.cache.stop();
       known.destination.client.rest.close();
     }
     const credentials = await this.readCredentials(cluster);
-    return this.remember(name, remoteKubeConfig(name, cluster.spec.server, credentials), version);
+    const destination = this.remember(
+      name,
+      remoteKubeConfig(name, cluster.spec.server, credentials),
+      version,
+    );
+    destination.cluster = cluster;
+    return destination;
   }
 
   /** Every destination in use, for status reporting and shutdown. */
@@ -89,37 +97,20 @@ export class DestinationRegistry {
     this.destinations.clear();
   }
 
-  /** Checks each registered cluster and writes its connection status on its Cluster resource. */
-  async reportConnections(): Promise<void> {
-    for (const destination of this.all()) {
-      if (destination.name === IN_CLUSTER) continue;
-      const status: ClusterStatus = {};
-      try {
-        destination.serverVersion = await destination.client.serverVersion();
-        const info = destination.cache.info();
-        status.connection = { status: 'Successful', attemptedAt: new Date().toISOString() };
-        status.serverVersion = destination.serverVersion;
-        status.cacheInfo = { resourcesCount: info.objects, apisCount: info.kinds };
-      } catch (error) {
-        status.connection = {
-          status: 'Failed',
-          message: error instanceof Error ? error.message : String(error),
-          attemptedAt: new Date().toISOString(),
-        };
-      }
-      await this.custom
-        .patchNamespacedCustomObjectStatus(
-          {
-            group: TIPHYS_GROUP,
-            version: TIPHYS_VERSION,
-            namespace: this.namespace,
-            plural: 'clusters',
-            name: destination.name,
-            body: { status },
-          },
-          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-        )
-        .catch(() => {});
+  /**
+   * Asks the cluster for its version with its current credentials: what the health monitor
+   * probes. A missing Cluster or Secret is a failed probe like a cluster that does not answer.
+   */
+  async probe(
+    name: string,
+  ): Promise<{ ok: true; version: string; objects: number; kinds: number } | { ok: false; message: string }> {
+    try {
+      const destination = await this.get(name);
+      destination.serverVersion = await destination.client.serverVersion();
+      const info = destination.cache.info();
+      return { ok: true, version: destination.serverVersion, objects: info.objects, kinds: info.kinds };
+    } catch (error) {
+      return { ok: false, message: error instanceof Error ? error.message : String(error) };
     }
   }
 

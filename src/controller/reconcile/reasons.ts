@@ -22,6 +22,17 @@ export class StatusWriteError extends Error {
   readonly terminal = false;
 }
 
+/** The destination is lost, or its replacement has not released this app's wave yet. */
+export class ClusterHoldError extends Error {
+  override name = 'ClusterHoldError';
+  readonly terminal = false;
+  readonly event: string;
+  constructor(event: string, message: string) {
+    super(message);
+    this.event = event;
+  }
+}
+
 export interface FailureReason {
   /** The Application condition that shows the failure. */
   condition: string;
@@ -64,6 +75,8 @@ export const FAILURE_REASONS: readonly (readonly [ErrorClass, FailureReason])[] 
  * else (an API error of the destination) is a ComparisonError tried again soon.
  */
 export function reasonOf(error: unknown): FailureReason {
+  if (error instanceof ClusterHoldError)
+    return { condition: ComparisonError, event: error.event, terminal: false };
   for (const [type, reason] of FAILURE_REASONS) if (error instanceof type) return reason;
   const terminal = (error as { terminal?: unknown })?.terminal === true;
   if (error instanceof RenderError || error instanceof GitError) {

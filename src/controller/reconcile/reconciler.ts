@@ -1,7 +1,10 @@
 import type { ApplicationStore } from '../../adapters/control-plane/application-store.ts';
 import type { Destination, DestinationRegistry } from '../../adapters/control-plane/destination-registry.ts';
 import type { EventNote } from '../../adapters/kube/event-recorder.ts';
+import { clusterHold } from '../../core/cluster-health/gate.ts';
 import type { HealthAssessor } from '../../core/health/assessor.ts';
+import { syncWaveOf } from '../../core/manifest/annotations.ts';
+import type { KubeObject } from '../../core/manifest/object.ts';
 import {
   type Application,
   type ResolvedApplication,
@@ -23,7 +26,7 @@ import type { ControllerMetrics } from '../metrics.ts';
 import { deleteApplicationObjects } from '../operation/cascade.ts';
 import { isNewCondition, statusEvents } from './events.ts';
 import { condition, type OperationOutcome, operationStep } from './operation-step.ts';
-import { InvalidSpecError, reasonOf, StatusWriteError } from './reasons.ts';
+import { ClusterHoldError, InvalidSpecError, reasonOf, StatusWriteError } from './reasons.ts';
 import { resourceStatuses } from './resource-status.ts';
 
 export const RESOURCES_FINALIZER = 'resources-finalizer.tiphys.dev';
@@ -78,6 +81,12 @@ export class Reconciler {
       const destination = await this.deps.destinations.get(app.spec.destination.cluster);
       if ((stored.metadata as { deletionTimestamp?: string }).deletionTimestamp)
         return await this.finalize(app, destination);
+      const hold = clusterHold(
+        destination.name,
+        { name, wave: syncWaveOf(stored as unknown as KubeObject) },
+        destination.cluster?.status,
+      );
+      if (hold) throw new ClusterHoldError(hold.reason, hold.message);
       return await this.reconcileWith(app, destination, fields);
     } catch (error) {
       return this.failed(stored, error, fields);

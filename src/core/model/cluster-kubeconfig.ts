@@ -78,3 +78,15 @@ export function clusterKubeconfigProblems(text: string): string[] {
   }
   return problems;
 }
+
+/** The server of a kubeconfig's current context (call after `clusterKubeconfigProblems` is empty). */
+export function kubeconfigServer(text: string): string {
+  const config = parse(text, { maxAliasCount: 100 }) as {
+    'current-context'?: string;
+    contexts?: { name?: string; context?: { cluster?: string } }[];
+    clusters?: { name?: string; cluster?: { server?: string } }[];
+  };
+  const context = config.contexts?.find((c) => c.name === config['current-context']);
+  const cluster = config.clusters?.find((c) => c.name === context?.context?.cluster);
+  return String(cluster?.cluster?.server ?? '').replace(/\/$/, '');
+}

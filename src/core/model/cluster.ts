@@ -1,6 +1,16 @@
 // Cluster: a Kubernetes cluster Applications can deploy to, and how to reach it.
 import { type Static, Type } from 'typebox';
-import { API_VERSION, Closed, ObjectMeta, StringEnum, Timestamp } from './common.ts';
+import { ClusterHealthStatus, ClusterRecoveryStatus } from './cluster-status.ts';
+import {
+  API_VERSION,
+  atMostOneOf,
+  Closed,
+  Condition,
+  ObjectMeta,
+  StringEnum,
+  StringMap,
+  Timestamp,
+} from './common.ts';
 import { manifestErrors } from './validate.ts';
 
 export const CLUSTER_KIND = 'Cluster';
@@ -19,6 +29,50 @@ export const ClusterSecretKey = {
   caData: 'caData',
   insecure: 'insecure',
 } as const;
+
+export const RecoveryMode = { auto: 'auto', approve: 'approve' } as const;
+export type RecoveryMode = (typeof RecoveryMode)[keyof typeof RecoveryMode];
+
+/** When an unreachable cluster counts as lost (docs/recovery.md). */
+export const ClusterHealthPolicy = Closed({
+  lostAfterSeconds: Type.Optional(
+    Type.Integer({ minimum: 1, description: 'Unreachable this long: the cluster is lost. Default 300.' }),
+  ),
+  stableAfterSeconds: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      description:
+        'An unreachable or lost cluster must answer without a failure this long to count as back (flapping protection). Default 60.',
+    }),
+  ),
+});
+
+/**
+ * What to do when the cluster is lost. The action is only a name: what it runs (a command, a Job
+ * template, a webhook) is configured by the administrator of the controller, never here, so
+ * whoever may write a Cluster cannot make the controller run anything.
+ */
+export const RecoveryPolicy = Closed(
+  {
+    mode: StringEnum(RecoveryMode, {
+      description: 'auto: act as soon as the cluster is lost; approve: wait for a person to approve.',
+    }),
+    action: Type.Optional(
+      Type.String({
+        minLength: 1,
+        pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
+        description: "Name of a recovery action in the controller's --recovery-actions file.",
+      }),
+    ),
+    failover: Type.Optional(
+      Closed({
+        selector: StringMap({ description: 'Labels the standby Cluster must carry (all of them).' }),
+      }),
+    ),
+  },
+  atMostOneOf('action', 'failover'),
+);
+export type RecoveryPolicy = Static<typeof RecoveryPolicy>;
 
 export const ClusterSpec = Closed({
   server: Type.String({ pattern: '^https?://', description: 'URL of the Kubernetes API server.' }),
@@ -40,6 +94,8 @@ export const ClusterSpec = Closed({
       },
     ),
   ),
+  health: Type.Optional(ClusterHealthPolicy),
+  recovery: Type.Optional(RecoveryPolicy),
 });
 export type ClusterSpec = Static<typeof ClusterSpec>;
 
@@ -59,6 +115,9 @@ export const ClusterStatus = Type.Object({
       lastCacheSyncTime: Type.Optional(Timestamp()),
     }),
   ),
+  health: Type.Optional(ClusterHealthStatus),
+  recovery: Type.Optional(ClusterRecoveryStatus),
+  conditions: Type.Optional(Type.Array(Condition)),
 });
 export type ClusterStatus = Static<typeof ClusterStatus>;
 
@@ -80,6 +139,10 @@ export function validateCluster(obj: unknown): string[] {
     errors.push(
       `spec.credentialsSecret.namespace: must be the Cluster's own namespace, not ${JSON.stringify(secretNamespace)}`,
     );
+  }
+  const recovery = cluster?.spec?.recovery;
+  if (recovery && recovery.action === undefined && recovery.failover === undefined) {
+    errors.push('spec.recovery: give an action or a failover');
   }
   return errors;
 }

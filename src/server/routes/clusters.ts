@@ -8,6 +8,7 @@ import { KubeApiError } from '../../adapters/kube/rest.ts';
 import { type Cluster, ClusterSecretKey } from '../../core/model/cluster.ts';
 import { clusterKubeconfigProblems } from '../../core/model/cluster-kubeconfig.ts';
 import { IN_CLUSTER } from '../../core/model/common.ts';
+import { approveClusterRecovery } from '../../domain/cluster-recovery.ts';
 import { clusterResource, registerCluster, unregisterCluster } from '../../domain/clusters.ts';
 import { audited, authorize, authorizeList, filterAllowed, identityOf, unauthenticated } from '../access.ts';
 import { kubeGet, type ServerContext, tiphysResourcePath } from '../context.ts';
@@ -25,6 +26,9 @@ export function clusterView(cluster: Cluster): View {
     server: cluster.spec.server,
     labels: cluster.metadata.labels ?? {},
     ...(cluster.status?.connection ? { connection: cluster.status.connection } : {}),
+    ...(cluster.status?.health ? { health: cluster.status.health } : {}),
+    ...(cluster.status?.recovery ? { recovery: cluster.status.recovery } : {}),
+    ...(cluster.status?.conditions ? { conditions: cluster.status.conditions } : {}),
   };
 }
 
@@ -78,7 +82,7 @@ function inClusterView(ctx: ServerContext): View {
 }
 
 export function registerClusterRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  const viewOf = async (req: FastifyRequest, name: string, action: 'get' | 'delete') => {
+  const viewOf = async (req: FastifyRequest, name: string, action: 'get' | 'delete' | 'update') => {
     const cluster = name === IN_CLUSTER ? undefined : await readCluster(ctx, name);
     if (name !== IN_CLUSTER && !cluster) {
       if (
@@ -165,6 +169,29 @@ export function registerClusterRoutes(app: FastifyInstance, ctx: ServerContext):
         unregisterCluster(ctx, name, { force: false }),
       );
       return { message: `cluster "${name}" removed` };
+    },
+  );
+
+  app.post<{ Params: Static<typeof NameParams> }>(
+    '/api/v1/clusters/:name/recovery/approve',
+    {
+      schema: {
+        summary: 'Approve the recovery of a lost cluster whose policy is in approve mode',
+        tags,
+        params: NameParams,
+        response: { 200: Accepted },
+      },
+    },
+    async (req) => {
+      const { name } = req.params;
+      const { identity } = await viewOf(req, name, 'update');
+      const by = identity ? `${identity.kind}:${identity.subject}` : 'anonymous';
+      const { incident } = await audited(
+        ctx.auth,
+        { identity, action: 'approve-recovery', resource: 'clusters', object: name },
+        () => approveClusterRecovery(ctx, name, by),
+      );
+      return { message: `recovery of cluster "${name}" (lost at ${incident}) approved` };
     },
   );
 }

@@ -1,0 +1,84 @@
+// A recovery action run as a Kubernetes Job in the control namespace (Terraform, Cluster API, a
+// cloud CLI in an image): the administrator's template, the cluster's name in its environment.
+// The Job writes the credentials JSON under `credentials` in the named Secret; Tiphys reads and
+// deletes that Secret, and deletes the Job when it is stopped.
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ResolvedRecoveryAction } from '../../core/model/recovery-actions.ts';
+import { apiStatus, secretPath } from '../control-plane/paths.ts';
+import { type ActionContext, type ActionInput, RecoveryActionError } from './action-types.ts';
+
+interface JobStatus {
+  status?: { conditions?: { type: string; status: string; message?: string }[] };
+}
+
+type Container = { env?: { name: string; value: string }[] };
+
+export async function runJobAction(
+  action: ResolvedRecoveryAction,
+  job: NonNullable<ResolvedRecoveryAction['job']>,
+  input: ActionInput,
+  context: ActionContext & { signal: AbortSignal },
+): Promise<string> {
+  const { rest, namespace, signal } = context;
+  const name = `tiphys-recovery-${input.cluster.slice(0, 34)}-${randomBytes(3).toString('hex')}`;
+  const template = structuredClone(job.template) as {
+    metadata?: Record<string, unknown>;
+    spec?: { template?: { spec?: { containers?: Container[] } } };
+  };
+  for (const container of template.spec?.template?.spec?.containers ?? []) {
+    container.env = [
+      ...(container.env ?? []),
+      { name: 'TIPHYS_CLUSTER', value: input.cluster },
+      { name: 'TIPHYS_CLUSTER_SERVER', value: input.server },
+      { name: 'TIPHYS_CREDENTIALS_SECRET', value: job.credentialsSecret },
+    ];
+  }
+  const jobs = `/apis/batch/v1/namespaces/${encodeURIComponent(namespace)}/jobs`;
+  await rest.request('POST', jobs, {
+    body: {
+      ...template,
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: {
+        ...template.metadata,
+        name,
+        namespace,
+        labels: { 'tiphys.dev/recovery-of': input.cluster },
+      },
+    },
+  });
+  try {
+    for (;;) {
+      if (signal.aborted)
+        throw new RecoveryActionError(`action ${action.name}: Job ${name} was stopped (timeout or cancel)`);
+      const current = await rest.request<JobStatus>('GET', `${jobs}/${name}`);
+      const done = current.status?.conditions?.find(
+        (c) => c.status === 'True' && (c.type === 'Complete' || c.type === 'Failed'),
+      );
+      if (done?.type === 'Failed')
+        throw new RecoveryActionError(`action ${action.name}: Job ${name} failed: ${done.message ?? ''}`);
+      if (done?.type === 'Complete') break;
+      await sleep(1_000, undefined, { signal }).catch(() => {});
+    }
+  } catch (error) {
+    await rest
+      .request('DELETE', `${jobs}/${name}`, { query: { propagationPolicy: 'Background' } })
+      .catch(() => {});
+    throw error;
+  }
+  const secret = await rest
+    .request<{ data?: Record<string, string> }>('GET', secretPath(namespace, job.credentialsSecret))
+    .catch((error: unknown) => {
+      throw new RecoveryActionError(
+        `action ${action.name}: Job ${name} completed but Secret ${job.credentialsSecret} cannot be read (${apiStatus(error) ?? 'no answer'})`,
+      );
+    });
+  await rest.request('DELETE', secretPath(namespace, job.credentialsSecret)).catch(() => {});
+  const encoded = secret.data?.credentials;
+  if (!encoded)
+    throw new RecoveryActionError(
+      `action ${action.name}: Secret ${job.credentialsSecret} has no credentials key`,
+    );
+  return Buffer.from(encoded, 'base64').toString('utf8');
+}

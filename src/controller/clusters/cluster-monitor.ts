@@ -1,0 +1,156 @@
+// Watches every registered cluster: a version probe each interval, the health that follows from
+// it (unreachable, lost, back), the recovery step, then one status write, the Events of the
+// transitions and the metrics. Clusters are probed in parallel with a timeout each, so one that
+// hangs delays no other, and nothing here waits for a recovery action.
+import type { DestinationRegistry } from '../../adapters/control-plane/destination-registry.ts';
+import { tiphysPath } from '../../adapters/control-plane/paths.ts';
+import type { EventNote } from '../../adapters/kube/event-recorder.ts';
+import { clusterConditions } from '../../core/cluster-health/conditions.ts';
+import { healthSettings, nextHealth } from '../../core/cluster-health/health.ts';
+import type { Application } from '../../core/model/application.ts';
+import type { Cluster, ClusterStatus } from '../../core/model/cluster.ts';
+import { listClusters } from '../../domain/clusters.ts';
+import type { ControlPlane } from '../../domain/control-plane.ts';
+import { errorMessage, type Logger } from '../log.ts';
+import type { ControllerMetrics } from '../metrics.ts';
+import type { RecoveryCoordinator } from './recovery-coordinator.ts';
+
+export interface ClusterMonitorDeps {
+  cp: ControlPlane;
+  destinations: DestinationRegistry;
+  recovery: RecoveryCoordinator;
+  apps: () => readonly Application[];
+  refresh: (app: string) => void;
+  recordEvent: (cluster: Cluster, note: EventNote) => Promise<void>;
+  metrics: ControllerMetrics;
+  log: Logger;
+  intervalMs: number;
+}
+
+/** Status fields that change at every probe: not a reason to write on their own. */
+const VOLATILE = /"(lastProbeAt|attemptedAt|reachableSince)":"[^"]*"/g;
+/** Written at least this often anyway, so the probe times people read stay roughly current. */
+const REFRESH_WRITE_MS = 60_000;
+
+export class ClusterMonitor {
+  private readonly deps: ClusterMonitorDeps;
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private ticking: Promise<void> | undefined;
+  private readonly lastWrite = new Map<string, { text: string; at: number }>();
+
+  constructor(deps: ClusterMonitorDeps) {
+    this.deps = deps;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    clearTimeout(this.timer);
+    this.deps.recovery.stop();
+    await this.ticking;
+  }
+
+  private schedule(delay: number): void {
+    this.timer = setTimeout(() => {
+      this.ticking = this.tick().finally(() => {
+        if (this.running) this.schedule(this.deps.intervalMs);
+      });
+    }, delay);
+    this.timer.unref();
+  }
+
+  /** One round over every Cluster; a failure of one is logged and does not stop the others. */
+  async tick(): Promise<void> {
+    let clusters: Cluster[];
+    try {
+      clusters = await listClusters(this.deps.cp);
+    } catch (error) {
+      this.deps.log.warn({}, `clusters not listed: ${errorMessage(error)}`);
+      return;
+    }
+    await Promise.all(
+      clusters.map((cluster) =>
+        this.check(cluster).catch((error) =>
+          this.deps.log.warn(
+            { cluster: cluster.metadata.name },
+            `cluster check failed: ${errorMessage(error)}`,
+          ),
+        ),
+      ),
+    );
+  }
+
+  private async check(cluster: Cluster): Promise<void> {
+    if (!this.running) return;
+    const name = cluster.metadata.name;
+    const now = Date.now();
+    const probe = await this.deps.destinations.probe(name);
+    const before = cluster.status ?? {};
+    const { health, notes } = nextHealth(
+      before.health,
+      { ok: probe.ok, at: now, ...(probe.ok ? {} : { message: probe.message }) },
+      healthSettings(cluster.spec.health),
+    );
+    const attemptedAt = new Date(now).toISOString();
+    let status: ClusterStatus = {
+      ...before,
+      health,
+      connection: probe.ok
+        ? { status: 'Successful', attemptedAt }
+        : { status: 'Failed', message: probe.message, attemptedAt },
+      ...(probe.ok
+        ? {
+            serverVersion: probe.version,
+            cacheInfo: { resourcesCount: probe.objects, apisCount: probe.kinds },
+          }
+        : {}),
+    };
+    const stepped = await this.deps.recovery.step(cluster, status, now);
+    status = stepped.status;
+    const appsHere = this.deps.apps().filter((a) => (a.spec.destination?.cluster ?? 'in-cluster') === name);
+    const drifted = appsHere
+      .filter((a) => a.status?.sync?.status === 'OutOfSync')
+      .map((a) => a.metadata.name);
+    status.conditions = clusterConditions(status, {
+      hasPolicy: cluster.spec.recovery !== undefined,
+      driftedApps: drifted,
+      now: attemptedAt,
+    });
+    await this.write(name, status, now);
+    const all = [...notes, ...stepped.notes];
+    for (const note of all) {
+      this.deps.log[note.type === 'Warning' ? 'warn' : 'info'](
+        { cluster: name, reason: note.reason },
+        note.message,
+      );
+      void this.deps.recordEvent(cluster, note);
+    }
+    this.deps.metrics.observeCluster(
+      name,
+      status,
+      all.map((n) => n.reason),
+    );
+    // The apps of a cluster that was lost or came back say so at once, not at their next poll.
+    if (before.health?.phase !== health.phase || status.health?.phase !== health.phase) {
+      for (const app of appsHere) this.deps.refresh(app.metadata.name);
+    }
+  }
+
+  /** The whole status in one write (fields that ended must go, which a merge patch would keep). */
+  private async write(name: string, status: ClusterStatus, now: number): Promise<void> {
+    const text = JSON.stringify(status).replace(VOLATILE, '');
+    const last = this.lastWrite.get(name);
+    if (last && last.text === text && now - last.at < REFRESH_WRITE_MS) return;
+    await this.deps.cp.rest.request('PATCH', tiphysPath(this.deps.cp.namespace, 'clusters', name, 'status'), {
+      body: [{ op: 'add', path: '/status', value: status }],
+      contentType: 'application/json-patch+json',
+    });
+    this.lastWrite.set(name, { text, at: now });
+  }
+}

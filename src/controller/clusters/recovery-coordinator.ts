@@ -1,0 +1,326 @@
+// Drives the recovery of lost clusters, one step per health probe: starts an incident, waits for
+// an approval, runs the administrator's action in the background (a hanging one is stopped by
+// its timeout; the probes of other clusters go on), checks the replacement answers before it is
+// installed, then syncs the apps that targeted the lost cluster wave by wave.
+import { randomBytes } from 'node:crypto';
+import type { DestinationRegistry } from '../../adapters/control-plane/destination-registry.ts';
+import { remoteKubeConfig } from '../../adapters/kube/connection.ts';
+import type { EventNote } from '../../adapters/kube/event-recorder.ts';
+import { KubeRest } from '../../adapters/kube/rest.ts';
+import { runRecoveryAction } from '../../adapters/recovery/run-action.ts';
+import { parseCredentialsOutput } from '../../core/cluster-health/credentials-output.ts';
+import { freshHealth } from '../../core/cluster-health/health.ts';
+import {
+  actionDue,
+  applyApproval,
+  attemptFailed,
+  attemptStarted,
+  bootstrapStep,
+  parseApproval,
+  replacementAnswers,
+  startIncident,
+} from '../../core/cluster-health/recovery.ts';
+import { syncWaveOf } from '../../core/manifest/annotations.ts';
+import type { KubeObject } from '../../core/manifest/object.ts';
+import type { Application } from '../../core/model/application.ts';
+import type { Cluster, ClusterStatus } from '../../core/model/cluster.ts';
+import { ClusterPhase, type ClusterRecoveryStatus, RecoveryPhase } from '../../core/model/cluster-status.ts';
+import type { ResolvedRecoveryAction } from '../../core/model/recovery-actions.ts';
+import { requestSync } from '../../domain/app-operations.ts';
+import {
+  applicationsOnCluster,
+  chooseStandby,
+  installReplacement,
+  moveApplications,
+} from '../../domain/cluster-recovery.ts';
+import { listClusters, readCluster } from '../../domain/clusters.ts';
+import type { ControlPlane } from '../../domain/control-plane.ts';
+import { errorMessage, type Logger } from '../log.ts';
+
+type Outcome = { ok: true; apps: string[]; failoverTo?: string } | { ok: false; reason: string };
+
+export interface RecoveryDeps {
+  cp: ControlPlane;
+  destinations: DestinationRegistry;
+  /** The Applications as the controller's informer sees them. */
+  apps: () => readonly Application[];
+  actions: ReadonlyMap<string, ResolvedRecoveryAction>;
+  refresh: (app: string) => void;
+  log: Logger;
+}
+
+export class RecoveryCoordinator {
+  private readonly deps: RecoveryDeps;
+  private readonly running = new Map<string, { abort: AbortController; outcome?: Outcome }>();
+
+  constructor(deps: RecoveryDeps) {
+    this.deps = deps;
+  }
+
+  /** Stops every action in flight (controller shutdown). */
+  stop(): void {
+    for (const run of this.running.values()) run.abort.abort(new Error('the controller stopped'));
+  }
+
+  /** The recovery status after this probe, and the Events of what changed. */
+  async step(
+    cluster: Cluster,
+    status: ClusterStatus,
+    now: number,
+  ): Promise<{ status: ClusterStatus; notes: EventNote[] }> {
+    const name = cluster.metadata.name;
+    const notes: EventNote[] = [];
+    const policy = cluster.spec.recovery;
+    const health = status.health;
+    let recovery = status.recovery;
+    const note = (type: EventNote['type'], reason: string, message: string) =>
+      notes.push({ type, reason, message });
+
+    // Came back by itself before a replacement answered: nothing is replaced.
+    if (health?.phase === ClusterPhase.Reachable && health.returnedAt && recovery && isOpen(recovery)) {
+      this.running.get(name)?.abort.abort(new Error('the cluster came back by itself'));
+      this.running.delete(name);
+      recovery = {
+        ...recovery,
+        phase: RecoveryPhase.Cancelled,
+        message: 'the cluster came back by itself; its apps are compared, not overwritten',
+      };
+      note('Normal', 'RecoveryCancelled', recovery.message ?? '');
+      for (const app of this.appsOn(name)) this.deps.refresh(app);
+      return { status: { ...status, recovery }, notes };
+    }
+
+    if (health?.phase === ClusterPhase.Lost && policy && health.lostAt) {
+      const fresh = !recovery || (recovery.incident !== health.lostAt && !isActive(recovery));
+      if (fresh) {
+        recovery = startIncident(policy, health.lostAt);
+        note(
+          'Warning',
+          recovery.phase === RecoveryPhase.AwaitingApproval ? 'RecoveryAwaitingApproval' : 'RecoveryStarted',
+          recovery.message ?? '',
+        );
+      }
+    }
+    if (!recovery) return { status, notes };
+
+    const approved = applyApproval(recovery, parseApproval(cluster.metadata.annotations));
+    if (approved !== recovery) note('Normal', 'RecoveryApproved', approved.message ?? '');
+    recovery = approved;
+
+    if (recovery.phase === RecoveryPhase.Running) {
+      const run = this.running.get(name);
+      if (!run) {
+        // The controller restarted during the attempt: the switch is one write, so nothing is half-done.
+        recovery = this.failed(
+          recovery,
+          'the controller restarted during the attempt',
+          now,
+          policy?.action,
+          notes,
+        );
+      } else if (run.outcome) {
+        this.running.delete(name);
+        if (run.outcome.ok) {
+          recovery = replacementAnswers(recovery, run.outcome.apps, now, run.outcome.failoverTo);
+          note('Normal', 'RecoveryClusterAnswers', recovery.message ?? '');
+          const nextHealth = run.outcome.failoverTo ? health : freshHealth(now);
+          return this.bootstrap(name, { ...status, health: nextHealth, recovery }, now, notes);
+        }
+        recovery = this.failed(recovery, run.outcome.reason, now, policy?.action, notes);
+      }
+    }
+
+    if (actionDue(recovery, now) && policy) {
+      const action = policy.action ? this.deps.actions.get(policy.action) : undefined;
+      if (policy.action && !action) {
+        recovery = {
+          ...recovery,
+          phase: RecoveryPhase.Failed,
+          message: `no recovery action "${policy.action}" is configured in the controller (--recovery-actions); nothing was run`,
+        };
+        note('Warning', 'RecoveryFailed', recovery.message ?? '');
+      } else {
+        recovery = attemptStarted(recovery, now);
+        note(
+          'Normal',
+          'RecoveryActionStarted',
+          `${policy.action ? `action ${policy.action}` : 'failover'}: attempt ${recovery.attempts}`,
+        );
+        this.launch(cluster, action);
+      }
+    }
+
+    if (recovery.phase === RecoveryPhase.Bootstrapping)
+      return this.bootstrap(name, { ...status, recovery }, now, notes);
+    return { status: { ...status, recovery }, notes };
+  }
+
+  private failed(
+    recovery: ClusterRecoveryStatus,
+    reason: string,
+    now: number,
+    actionName: string | undefined,
+    notes: EventNote[],
+  ): ClusterRecoveryStatus {
+    const action = actionName ? this.deps.actions.get(actionName) : undefined;
+    const next = attemptFailed(recovery, reason, now, {
+      maxAttempts: action?.maxAttempts ?? 1,
+      backoffMs: action?.backoffMs ?? 30_000,
+    });
+    notes.push({ type: 'Warning', reason: 'RecoveryFailed', message: next.message ?? reason });
+    return next;
+  }
+
+  /** Runs the attempt in the background; the next probe picks up its outcome. */
+  private launch(cluster: Cluster, action: ResolvedRecoveryAction | undefined): void {
+    const name = cluster.metadata.name;
+    const run: { abort: AbortController; outcome?: Outcome } = { abort: new AbortController() };
+    this.running.set(name, run);
+    const work = action ? this.replace(cluster, action, run.abort.signal) : this.failover(cluster);
+    work
+      .then(
+        (outcome) => outcome,
+        (error: unknown): Outcome => ({ ok: false, reason: errorMessage(error) }),
+      )
+      .then((outcome) => {
+        run.outcome = outcome;
+        const fields = { cluster: name, reason: outcome.ok ? 'RecoveryClusterAnswers' : 'RecoveryFailed' };
+        if (outcome.ok) this.deps.log.info(fields, 'recovery attempt succeeded');
+        else this.deps.log.warn(fields, `recovery attempt failed: ${outcome.reason}`);
+      });
+  }
+
+  private async replace(
+    cluster: Cluster,
+    action: ResolvedRecoveryAction,
+    signal: AbortSignal,
+  ): Promise<Outcome> {
+    const name = cluster.metadata.name;
+    const output = await runRecoveryAction(
+      action,
+      { cluster: name, server: cluster.spec.server },
+      { rest: this.deps.cp.rest, namespace: this.deps.cp.namespace, signal },
+    );
+    const credentials = parseCredentialsOutput(output, `action ${action.name}`);
+    // The replacement must answer with these credentials before anything is registered.
+    const rest = new KubeRest(
+      remoteKubeConfig(name, credentials.server, {
+        kubeconfig: credentials.data.kubeconfig,
+        bearerToken: credentials.data.bearerToken,
+        caData: credentials.data.caData,
+        insecure: credentials.data.insecure === 'true',
+      }),
+    );
+    try {
+      await rest.request('GET', '/version', { timeoutMs: 15_000 });
+    } catch (error) {
+      return {
+        ok: false,
+        reason: `the replacement at ${credentials.server} does not answer with the credentials action ${action.name} gave: ${errorMessage(error)}`,
+      };
+    } finally {
+      rest.close();
+    }
+    if (signal.aborted) return { ok: false, reason: 'cancelled' };
+    const current = await readCluster(this.deps.cp, name);
+    if (!current) return { ok: false, reason: `cluster ${name} was deleted during the recovery` };
+    await installReplacement(
+      this.deps.cp,
+      current,
+      credentials,
+      `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`,
+    );
+    return { ok: true, apps: await applicationsOnCluster(this.deps.cp, name) };
+  }
+
+  private async failover(cluster: Cluster): Promise<Outcome> {
+    const name = cluster.metadata.name;
+    const selector = cluster.spec.recovery?.failover?.selector ?? {};
+    const standby = chooseStandby(await listClusters(this.deps.cp), name, selector);
+    if (!standby) {
+      return {
+        ok: false,
+        reason: `no reachable standby cluster carries ${
+          Object.entries(selector)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(',') || 'the selector'
+        }`,
+      };
+    }
+    const apps = await applicationsOnCluster(this.deps.cp, name);
+    await moveApplications(this.deps.cp, apps, name, standby.metadata.name);
+    return { ok: true, apps, failoverTo: standby.metadata.name };
+  }
+
+  /** Syncs the released wave; ends when every app is Synced and Healthy. */
+  private async bootstrap(name: string, status: ClusterStatus, now: number, notes: EventNote[]) {
+    const recovery = status.recovery as ClusterRecoveryStatus;
+    const byName = new Map(this.deps.apps().map((a) => [a.metadata.name, a]));
+    const progress = (recovery.apps ?? [])
+      .map((app) => byName.get(app))
+      .filter((app): app is Application => app !== undefined)
+      .map((app) => ({
+        name: app.metadata.name,
+        wave: syncWaveOf(app as unknown as KubeObject),
+        synced: app.status?.sync?.status === 'Synced',
+        healthy: app.status?.health?.status === 'Healthy',
+        operating: app.operation !== undefined || app.status?.operationState?.phase === 'Running',
+      }));
+    const decision = bootstrapStep(recovery, progress, now);
+    const next = decision.state;
+    if (next.timeline.firstAppSyncedAt && !recovery.timeline.firstAppSyncedAt) {
+      notes.push({
+        type: 'Normal',
+        reason: 'RecoveryFirstAppSynced',
+        message: 'the first application is synced on the replacement',
+      });
+    }
+    if (next.wave !== recovery.wave)
+      for (const app of progress) if (app.wave === next.wave) this.deps.refresh(app.name);
+    for (const app of decision.sync) {
+      try {
+        await requestSync(this.deps.cp, app, {
+          sync: { prune: false },
+          initiatedBy: { username: 'tiphys-recovery', automated: true },
+        });
+        this.deps.refresh(app);
+      } catch (error) {
+        this.deps.log.debug({ cluster: name, app }, `recovery sync not requested: ${errorMessage(error)}`);
+      }
+    }
+    if (decision.done) {
+      const rto =
+        (Date.parse(next.timeline.allHealthyAt ?? '') - Date.parse(next.timeline.lostAt ?? '')) / 1000;
+      notes.push({
+        type: 'Normal',
+        reason: 'RecoverySucceeded',
+        message: `${next.message}; ${rto.toFixed(0)} s after the loss`,
+      });
+    }
+    return { status: { ...status, recovery: next }, notes };
+  }
+
+  private appsOn(cluster: string): string[] {
+    return this.deps
+      .apps()
+      .filter((a) => (a.spec.destination?.cluster ?? 'in-cluster') === cluster)
+      .map((a) => a.metadata.name);
+  }
+}
+
+/** A recovery that has not replaced anything yet (a return of the cluster cancels it). */
+function isOpen(recovery: ClusterRecoveryStatus): boolean {
+  const open: string[] = [
+    RecoveryPhase.AwaitingApproval,
+    RecoveryPhase.Pending,
+    RecoveryPhase.Running,
+    RecoveryPhase.Failed,
+  ];
+  return open.includes(recovery.phase);
+}
+
+/** Working on an incident: a new loss does not restart it. */
+function isActive(recovery: ClusterRecoveryStatus): boolean {
+  const active: string[] = [RecoveryPhase.Running, RecoveryPhase.Bootstrapping];
+  return active.includes(recovery.phase);
+}
