@@ -78,7 +78,7 @@ describe('tiphys cluster and repo', () => {
 
   test('cluster list shows it in every format, and never the token', async () => {
     const table = await tiphys('cluster', 'list');
-    assert.match(table.stdout, /^NAME +SERVER +CONNECTION +VERSION +LABELS$/m);
+    assert.match(table.stdout, /^NAME +SERVER +CONNECTION +HEALTH +RECOVERY +VERSION +LABELS$/m);
     assert.match(table.stdout, new RegExp(`^self +${cluster.server} +Unknown +env=test$`, 'm'));
     const json = JSON.parse((await tiphys('cluster', 'list', '-o', 'json')).stdout) as Cluster[];
     assert.deepEqual(
