@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { type CacheDir, prepareCacheDir } from '../adapters/cache-dir.ts';
+import { ChartStore } from '../adapters/charts/chart-store.ts';
 import { ApplicationSetStore } from '../adapters/control-plane/application-set-store.ts';
 import { ApplicationStore } from '../adapters/control-plane/application-store.ts';
 import { DestinationRegistry } from '../adapters/control-plane/destination-registry.ts';
@@ -136,6 +137,10 @@ export class Controller {
           tools: options.tools,
           credentialsFor: (url) => credentials.forUrl(url),
           projects: this.apps,
+          charts: new ChartStore({
+            cacheDir: join(cacheDir, 'charts'),
+            credentialsFor: (location) => credentials.forChart(location),
+          }),
         }),
         projects: this.apps,
         verdicts: new ComparisonCache(),

@@ -4,6 +4,7 @@
 // commit costs no clone and no render.
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { ChartStore } from '../adapters/charts/chart-store.ts';
 import {
   type Destination,
   DestinationNotFoundError,
@@ -58,6 +59,10 @@ export class RenderService {
         tools: options.tools,
         credentialsFor: (url) => credentials.forUrl(url),
         projects,
+        charts: new ChartStore({
+          cacheDir: join(options.cacheDir, 'charts'),
+          credentialsFor: (location) => credentials.forChart(location),
+        }),
       }),
       projects,
     });

@@ -1,5 +1,7 @@
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { type ChartLocation, chartCredentialMatches } from '../../core/helm/chart-source.ts';
 import { bestCredentialMatch } from '../../core/model/repo-url.ts';
+import type { ChartCredentials } from '../charts/types.ts';
 
 /** Label of the Secrets that hold repository credentials; their `url` names what they are for. */
 export const REPOSITORY_SECRET_LABEL = 'tiphys.dev/secret-type';
@@ -12,6 +14,8 @@ export interface RepoCredentials {
   insecureSkipTLS?: boolean;
   sshKnownHosts?: string;
   sshAcceptNewHostKey?: boolean;
+  /** Extra CA certificates (PEM) for a chart repository or registry with a private CA. */
+  caCert?: string;
 }
 
 export interface RepoCredentialEntry {
@@ -37,6 +41,22 @@ export function credentialsFor(
   return best === -1 ? undefined : entries[best].credentials;
 }
 
+/**
+ * The credentials for a chart repository or registry: an entry for exactly its host and port
+ * (`https://charts.example.com` or `oci://registry.example.com`), one of the chart's own scheme
+ * first. Paths do not narrow it: a registry login is per host.
+ */
+export function chartCredentialsFor(
+  entries: readonly RepoCredentialEntry[],
+  location: ChartLocation,
+): ChartCredentials | undefined {
+  const matching = entries.filter((entry) => chartCredentialMatches(entry.url, location));
+  const entry = matching.find((e) => e.url.toLowerCase().startsWith(`${location.kind}://`)) ?? matching[0];
+  if (!entry) return undefined;
+  const { username, password, caCert } = entry.credentials;
+  return { username, password, ca: caCert };
+}
+
 /** Reads the labelled repository Secrets of the control namespace (cached for a few seconds). */
 export class RepoCredentialStore {
   private readonly core: CoreV1Api;
@@ -50,6 +70,10 @@ export class RepoCredentialStore {
 
   async forUrl(repoURL: string): Promise<RepoCredentials | undefined> {
     return credentialsFor(await this.entries(), repoURL);
+  }
+
+  async forChart(location: ChartLocation): Promise<ChartCredentials | undefined> {
+    return chartCredentialsFor(await this.entries(), location);
   }
 
   invalidate(): void {
@@ -77,6 +101,7 @@ export class RepoCredentialStore {
             insecureSkipTLS: decode('insecure') === 'true',
             sshKnownHosts: decode('sshKnownHosts'),
             sshAcceptNewHostKey: decode('sshAcceptNewHostKey') === 'true',
+            caCert: decode('caCert'),
           },
         },
       ];

@@ -6,7 +6,7 @@ import { parseManifests } from '../../core/manifest/parse.ts';
 import { RenderError, RenderToolError } from './errors.ts';
 import { runTool, toolEnv } from './exec.ts';
 import { assertNoEscapingSymlinks, isFile, resolveInsideRepo } from './paths.ts';
-import type { HelmParameter, ResolvedRequest } from './types.ts';
+import type { HelmOptions, HelmParameter, ResolvedRequest } from './types.ts';
 
 /** Helm's own rule for release names (lowercase DNS-1123 subdomain, at most 53 characters). */
 const releaseNamePattern = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -20,48 +20,91 @@ const urlPattern = /^[a-z][a-z0-9+.-]*:\/\//i;
 export async function renderHelm(req: ResolvedRequest): Promise<KubeObject[]> {
   const options = req.source.helm ?? {};
   const releaseName = options.releaseName || req.appName;
+  assertReleaseName(releaseName);
+  await assertNoEscapingSymlinks(req.repoRoot, req.appDir);
+  const valueFiles: string[] = [];
+  for (const file of options.valueFiles ?? []) valueFiles.push(await resolveValueFile(req, file));
+
+  return helmTemplate({
+    chart: req.appDir,
+    cwd: req.appDir,
+    label: `helm template ${req.appPath || '.'}`,
+    releaseName,
+    valueFiles,
+    options,
+    namespace: req.namespace,
+    kubeVersion: req.kubeVersion,
+    helmBin: req.tools.helm,
+    timeoutMs: req.timeoutMs,
+  });
+}
+
+export interface HelmTemplateRun {
+  /** A chart folder or archive. */
+  chart: string;
+  cwd: string;
+  /** Names the render in messages. */
+  label: string;
+  releaseName: string;
+  valueFiles: string[];
+  options: HelmOptions;
+  namespace?: string;
+  kubeVersion?: string;
+  helmBin: string;
+  timeoutMs: number;
+}
+
+/** `helm template` in a private, empty HOME (see renderHelm). */
+export async function helmTemplate(run: HelmTemplateRun): Promise<KubeObject[]> {
+  const work = await realpath(await mkdtemp(join(tmpdir(), 'tiphys-helm-')));
+  try {
+    const home = join(work, 'home');
+    await mkdir(home, { mode: 0o700 });
+    const valueFiles = [...run.valueFiles];
+    if (run.options.values !== undefined && run.options.values.trim() !== '') {
+      const inline = join(work, 'values-inline.yaml');
+      await writeFile(inline, run.options.values);
+      valueFiles.push(inline);
+    }
+    const args = ['template', run.releaseName, run.chart, '--include-crds'];
+    // `--flag=value` keeps a value that starts with '-' from being read as another flag.
+    if (run.namespace) args.push(`--namespace=${run.namespace}`);
+    if (run.kubeVersion) args.push(`--kube-version=${run.kubeVersion}`);
+    for (const file of valueFiles) args.push(`--values=${file}`);
+    for (const parameter of run.options.parameters ?? []) args.push(setArgument(parameter));
+    const output = await runTool({
+      tool: 'helm',
+      bin: run.helmBin,
+      args,
+      cwd: run.cwd,
+      env: helmEnv(home),
+      timeoutMs: run.timeoutMs,
+    }).catch((error: unknown) => {
+      throw explainHelmFailure(error);
+    });
+    return parseManifests(output, run.label);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** Helm's folders, all inside a private HOME: no repository list or registry login of the host. */
+export function helmEnv(home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return toolEnv(home, {
+    HELM_CACHE_HOME: join(home, 'cache'),
+    HELM_CONFIG_HOME: join(home, 'config'),
+    HELM_DATA_HOME: join(home, 'data'),
+    ...extra,
+  });
+}
+
+/** A release name Helm accepts; checked before anything runs. */
+export function assertReleaseName(releaseName: string): void {
   if (!releaseNamePattern.test(releaseName) || releaseName.length > 53) {
     throw new RenderError(
       `helm release name ${JSON.stringify(releaseName)} is invalid: lowercase letters, digits, '-' and '.', at most 53 characters`,
       { terminal: true },
     );
-  }
-  await assertNoEscapingSymlinks(req.repoRoot, req.appDir);
-  const valueFiles: string[] = [];
-  for (const file of options.valueFiles ?? []) valueFiles.push(await resolveValueFile(req, file));
-
-  const work = await realpath(await mkdtemp(join(tmpdir(), 'tiphys-helm-')));
-  try {
-    const home = join(work, 'home');
-    await mkdir(home, { mode: 0o700 });
-    if (options.values !== undefined && options.values.trim() !== '') {
-      const inline = join(work, 'values-inline.yaml');
-      await writeFile(inline, options.values);
-      valueFiles.push(inline);
-    }
-    const args = ['template', releaseName, req.appDir, '--include-crds'];
-    // `--flag=value` keeps a value that starts with '-' from being read as another flag.
-    if (req.namespace) args.push(`--namespace=${req.namespace}`);
-    if (req.kubeVersion) args.push(`--kube-version=${req.kubeVersion}`);
-    for (const file of valueFiles) args.push(`--values=${file}`);
-    for (const parameter of options.parameters ?? []) args.push(setArgument(parameter));
-    const output = await runTool({
-      tool: 'helm',
-      bin: req.tools.helm,
-      args,
-      cwd: req.appDir,
-      env: toolEnv(home, {
-        HELM_CACHE_HOME: join(home, 'cache'),
-        HELM_CONFIG_HOME: join(home, 'config'),
-        HELM_DATA_HOME: join(home, 'data'),
-      }),
-      timeoutMs: req.timeoutMs,
-    }).catch((error: unknown) => {
-      throw explainHelmFailure(error);
-    });
-    return parseManifests(output, `helm template ${req.appPath || '.'}`);
-  } finally {
-    await rm(work, { recursive: true, force: true });
   }
 }
 

@@ -2,6 +2,7 @@
 // the reason of its Kubernetes Event, and whether the reconcile is tried again soon (a cluster
 // that did not answer) or only on the next change or Git poll (a spec, a manifest or a project
 // refusal that fails the same way until someone changes it).
+import { ChartFetchError } from '../../adapters/charts/errors.ts';
 import { GitError } from '../../adapters/git/index.ts';
 import { OutsideWatchedNamespacesError } from '../../adapters/kube/cluster-cache.ts';
 import { EmptyRenderError, RenderError } from '../../adapters/render/render.ts';
@@ -79,7 +80,7 @@ export function reasonOf(error: unknown): FailureReason {
     return { condition: ComparisonError, event: error.event, terminal: false };
   for (const [type, reason] of FAILURE_REASONS) if (error instanceof type) return reason;
   const terminal = (error as { terminal?: unknown })?.terminal === true;
-  if (error instanceof RenderError || error instanceof GitError) {
+  if (error instanceof RenderError || error instanceof GitError || error instanceof ChartFetchError) {
     return { condition: ComparisonError, event: terminal ? 'ManifestError' : 'ComparisonFailed', terminal };
   }
   return { condition: ComparisonError, event: 'ComparisonFailed', terminal };

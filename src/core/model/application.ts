@@ -1,5 +1,6 @@
 // Application: one set of manifests in Git, rendered one way, kept equal to one destination.
 import { type Static, Type } from 'typebox';
+import { chartSourceProblem } from '../helm/chart-source.ts';
 import { ApplicationStatus, Operation, RetryStrategy, SyncOptionList } from './application-status.ts';
 import {
   API_VERSION,
@@ -66,7 +67,17 @@ export type HelmSource = Static<typeof HelmSource>;
 
 export const ApplicationSource = Closed(
   {
-    repoURL: Type.String({ minLength: 1, description: 'URL of the Git repository.' }),
+    repoURL: Type.String({
+      minLength: 1,
+      description:
+        'URL of the Git repository; with chart, of the Helm chart repository (https://) or OCI registry (oci://).',
+    }),
+    chart: Type.Optional(
+      Type.String({
+        description:
+          'Name of a Helm chart in the chart repository or registry repoURL names; targetRevision is its version or a semver range.',
+      }),
+    ),
     targetRevision: Type.Optional(
       Type.String({ description: `Branch, tag, commit SHA or HEAD. Default: ${D.targetRevision}.` }),
     ),
@@ -193,7 +204,13 @@ export function validateApplication(obj: unknown, options: { allowLocalRepos?: b
   const errors = manifestErrors(Application, obj);
   const app = (obj ?? {}) as Partial<Application>;
   const repoURL = app.spec?.source?.repoURL;
-  if (typeof repoURL === 'string' && repoURL !== '') {
+  const chart = app.spec?.source?.chart;
+  if (typeof chart === 'string' && typeof repoURL === 'string') {
+    const problem = chartSourceProblem(repoURL, chart);
+    if (problem) errors.push(`spec.source: ${problem}`);
+    if (app.spec?.source?.kustomize || app.spec?.source?.directory)
+      errors.push('spec.source: a chart is rendered by helm; kustomize and directory options do not apply');
+  } else if (typeof repoURL === 'string' && repoURL !== '') {
     const problem = repoURLProblem(repoURL, { allowLocal: options.allowLocalRepos });
     if (problem) errors.push(`spec.source.repoURL: ${problem}`);
   }

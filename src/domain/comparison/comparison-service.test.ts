@@ -64,7 +64,7 @@ class FakeCluster implements ComparisonTarget {
 class FakeSource implements ManifestSource {
   readonly commits = new Map<string, KubeObject[]>([['head-commit', []]]);
   renders = 0;
-  async resolveRevision(_repoURL: string, revision: string): Promise<string> {
+  async resolveRevision(_source: unknown, revision: string): Promise<string> {
     return revision === 'HEAD' ? 'head-commit' : revision;
   }
   async render(_app: unknown, commit: string): Promise<KubeObject[]> {

@@ -62,7 +62,7 @@ export class ComparisonService {
 
   /** The commit a revision points at now (default the app's target revision). */
   resolve(app: ResolvedApplication, revision: string = app.spec.source.targetRevision): Promise<string> {
-    return this.source.resolveRevision(app.spec.source.repoURL, revision);
+    return this.source.resolveRevision(app.spec.source, revision);
   }
 
   /**

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { ChartStore } from '../../adapters/charts/chart-store.ts';
 import { ApplicationStore } from '../../adapters/control-plane/application-store.ts';
 import { DestinationRegistry } from '../../adapters/control-plane/destination-registry.ts';
 import { RepoCredentialStore } from '../../adapters/control-plane/repo-credential-store.ts';
@@ -40,6 +41,10 @@ export async function diffApplication(
         tools: resolveTools(),
         credentialsFor: (url) => credentials.forUrl(url),
         projects: apps,
+        charts: new ChartStore({
+          cacheDir: join(cacheDir, 'charts'),
+          credentialsFor: (location) => credentials.forChart(location),
+        }),
       }),
       projects: apps,
     });

@@ -44,8 +44,11 @@ export interface ProjectSource {
   fetchProject(name: string): Promise<AppProject | undefined>;
 }
 
-/** Where manifests come from: a revision resolved to a commit, and the app's render at it. */
+/**
+ * Where manifests come from: a revision resolved to a commit (a chart's to `VERSION@sha256:…`),
+ * and the app's render at it.
+ */
 export interface ManifestSource {
-  resolveRevision(repoURL: string, revision: string): Promise<string>;
+  resolveRevision(source: { repoURL: string; chart?: string }, revision: string): Promise<string>;
   render(app: ResolvedApplication, commit: string, kubeVersion: string | undefined): Promise<KubeObject[]>;
 }

@@ -1,4 +1,6 @@
+import type { ChartStore } from '../../adapters/charts/chart-store.ts';
 import type { GitCredentials, GitRepoCache } from '../../adapters/git/index.ts';
+import { renderHelmArchive } from '../../adapters/render/helm-archive.ts';
 import {
   assertRemoteSourcesAllowed,
   cachedRender,
@@ -22,6 +24,8 @@ export interface GitSourceDeps {
    * none are allowed.
    */
   projects?: ProjectSource;
+  /** Charts from chart repositories and registries (`spec.source.chart`); absent: refused. */
+  charts?: ChartStore;
 }
 
 /**
@@ -36,9 +40,19 @@ export class GitManifestSource implements ManifestSource {
     this.deps = deps;
   }
 
-  /** The commit a revision (branch, tag, SHA, HEAD) points at now. */
-  async resolveRevision(repoURL: string, revision: string): Promise<string> {
+  /**
+   * The commit a revision (branch, tag, SHA, HEAD) points at now; for a chart, the highest
+   * version the revision (a version or semver range) allows, as `VERSION@sha256:DIGEST`.
+   */
+  async resolveRevision(source: { repoURL: string; chart?: string }, revision: string): Promise<string> {
+    if (source.chart !== undefined) return this.chartStore().resolve(source.repoURL, source.chart, revision);
+    const { repoURL } = source;
     return this.deps.git.resolveRevision(repoURL, revision, await this.deps.credentialsFor(repoURL));
+  }
+
+  private chartStore(): ChartStore {
+    if (!this.deps.charts) throw new Error('charts from chart repositories are not available here');
+    return this.deps.charts;
   }
 
   async render(
@@ -48,6 +62,7 @@ export class GitManifestSource implements ManifestSource {
   ): Promise<KubeObject[]> {
     const deps = this.deps;
     const { source, destination } = app.spec;
+    if (source.chart !== undefined) return this.renderChart(app, source.chart, commit, kubeVersion);
     const options = { directory: source.directory, kustomize: source.kustomize, helm: source.helm };
     const key = renderCacheKey({
       repoURL: source.repoURL,
@@ -82,6 +97,39 @@ export class GitManifestSource implements ManifestSource {
     // what the project no longer allows.
     if (!checked && rendered.remoteSources?.length)
       assertRemoteSourcesAllowed(rendered.remoteSources, await allowed());
+    return rendered.objects as KubeObject[];
+  }
+
+  /** A chart from a chart repository or registry, cached by its digest (in the revision). */
+  private async renderChart(
+    app: ResolvedApplication,
+    chart: string,
+    revision: string,
+    kubeVersion: string | undefined,
+  ): Promise<KubeObject[]> {
+    const { source, destination } = app.spec;
+    const key = renderCacheKey({
+      repoURL: `${source.repoURL}#${chart}`,
+      commit: revision,
+      path: '.',
+      source: { helm: source.helm },
+      appName: app.metadata.name,
+      namespace: destination.namespace,
+      kubeVersion,
+    });
+    const rendered = await cachedRender(this.deps.renderCache, key, async () => {
+      const fetched = await this.chartStore().fetch(source.repoURL, chart, revision);
+      const objects = await renderHelmArchive({
+        archive: fetched.path,
+        label: `chart ${chart} ${revision}`,
+        helm: source.helm,
+        appName: app.metadata.name,
+        namespace: destination.namespace,
+        kubeVersion,
+        tools: this.deps.tools,
+      });
+      return { renderer: 'helm', objects };
+    });
     return rendered.objects as KubeObject[];
   }
 }
