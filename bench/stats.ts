@@ -6,7 +6,13 @@ export function percentile(values: number[], p: number): number {
   return sorted[index];
 }
 
-export const median = (values: number[]): number => percentile(values, 50);
+/** The middle value; for an even count the mean of the two middle ones (not the lower one). */
+export function median(values: number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
 
 export async function timeIt(fn: () => Promise<unknown>): Promise<number> {
   const start = performance.now();

@@ -12,7 +12,11 @@ import { ensureChromium, ensureImageTools, ensureSchemathesis, ensureUiBuilt } f
 const fastOnly = process.env.TIPHYS_TEST_SKIP_SLOW === '1' && process.env.CI !== 'true';
 // `*.int.test.ts` beside the code need the testbed, like everything under testbed/ and test/.
 const isIntegration = (file: string) => file.endsWith('.int.test.ts');
-const unit = [...globSync('src/**/*.test.ts'), ...globSync('ui/src/**/*.test.ts')]
+const unit = [
+  ...globSync('src/**/*.test.ts'),
+  ...globSync('ui/src/**/*.test.ts'),
+  ...globSync('bench/**/*.test.ts'),
+]
   .filter((file) => !isIntegration(file))
   .sort();
 const slow = [
