@@ -1,79 +1,149 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { type TestContext, test } from 'node:test';
 import { WorkQueue } from './work-queue.ts';
 
-test('a key added while it is processed runs once more, never twice at the same time', async () => {
+/** Lets every settled promise run its callbacks (the queue's `finally`), with no clock involved. */
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * A queue whose handler holds each run until the test finishes it: `running` lists the keys
+ * being processed now, `runs` every key started, in order.
+ */
+function gatedQueue(concurrency: number, onError?: (key: string, error: unknown) => void) {
   const runs: string[] = [];
-  let concurrent = 0;
+  const running = new Map<string, { finish: () => void; fail: (error: Error) => void }>();
   let maxConcurrent = 0;
   const queue = new WorkQueue({
-    concurrency: 4,
-    handler: async (key) => {
-      concurrent++;
-      maxConcurrent = Math.max(maxConcurrent, concurrent);
-      runs.push(key);
-      await sleep(20);
-      concurrent--;
-    },
+    concurrency,
+    onError,
+    handler: (key) =>
+      new Promise<void>((resolve, reject) => {
+        assert.ok(!running.has(key), `${key} runs twice at the same time`);
+        runs.push(key);
+        running.set(key, {
+          finish: () => {
+            running.delete(key);
+            resolve();
+          },
+          fail: (error) => {
+            running.delete(key);
+            reject(error);
+          },
+        });
+        maxConcurrent = Math.max(maxConcurrent, running.size);
+      }),
   });
+  const finish = async (key: string) => {
+    const run = running.get(key);
+    assert.ok(run, `${key} is not running (running: ${[...running.keys()]})`);
+    run.finish();
+    await settle();
+  };
+  return { queue, runs, running, finish, maxConcurrent: () => maxConcurrent };
+}
+
+function fakeClock(t: TestContext) {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: Date.parse('2026-01-01T00:00:00Z') });
+  return t.mock.timers;
+}
+
+test('a key added while it is processed runs once more afterwards, never twice at the same time', async () => {
+  const { queue, runs, finish } = gatedQueue(4);
   queue.add('a');
-  await sleep(5);
+  queue.add('a'); // during the run: remembered once
   queue.add('a');
-  queue.add('a');
+  assert.deepEqual(runs, ['a']);
+  await finish('a');
+  assert.deepEqual(runs, ['a', 'a'], 'the change seen during the run is processed');
+  await finish('a');
   await queue.idle();
   assert.deepEqual(runs, ['a', 'a']);
-  assert.equal(maxConcurrent, 1);
 });
 
 test('waiting duplicates collapse and different keys run in parallel up to the limit', async () => {
-  let concurrent = 0;
-  let maxConcurrent = 0;
-  const seen: string[] = [];
-  const queue = new WorkQueue({
-    concurrency: 2,
-    handler: async (key) => {
-      concurrent++;
-      maxConcurrent = Math.max(maxConcurrent, concurrent);
-      seen.push(key);
-      await sleep(10);
-      concurrent--;
-    },
-  });
+  const { queue, runs, running, finish, maxConcurrent } = gatedQueue(2);
   for (const key of ['a', 'b', 'c', 'c', 'd', 'd']) queue.add(key);
+  assert.deepEqual([...running.keys()], ['a', 'b']);
+  await finish('a');
+  await finish('b');
+  assert.deepEqual([...running.keys()], ['c', 'd']);
+  await finish('c');
+  await finish('d');
   await queue.idle();
-  assert.deepEqual(seen.sort(), ['a', 'b', 'c', 'd']);
-  assert.equal(maxConcurrent, 2);
+  assert.deepEqual(runs, ['a', 'b', 'c', 'd']);
+  assert.equal(maxConcurrent(), 2);
 });
 
-test('addAfter keeps the earliest due time and errors go to onError', async () => {
+test('a short requeue then a long one: the long one does not delay the short one', async (t) => {
+  const clock = fakeClock(t);
+  const { queue, runs } = gatedQueue(1);
+  queue.addAfter('x', 1_000); // a retry soon
+  queue.addAfter('x', 180_000); // then the poll: must not push the retry back
+  assert.equal(queue.scheduledAt('x'), Date.now() + 1_000);
+  clock.tick(999);
+  assert.deepEqual(runs, []);
+  clock.tick(1);
+  assert.deepEqual(runs, ['x']);
+  queue.stop();
+});
+
+test('a long requeue then a short one: the short one wins', async (t) => {
+  const clock = fakeClock(t);
+  const { queue, runs } = gatedQueue(1);
+  queue.addAfter('x', 180_000);
+  queue.addAfter('x', 1_000);
+  clock.tick(1_000);
+  assert.deepEqual(runs, ['x']);
+  clock.tick(180_000);
+  assert.deepEqual(runs, ['x'], 'the long timer was replaced, not kept as well');
+  queue.stop();
+});
+
+test('forget drops a scheduled run and a change seen during the run', async (t) => {
+  const clock = fakeClock(t);
+  const { queue, runs, finish } = gatedQueue(1);
+  queue.addAfter('gone', 1_000);
+  queue.forget('gone');
+  assert.equal(queue.scheduledAt('gone'), undefined);
+  clock.tick(5_000);
+  assert.deepEqual(runs, []);
+
+  queue.add('deleted');
+  queue.add('deleted'); // a change during the run …
+  queue.forget('deleted'); // … of an app that was then deleted
+  await finish('deleted');
+  await queue.idle();
+  assert.deepEqual(runs, ['deleted']);
+  queue.stop();
+});
+
+test('stop drops waiting and scheduled keys and refuses new ones; the run in progress ends', async (t) => {
+  const clock = fakeClock(t);
+  const { queue, runs, finish } = gatedQueue(1);
+  queue.add('a');
+  queue.add('b'); // waiting behind a
+  queue.addAfter('c', 1_000);
+  queue.stop();
+  queue.add('d');
+  queue.addAfter('e', 10);
+  clock.tick(10_000);
+  await finish('a');
+  await queue.idle();
+  assert.deepEqual(runs, ['a']);
+  assert.equal(queue.scheduledAt('c'), undefined);
+});
+
+test('a failed run goes to onError and the queue goes on', async () => {
   const errors: string[] = [];
-  const seen: string[] = [];
-  const queue = new WorkQueue({
-    concurrency: 1,
-    handler: async (key) => {
-      seen.push(key);
-      throw new Error(`boom ${key}`);
-    },
-    onError: (key, error) => errors.push(`${key}: ${(error as Error).message}`),
-  });
-  queue.addAfter('x', 10_000);
-  queue.addAfter('x', 10);
-  await sleep(60);
+  const { queue, runs, running, finish } = gatedQueue(1, (key, error) =>
+    errors.push(`${key}: ${(error as Error).message}`),
+  );
+  queue.add('x');
+  queue.add('y');
+  running.get('x')?.fail(new Error('boom'));
+  await settle();
+  assert.deepEqual(errors, ['x: boom']);
+  await finish('y');
   await queue.idle();
-  assert.deepEqual(seen, ['x']);
-  assert.deepEqual(errors, ['x: boom x']);
-  queue.stop();
-});
-
-test('a scheduled key says when it is due; an earlier schedule wins', () => {
-  const queue = new WorkQueue({ concurrency: 1, handler: async () => {} });
-  const before = Date.now();
-  queue.addAfter('a', 60_000);
-  queue.addAfter('a', 120_000);
-  const due = queue.scheduledAt('a') ?? 0;
-  assert.ok(due >= before + 60_000 && due < before + 120_000, String(due - before));
-  assert.equal(queue.scheduledAt('b'), undefined);
-  queue.stop();
-  assert.equal(queue.scheduledAt('a'), undefined);
+  assert.deepEqual(runs, ['x', 'y']);
 });
