@@ -28,8 +28,11 @@ for (const file of readdirSync(dir).filter((name) => name.endsWith('.yaml'))) {
     assert.equal(result.equal, scenario.expect.equal);
     assert.equal(result.text === '', scenario.expect.equal);
     assert.deepEqual([scenario.desired, scenario.live], input, 'the inputs are not modified');
+    // Every scenario states the text a person reads (empty for an equal pair); a missing golden
+    // file fails instead of skipping the check.
     const golden = new URL(`${name}.diff`, dir);
-    if (existsSync(golden)) assert.equal(result.text, readFileSync(golden, 'utf8'));
+    assert.ok(existsSync(golden), `testdata/${name}.diff is missing: every scenario needs its golden diff`);
+    assert.equal(result.text, readFileSync(golden, 'utf8'));
     const output = JSON.stringify(result);
     for (const secret of scenario.secrets ?? []) assert.ok(!output.includes(secret), `${secret} leaked`);
   });
