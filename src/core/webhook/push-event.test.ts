@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { test } from 'node:test';
-import { normalizeRepoURL, parsePushEvent, pushMatches, type WebhookError } from './push-event.ts';
+import { normalizeRepoURL, parsePushEvent, pushMatches, WebhookError } from './push-event.ts';
 
 const githubBody = Buffer.from(
   JSON.stringify({
@@ -33,7 +33,7 @@ test('a wrong or missing signature is refused with 401', () => {
         parsePushEvent({ 'x-github-event': 'push', 'x-hub-signature-256': signature }, githubBody, {
           github: 's3cret',
         }),
-      (error: WebhookError) => error.status === 401,
+      (error: WebhookError) => error instanceof WebhookError && error.status === 401,
     );
   }
 });
@@ -46,8 +46,20 @@ test('GitLab token and Gitea signature are checked', () => {
     gitlab: 'tok',
   });
   assert.equal(event?.ref, 'refs/heads/dev');
-  assert.throws(() =>
-    parsePushEvent({ 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': 'bad' }, body, { gitlab: 'tok' }),
+  assert.throws(
+    () => parsePushEvent({ 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': 'bad' }, body, { gitlab: 'tok' }),
+    (error: WebhookError) => error instanceof WebhookError && error.status === 401,
+  );
+  assert.throws(
+    () =>
+      parsePushEvent(
+        { 'x-gitea-event': 'push', 'x-gitea-signature': sign('wrong', githubBody) },
+        githubBody,
+        {
+          gitea: 'g',
+        },
+      ),
+    (error: WebhookError) => error instanceof WebhookError && error.status === 401,
   );
   const gitea = parsePushEvent(
     { 'x-gitea-event': 'push', 'x-gitea-signature': sign('g', githubBody) },
@@ -63,11 +75,11 @@ test('non-push events are ignored and malformed bodies are 400', () => {
   assert.equal(parsePushEvent({ 'x-github-event': 'ping' }, Buffer.from('{}'), {}), undefined);
   assert.throws(
     () => parsePushEvent({ 'x-github-event': 'push' }, Buffer.from('not json'), {}),
-    (error: WebhookError) => error.status === 400,
+    (error: WebhookError) => error instanceof WebhookError && error.status === 400,
   );
   assert.throws(
     () => parsePushEvent({}, githubBody, {}),
-    (error: WebhookError) => error.status === 400,
+    (error: WebhookError) => error instanceof WebhookError && error.status === 400,
   );
 });
 
