@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import type { KubeObject } from '../../core/manifest/object.ts';
@@ -126,19 +126,21 @@ test('a resource symlinked from outside the repository is refused before kustomi
   });
 });
 
-test('a tool running past the timeout is killed and the error is not terminal', async () => {
-  const slow = join(await tempDir(), 'slow-kustomize');
+test('a tool running past the timeout is killed with its children and the error is not terminal', async () => {
+  const dir = await tempDir();
+  const slow = join(dir, 'slow-kustomize');
+  const pids = join(dir, 'pids');
   await writeFile(
     slow,
-    '#!/bin/sh\n# A grandchild holding the pipes: the whole group must go.\nsleep 30 &\nwait\n',
+    `#!/bin/sh\n# A grandchild holding the pipes: the whole group must go.\nsleep 300 &\necho "$$ $!" > ${pids}\nwait\n`,
   );
   await chmod(slow, 0o755);
-  const started = Date.now();
   await assert.rejects(
     renderManifests({
       ...request('kustomize-guestbook'),
       tools: { ...tools, kustomize: slow },
-      timeoutMs: 300,
+      // Long enough for the shell to start and note its pids on a loaded machine.
+      timeoutMs: 3_000,
     }),
     (error: unknown) => {
       assert.ok(error instanceof RenderTimeoutError, String(error));
@@ -146,8 +148,32 @@ test('a tool running past the timeout is killed and the error is not terminal', 
       return true;
     },
   );
-  assert.ok(Date.now() - started < 20_000);
+  // The effect, not a duration: the tool and the grandchild it left are gone (or only wait to
+  // be reaped), so a stuck render holds no process.
+  const [tool, grandchild] = (await readFile(pids, 'utf8')).trim().split(' ').map(Number);
+  for (const pid of [tool, grandchild]) {
+    await eventually(`process ${pid} to be gone`, async () => !(await isAlive(pid)));
+  }
 });
+
+/** Whether a process runs (a zombie, killed and waiting to be reaped, does not). */
+async function isAlive(pid: number): Promise<boolean> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Polls `check` until true; fails after a generous minute. */
+async function eventually(what: string, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 test('a missing binary is an error that is not terminal', async () => {
   await assert.rejects(

@@ -281,8 +281,14 @@ describe('tiphys app', () => {
     const operation = await tiphys('app', 'wait', 'db', '--operation', '--timeout', '1');
     assert.match(operation.stderr, /an operation is requested and not finished/);
 
-    const waiting = tiphys('app', 'wait', 'db', '--timeout', '60');
-    await sleep(1_500);
+    let settled = false;
+    const waiting = tiphys('app', 'wait', 'db', '--timeout', '60').finally(() => {
+      settled = true;
+    });
+    // Not a sleep: the status does not satisfy the wait yet, so it must still be waiting
+    // (the timed-out case above shows it does not give up early either).
+    assert.equal((await read('db')).status?.sync?.status === 'Synced', false);
+    assert.equal(settled, false, 'wait returned before the status said Synced');
     await patch(
       'db',
       { status: { sync: { status: 'Synced', revision: SHA1 }, health: { status: 'Healthy' } } },
