@@ -297,3 +297,43 @@ test('a preview compares another revision against the same live objects, and is 
     /ConfigMap kube-system\/x: namespace kube-system is not a destination of project team-a/,
   );
 });
+
+test('a new ignoreDifferences is a new question: the cached verdict is not reused', async () => {
+  const { cluster, source, service, app } = setUp();
+  source.commits.set('head-commit', [configMap('cm', { a: '1', b: 'same' })]);
+  cluster.put(setTrackingId(configMap('cm', { a: 'set by hand', b: 'same' }, 'team-a'), 'web'), '1');
+  assert.equal((await service.compareApp(app, cluster)).comparison.status, 'OutOfSync');
+  const ignoring = {
+    ...app,
+    spec: { ...app.spec, ignoreDifferences: [{ kind: 'ConfigMap', jsonPointers: ['/data/a'] }] },
+  };
+  const { comparison } = await service.compareApp(ignoring, cluster);
+  assert.equal(comparison.status, 'Synced', 'the ignored field no longer counts');
+  assert.equal(cluster.dryRuns.length, 2, 'compared again, not answered from the cache');
+  // And back: dropping the rule brings the difference back at once.
+  assert.equal((await service.compareApp(app, cluster)).comparison.status, 'OutOfSync');
+});
+
+test('a dry run the API server refuses makes the object Unknown with its message, and is cached as such', async () => {
+  const { cluster, source, service, app } = setUp();
+  source.commits.set('head-commit', [configMap('cm', { a: '1' })]);
+  cluster.put(setTrackingId(configMap('cm', { a: '0' }, 'team-a'), 'web'), '1');
+  let refusals = 0;
+  cluster.client.apply = async () => {
+    refusals++;
+    throw new Error('ConfigMap team-a/cm: field is immutable');
+  };
+  const first = (await service.compareApp(app, cluster)).comparison;
+  assert.equal(first.status, 'Unknown');
+  assert.deepEqual(
+    first.resources.map((r) => [r.id, r.status, r.message]),
+    [['/ConfigMap/team-a/cm', 'Unknown', 'ConfigMap team-a/cm: field is immutable']],
+  );
+  const second = (await service.compareApp(app, cluster)).comparison;
+  assert.equal(second.status, 'Unknown');
+  assert.equal(second.resources[0].message, 'ConfigMap team-a/cm: field is immutable');
+  assert.equal(refusals, 1, 'the refusal is remembered until a side changes');
+  cluster.put(setTrackingId(configMap('cm', { a: '0' }, 'team-a'), 'web'), '2');
+  await service.compareApp(app, cluster);
+  assert.equal(refusals, 2, 'a new live resourceVersion asks again');
+});
