@@ -83,6 +83,7 @@ describe('tiphysCrds', () => {
       ['imagerepositories.tiphys.dev', ['timgrepo'], 'Namespaced'],
       ['imagepolicies.tiphys.dev', ['timgpol'], 'Namespaced'],
       ['imageupdaters.tiphys.dev', ['timgupd'], 'Namespaced'],
+      ['pipelines.tiphys.dev', ['tpipe'], 'Namespaced'],
     ]);
     for (const crd of tiphysCrds()) {
       assert.equal(crd.spec.group, 'tiphys.dev');

@@ -9,6 +9,7 @@ import { PART_OF_LABEL, TIPHYS_GROUP, TIPHYS_VERSION } from './common.ts';
 import { ImagePolicy } from './image-policy.ts';
 import { ImageRepository } from './image-repository.ts';
 import { ImageUpdater } from './image-updater.ts';
+import { Pipeline } from './pipeline.ts';
 import { type JsonSchemaProps, toStructuralSchema } from './structural.ts';
 
 export interface PrinterColumn {
@@ -118,6 +119,17 @@ const RESOURCE_TYPES: ResourceType[] = [
     columns: [
       { name: 'Repository', type: 'string', jsonPath: '.spec.git.repoURL' },
       { name: 'Last Commit', type: 'string', jsonPath: '.status.lastCommit' },
+      AGE,
+    ],
+  },
+  {
+    schema: Pipeline,
+    plural: 'pipelines',
+    shortName: 'tpipe',
+    description: 'Stages a release is promoted through (dev, staging, prod), each a set of Applications.',
+    columns: [
+      { name: 'Project', type: 'string', jsonPath: '.spec.project' },
+      { name: 'Layout', type: 'string', jsonPath: '.spec.layout' },
       AGE,
     ],
   },
