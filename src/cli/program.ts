@@ -7,6 +7,7 @@ import { registerAppCommands } from './app/index.ts';
 import { registerApplicationSetCommands } from './appset.ts';
 import { registerClusterCommands } from './cluster.ts';
 import { registerLoginCommands } from './login.ts';
+import { registerPipelineCommands } from './pipeline.ts';
 import { registerProjectCommands } from './proj.ts';
 import { registerRepoCommands } from './repo.ts';
 import { exitCodeOf, refuseTyposBeforeHelp } from './usage-errors.ts';
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerClusterCommands(program);
   registerRepoCommands(program);
   registerProjectCommands(program);
+  registerPipelineCommands(program);
   registerLoginCommands(program);
   registerAccountCommands(program);
   return program;

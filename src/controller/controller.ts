@@ -6,6 +6,8 @@ import { ApplicationSetStore } from '../adapters/control-plane/application-set-s
 import { ApplicationStore } from '../adapters/control-plane/application-store.ts';
 import { DestinationRegistry } from '../adapters/control-plane/destination-registry.ts';
 import { RepoCredentialStore } from '../adapters/control-plane/repo-credential-store.ts';
+import { BranchPromoter } from '../adapters/git/branch-promotion.ts';
+import { GitWriter } from '../adapters/git/commit-edit.ts';
 import { GitRepoCache } from '../adapters/git/index.ts';
 import { type EventNote, EventRecorder } from '../adapters/kube/event-recorder.ts';
 import { KubeRest } from '../adapters/kube/rest.ts';
@@ -26,6 +28,7 @@ import { RecoveryCoordinator } from './clusters/recovery-coordinator.ts';
 import { LeaderElector } from './leader-election.ts';
 import { errorMessage, type Logger, type LogOption, toLogger } from './log.ts';
 import { ControllerMetrics } from './metrics.ts';
+import { PipelineLoop } from './promotion/pipeline-loop.ts';
 import { RETRY_AFTER_FAILURE_MS, Reconciler } from './reconcile/reconciler.ts';
 import { WorkQueue } from './work-queue.ts';
 
@@ -48,6 +51,8 @@ export interface ControllerOptions {
   namespaces?: string[];
   /** A pino logger (or any with its level methods); a plain function gets one line each. */
   log?: LogOption;
+  /** How often every Pipeline is looked at (default 3 s): soaks and verification Jobs need a clock. */
+  pipelineIntervalMs?: number;
   /** The installation's health checks (custom Lua and CEL ones, docs/health.md); built-in by default. */
   assessHealth?: HealthAssessor;
   /** The most Applications one ApplicationSet may generate (default 5,000). */
@@ -71,6 +76,7 @@ export class Controller {
   private readonly destinations: DestinationRegistry;
   private readonly reconciler: Reconciler;
   private readonly elector: LeaderElector | undefined;
+  private readonly pipelines: PipelineLoop;
   private readonly log: Logger;
   private readonly events: EventRecorder;
   private readonly eventRest: KubeRest;
@@ -172,6 +178,31 @@ export class Controller {
       log: this.log,
       intervalMs: options.clusterProbeIntervalMs ?? 30_000,
     });
+    const gitCredentials = (url: string) => credentials.forUrl(url);
+    this.pipelines = new PipelineLoop(
+      {
+        rest: this.eventRest,
+        namespace: options.namespace,
+        apps: (name) => this.apps.get(name),
+        project: (name) => this.apps.fetchProject(name),
+        destinations: this.destinations,
+        git: {
+          mirrors: git,
+          writer: new GitWriter({
+            workDir: join(cacheDir, 'write'),
+            allowLocalRepos: options.allowLocalRepos,
+          }),
+          branches: new BranchPromoter({
+            workDir: join(cacheDir, 'branches'),
+            allowLocalRepos: options.allowLocalRepos,
+          }),
+          credentialsFor: gitCredentials,
+        },
+        refreshApp: (name) => this.refresh(name),
+        log: this.log,
+      },
+      options.pipelineIntervalMs,
+    );
     if (options.leaderElection ?? true) {
       this.elector = new LeaderElector(options.kubeConfig, {
         namespace: options.namespace,
@@ -211,6 +242,7 @@ export class Controller {
       if (previous?.intent !== intent) this.queue.add(name);
       // Apps waiting on this one (dependsOn) look again when its sync or health changes.
       if (previous && previous.outcome !== outcome) {
+        this.pipelines.poke();
         for (const other of this.apps.list()) {
           if (other.spec.dependsOn?.includes(name)) this.queue.add(other.metadata.name);
         }
@@ -225,6 +257,7 @@ export class Controller {
   async stop(): Promise<void> {
     this.active = false;
     await this.clusters.stop();
+    await this.pipelines.stop();
     await this.elector?.stop();
     this.queue.stop();
     await this.appSets.stop();
@@ -249,6 +282,7 @@ export class Controller {
     for (const app of this.apps.list()) this.queue.add(app.metadata.name);
     this.appSets.activate();
     this.clusters.start();
+    this.pipelines.start();
   }
 
   private deactivate(): void {
@@ -256,6 +290,7 @@ export class Controller {
     this.appSets.deactivate();
     this.metrics.leader.set(0);
     void this.clusters.stop();
+    void this.pipelines.stop();
   }
 
   private async reconcileOne(name: string): Promise<void> {

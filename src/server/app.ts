@@ -23,6 +23,7 @@ import { registerApplicationSetRoutes } from './routes/application-sets.ts';
 import { registerApplicationViewRoutes } from './routes/application-views.ts';
 import { registerApplicationRoutes } from './routes/applications.ts';
 import { registerClusterRoutes } from './routes/clusters.ts';
+import { registerPipelineRoutes } from './routes/pipelines.ts';
 import { registerProjectRoutes } from './routes/projects.ts';
 import { registerRepositoryRoutes } from './routes/repositories.ts';
 import { registerResourceActionRoutes } from './routes/resource-actions.ts';
@@ -185,6 +186,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   registerProjectRoutes(app, ctx);
   registerApplicationSetRoutes(app, ctx);
+  registerPipelineRoutes(app, ctx);
   registerClusterRoutes(app, ctx);
   registerRepositoryRoutes(app, ctx);
   registerSystemRoutes(app, ctx, metrics);

@@ -273,7 +273,8 @@ describe('tiphys app', () => {
 
   test('wait times out with what it still waits for, and succeeds once the status says so', async () => {
     const timedOut = await tiphys('app', 'wait', 'db', '--timeout', '1');
-    assert.equal(timedOut.code, 1);
+    assert.equal(timedOut.code, 2);
+    assert.match(timedOut.stderr, /^\d\d:\d\d:\d\d application "db": sync status is Unknown/);
     assert.match(
       timedOut.stderr,
       /timed out after 1 s waiting for application "db": sync status is Unknown \(want Synced\); health is Unknown \(want Healthy\)/,
@@ -294,7 +295,15 @@ describe('tiphys app', () => {
       { status: { sync: { status: 'Synced', revision: SHA1 }, health: { status: 'Healthy' } } },
       'status',
     );
-    assert.deepEqual(await waiting, { code: 0, stdout: 'application "db": Synced, Healthy\n', stderr: '' });
+    const done = await waiting;
+    assert.deepEqual([done.code, done.stdout], [0, 'application "db": Synced, Healthy\n']);
+    assert.match(done.stderr, /application "db": sync status is Unknown \(want Synced\)/);
+
+    // A Degraded app ends the wait at once with exit 3, so a pipeline can tell it from a timeout.
+    await patch('db', { status: { health: { status: 'Degraded', message: 'CrashLoopBackOff' } } }, 'status');
+    const degraded = await tiphys('app', 'wait', 'db', '--health', '--timeout', '60');
+    assert.equal(degraded.code, 3);
+    assert.match(degraded.stderr, /error: application "db" is Degraded: CrashLoopBackOff/);
   });
 
   test('refresh sets the refresh annotation', async () => {

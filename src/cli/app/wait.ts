@@ -5,8 +5,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { Application } from '../../core/model/application.ts';
 import { requestRefresh as requestRefreshOn } from '../../domain/app-operations.ts';
+import { EXIT, progress } from '../exit-codes.ts';
 import { type CommandContext, withBackend } from '../kube-context.ts';
-import { CliError, printOutput, withoutManagedFields } from '../output.ts';
+import { CliError, exitWith, printOutput, withoutManagedFields } from '../output.ts';
 import { appApiPath, getApp } from './app-api.ts';
 
 const POLL_MS = 1_000;
@@ -83,6 +84,26 @@ export function waitForOperation(
   });
 }
 
+/**
+ * Why waiting longer cannot help, when it cannot: the app is Degraded (waiting on health) or its
+ * last operation failed and nothing new was requested (waiting on sync or the operation).
+ */
+export function waitFailure(app: Application, keys: readonly string[]): string | undefined {
+  if (keys.includes('health') && app.status?.health?.status === 'Degraded') {
+    return `is Degraded${app.status.health.message ? `: ${app.status.health.message}` : ''}`;
+  }
+  const state = app.status?.operationState;
+  const failed = !app.operation && (state?.phase === 'Failed' || state?.phase === 'Error');
+  if (
+    failed &&
+    (keys.includes('sync') || keys.includes('operation')) &&
+    app.status?.sync?.status !== 'Synced'
+  ) {
+    return `failed to sync: ${state?.phase}${state?.message ? `: ${state.message}` : ''}`;
+  }
+  return undefined;
+}
+
 export function seconds(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('a positive number of seconds');
@@ -108,7 +129,9 @@ async function requestRefresh(ctx: CommandContext, name: string): Promise<Applic
 export function registerWaitCommands(app: Command): void {
   app
     .command('wait')
-    .description('wait until an Application is synced and healthy (or what the flags say); exit 1 on timeout')
+    .description(
+      'wait until an Application is synced and healthy (or what the flags say), printing progress on stderr; exit 2 on timeout, 3 when it is Degraded or its sync failed',
+    )
     .argument('<name>', 'name of the Application')
     .option('--sync', 'wait until it is Synced')
     .option('--health', 'wait until it is Healthy')
@@ -117,24 +140,40 @@ export function registerWaitCommands(app: Command): void {
     .action(async (name: string, flags: WaitFlags, command: Command) =>
       withBackend(command, async (ctx) => {
         const chosen = (['sync', 'health', 'operation'] as const).filter((key) => flags[key]);
-        const wants = (chosen.length > 0 ? chosen : (['sync', 'health'] as const)).map((key) => WANTS[key]);
-        const found = await pollApp(
-          ctx,
-          name,
-          flags.timeout * 1000,
-          (current) => wants.every((want) => want.holds(current)),
-          (current) =>
-            `timed out after ${flags.timeout} s waiting for application "${name}": ${wants
-              .filter((want) => !want.holds(current))
-              .map((want) => want.describe(current))
-              .join('; ')}`,
-        );
-        printOutput(
-          ctx.output,
-          withoutManagedFields(found),
-          () =>
-            `application "${name}": ${found.status?.sync?.status ?? 'Unknown'}, ${found.status?.health?.status ?? 'Unknown'}`,
-        );
+        const keys = chosen.length > 0 ? chosen : (['sync', 'health'] as const);
+        const wants = keys.map((key) => WANTS[key]);
+        const deadline = Date.now() + flags.timeout * 1000;
+        let last = '';
+        for (;;) {
+          const current = await getApp(ctx, name);
+          if (wants.every((want) => want.holds(current))) {
+            printOutput(
+              ctx.output,
+              withoutManagedFields(current),
+              () =>
+                `application "${name}": ${current.status?.sync?.status ?? 'Unknown'}, ${current.status?.health?.status ?? 'Unknown'}`,
+            );
+            return;
+          }
+          const pending = wants
+            .filter((want) => !want.holds(current))
+            .map((want) => want.describe(current))
+            .join('; ');
+          const failed = waitFailure(current, keys);
+          if (failed) {
+            console.error(`error: application "${name}" ${failed}`);
+            exitWith(EXIT.failed);
+          }
+          if (pending !== last) progress(`application "${name}": ${pending}`);
+          last = pending;
+          if (Date.now() >= deadline) {
+            console.error(
+              `error: timed out after ${flags.timeout} s waiting for application "${name}": ${pending}`,
+            );
+            exitWith(EXIT.timeout);
+          }
+          await sleep(Math.min(POLL_MS, Math.max(0, deadline - Date.now())));
+        }
       }),
     );
 

@@ -20,6 +20,8 @@ export interface GateVerdict {
   passed: boolean;
   /** Why nothing is offered, when there is no candidate. */
   message?: string;
+  /** The release failed in the previous stage (Degraded, verification Job failed): why. */
+  blocked?: string;
 }
 
 /** The freight the previous stage offers: what it runs now, once verified there. */
@@ -33,11 +35,12 @@ export function offeredFreight(previousStatus: StageStatus | undefined): Freight
 export function evaluateGates(input: GateInput, freight?: Freight): GateVerdict {
   const { stage, previousStage, previousStatus: prev, now } = input;
   const candidate = freight ?? offeredFreight(prev);
+  const blocked = blockedIn(previousStage.name, prev);
   if (!candidate) {
     const why = prev?.current
-      ? `stage ${previousStage.name} has not verified ${prev.current.id} yet`
+      ? `stage ${previousStage.name} has not verified ${prev.current.id}${blocked ? `: ${blocked.replace(/^\w+: /, '')}` : ' yet'}`
       : `stage ${previousStage.name} runs no verified freight yet`;
-    return { gates: [], passed: false, message: why };
+    return { gates: [], passed: false, message: why, ...(blocked ? { blocked } : {}) };
   }
   const gates: GateState[] = [];
   const runsIt = prev?.health === 'Healthy' && prev.current?.id === candidate.id;
@@ -83,7 +86,17 @@ export function evaluateGates(input: GateInput, freight?: Freight): GateVerdict 
         : `waiting for approval of ${describeFreight(candidate)} for ${stage.name}`,
     });
   }
-  return { candidate, gates, passed: gates.every((g) => g.passed) };
+  return { candidate, gates, passed: gates.every((g) => g.passed), ...(blocked ? { blocked } : {}) };
+}
+
+/** Why the release failed in the previous stage, or undefined while it is fine or still moving. */
+function blockedIn(name: string, prev: StageStatus | undefined): string | undefined {
+  if (prev?.health === 'Degraded') return `health: stage ${name} is Degraded: ${prev.message}`;
+  const v = prev?.verification;
+  if (v && v.phase === 'Failed' && v.freight === prev?.current?.id) {
+    return `verification: verification Job ${v.job} failed${v.message ? `: ${v.message}` : ''}`;
+  }
+  return undefined;
 }
 
 /** The first gate that holds the freight back, as a sentence, or undefined when all pass. */

@@ -199,3 +199,34 @@ describe('stage state', () => {
     );
   });
 });
+
+describe('blocked releases', () => {
+  test('a Degraded previous stage, or its failed verification Job, is a block with the reason', () => {
+    const degraded: StageStatus = {
+      ...healthyDev(F1),
+      health: 'Degraded',
+      message: 'application hello-dev is Degraded',
+    };
+    const verdict = planPipeline(pipeline(), [degraded, prodAt(F0)], NOW).verdicts.get('prod');
+    assert.equal(verdict?.blocked, 'health: stage dev is Degraded: application hello-dev is Degraded');
+    const p = pipeline();
+    p.spec.stages[0].verification = { job: {} };
+    const failedJob: StageStatus = {
+      ...healthyDev(F1),
+      verified: [F0],
+      verification: {
+        freight: F1.id,
+        job: 'ns/verify',
+        phase: 'Failed',
+        message: 'exit 1',
+        startedAt: ago(3),
+      },
+    };
+    const blocked = planPipeline(p, [failedJob, prodAt(F0)], NOW).verdicts.get('prod');
+    assert.equal(blocked?.blocked, 'verification: verification Job ns/verify failed: exit 1');
+    assert.equal(
+      blocked?.message,
+      `stage dev has not verified ${F1.id}: verification Job ns/verify failed: exit 1`,
+    );
+  });
+});

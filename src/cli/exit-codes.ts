@@ -1,0 +1,16 @@
+// The exit codes of the commands a CI pipeline branches on (`app wait`, `pipeline wait`,
+// `promote`): 1 stays "the command itself went wrong" (bad flag, not found, refused by RBAC), so a
+// script can tell "keep waiting", "the release failed" and "my call was wrong" apart.
+export const EXIT = {
+  ok: 0,
+  error: 1,
+  /** The wait ran out before the state was reached; the release may still get there. */
+  timeout: 2,
+  /** The release failed: an app Degraded or its sync failed, a gate failed, a promotion refused. */
+  failed: 3,
+} as const;
+
+/** A progress line on stderr, so stdout keeps only the result a script parses. */
+export function progress(line: string): void {
+  process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
+}
