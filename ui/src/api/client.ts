@@ -7,6 +7,7 @@ import type {
   Cluster,
   KubeEvent,
   Manifests,
+  Pipeline,
   Repository,
   ResourceRef,
   ResourceTree,
@@ -118,6 +119,19 @@ export const api = {
   sync: (name: string, body: SyncRequest) => request<unknown>('POST', `${appPath(name)}/sync`, body),
   refresh: (name: string) => request<unknown>('POST', `${appPath(name)}/refresh`),
   rollback: (name: string, id: number) => request<unknown>('POST', `${appPath(name)}/rollback`, { id }),
+
+  listPipelines: async () => itemsOf(await request<{ items: Pipeline[] }>('GET', '/api/v1/pipelines')),
+  stageAction: (
+    pipeline: string,
+    stage: string,
+    verb: 'approve' | 'promote' | 'rollback',
+    freight?: string,
+  ) =>
+    request<{ message: string }>(
+      'POST',
+      `/api/v1/pipelines/${enc(pipeline)}/stages/${enc(stage)}/${verb}`,
+      freight ? { freight } : {},
+    ),
 
   listClusters: async () => itemsOf(await request<{ items: Cluster[] }>('GET', '/api/v1/clusters')),
   listRepositories: async () =>
