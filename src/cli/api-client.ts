@@ -2,7 +2,7 @@
 // and out, and errors a person can act on. Built on node:http(s) rather than fetch because
 // `--insecure` needs `rejectUnauthorized: false`, which fetch offers only through undici's Agent,
 // not a dependency of Tiphys.
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { CliError } from './output.ts';
 
@@ -99,6 +99,41 @@ export class ApiClient {
     const serverMessage = serverMessageOf(status, body);
     const message = request.raw ? serverMessage : apiErrorMessage(status, serverMessage, this.server);
     throw new ApiError(status, serverMessage, message);
+  }
+
+  /**
+   * A GET whose answer is read as it arrives (`tiphys app logs -f`): resolves with the response
+   * once it is a 2xx, else throws the ApiError request() would. No timeout: a followed log is
+   * quiet for as long as the workload is.
+   */
+  stream(path: string, query: ApiRequest['query'] = {}): Promise<IncomingMessage> {
+    const url = new URL(`${this.server}${path}`);
+    for (const [name, value] of Object.entries(query)) {
+      if (value !== undefined) url.searchParams.set(name, String(value));
+    }
+    const headers: Record<string, string> = { accept: 'application/x-ndjson' };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
+    return new Promise((resolve, reject) => {
+      const req = send(url, { method: 'GET', headers, agent: this.agent }, (res) => {
+        const status = res.statusCode ?? 0;
+        if (status >= 200 && status < 300) {
+          resolve(res);
+          return;
+        }
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          const serverMessage = serverMessageOf(status, Buffer.concat(chunks).toString('utf8'));
+          reject(new ApiError(status, serverMessage, apiErrorMessage(status, serverMessage, this.server)));
+        });
+      });
+      req.on('error', (error) =>
+        reject(new CliError(`cannot reach the Tiphys API server at ${this.server}: ${error.message}`)),
+      );
+      req.end();
+    });
   }
 
   /** Frees the kept-alive connections, so a finished command exits at once. */

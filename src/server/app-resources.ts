@@ -55,7 +55,8 @@ export async function appPods(
   const nodes = await resourceTree(ctx, app, visibility);
   let chosen = nodes;
   if (under) {
-    const root = nodes.find((n) => n.parentRefs.length === 0 && formatKey(n) === formatKey(under) && n.uid);
+    // A tracked object, or a Pod (or ReplicaSet, Job) its tree shows.
+    const root = nodes.find((n) => formatKey(n) === formatKey(under) && n.uid);
     if (!root) throw noSuchResource(app);
     const below = new Set<string>([root.uid as string]);
     // Parents come before children in no guaranteed order: repeat until nothing new is found.

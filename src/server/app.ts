@@ -24,6 +24,7 @@ import { registerApplicationViewRoutes } from './routes/application-views.ts';
 import { registerApplicationRoutes } from './routes/applications.ts';
 import { registerClusterRoutes } from './routes/clusters.ts';
 import { registerPipelineRoutes } from './routes/pipelines.ts';
+import { registerPodLogRoutes } from './routes/pod-logs.ts';
 import { registerProjectRoutes } from './routes/projects.ts';
 import { registerRepositoryRoutes } from './routes/repositories.ts';
 import { registerResourceActionRoutes } from './routes/resource-actions.ts';
@@ -179,6 +180,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerApplicationActionRoutes(app, ctx);
   registerApplicationViewRoutes(app, ctx);
   registerResourceActionRoutes(app, ctx);
+  registerPodLogRoutes(app, ctx, { recheckMs: options.streamRecheckMs });
   registerStreamRoutes(app, ctx, {
     heartbeatMs: options.heartbeatMs,
     recheckMs: options.streamRecheckMs,

@@ -46,3 +46,17 @@ export const ResourceActionResult = Type.Object({
   message: Type.String(),
   changed: Type.Boolean(),
 });
+
+export const LogsQuery = Type.Object({
+  group: Type.Optional(Type.String()),
+  kind: Type.Optional(
+    Type.String({ minLength: 1, description: 'With name: only the Pods below this object.' }),
+  ),
+  namespace: Type.Optional(Type.String()),
+  name: Type.Optional(Type.String({ minLength: 1 })),
+  container: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })),
+  follow: Type.Optional(Type.Boolean({ description: 'Keep the stream open and send new lines.' })),
+  previous: Type.Optional(Type.Boolean({ description: 'The log of the previous run of the container.' })),
+  tailLines: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+  sinceSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 31_536_000 })),
+});

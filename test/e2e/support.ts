@@ -27,9 +27,12 @@ export interface Env {
   stop(): Promise<void>;
 }
 
-export async function startEnv(name: string): Promise<Env> {
+export async function startEnv(name: string, options: { realNode?: boolean } = {}): Promise<Env> {
   const bins = await ensureTestbedBinaries();
-  const [cluster, git] = await Promise.all([startCluster({ name }), startGitServer()]);
+  const [cluster, git] = await Promise.all([
+    startCluster({ name, ...(options.realNode ? { realNode: true } : {}) }),
+    startGitServer(),
+  ]);
   await installTiphys({ kubeconfigPath: cluster.kubeconfigPath });
   const rest = new KubeRest(loadKubeConfig(cluster.kubeconfigPath));
   return {

@@ -1,4 +1,4 @@
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 
@@ -137,6 +137,60 @@ export class KubeRest {
         reject(new KubeApiError(`${this.server}: ${error.message}`, 0, 'Unreachable', { cause: error })),
       );
       req.end(payload);
+    });
+  }
+
+  /**
+   * A GET whose answer is read as it arrives (Pod logs, followed): resolves with the response once
+   * the status is 2xx; any other status rejects with the server's message, as request() does.
+   * Destroying the response (or aborting the signal) ends the request.
+   */
+  async openStream(
+    path: string,
+    query: Record<string, string | undefined>,
+    signal?: AbortSignal,
+  ): Promise<IncomingMessage> {
+    const url = new URL(path, this.server);
+    for (const [name, value] of Object.entries(query)) {
+      if (value !== undefined) url.searchParams.set(name, value);
+    }
+    const auth = await this.authOptions();
+    const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
+    return new Promise<IncomingMessage>((resolve, reject) => {
+      const req = send(
+        url,
+        {
+          ...auth,
+          agent: this.agent,
+          method: 'GET',
+          signal,
+          headers: { ...(auth.headers as Record<string, string>), accept: '*/*' },
+        },
+        (res) => {
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) {
+            resolve(res);
+            return;
+          }
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('error', reject);
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let message = `HTTP ${status}`;
+            try {
+              message = (JSON.parse(text) as { message?: string }).message ?? message;
+            } catch {
+              if (text) message = `${message}: ${text.slice(0, 300)}`;
+            }
+            reject(new KubeApiError(message, status));
+          });
+        },
+      );
+      req.on('error', (error) =>
+        reject(new KubeApiError(`${this.server}: ${error.message}`, 0, 'Unreachable', { cause: error })),
+      );
+      req.end();
     });
   }
 

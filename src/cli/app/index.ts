@@ -6,6 +6,7 @@ import { registerCreateCommand, registerSetCommand } from './create.ts';
 import { registerDeleteCommand } from './delete.ts';
 import { registerDiffCommand } from './diff.ts';
 import { registerListGetCommands } from './list-get.ts';
+import { registerLogsCommand } from './logs.ts';
 import { registerSyncCommands } from './sync.ts';
 import { registerWaitCommands } from './wait.ts';
 
@@ -21,5 +22,6 @@ export function registerAppCommands(program: Command): Command {
   registerWaitCommands(app);
   registerDeleteCommand(app);
   registerActionCommands(app);
+  registerLogsCommand(app);
   return app;
 }

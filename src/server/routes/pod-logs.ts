@@ -1,0 +1,156 @@
+// Pod logs of an app, streamed as JSON lines (docs/api.md, "Logs"): needs `get` on the app (else
+// the missing-app 404) and the RBAC action `logs` (403, audited). Only Pods of the app's resource
+// tree (below objects it owns, in namespaces its project permits); a kind and name narrow them to
+// one tracked object's. A log that cannot be read (a simulated node, no previous run) is an entry
+// saying why, in a 200 stream: the page shows it next to the logs that could be read.
+import type { FastifyInstance } from 'fastify';
+import type { Static } from 'typebox';
+import type { KubeObject } from '../../core/manifest/object.ts';
+import { type LogEntry, type LogSource, streamPodLogs } from '../../domain/pod-logs.ts';
+import { appObject, authorizedApp } from '../app-access.ts';
+import { appPods } from '../app-resources.ts';
+import { maskTokens } from '../auth/signed-token.ts';
+import type { ServerContext } from '../context.ts';
+import { badRequest, HttpError } from '../http-error.ts';
+import { liveObject } from '../live-state.ts';
+import { NameParams } from '../schemas.ts';
+import { LogsQuery } from '../schemas-resources.ts';
+import { RECHECK_MS } from './stream.ts';
+
+type Params = Static<typeof NameParams>;
+type Query = Static<typeof LogsQuery>;
+
+/** Pods whose logs one request reads at most (the rest are named in a notice). */
+export const MAX_LOG_PODS = 30;
+/** Log streams one caller holds open at once. */
+const MAX_STREAMS_PER_CALLER = 10;
+
+function containersOf(pod: KubeObject | undefined, wanted: string | undefined): string[] {
+  const spec = (pod?.spec ?? {}) as {
+    containers?: { name?: unknown }[];
+    initContainers?: { name?: unknown }[];
+  };
+  const names = [...(spec.initContainers ?? []), ...(spec.containers ?? [])]
+    .map((c) => c.name)
+    .filter((n): n is string => typeof n === 'string');
+  return wanted === undefined
+    ? (spec.containers ?? []).map((c) => String(c.name))
+    : names.filter((n) => n === wanted);
+}
+
+export function registerPodLogRoutes(
+  app: FastifyInstance,
+  ctx: ServerContext,
+  options: { recheckMs?: number } = {},
+): void {
+  const open = new Set<() => void>();
+  const perCaller = new Map<string, number>();
+  app.addHook('preClose', async () => {
+    for (const end of open) end();
+  });
+  app.get<{ Params: Params; Querystring: Query }>(
+    '/api/v1/applications/:name/logs',
+    {
+      schema: {
+        summary:
+          'Pod logs of the app as JSON lines {pod, container, line} or {pod, container, error}; needs logs',
+        tags: ['applications'],
+        params: NameParams,
+        querystring: LogsQuery,
+        produces: ['application/x-ndjson'],
+      },
+    },
+    async (req, reply) => {
+      const query = req.query;
+      if ((query.kind === undefined) !== (query.name === undefined))
+        throw badRequest('give kind and name together');
+      const { app: current, identity } = await authorizedApp(ctx, req, req.params.name, 'logs');
+      const under =
+        query.kind && query.name
+          ? { group: query.group ?? '', kind: query.kind, namespace: query.namespace ?? '', name: query.name }
+          : undefined;
+      const { destination, pods } = await appPods(ctx, current, under);
+      const sources: LogSource[] = [];
+      for (const pod of pods.slice(0, MAX_LOG_PODS)) {
+        const live = await liveObject(destination, { kind: 'Pod', namespace: pod.namespace, name: pod.name });
+        const containers = containersOf(live, query.container);
+        if (containers.length > 0) sources.push({ namespace: pod.namespace, pod: pod.name, containers });
+      }
+      const key = identity
+        ? identity.tokenId
+          ? `token:${identity.tokenId}`
+          : `${identity.kind}:${identity.subject}`
+        : `address:${req.ip}`;
+      const held = perCaller.get(key) ?? 0;
+      if (held >= MAX_STREAMS_PER_CALLER) {
+        throw new HttpError(
+          429,
+          `${held} log streams are already open for this caller (at most ${MAX_STREAMS_PER_CALLER})`,
+        );
+      }
+      perCaller.set(key, held + 1);
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'application/x-ndjson; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        'x-accel-buffering': 'no',
+      });
+      const abort = new AbortController();
+      const timers: NodeJS.Timeout[] = [];
+      let closed = false;
+      const end = () => {
+        if (closed) return;
+        closed = true;
+        abort.abort();
+        for (const timer of timers) clearInterval(timer);
+        open.delete(end);
+        const left = (perCaller.get(key) ?? 1) - 1;
+        if (left > 0) perCaller.set(key, left);
+        else perCaller.delete(key);
+        if (!res.destroyed) res.end();
+      };
+      open.add(end);
+      req.raw.on('close', end);
+      res.on('close', end);
+      res.on('error', end);
+      // Error texts come from the destination's API server; never let anything token-shaped through.
+      const write = (entry: LogEntry) => {
+        if (closed || res.destroyed) return;
+        const safe = 'error' in entry ? { ...entry, error: maskTokens(entry.error) } : entry;
+        res.write(`${JSON.stringify(safe)}\n`);
+      };
+      if (pods.length > MAX_LOG_PODS) {
+        write({
+          notice: `${pods.length} Pods: the logs of the first ${MAX_LOG_PODS} are shown; name a resource to see others`,
+        });
+      }
+      if (sources.length === 0) {
+        write({
+          notice: query.container
+            ? `no Pod of the app has a container ${query.container}`
+            : 'the app has no Pods',
+        });
+        end();
+        return;
+      }
+      if (query.follow && identity) {
+        // A followed log outlives the token that opened it only while the token stays valid.
+        const recheck = async () => {
+          const now = await ctx.auth.authenticate(req).catch(() => undefined);
+          const still = now && now.subject === identity.subject && now.tokenId === identity.tokenId;
+          if (!still || !(await ctx.auth.enforce(now, 'applications', 'logs', appObject(current)))) {
+            write({ notice: 'the session or token is no longer valid, or may no longer read logs' });
+            end();
+          }
+        };
+        timers.push(setInterval(() => void recheck(), options.recheckMs ?? RECHECK_MS));
+      }
+      streamPodLogs(destination.client.rest, sources, query, write, abort.signal)
+        .catch((error: unknown) =>
+          write({ notice: `logs ended: ${error instanceof Error ? error.message : error}` }),
+        )
+        .finally(end);
+    },
+  );
+}
