@@ -114,6 +114,7 @@ export class Controller {
       log: (line) => this.log.debug({}, line),
     });
     this.metrics.trackGit(() => ({ ...git.stats }));
+    this.metrics.trackApps(() => this.apps.list());
     this.eventRest = new KubeRest(options.kubeConfig);
     this.setRest = new KubeRest(options.kubeConfig);
     const controlPlane = { rest: this.setRest, namespace: options.namespace };

@@ -1,6 +1,8 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Application } from '../core/model/application.ts';
 import type { ClusterStatus } from '../core/model/cluster.ts';
 import { ClusterPhase } from '../core/model/cluster-status.ts';
+import { registerAppGauges } from './app-metrics.ts';
 
 const TIMELINE_STEPS = ['actionStartedAt', 'clusterAnsweredAt', 'firstAppSyncedAt', 'allHealthyAt'] as const;
 
@@ -21,8 +23,16 @@ export class ControllerMetrics {
   });
   readonly syncs = new Counter({
     name: 'tiphys_app_sync_total',
-    help: 'Finished sync operations, by phase (Succeeded, Failed, Error).',
-    labelNames: ['phase', 'dry_run'] as const,
+    help: 'Finished sync operations, by app and phase (Succeeded, Failed, Error).',
+    labelNames: [
+      'name',
+      'namespace',
+      'project',
+      'dest_server',
+      'dest_namespace',
+      'phase',
+      'dry_run',
+    ] as const,
     registers: [this.registry],
   });
   private gitStats: (() => Record<string, number>) | undefined;
@@ -47,12 +57,6 @@ export class ControllerMetrics {
   trackGit(stats: () => Record<string, number>): void {
     this.gitStats = stats;
   }
-  readonly apps = new Gauge({
-    name: 'tiphys_app_info',
-    help: 'Applications by sync and health status.',
-    labelNames: ['sync_status', 'health_status'] as const,
-    registers: [this.registry],
-  });
   readonly leader = new Gauge({
     name: 'tiphys_controller_leader',
     help: '1 while this replica is the leader.',
@@ -103,6 +107,13 @@ export class ControllerMetrics {
   }
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'tiphys_' });
+    // Without a prefix (process_cpu_seconds_total, nodejs_heap_size_used_bytes…), the names
+    // stock Node.js dashboards and alerts use.
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Per-app info, sync and health gauges (app-metrics.ts), read from the informer at scrape time. */
+  trackApps(apps: () => readonly Application[]): void {
+    registerAppGauges(this.registry, apps);
   }
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
+import { addLogLevelOption, createLogger, type LogLevel } from './logging.ts';
 import { managedNamespaces } from './managed-namespaces.ts';
 import { allowLocalRepos, runUntilSignal, webhookSecretsFromEnv } from './run-until-signal.ts';
 
@@ -17,11 +18,12 @@ interface ControllerCommandOptions {
   managedNamespaces?: string;
   recoveryActions?: string;
   clusterProbeInterval: string;
+  logLevel: LogLevel;
 }
 
 /** `tiphys controller`: runs the GitOps controller until SIGINT or SIGTERM. */
 export function registerControllerCommand(program: Command): void {
-  program
+  const command = program
     .command('controller')
     .description('run the GitOps controller (reconciles Applications, syncs, self-heals)')
     .option('--kubeconfig <path>', 'kubeconfig of the control cluster (default: $KUBECONFIG, ~/.kube/config)')
@@ -54,58 +56,57 @@ export function registerControllerCommand(program: Command): void {
     .option(
       '--allow-local-repos',
       "let Applications use file:// URLs and local paths, which read this machine's disk: for local development and tests only (or TIPHYS_ALLOW_LOCAL_REPOS=true)",
-    )
-    .action(async (opts: ControllerCommandOptions) => {
-      // Loaded here so that `tiphys --help` stays fast.
-      const { pino } = await import('pino');
-      const { loadKubeConfig } = await import('../adapters/kube/install.ts');
-      const { findTools } = await import('../adapters/render/render.ts');
-      const { Controller } = await import('../controller/controller.ts');
-      const { HealthSettings } = await import('../adapters/health/health-settings.ts');
-      const { controllerHttp } = await import('../controller/http.ts');
-      const logger = pino({ name: 'tiphys-controller' }, pino.destination(2));
-      const { tools, missing } = findTools();
-      // Said once at start, not only on each app that needs the tool.
-      for (const line of missing) logger.warn(line);
-      const kubeConfig = loadKubeConfig(opts.kubeconfig);
-      const recoveryActions = opts.recoveryActions
-        ? (await import('../core/model/recovery-actions.ts')).parseRecoveryActions(
-            (await import('node:fs')).readFileSync(opts.recoveryActions, 'utf8'),
-            opts.recoveryActions,
-          )
-        : undefined;
-      // Custom health checks (Lua, CEL) from tiphys-cm, watched: docs/health.md.
-      const health = new HealthSettings(kubeConfig, opts.namespace, {
-        log: (message) => logger.info(message),
-      });
-      await health.start();
-      const controller = new Controller({
-        kubeConfig,
-        namespace: opts.namespace,
-        assessHealth: health.assess,
-        tools,
-        cacheDir: opts.cacheDir,
-        allowLocalRepos: allowLocalRepos(opts),
-        namespaces: managedNamespaces(opts.managedNamespaces, opts.namespace),
-        pollIntervalMs: Number(opts.pollInterval) * 1000,
-        recoveryActions,
-        clusterProbeIntervalMs: Number(opts.clusterProbeInterval) * 1000,
-        concurrency: Number(opts.concurrency),
-        leaderElection: opts.leaderElection,
-        // The Pod's name (its hostname) in the Lease says which replica leads.
-        identity: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
-        log: logger,
-      });
-      const http = controllerHttp(controller, {
-        webhookSecrets: webhookSecretsFromEnv(),
-      });
-      await controller.start();
-      const url = await http.listen({ port: Number(opts.port), host: opts.address });
-      logger.info(`controller serving /metrics, /healthz and /webhook on ${url}`);
-      await runUntilSignal(logger, async () => {
-        await http.close();
-        await controller.stop();
-        await health.stop();
-      });
+    );
+  addLogLevelOption(command).action(async (opts: ControllerCommandOptions) => {
+    // Loaded here so that `tiphys --help` stays fast.
+    const { loadKubeConfig } = await import('../adapters/kube/install.ts');
+    const { findTools } = await import('../adapters/render/render.ts');
+    const { Controller } = await import('../controller/controller.ts');
+    const { HealthSettings } = await import('../adapters/health/health-settings.ts');
+    const { controllerHttp } = await import('../controller/http.ts');
+    const logger = await createLogger('tiphys-controller', opts.logLevel);
+    const { tools, missing } = findTools();
+    // Said once at start, not only on each app that needs the tool.
+    for (const line of missing) logger.warn(line);
+    const kubeConfig = loadKubeConfig(opts.kubeconfig);
+    const recoveryActions = opts.recoveryActions
+      ? (await import('../core/model/recovery-actions.ts')).parseRecoveryActions(
+          (await import('node:fs')).readFileSync(opts.recoveryActions, 'utf8'),
+          opts.recoveryActions,
+        )
+      : undefined;
+    // Custom health checks (Lua, CEL) from tiphys-cm, watched: docs/health.md.
+    const health = new HealthSettings(kubeConfig, opts.namespace, {
+      log: (message) => logger.info(message),
     });
+    await health.start();
+    const controller = new Controller({
+      kubeConfig,
+      namespace: opts.namespace,
+      assessHealth: health.assess,
+      tools,
+      cacheDir: opts.cacheDir,
+      allowLocalRepos: allowLocalRepos(opts),
+      namespaces: managedNamespaces(opts.managedNamespaces, opts.namespace),
+      pollIntervalMs: Number(opts.pollInterval) * 1000,
+      recoveryActions,
+      clusterProbeIntervalMs: Number(opts.clusterProbeInterval) * 1000,
+      concurrency: Number(opts.concurrency),
+      leaderElection: opts.leaderElection,
+      // The Pod's name (its hostname) in the Lease says which replica leads.
+      identity: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+      log: logger,
+    });
+    const http = controllerHttp(controller, {
+      webhookSecrets: webhookSecretsFromEnv(),
+    });
+    await controller.start();
+    const url = await http.listen({ port: Number(opts.port), host: opts.address });
+    logger.info(`controller serving /metrics, /healthz and /webhook on ${url}`);
+    await runUntilSignal(logger, async () => {
+      await http.close();
+      await controller.stop();
+      await health.stop();
+    });
+  });
 }

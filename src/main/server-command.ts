@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { CliError } from '../cli/output.ts';
+import { addLogLevelOption, createLogger, type LogLevel } from './logging.ts';
 import { managedNamespaces } from './managed-namespaces.ts';
 import { allowLocalRepos, runUntilSignal, webhookSecretsFromEnv } from './run-until-signal.ts';
 
@@ -22,6 +23,7 @@ interface ServerCommandOptions {
   oidcClientSecret?: string;
   oidcRedirectUrl?: string;
   allowLocalRepos?: boolean;
+  logLevel: LogLevel;
 }
 
 /** OpenID Connect settings from the flags, else the environment; undefined when none are set. */
@@ -55,7 +57,7 @@ function readPem(path: string, flag: string): Buffer {
 
 /** `tiphys server`: the API server and web UI (optionally with the controller in the same process). */
 export function registerServerCommand(program: Command): void {
-  program
+  const command = program
     .command('server')
     .description('run the API server and web UI')
     .option('--kubeconfig <path>', 'kubeconfig of the control cluster (default: $KUBECONFIG, ~/.kube/config)')
@@ -94,77 +96,77 @@ export function registerServerCommand(program: Command): void {
     .option(
       '--oidc-redirect-url <url>',
       "this server's /auth/callback URL as the browser sees it (or TIPHYS_OIDC_REDIRECT_URL)",
-    )
-    .action(async (opts: ServerCommandOptions) => {
-      if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey))
-        throw new CliError('--tls-cert and --tls-key go together');
-      const https =
-        opts.tlsCert && opts.tlsKey
-          ? { cert: readPem(opts.tlsCert, '--tls-cert'), key: readPem(opts.tlsKey, '--tls-key') }
-          : undefined;
-      const oidc = oidcSettings(opts);
-      const namespaces = managedNamespaces(opts.managedNamespaces, opts.namespace);
-      const listenPort = port(opts.port);
-      // Loaded here so that `tiphys --help` stays fast.
-      const { pino } = await import('pino');
-      const { loadKubeConfig } = await import('../adapters/kube/install.ts');
-      const { ensureAdminAccount } = await import('../domain/accounts/admin-account.ts');
-      const { createAuthService } = await import('../server/auth/index.ts');
-      const { buildServer } = await import('../server/app.ts');
-      const logger = pino({ name: 'tiphys-server' }, pino.destination(2));
-      const log = (line: string) => logger.info(line);
-      const kubeConfig = loadKubeConfig(opts.kubeconfig);
-      const { findTools } = await import('../adapters/render/render.ts');
-      const { tools, missing } = findTools();
-      for (const line of missing) logger.warn(line);
-      const localRepos = allowLocalRepos(opts);
-      let controller: import('../controller/controller.ts').Controller | undefined;
-      if (opts.withController) {
-        const { Controller } = await import('../controller/controller.ts');
-        // Custom health checks (Lua, CEL) from tiphys-cm, watched for the process's life: docs/health.md.
-        const { HealthSettings } = await import('../adapters/health/health-settings.ts');
-        const health = new HealthSettings(kubeConfig, opts.namespace, { log });
-        await health.start();
-        controller = new Controller({
-          kubeConfig,
-          namespace: opts.namespace,
-          tools,
-          log: logger,
-          cacheDir: opts.cacheDir && join(opts.cacheDir, 'controller'),
-          allowLocalRepos: localRepos,
-          assessHealth: health.assess,
-          namespaces,
-        });
-        await controller.start();
-      }
-      // First start of an installation from manifests: the admin account and the default project.
-      const admin = await ensureAdminAccount(kubeConfig, opts.namespace);
-      if (admin.created) log('admin account created; `tiphys admin initial-password` shows its password');
-      const { ensureDefaultProject } = await import('../domain/projects/default-project.ts');
-      if ((await ensureDefaultProject(kubeConfig, opts.namespace)).created)
-        log('created the default AppProject');
-      const auth = await createAuthService({ kubeConfig, namespace: opts.namespace, oidc, log });
-      const server = await buildServer({
+    );
+  addLogLevelOption(command).action(async (opts: ServerCommandOptions) => {
+    if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey))
+      throw new CliError('--tls-cert and --tls-key go together');
+    const https =
+      opts.tlsCert && opts.tlsKey
+        ? { cert: readPem(opts.tlsCert, '--tls-cert'), key: readPem(opts.tlsKey, '--tls-key') }
+        : undefined;
+    const oidc = oidcSettings(opts);
+    const namespaces = managedNamespaces(opts.managedNamespaces, opts.namespace);
+    const listenPort = port(opts.port);
+    // Loaded here so that `tiphys --help` stays fast.
+    const { loadKubeConfig } = await import('../adapters/kube/install.ts');
+    const { ensureAdminAccount } = await import('../domain/accounts/admin-account.ts');
+    const { createAuthService } = await import('../server/auth/index.ts');
+    const { buildServer } = await import('../server/app.ts');
+    const logger = await createLogger('tiphys-server', opts.logLevel);
+    const log = (line: string) => logger.info(line);
+    const kubeConfig = loadKubeConfig(opts.kubeconfig);
+    const { findTools } = await import('../adapters/render/render.ts');
+    const { tools, missing } = findTools();
+    for (const line of missing) logger.warn(line);
+    const localRepos = allowLocalRepos(opts);
+    let controller: import('../controller/controller.ts').Controller | undefined;
+    if (opts.withController) {
+      const { Controller } = await import('../controller/controller.ts');
+      // Custom health checks (Lua, CEL) from tiphys-cm, watched for the process's life: docs/health.md.
+      const { HealthSettings } = await import('../adapters/health/health-settings.ts');
+      const health = new HealthSettings(kubeConfig, opts.namespace, { log });
+      await health.start();
+      controller = new Controller({
         kubeConfig,
         namespace: opts.namespace,
-        auth,
-        controller,
         tools,
-        cacheDir: opts.cacheDir,
-        namespaces,
-        uiDir: opts.uiDir,
-        https,
-        trustProxy: opts.trustProxy === true,
-        log: (line) => logger.warn(line),
-        webhookSecrets: webhookSecretsFromEnv(),
+        log: logger,
+        cacheDir: opts.cacheDir && join(opts.cacheDir, 'controller'),
         allowLocalRepos: localRepos,
+        assessHealth: health.assess,
+        namespaces,
       });
-      const url = await server.listen({ port: listenPort, host: opts.address });
-      logger.info(`serving the API and web UI on ${url}${controller ? ', with the controller' : ''}`);
-      await runUntilSignal(logger, async () => {
-        await server.close();
-        auth.close();
-        await controller?.stop();
-      });
+      await controller.start();
+    }
+    // First start of an installation from manifests: the admin account and the default project.
+    const admin = await ensureAdminAccount(kubeConfig, opts.namespace);
+    if (admin.created) log('admin account created; `tiphys admin initial-password` shows its password');
+    const { ensureDefaultProject } = await import('../domain/projects/default-project.ts');
+    if ((await ensureDefaultProject(kubeConfig, opts.namespace)).created)
+      log('created the default AppProject');
+    const auth = await createAuthService({ kubeConfig, namespace: opts.namespace, oidc, log });
+    const server = await buildServer({
+      kubeConfig,
+      namespace: opts.namespace,
+      auth,
+      controller,
+      tools,
+      cacheDir: opts.cacheDir,
+      namespaces,
+      uiDir: opts.uiDir,
+      https,
+      trustProxy: opts.trustProxy === true,
+      log: (line) => logger.warn(line),
+      webhookSecrets: webhookSecretsFromEnv(),
+      allowLocalRepos: localRepos,
+      requestLog: (entry) => logger[entry.level](entry.fields, 'request'),
     });
+    const url = await server.listen({ port: listenPort, host: opts.address });
+    logger.info(`serving the API and web UI on ${url}${controller ? ', with the controller' : ''}`);
+    await runUntilSignal(logger, async () => {
+      await server.close();
+      auth.close();
+      await controller?.stop();
+    });
+  });
 }

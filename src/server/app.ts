@@ -18,6 +18,7 @@ import { errorHandler } from './http-error.ts';
 import { ServerMetrics } from './metrics.ts';
 import { collectRoutes, methodsOf, openApiDocument } from './openapi.ts';
 import { RenderService } from './render-service.ts';
+import { type RequestLogEntry, registerRequestLog } from './request-log.ts';
 import { registerApplicationActionRoutes } from './routes/application-actions.ts';
 import { registerApplicationSetRoutes } from './routes/application-sets.ts';
 import { registerApplicationViewRoutes } from './routes/application-views.ts';
@@ -55,6 +56,8 @@ export interface ServerOptions {
   /** Serve HTTPS with this certificate and key (PEM). */
   https?: { cert: string | Buffer; key: string | Buffer };
   log?: (line: string) => void;
+  /** The access log: one entry per answered request (`tiphys server` writes them with pino). */
+  requestLog?: (entry: RequestLogEntry) => void;
   /** SSE heartbeat interval (tests shorten it). */
   heartbeatMs?: number;
   /** How often an open SSE stream checks its caller's token again (tests shorten it). */
@@ -175,6 +178,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   const metrics = new ServerMetrics({ processMetrics: !options.controller });
   metrics.instrument(app);
+  if (options.requestLog) registerRequestLog(app, options.requestLog);
   options.auth.registerRoutes(app);
   registerApplicationRoutes(app, ctx);
   registerApplicationActionRoutes(app, ctx);

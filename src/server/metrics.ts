@@ -21,7 +21,8 @@ export class ServerMetrics {
   });
 
   constructor(options: { processMetrics?: boolean } = {}) {
-    if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'tiphys_' });
+    // No prefix: process_* and nodejs_* are the names stock dashboards use.
+    if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
   }
 
   /** Records every answered request under its route pattern (`/api/v1/applications/:name`). */

@@ -282,7 +282,7 @@ describe('Tiphys installed into a cluster with a real node', { timeout: 1_800_00
     const [controller] = await controllerPods();
     const rss = async (url: string) => {
       const text = (await httpGet(url)).body;
-      const match = /^tiphys_process_resident_memory_bytes (\d+)/m.exec(text);
+      const match = /^process_resident_memory_bytes (\d+)/m.exec(text);
       assert.ok(match, `no resident memory in ${url}`);
       return Number(match[1]) / 1e6;
     };

@@ -20,6 +20,7 @@ import type {
   DesiredState,
 } from '../../domain/comparison/comparison-service.ts';
 import { ProjectViolationError } from '../../domain/comparison/errors.ts';
+import { appLabels } from '../app-metrics.ts';
 import type { ControllerMetrics } from '../metrics.ts';
 import { retryDelayMs } from '../operation/retry.ts';
 import { advanceOperation } from '../operation/run-operation.ts';
@@ -182,7 +183,7 @@ async function advance(
   operationState = operationStateOf(operationState, progress);
   if (!step.done) return { operationState, requeueAfterMs: 500 };
 
-  deps.metrics.syncs.inc({ phase: step.state.phase, dry_run: String(step.state.dryRun) });
+  deps.metrics.syncs.inc({ ...appLabels(app), phase: step.state.phase, dry_run: String(step.state.dryRun) });
   const outcome: OperationOutcome = { operationState, requeueAfterMs: 250 };
   if (step.state.phase === 'Succeeded' && !step.state.dryRun) {
     outcome.synced = {
