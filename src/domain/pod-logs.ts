@@ -36,7 +36,11 @@ const LIMIT_BYTES = 16 * 1024 * 1024;
 export function explainLogError(message: string): string {
   // The API server proxies logs from the node's kubelet; a node without one (kwok's simulated
   // nodes) or a kubelet out of reach fails there.
-  if (/:10250|kubelet|connection refused|no route to host|i\/o timeout|dial tcp|no preferred addresses/i.test(message)) {
+  if (
+    /:10250|kubelet|connection refused|no route to host|i\/o timeout|dial tcp|no preferred addresses/i.test(
+      message,
+    )
+  ) {
     return `the node did not serve the log (a simulated node, or a kubelet the API server cannot reach): ${message}`;
   }
   if (/previous terminated container .* not found/i.test(message)) {

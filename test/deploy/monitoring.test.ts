@@ -58,7 +58,7 @@ test('every metric the dashboard queries is exported by the controller or the AP
   for (const registry of [controller.registry, new ServerMetrics({ processMetrics: true }).registry]) {
     for (const metric of await registry.getMetricsAsJSON()) {
       names.add(metric.name);
-      if (metric.type === 'histogram')
+      if (String(metric.type) === 'histogram')
         for (const suffix of ['_bucket', '_sum', '_count']) names.add(`${metric.name}${suffix}`);
     }
   }
