@@ -9,6 +9,7 @@ import type {
   Manifests,
   Pipeline,
   Repository,
+  ResourceActionList,
   ResourceRef,
   ResourceTree,
   SyncRequest,
@@ -90,6 +91,17 @@ function query(params: Record<string, string | number | boolean | undefined>): s
   return text ? `?${text}` : '';
 }
 
+/** One object of an app, as the resource routes take it (group '' for the core group). */
+function refQuery(ref: ResourceRef): string {
+  const search = new URLSearchParams({
+    group: ref.group ?? '',
+    kind: ref.kind,
+    namespace: ref.namespace ?? '',
+    name: ref.name,
+  });
+  return `?${search.toString()}`;
+}
+
 /** List endpoints may answer `{items}` or a bare array; both read the same. */
 function itemsOf<T>(data: { items?: T[] } | T[] | undefined): T[] {
   if (Array.isArray(data)) return data;
@@ -132,6 +144,29 @@ export const api = {
       `/api/v1/pipelines/${enc(pipeline)}/stages/${enc(stage)}/${verb}`,
       freight ? { freight } : {},
     ),
+  resourceActions: (name: string, ref: ResourceRef) =>
+    request<ResourceActionList>('GET', `${appPath(name)}/resource/actions${refQuery(ref)}`),
+  runResourceAction: (
+    name: string,
+    ref: ResourceRef,
+    action: string,
+    params: { name: string; value: string }[],
+  ) =>
+    request<{ message: string; changed: boolean }>(
+      'POST',
+      `${appPath(name)}/resource/actions${refQuery(ref)}`,
+      {
+        action,
+        ...(params.length > 0 ? { params } : {}),
+      },
+    ),
+  /** The logs route's URL; read as a stream by lib/log-stream.ts. */
+  logsUrl: (name: string, ref: ResourceRef | undefined, options: { follow: boolean; tailLines: number }) =>
+    `${appPath(name)}/logs${query({
+      ...(ref ? { group: ref.group ?? '', kind: ref.kind, namespace: ref.namespace, name: ref.name } : {}),
+      follow: options.follow || undefined,
+      tailLines: options.tailLines,
+    })}`,
 
   listClusters: async () => itemsOf(await request<{ items: Cluster[] }>('GET', '/api/v1/clusters')),
   listRepositories: async () =>

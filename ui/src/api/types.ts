@@ -251,3 +251,20 @@ export interface Pipeline {
     lastRequest?: { at: string; result: string; message: string };
   };
 }
+/** GET /api/v1/applications/:name/resource/actions (docs/actions.md). */
+export interface ResourceActionList {
+  actions: {
+    name: string;
+    disabled: boolean;
+    displayName?: string;
+    params?: { name: string; description?: string }[];
+    source: 'builtin' | 'custom';
+  }[];
+  error?: string;
+}
+
+/** One line of GET /api/v1/applications/:name/logs (docs/operations.md). */
+export type LogEntry =
+  | { pod: string; container: string; line: string }
+  | { pod: string; container: string; error: string }
+  | { notice: string };

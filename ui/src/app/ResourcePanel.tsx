@@ -1,5 +1,5 @@
-// The side panel of a selected graph node: its live and desired manifests, its part of the diff
-// and its events. The Application node shows the Application itself, the whole diff, all events.
+// The side panel of a selected graph node: its live and desired manifests, its part of the diff,
+// its events, the logs of its Pods, and (for an object the app manages) its Actions menu. The Application node shows the Application itself, the whole diff, all events.
 import { useEffect, useState } from 'react';
 import { api } from '../api/client.ts';
 import type { Application, KubeEvent } from '../api/types.ts';
@@ -10,15 +10,21 @@ import { type GraphNode, keyOfRef, refOf } from '../graph/model.ts';
 import { formatTime, timeAgo } from '../lib/format.ts';
 import { useAsync } from '../lib/use-async.ts';
 import { toYaml } from '../lib/yaml.ts';
+import { LogsTab } from './LogsTab.tsx';
+import { ResourceActions } from './ResourceActions.tsx';
 
-type Tab = 'live' | 'desired' | 'diff' | 'events';
+type Tab = 'live' | 'desired' | 'diff' | 'events' | 'logs';
 
 const TAB_LABELS: Record<Tab, string> = {
   live: 'Live manifest',
   desired: 'Desired manifest',
   diff: 'Diff',
   events: 'Events',
+  logs: 'Logs',
 };
+
+/** Kinds whose Pods' logs the Logs tab shows (a Pod's own, or those below the workload). */
+const LOG_KINDS = new Set(['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob']);
 
 export function ResourcePanel({
   app,
@@ -30,6 +36,8 @@ export function ResourcePanel({
   onClose: () => void;
 }) {
   const tabs: Tab[] = node.root ? ['live', 'diff', 'events'] : ['live', 'desired', 'diff', 'events'];
+  if (!node.root && LOG_KINDS.has(node.kind)) tabs.push('logs');
+  const managed = !node.root && isManaged(app, node);
   const [tab, setTab] = useState<Tab>('live');
   return (
     <aside className="panel" aria-label={`${node.kind} ${node.name}`}>
@@ -43,6 +51,7 @@ export function ResourcePanel({
           </span>
           <h2>{node.name}</h2>
         </div>
+        {managed && <ResourceActions app={app.metadata.name} resource={refOf(node)} />}
         <button type="button" className="icon-button" aria-label="Close panel" onClick={onClose}>
           ×
         </button>
@@ -69,10 +78,11 @@ export function ResourcePanel({
       <div className="panel-body" role="tabpanel">
         {tab === 'live' && node.root && <Yaml value={app} />}
         {(tab === 'live' || tab === 'desired') && !node.root && (
-          <ManifestTab app={app.metadata.name} node={node} which={tab} managed={isManaged(app, node)} />
+          <ManifestTab app={app.metadata.name} node={node} which={tab} managed={managed} />
         )}
         {tab === 'diff' && <DiffTab app={app.metadata.name} node={node} />}
         {tab === 'events' && <EventsTab app={app.metadata.name} node={node} />}
+        {tab === 'logs' && <LogsTab app={app.metadata.name} resource={refOf(node)} />}
       </div>
     </aside>
   );
