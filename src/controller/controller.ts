@@ -11,6 +11,7 @@ import { GitWriter } from '../adapters/git/commit-edit.ts';
 import { GitRepoCache } from '../adapters/git/index.ts';
 import { type EventNote, EventRecorder } from '../adapters/kube/event-recorder.ts';
 import { KubeRest } from '../adapters/kube/rest.ts';
+import { NotificationSettings } from '../adapters/notifications/settings.ts';
 import { RenderCache, type RenderTools } from '../adapters/render/render.ts';
 import type { HealthAssessor } from '../core/health/assessor.ts';
 import type { Application } from '../core/model/application.ts';
@@ -28,6 +29,7 @@ import { RecoveryCoordinator } from './clusters/recovery-coordinator.ts';
 import { LeaderElector } from './leader-election.ts';
 import { errorMessage, type Logger, type LogOption, toLogger } from './log.ts';
 import { ControllerMetrics } from './metrics.ts';
+import { Notifier } from './notifications/notifier.ts';
 import { PipelineLoop } from './promotion/pipeline-loop.ts';
 import { RETRY_AFTER_FAILURE_MS, Reconciler } from './reconcile/reconciler.ts';
 import { WorkQueue } from './work-queue.ts';
@@ -79,6 +81,7 @@ export class Controller {
   private readonly pipelines: PipelineLoop;
   private readonly log: Logger;
   private readonly events: EventRecorder;
+  readonly notifier: Notifier;
   private readonly eventRest: KubeRest;
   private readonly pollIntervalMs: number;
   private readonly clusters: ClusterMonitor;
@@ -134,6 +137,14 @@ export class Controller {
       pollIntervalMs: this.pollIntervalMs,
     });
     this.events = new EventRecorder(this.eventRest, { component: 'tiphys-controller', instance: identity });
+    this.notifier = new Notifier({
+      settings: new NotificationSettings(this.eventRest, options.namespace),
+      fetchProject: (name) => this.apps.fetchProject(name),
+      patchStatus: (name, status) => this.apps.patchStatus(name, status),
+      recordEvent: (app, note) => this.recordEvent(app, note),
+      metrics: this.metrics,
+      log: this.log,
+    });
     this.reconciler = new Reconciler({
       apps: this.apps,
       destinations: this.destinations,
@@ -157,6 +168,7 @@ export class Controller {
       recordEvent: (app, note) => this.recordEvent(app, note),
       allowLocalRepos: options.allowLocalRepos ?? false,
       assessHealth: options.assessHealth,
+      notify: (stored, status) => this.notifier.evaluate(stored, status),
     });
     const cp = { rest: this.eventRest, namespace: options.namespace };
     const appList = () => this.apps.list();
@@ -221,6 +233,9 @@ export class Controller {
   }
 
   async start(): Promise<void> {
+    this.apps.onDelete((app) => {
+      if (this.active) void this.notifier.deleted(app);
+    });
     this.apps.onChange((name, app) => {
       this.appSets.appChanged(name, app);
       if (!this.active) return;

@@ -60,6 +60,11 @@ export class ApplicationStore {
     this.informer.on('delete', (obj) => callback(obj.metadata?.name ?? '', undefined));
   }
 
+  /** Calls back with the last state of every Application deleted. */
+  onDelete(callback: (app: Application) => void): void {
+    this.informer.on('delete', (obj) => callback(obj as unknown as Application));
+  }
+
   start(): Promise<void> {
     return this.informer.start();
   }

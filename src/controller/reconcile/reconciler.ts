@@ -23,6 +23,7 @@ import type {
 import { watchPreviousKinds } from '../../domain/comparison/desired-state.ts';
 import { errorMessage, type LogFields, type Logger } from '../log.ts';
 import type { ControllerMetrics } from '../metrics.ts';
+import type { Notice } from '../notifications/notifier.ts';
 import { deleteApplicationObjects } from '../operation/cascade.ts';
 import { isNewCondition, statusEvents } from './events.ts';
 import { condition, type OperationOutcome, operationStep } from './operation-step.ts';
@@ -43,6 +44,8 @@ export interface ReconcilerDeps {
   allowLocalRepos?: boolean;
   /** The installation's health checks (custom Lua and CEL ones included); built-in by default. */
   assessHealth?: HealthAssessor;
+  /** Notification triggers, evaluated on the status about to be written (docs/notifications.md). */
+  notify?: (stored: Application, status: Partial<ApplicationStatus>) => Promise<Notice>;
 }
 
 /** When to look at the app again, and what went wrong if the reconcile failed. */
@@ -210,7 +213,13 @@ export class Reconciler {
     fields: LogFields,
     notes: EventNote[] = [],
   ): Promise<void> {
-    await this.persist(app.metadata.name, status);
+    // The events notified are remembered in the same write, so none is sent twice.
+    const notice = await this.deps.notify?.(app, status);
+    await this.persist(
+      app.metadata.name,
+      notice?.notified ? { ...status, notified: notice.notified } : status,
+    );
+    notice?.send();
     const all = [...statusEvents(app.status, status), ...notes];
     for (const note of all) {
       const level = note.type === 'Warning' ? 'warn' : 'info';

@@ -1,7 +1,7 @@
 // The controller-owned parts of an Application: the requested operation and the status. Kept
 // apart from the spec (application.ts) so each file reads as one concept.
 import { type Static, Type } from 'typebox';
-import { Closed, Condition, FreeForm, ResourceRef, StringEnum, Timestamp } from './common.ts';
+import { Closed, Condition, FreeForm, ResourceRef, StringEnum, StringMap, Timestamp } from './common.ts';
 
 export const SyncStatusCode = { Synced: 'Synced', OutOfSync: 'OutOfSync', Unknown: 'Unknown' } as const;
 export type SyncStatusCode = (typeof SyncStatusCode)[keyof typeof SyncStatusCode];
@@ -178,6 +178,17 @@ export const RevisionHistory = Type.Object({
 });
 export type RevisionHistory = Static<typeof RevisionHistory>;
 
+export const NotificationResult = Type.Object({
+  trigger: Type.String(),
+  service: Type.String(),
+  recipient: Type.Optional(Type.String()),
+  outcome: StringEnum({ Delivered: 'Delivered', Failed: 'Failed', Refused: 'Refused', Dropped: 'Dropped' }),
+  message: Type.Optional(Type.String({ description: 'Why it failed or was refused; never a secret.' })),
+  attempts: Type.Optional(Type.Integer()),
+  at: Timestamp(),
+});
+export type NotificationResult = Static<typeof NotificationResult>;
+
 export const ApplicationStatus = Type.Object({
   sync: Type.Optional(
     Type.Object({
@@ -199,5 +210,14 @@ export const ApplicationStatus = Type.Object({
   reconciledAt: Type.Optional(Timestamp({ description: 'When desired and live state were last compared.' })),
   observedAt: Type.Optional(Timestamp({ description: 'When the live state was last observed.' })),
   summary: Type.Optional(Type.Object({ images: Type.Optional(Type.Array(Type.String())) })),
+  notified: Type.Optional(
+    StringMap({
+      description:
+        'Notification triggers whose condition holds, with the event each was notified for (its oncePer value): an event is notified once, however often the app is reconciled.',
+    }),
+  ),
+  notifications: Type.Optional(
+    Type.Array(NotificationResult, { description: 'The last notification deliveries, newest last.' }),
+  ),
 });
 export type ApplicationStatus = Static<typeof ApplicationStatus>;

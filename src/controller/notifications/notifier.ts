@@ -1,0 +1,207 @@
+// Notifications of the controller: before a reconcile writes the status, the triggers are
+// evaluated on the app as it will be stored; the events they fire are remembered in that same
+// status write (`status.notified`), and only once it is written are the deliveries queued. So an
+// event is notified once (a crash between the write and the send loses it, never repeats it),
+// and a reconcile of an unchanged app sends nothing. Results go to metrics, to Events on the
+// Application and to `status.notifications` (the last few), masked of every secret.
+import type { EventNote } from '../../adapters/kube/event-recorder.ts';
+import { DeliveryQueue } from '../../adapters/notifications/delivery-queue.ts';
+import type { NotificationSettings } from '../../adapters/notifications/settings.ts';
+import type { AppProject } from '../../core/model/app-project.ts';
+import type { Application } from '../../core/model/application.ts';
+import type { ApplicationStatus, NotificationResult } from '../../core/model/application-status.ts';
+import type { NotificationConfig } from '../../core/notifications/config.ts';
+import { type Delivery, deliveriesFor } from '../../core/notifications/dispatch.ts';
+import { maskSecrets } from '../../core/notifications/services.ts';
+import { mergedSubscriptions } from '../../core/notifications/subscriptions.ts';
+import { evaluateTriggers, type Fired } from '../../core/notifications/triggers.ts';
+import { errorMessage, type Logger } from '../log.ts';
+import type { ControllerMetrics } from '../metrics.ts';
+import { notificationMetrics } from './metrics.ts';
+
+/** Results kept on the app's status. */
+const KEPT_RESULTS = 10;
+
+export interface NotifierDeps {
+  settings: Pick<NotificationSettings, 'get'>;
+  fetchProject: (name: string) => Promise<AppProject | undefined>;
+  patchStatus: (name: string, status: Partial<ApplicationStatus>) => Promise<void>;
+  recordEvent: (app: Application, note: EventNote) => Promise<void>;
+  metrics: ControllerMetrics;
+  log: Logger;
+  queue?: DeliveryQueue;
+}
+
+export interface Notice {
+  /** The record to store with the status, when it changed. */
+  notified?: Record<string, string>;
+  /** Queues the deliveries; call once the status is written. */
+  send(): void;
+}
+
+const nothing: Notice = { send() {} };
+
+export class Notifier {
+  private readonly deps: NotifierDeps;
+  readonly queue: DeliveryQueue;
+  private readonly counters: ReturnType<typeof notificationMetrics>;
+  private readonly results = new Map<string, NotificationResult[]>();
+  private readonly writes = new Map<string, Promise<void>>();
+  private readonly reportedErrors = new Set<string>();
+  private readonly dispatching = new Set<Promise<void>>();
+
+  constructor(deps: NotifierDeps) {
+    this.deps = deps;
+    this.queue = deps.queue ?? new DeliveryQueue();
+    this.counters = notificationMetrics(deps.metrics.registry, () => this.queue.length);
+  }
+
+  /** What the status write about to happen fires; nothing (and no error) if settings cannot be read. */
+  async evaluate(stored: Application, status: Partial<ApplicationStatus>): Promise<Notice> {
+    const config = await this.config();
+    if (!config) return nothing;
+    const app = { ...stored, status: { ...stored.status, ...status } } as Application;
+    const before = stored.status?.notified ?? {};
+    const { fired, notified, errors } = evaluateTriggers(
+      config.triggers,
+      { app, firstReconcile: !stored.status?.reconciledAt },
+      before,
+    );
+    for (const error of errors) this.reportOnce(`${stored.metadata.name}: ${error}`);
+    const changed = JSON.stringify(notified) !== JSON.stringify(before);
+    return {
+      ...(changed ? { notified } : {}),
+      send: () => {
+        if (fired.length === 0) return;
+        const work = this.dispatch(config, app, fired, true);
+        this.dispatching.add(work);
+        void work.finally(() => this.dispatching.delete(work));
+      },
+    };
+  }
+
+  /** The Application is gone: its on-deleted subscribers are told (results in metrics and logs). */
+  async deleted(app: Application): Promise<void> {
+    this.results.delete(app.metadata.name);
+    const config = await this.config();
+    const trigger = config?.triggers.find((t) => t.trigger.name === 'on-deleted')?.trigger;
+    if (!config || !trigger) return;
+    await this.dispatch(config, app, [{ trigger, event: app.metadata.uid ?? app.metadata.name }], false);
+  }
+
+  /** Resolves when queued deliveries and their status writes are done (tests, shutdown). */
+  async idle(): Promise<void> {
+    await Promise.allSettled([...this.dispatching]);
+    await this.queue.idle();
+    await Promise.allSettled([...this.writes.values()]);
+  }
+
+  stop(): void {
+    this.queue.stop();
+  }
+
+  private async config(): Promise<NotificationConfig | undefined> {
+    try {
+      const config = await this.deps.settings.get();
+      for (const error of config.errors) this.reportOnce(error);
+      return config;
+    } catch (error) {
+      this.reportOnce(`notification settings not read: ${errorMessage(error)}`);
+      return undefined;
+    }
+  }
+
+  private async dispatch(
+    config: NotificationConfig,
+    app: Application,
+    fired: Fired[],
+    exists: boolean,
+  ): Promise<void> {
+    const projectName = app.spec.project || 'default';
+    let project: AppProject | undefined;
+    try {
+      project = await this.deps.fetchProject(projectName);
+    } catch (error) {
+      this.deps.log.warn(
+        { app: app.metadata.name },
+        `notifications: project not read: ${errorMessage(error)}`,
+      );
+    }
+    const subscriptions = mergedSubscriptions(app.metadata.annotations, project?.metadata.annotations);
+    const deliveries = deliveriesFor(config, fired, subscriptions, app, projectName);
+    for (const delivery of deliveries) {
+      const finish = (outcome: NotificationResult['outcome'], attempts: number, message?: string) =>
+        this.finished(config, app, delivery, exists, { outcome, attempts, message });
+      if ('refused' in delivery.planned) {
+        finish('Refused', 0, delivery.planned.refused);
+        continue;
+      }
+      const queued = this.queue.offer(delivery.planned.plan, config.delivery, (outcome) =>
+        finish(outcome.ok ? 'Delivered' : 'Failed', outcome.attempts, outcome.message),
+      );
+      if (!queued) finish('Dropped', 0, 'the notification queue is full');
+    }
+  }
+
+  private finished(
+    config: NotificationConfig,
+    app: Application,
+    delivery: Delivery,
+    exists: boolean,
+    result: { outcome: NotificationResult['outcome']; attempts: number; message?: string },
+  ): void {
+    const name = app.metadata.name;
+    const message = result.message ? maskSecrets(result.message, config.secrets) : undefined;
+    const entry: NotificationResult = {
+      trigger: delivery.trigger,
+      service: delivery.service,
+      ...(delivery.recipient ? { recipient: delivery.recipient } : {}),
+      outcome: result.outcome,
+      ...(message ? { message } : {}),
+      ...(result.attempts ? { attempts: result.attempts } : {}),
+      at: new Date().toISOString(),
+    };
+    this.counters.deliveries.inc({
+      service: delivery.service,
+      trigger: delivery.trigger,
+      outcome: result.outcome,
+    });
+    const ok = result.outcome === 'Delivered';
+    const fields = {
+      app: name,
+      trigger: delivery.trigger,
+      service: delivery.service,
+      outcome: result.outcome,
+    };
+    const text = `notification ${delivery.trigger} to ${delivery.service}${delivery.recipient ? ` (${delivery.recipient})` : ''}: ${result.outcome}${message ? `: ${message}` : ''}`;
+    this.deps.log[ok ? 'info' : 'warn'](fields, text);
+    if (!exists) return;
+    void this.deps.recordEvent(app, {
+      type: ok ? 'Normal' : 'Warning',
+      reason: ok ? 'NotificationSent' : 'NotificationFailed',
+      message: text,
+    });
+    const list = this.results.get(name) ?? [...(app.status?.notifications ?? [])];
+    list.push(entry);
+    const kept = list.slice(-KEPT_RESULTS);
+    this.results.set(name, kept);
+    // One status write at a time per app, each with the latest list.
+    const previous = this.writes.get(name) ?? Promise.resolve();
+    const write = previous
+      .then(() => this.deps.patchStatus(name, { notifications: this.results.get(name) ?? kept }))
+      .catch((error: unknown) =>
+        this.deps.log.warn({ app: name }, `notification results not written: ${errorMessage(error)}`),
+      );
+    this.writes.set(name, write);
+    void write.finally(() => {
+      if (this.writes.get(name) === write) this.writes.delete(name);
+    });
+  }
+
+  private reportOnce(message: string): void {
+    if (this.reportedErrors.has(message)) return;
+    if (this.reportedErrors.size > 1_000) this.reportedErrors.clear();
+    this.reportedErrors.add(message);
+    this.deps.log.warn({}, message);
+  }
+}
