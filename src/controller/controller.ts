@@ -23,6 +23,7 @@ import { listClusters } from '../domain/clusters.ts';
 import { ComparisonCache } from '../domain/comparison/compare.ts';
 import { ComparisonService } from '../domain/comparison/comparison-service.ts';
 import { GitManifestSource } from '../domain/comparison/source.ts';
+import { AppChangeFilter } from './app-changes.ts';
 import { ApplicationSetController, DEFAULT_MAX_APPLICATIONS_PER_SET } from './appset/appset-controller.ts';
 import { ClusterMonitor } from './clusters/cluster-monitor.ts';
 import { RecoveryCoordinator } from './clusters/recovery-coordinator.ts';
@@ -86,7 +87,8 @@ export class Controller {
   private readonly pollIntervalMs: number;
   private readonly clusters: ClusterMonitor;
   private readonly cacheDir: CacheDir;
-  private readonly seen = new Map<string, { intent: string; outcome: string }>();
+  /** Which watch events reconcile (not the controller's own status writes): app-changes.ts. */
+  private readonly changes = new AppChangeFilter();
   private active = false;
 
   constructor(options: ControllerOptions) {
@@ -241,23 +243,13 @@ export class Controller {
       if (!this.active) return;
       if (app === undefined) {
         this.queue.forget(name);
-        this.seen.delete(name);
+        this.changes.forget(name);
         return;
       }
-      // The controller's own status writes come back as watch events: only a change of what a
-      // person or CI controls (spec, operation, annotations, deletion) reconciles the app again.
-      const intent = JSON.stringify([
-        app.metadata.generation,
-        app.metadata.annotations,
-        (app.metadata as { deletionTimestamp?: string }).deletionTimestamp,
-        app.metadata.finalizers,
-      ]);
-      const previous = this.seen.get(name);
-      const outcome = `${app.status?.sync?.status}/${app.status?.health?.status}`;
-      this.seen.set(name, { intent, outcome });
-      if (previous?.intent !== intent) this.queue.add(name);
+      const change = this.changes.changed(app);
+      if (change.reconcile) this.queue.add(name);
       // Apps waiting on this one (dependsOn) look again when its sync or health changes.
-      if (previous && previous.outcome !== outcome) {
+      if (change.outcomeChanged) {
         this.pipelines.poke();
         for (const other of this.apps.list()) {
           if (other.spec.dependsOn?.includes(name)) this.queue.add(other.metadata.name);
