@@ -26,16 +26,9 @@ import { retryDelayMs } from '../operation/retry.ts';
 import { advanceOperation } from '../operation/run-operation.ts';
 import { syncInputOf } from '../operation/sync-input.ts';
 import { decideAutoSync } from './auto-sync.ts';
+import { appendHistory, type Progress, retryProgress } from './operation-records.ts';
 import { syncResultResources } from './resource-status.ts';
 import { syncWindowGate } from './sync-window-gate.ts';
-
-interface Progress {
-  operationId: string;
-  revision: string;
-  state: SyncOperationState;
-  /** A failed operation waits until then before its next attempt. */
-  retryAt?: string;
-}
 
 export interface OperationDeps {
   apps: Pick<ApplicationStore, 'get' | 'list' | 'patch' | 'fetchProject'>;
@@ -196,13 +189,8 @@ async function advance(
     step.state.phase === 'Failed' ? retryDelayMs(operationState.operation.retry, attempt) : undefined;
   if (delay !== undefined) {
     // Retried as a fresh attempt of the same operation: a new id, so its hooks run again.
-    const retryAt = new Date(Date.now() + delay).toISOString();
-    const next: Progress = {
-      operationId: `${progress.operationId.slice(0, 12)}-r${attempt}`,
-      revision: progress.revision,
-      state: undefined as unknown as SyncOperationState,
-      retryAt,
-    };
+    const next = retryProgress(progress, attempt, delay);
+    const retryAt = next.retryAt;
     outcome.operationState = {
       ...operationState,
       phase: 'Running',
@@ -253,18 +241,4 @@ function operationStateOf(previous: OperationState, progress: Progress): Operati
     syncResult: { revision: progress.revision, resources: syncResultResources(state) },
     progress: progress as unknown as Record<string, unknown>,
   };
-}
-
-function appendHistory(app: ResolvedApplication, operationState: OperationState, revision: string) {
-  const history = [...(app.status?.history ?? [])];
-  const id = history.reduce((max, entry) => Math.max(max, entry.id), -1) + 1;
-  history.push({
-    id,
-    revision,
-    source: { ...app.spec.source },
-    deployedAt: new Date().toISOString(),
-    deployStartedAt: operationState.startedAt,
-    ...(operationState.operation.initiatedBy ? { initiatedBy: operationState.operation.initiatedBy } : {}),
-  });
-  return history.slice(-Math.max(1, app.spec.revisionHistoryLimit));
 }

@@ -1,0 +1,53 @@
+// What an operation leaves in the status besides its own state: the history entry of a
+// successful sync (trimmed to revisionHistoryLimit) and the next attempt of a failed one (a new
+// operation id, so its hooks run again, and when it may start). Pure, so each rule is a test.
+import type { ResolvedApplication } from '../../core/model/application.ts';
+import type { OperationState } from '../../core/model/application-status.ts';
+import type { SyncOperationState } from '../../core/sync/index.ts';
+
+export interface Progress {
+  operationId: string;
+  revision: string;
+  state: SyncOperationState;
+  /** A failed operation waits until then before its next attempt. */
+  retryAt?: string;
+}
+
+/** The history with this sync appended: ids keep counting up, the oldest entries beyond the limit go. */
+export function appendHistory(
+  app: ResolvedApplication,
+  operationState: OperationState,
+  revision: string,
+  now: Date = new Date(),
+): NonNullable<NonNullable<ResolvedApplication['status']>['history']> {
+  const history = [...(app.status?.history ?? [])];
+  const id = history.reduce((max, entry) => Math.max(max, entry.id), -1) + 1;
+  history.push({
+    id,
+    revision,
+    source: { ...app.spec.source },
+    deployedAt: now.toISOString(),
+    deployStartedAt: operationState.startedAt,
+    ...(operationState.operation.initiatedBy ? { initiatedBy: operationState.operation.initiatedBy } : {}),
+  });
+  return history.slice(-Math.max(1, app.spec.revisionHistoryLimit));
+}
+
+/**
+ * The progress of attempt `attempt` of a failed operation, due `delayMs` from `now`: a fresh
+ * operation id derived from the first attempt's (hook names derive from it, so the hooks run
+ * again rather than being found done), the same revision, no state yet.
+ */
+export function retryProgress(
+  previous: Progress,
+  attempt: number,
+  delayMs: number,
+  now: number = Date.now(),
+): Progress {
+  return {
+    operationId: `${previous.operationId.slice(0, 12)}-r${attempt}`,
+    revision: previous.revision,
+    state: undefined as unknown as SyncOperationState,
+    retryAt: new Date(now + delayMs).toISOString(),
+  };
+}
