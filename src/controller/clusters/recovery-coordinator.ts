@@ -133,7 +133,11 @@ export class RecoveryCoordinator {
     if (actionDue(recovery, now) && policy) {
       const action = policy.action ? this.deps.actions.get(policy.action) : undefined;
       if (!policy.action && !policy.failover) {
-        recovery = { ...recovery, phase: RecoveryPhase.Failed, message: 'spec.recovery names neither an action nor a failover; nothing was run' };
+        recovery = {
+          ...recovery,
+          phase: RecoveryPhase.Failed,
+          message: 'spec.recovery names neither an action nor a failover; nothing was run',
+        };
         note('Warning', 'RecoveryFailed', recovery.message ?? '');
       } else if (policy.action && !action) {
         recovery = {
