@@ -464,7 +464,7 @@ describe('GitOps engine', () => {
     const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0);
     assert.ok(value(/^tiphys_app_reconcile_total\{outcome="ok"\} (\d+)/m) > 0, 'reconciles counted');
     assert.ok(
-      value(/^tiphys_app_sync_total\{phase="Succeeded",dry_run="false"\} (\d+)/m) > 0,
+      value(/^tiphys_app_sync_total\{[^}]*phase="Succeeded",dry_run="false"\} (\d+)/m) > 0,
       'syncs counted',
     );
     assert.ok(value(/^tiphys_git_request_total\{operation="fetches"\} (\d+)/m) > 0, 'git fetches counted');
