@@ -6,7 +6,7 @@
 # (`build.sh crane`), builds only those: a test that needs one small tool does not wait for, or
 # race with, a cold build of Kubernetes.
 #
-#   bash testbed/build.sh               the control plane, kwok, helm, kustomize, crane
+#   bash testbed/build.sh               the control plane, kwok, helm, kustomize, crane, jsonnet
 #   bash testbed/build.sh --real-node   also what a real node runs (kubelet, kube-proxy,
 #                                       containerd, runc, CNI plugins, CoreDNS, the testbed's
 #                                       own pause/netns-forward/probe); only tests that start a
@@ -108,6 +108,7 @@ build etcd etcd go.etcd.io/etcd/server/v3
 build kwok kwok sigs.k8s.io/kwok/cmd/kwok
 build helm helm helm.sh/helm/v3/cmd/helm
 build kustomize kustomize sigs.k8s.io/kustomize/kustomize/v5
+build jsonnet tiphys-jsonnet .
 build crane crane github.com/google/go-containerregistry/cmd/crane
 
 # kwok plays Node and Pod lifecycles from Stage files: its own stock stages (taken from the module

@@ -118,7 +118,7 @@ describe('sources: charts from chart repositories and registries', () => {
     assert.equal((cm?.data as Record<string, string> | undefined)?.version, '1.1.0');
   });
 
-  test('an unknown chart version, or credentials the repository refuses: a condition, nothing written', async () => {
+  test('an unknown chart version, refused credentials, a Jsonnet import outside the repository: a condition, nothing written', async () => {
     await createApp(env, 'shop-missing', {
       source: { repoURL: `oci://${registry.host}/charts`, chart: 'shop', targetRevision: '9.9.9' },
       destination: { namespace: 'shop-missing' },
@@ -147,7 +147,29 @@ describe('sources: charts from chart repositories and registries', () => {
     );
     assert.match(conditionOf(refused, 'ComparisonError') ?? '', /refused the credentials \(HTTP 401\)/);
     assert.doesNotMatch(JSON.stringify(refused.status), /not-the-password/);
-    for (const ns of ['shop-missing', 'shop-locked']) {
+    // A Jsonnet file of the config repository importing a file outside it.
+    await env.git.createRepo('jsonnet');
+    await env.git.commitFiles(
+      'jsonnet',
+      {
+        'app/main.jsonnet': "local s = import '../../../../etc/hostname.libsonnet'; [s]",
+        'app/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: never\n',
+      },
+      'an import outside the repository',
+    );
+    await createApp(env, 'escape', {
+      source: { repoURL: env.git.repoUrl('jsonnet'), path: 'app' },
+      destination: { namespace: 'escape' },
+      syncPolicy: automated,
+    });
+    const escaped = await waitForApp(
+      env,
+      'escape',
+      (a) => !!conditionOf(a, 'ComparisonError'),
+      'a condition',
+    );
+    assert.match(conditionOf(escaped, 'ComparisonError') ?? '', /outside the repository/);
+    for (const ns of ['shop-missing', 'shop-locked', 'escape']) {
       assert.equal(
         await readObject(env, `/api/v1/namespaces/${ns}`),
         undefined,

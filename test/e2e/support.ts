@@ -23,7 +23,7 @@ export interface Env {
   cluster: TestCluster;
   git: GitServer;
   rest: KubeRest;
-  tools: { helm: string; kustomize: string };
+  tools: { helm: string; kustomize: string; jsonnet?: string };
   stop(): Promise<void>;
 }
 
@@ -39,7 +39,7 @@ export async function startEnv(name: string, options: { realNode?: boolean } = {
     cluster,
     git,
     rest,
-    tools: { helm: bins.helm, kustomize: bins.kustomize },
+    tools: { helm: bins.helm, kustomize: bins.kustomize, jsonnet: bins['tiphys-jsonnet'] },
     async stop() {
       rest.close();
       await git.close();

@@ -13,6 +13,7 @@ export const testbedBinaryNames = [
   'helm',
   'kustomize',
   'crane',
+  'tiphys-jsonnet',
 ] as const;
 export type TestbedBinaryName = (typeof testbedBinaryNames)[number];
 export type TestbedBinaries = Record<TestbedBinaryName, string> & { dir: string };

@@ -7,14 +7,15 @@ import { compilePathGlob, GlobError, type PathMatcher } from '../../core/glob/gl
 import type { KubeObject } from '../../core/manifest/object.ts';
 import { ManifestParseError, parseManifests } from '../../core/manifest/parse.ts';
 import { RenderError } from './errors.ts';
+import { jsonnetExtension, renderJsonnetFile } from './jsonnet.ts';
 import { realFileInsideRepo, repoRelative } from './paths.ts';
 import type { DirectoryOptions, ResolvedRequest } from './types.ts';
 
 /** Largest manifest file read; anything bigger is not hand-written config. */
 export const maxManifestFileBytes = 8 * 1024 * 1024;
 
-/** The files a plain-directory render reads; anything else is skipped. */
-export const manifestExtension = /\.(ya?ml|json)$/;
+/** The files a plain-directory render reads (.jsonnet ones evaluated); anything else is skipped. */
+export const manifestExtension = /\.(ya?ml|json|jsonnet)$/;
 
 interface ManifestFile {
   /** Path relative to the app directory (what include/exclude match). */
@@ -36,7 +37,11 @@ export async function renderDirectory(req: ResolvedRequest): Promise<KubeObject[
   // Code-point order, not locale order: the same checkout renders the same on every machine.
   files.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
   const objects: KubeObject[] = [];
-  for (const file of files) objects.push(...(await readManifestFile(req.repoRoot, file.abs)));
+  for (const file of files) {
+    if (jsonnetExtension.test(file.abs)) {
+      objects.push(...(await renderJsonnetFile(req, await realFileInsideRepo(req.repoRoot, file.abs))));
+    } else objects.push(...(await readManifestFile(req.repoRoot, file.abs)));
+  }
   return objects;
 }
 

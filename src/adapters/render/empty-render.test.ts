@@ -33,7 +33,7 @@ const configMap = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n';
 
 test('a folder of files Tiphys does not render is an error naming the path, each file and why', async () => {
   const repo = await repoWith({
-    'guestbook.jsonnet': '{}',
+    'guestbook.cue': '{}',
     'lib/util.libsonnet': '{}',
     'values.yaml': 'replicas: 2\n',
     'sub/cm.yaml': configMap,
@@ -42,7 +42,7 @@ test('a folder of files Tiphys does not render is an error naming the path, each
   assert.equal(error.terminal, true);
   assert.equal(error.path, 'app');
   assert.match(error.message, /^no manifests found in app\/: skipped 4 files: /);
-  assert.match(error.message, /guestbook\.jsonnet \(not \.yaml, \.yml or \.json\)/);
+  assert.match(error.message, /guestbook\.cue \(not \.yaml, \.yml, \.json or \.jsonnet\)/);
   assert.match(error.message, /lib\/util\.libsonnet \(in a subfolder; directory\.recurse is off\)/);
   assert.match(error.message, /sub\/cm\.yaml \(in a subfolder; directory\.recurse is off\)/);
   assert.match(error.message, /values\.yaml \(no Kubernetes object in it\)/);
@@ -63,11 +63,11 @@ test('an empty folder says it holds no files', async () => {
 
 test('a long listing names ten files and counts the rest', async () => {
   const files: Record<string, string> = {};
-  for (let i = 0; i < 13; i++) files[`f${String(i).padStart(2, '0')}.jsonnet`] = '{}';
+  for (let i = 0; i < 13; i++) files[`f${String(i).padStart(2, '0')}.cue`] = '{}';
   const error = await emptyError(await repoWith(files));
   assert.match(error.message, /skipped 13 files: /);
-  assert.match(error.message, /f09\.jsonnet \(not \.yaml, \.yml or \.json\) and 3 more; /);
-  assert.doesNotMatch(error.message, /f10\.jsonnet/);
+  assert.match(error.message, /f09\.cue \(not \.yaml, \.yml, \.json or \.jsonnet\) and 3 more; /);
+  assert.doesNotMatch(error.message, /f10\.cue/);
 });
 
 test('a path marked with .tiphys-empty renders to nothing without an error', async () => {

@@ -1,4 +1,4 @@
-// A render that finds nothing is almost always a mistake (a folder of .jsonnet files, a typo in
+// A render that finds nothing is almost always a mistake (a folder of .cue files, a typo in
 // an include glob, manifests one folder down without `recurse`), and an app that deploys nothing
 // would otherwise read Synced and Healthy. So an empty render is an error that says what was
 // seen and why each file gave nothing, unless the path says in Git that it is empty on purpose.
@@ -57,7 +57,7 @@ function whySkipped(file: string, renderer: RendererName, req: ResolvedRequest):
   if (renderer !== 'directory') return ''; // the tool read them; which one it skipped is its own
   const options = req.source.directory ?? {};
   if (file.includes('/') && options.recurse !== true) return 'in a subfolder; directory.recurse is off';
-  if (!manifestExtension.test(file)) return 'not .yaml, .yml or .json';
+  if (!manifestExtension.test(file)) return 'not .yaml, .yml, .json or .jsonnet';
   if (!selected(file, options)) return 'left out by directory.include/exclude';
   return 'no Kubernetes object in it';
 }

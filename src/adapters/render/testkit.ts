@@ -14,7 +14,7 @@ export const testdataDir = fileURLToPath(new URL('testdata', import.meta.url));
 
 export async function testTools(): Promise<RenderTools> {
   const binaries = await ensureTestbedBinaries();
-  return { helm: binaries.helm, kustomize: binaries.kustomize };
+  return { helm: binaries.helm, kustomize: binaries.kustomize, jsonnet: binaries['tiphys-jsonnet'] };
 }
 
 const made: string[] = [];

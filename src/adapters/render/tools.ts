@@ -3,8 +3,18 @@ import { delimiter, isAbsolute, join } from 'node:path';
 import type { RenderTools } from './types.ts';
 
 type ToolName = keyof RenderTools;
-const toolNames: ToolName[] = ['helm', 'kustomize'];
-const envVar: Record<ToolName, string> = { helm: 'TIPHYS_HELM_BIN', kustomize: 'TIPHYS_KUSTOMIZE_BIN' };
+const toolNames: ToolName[] = ['helm', 'kustomize', 'jsonnet'];
+const envVar: Record<ToolName, string> = {
+  helm: 'TIPHYS_HELM_BIN',
+  kustomize: 'TIPHYS_KUSTOMIZE_BIN',
+  jsonnet: 'TIPHYS_JSONNET_BIN',
+};
+/** The executable's file name: Jsonnet is go-jsonnet with a rooted importer (testbed/go/jsonnet). */
+const fileName: Record<ToolName, string> = {
+  helm: 'helm',
+  kustomize: 'kustomize',
+  jsonnet: 'tiphys-jsonnet',
+};
 
 export interface ToolSearch {
   tools: RenderTools;
@@ -28,10 +38,11 @@ export function findTools(env: NodeJS.ProcessEnv = process.env): ToolSearch {
       if (!isExecutable(chosen)) missing.push(`${envVar[tool]}=${chosen} is not an executable file`);
       continue;
     }
-    const candidates = [...testbedBinDirs(env), ...pathDirs(env)].map((dir) => join(dir, tool));
+    const candidates = [...testbedBinDirs(env), ...pathDirs(env)].map((dir) => join(dir, fileName[tool]));
     const found = candidates.find(isExecutable);
-    tools[tool] = found ?? tool;
-    if (!found) missing.push(missingToolHint(tool));
+    // Jsonnet is optional: only apps with .jsonnet files need it, and they say so when it is missing.
+    if (found || tool !== 'jsonnet') tools[tool] = found ?? fileName[tool];
+    if (!found && tool !== 'jsonnet') missing.push(missingToolHint(tool));
   }
   return { tools, missing };
 }
@@ -46,7 +57,7 @@ export function missingToolHint(tool: string): string {
   const variable = envVar[tool as ToolName] ?? `TIPHYS_${tool.toUpperCase()}_BIN`;
   return (
     `${tool} is not installed: put it on the PATH, set ${variable} to its path, ` +
-    `or in a Tiphys checkout run \`bash testbed/build.sh ${tool}\``
+    `or in a Tiphys checkout run \`bash testbed/build.sh ${fileName[tool as ToolName] ?? tool}\``
   );
 }
 

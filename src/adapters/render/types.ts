@@ -1,7 +1,23 @@
 import type { KubeObject } from '../../core/manifest/object.ts';
 
+export interface JsonnetVar {
+  name: string;
+  value: string;
+  /** The value is Jsonnet code, not a string. */
+  code?: boolean;
+}
+
+export interface JsonnetOptions {
+  tlas?: JsonnetVar[];
+  extVars?: JsonnetVar[];
+  /** Library folders, relative to the repository root (e.g. a jsonnet-bundler `vendor`). */
+  libs?: string[];
+}
+
 export interface DirectoryOptions {
   recurse?: boolean;
+  /** How .jsonnet files of the directory are evaluated. */
+  jsonnet?: JsonnetOptions;
   /** Glob relative to the app path; a pattern without `/` matches a file name at any depth. */
   include?: string;
   exclude?: string;
@@ -41,6 +57,8 @@ export interface RenderSource {
 export interface RenderTools {
   helm: string;
   kustomize: string;
+  /** tiphys-jsonnet (testbed/go/jsonnet); default: found like the others. */
+  jsonnet?: string;
 }
 
 export interface RenderRequest {

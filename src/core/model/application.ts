@@ -27,8 +27,23 @@ export const APPLICATION_DEFAULTS = {
 } as const;
 const D = APPLICATION_DEFAULTS;
 
+export const JsonnetVar = Closed({
+  name: Type.String({ minLength: 1 }),
+  value: Type.String(),
+  code: Type.Optional(Type.Boolean({ description: 'The value is Jsonnet code, not a string.' })),
+});
+
+export const JsonnetSource = Closed({
+  tlas: Type.Optional(Type.Array(JsonnetVar, { description: 'Top-level arguments.' })),
+  extVars: Type.Optional(Type.Array(JsonnetVar, { description: 'External variables (std.extVar).' })),
+  libs: Type.Optional(
+    Type.Array(Type.String(), { description: 'Library folders, relative to the repository root.' }),
+  ),
+});
+
 export const DirectorySource = Closed({
   recurse: Type.Optional(Type.Boolean({ description: 'Also read manifests in subdirectories.' })),
+  jsonnet: Type.Optional(JsonnetSource),
   include: Type.Optional(
     Type.String({ description: 'Glob of files to read, like *.yaml or {a.yaml,b.yaml}.' }),
   ),
