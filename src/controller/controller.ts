@@ -5,6 +5,7 @@ import { ChartStore } from '../adapters/charts/chart-store.ts';
 import { ApplicationSetStore } from '../adapters/control-plane/application-set-store.ts';
 import { ApplicationStore } from '../adapters/control-plane/application-store.ts';
 import { DestinationRegistry } from '../adapters/control-plane/destination-registry.ts';
+import { ImageObjects } from '../adapters/control-plane/image-objects.ts';
 import { RepoCredentialStore } from '../adapters/control-plane/repo-credential-store.ts';
 import { BranchPromoter } from '../adapters/git/branch-promotion.ts';
 import { GitWriter } from '../adapters/git/commit-edit.ts';
@@ -14,10 +15,12 @@ import { KubeRest } from '../adapters/kube/rest.ts';
 import { NotificationSettings } from '../adapters/notifications/settings.ts';
 import { RenderCache, type RenderTools } from '../adapters/render/render.ts';
 import type { HealthAssessor } from '../core/health/assessor.ts';
+import { parseImageName } from '../core/image/reference.ts';
 import type { Application } from '../core/model/application.ts';
 import type { Cluster } from '../core/model/cluster.ts';
 import { API_VERSION } from '../core/model/common.ts';
 import type { ResolvedRecoveryAction } from '../core/model/recovery-actions.ts';
+import { pushNames, type RegistryPush } from '../core/webhook/registry-event.ts';
 import { FleetSources } from '../domain/application-sets/sources.ts';
 import { listClusters } from '../domain/clusters.ts';
 import { ComparisonCache } from '../domain/comparison/compare.ts';
@@ -27,6 +30,7 @@ import { AppChangeFilter } from './app-changes.ts';
 import { ApplicationSetController, DEFAULT_MAX_APPLICATIONS_PER_SET } from './appset/appset-controller.ts';
 import { ClusterMonitor } from './clusters/cluster-monitor.ts';
 import { RecoveryCoordinator } from './clusters/recovery-coordinator.ts';
+import { ImageAutomation } from './images/image-automation.ts';
 import { LeaderElector } from './leader-election.ts';
 import { errorMessage, type Logger, type LogOption, toLogger } from './log.ts';
 import { ControllerMetrics } from './metrics.ts';
@@ -64,6 +68,10 @@ export interface ControllerOptions {
   recoveryActions?: ReadonlyMap<string, ResolvedRecoveryAction>;
   /** How often each registered cluster is probed (default 30 s). */
   clusterProbeIntervalMs?: number;
+  /** Registries the image automation reaches over plain http (host:port; local development). */
+  insecureRegistries?: string[];
+  /** How often the image automation looks for due scans (default 5 s). */
+  imageTickMs?: number;
 }
 
 /**
@@ -90,6 +98,8 @@ export class Controller {
   /** Which watch events reconcile (not the controller's own status writes): app-changes.ts. */
   private readonly changes = new AppChangeFilter();
   private active = false;
+  readonly images: ImageAutomation;
+  private readonly imageObjects: ImageObjects;
 
   constructor(options: ControllerOptions) {
     this.log = toLogger(options.log);
@@ -121,6 +131,22 @@ export class Controller {
     this.metrics.trackGit(() => ({ ...git.stats }));
     this.metrics.trackApps(() => this.apps.list());
     this.eventRest = new KubeRest(options.kubeConfig);
+    // Image automation: scans, tag choices and write-back commits (docs/images.md).
+    this.imageObjects = new ImageObjects(this.eventRest, options.namespace);
+    this.images = new ImageAutomation({
+      objects: this.imageObjects,
+      writeBack: {
+        writer: new GitWriter({
+          workDir: join(cacheDir, 'write-back'),
+          allowLocalRepos: options.allowLocalRepos,
+        }),
+        credentialsFor: (url) => credentials.forUrl(url),
+      },
+      insecureRegistries: options.insecureRegistries,
+      tickMs: options.imageTickMs,
+      log: (message) => this.log.info({}, message),
+      onError: (error) => this.log.warn({}, `image automation pass failed: ${errorMessage(error)}`),
+    });
     this.setRest = new KubeRest(options.kubeConfig);
     const controlPlane = { rest: this.setRest, namespace: options.namespace };
     this.appSets = new ApplicationSetController({
@@ -266,6 +292,7 @@ export class Controller {
     this.active = false;
     await this.clusters.stop();
     await this.pipelines.stop();
+    await this.images.stop();
     await this.elector?.stop();
     this.queue.stop();
     await this.appSets.stop();
@@ -284,8 +311,30 @@ export class Controller {
     if (this.active) this.queue.add(name);
   }
 
+  /**
+   * A registry notification: scan the ImageRepositories it names at once (leader only). Returns
+   * how many match; the notification's own tags are never used, the scan asks the registry.
+   */
+  async scanPushed(push: RegistryPush): Promise<number> {
+    if (!this.active) return 0;
+    const repos = await this.imageObjects.list('ImageRepository');
+    const names = repos
+      .filter((repo) => {
+        try {
+          const image = parseImageName(repo.spec.image);
+          return push.images.some((pushed) => pushNames(pushed, image));
+        } catch {
+          return false;
+        }
+      })
+      .map((repo) => repo.metadata.name);
+    this.images.requestScan(names);
+    return names.length;
+  }
+
   private activate(): void {
     this.active = true;
+    this.images.start();
     this.metrics.leader.set(1);
     for (const app of this.apps.list()) this.queue.add(app.metadata.name);
     this.appSets.activate();
@@ -295,6 +344,7 @@ export class Controller {
 
   private deactivate(): void {
     this.active = false;
+    void this.images.stop();
     this.appSets.deactivate();
     this.metrics.leader.set(0);
     void this.clusters.stop();

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { WebhookIntake, WebhookRateLimitedError } from '../core/webhook/intake.ts';
+import { WebhookGuard, WebhookIntake, WebhookRateLimitedError } from '../core/webhook/intake.ts';
 import { type GitProvider, type PushEvent, pushMatches, WebhookError } from '../core/webhook/push-event.ts';
+import { checkRegistrySecret, parseRegistryEvent } from '../core/webhook/registry-event.ts';
 import type { Controller } from './controller.ts';
 
 export interface ControllerHttpOptions {
@@ -9,6 +10,8 @@ export interface ControllerHttpOptions {
    * a provider without one is refused.
    */
   webhookSecrets?: Partial<Record<GitProvider, string>>;
+  /** Shared secret of registry notifications (POST /webhook/registry); without one they are refused. */
+  registryWebhookSecret?: string;
 }
 
 /**
@@ -51,6 +54,24 @@ export function controllerHttp(controller: Controller, options: ControllerHttpOp
       }
     }
     return { refreshed };
+  });
+  // Registry notifications: the same rate limit and replay rule, a secret always required.
+  const guard = new WebhookGuard({ now: Date.now });
+  app.post('/webhook/registry', async (req, reply) => {
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.from('');
+    try {
+      guard.countRequest(req.ip);
+      checkRegistrySecret(options.registryWebhookSecret, req.headers, req.url.split('?')[1] ?? '', body);
+      guard.refuseReplay('registry', body);
+      const push = parseRegistryEvent(req.headers, body);
+      // A count, not names: the sender is not a logged-in user.
+      return { scanned: await controller.scanPushed(push) };
+    } catch (error) {
+      if (!(error instanceof WebhookError)) throw error;
+      if (error instanceof WebhookRateLimitedError)
+        reply.header('retry-after', String(error.retryAfterSeconds));
+      return reply.code(error.status).send({ error: error.message });
+    }
   });
   return app;
 }

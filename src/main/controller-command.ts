@@ -93,12 +93,14 @@ export function registerControllerCommand(program: Command): void {
       clusterProbeIntervalMs: Number(opts.clusterProbeInterval) * 1000,
       concurrency: Number(opts.concurrency),
       leaderElection: opts.leaderElection,
+      insecureRegistries: (process.env.TIPHYS_INSECURE_REGISTRIES ?? '').split(',').filter(Boolean),
       // The Pod's name (its hostname) in the Lease says which replica leads.
       identity: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
       log: logger,
     });
     const http = controllerHttp(controller, {
       webhookSecrets: webhookSecretsFromEnv(),
+      registryWebhookSecret: process.env.TIPHYS_WEBHOOK_REGISTRY_SECRET || undefined,
     });
     await controller.start();
     const url = await http.listen({ port: Number(opts.port), host: opts.address });

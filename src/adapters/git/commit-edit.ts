@@ -11,12 +11,14 @@ import { GitCommandError, GitError, InvalidGitArgumentError } from './errors.ts'
 import { maskSecrets } from './mask.ts';
 import { gitEnv, runGit } from './run-git.ts';
 import { parseRepoURL, validateRevision } from './validate.ts';
-import { readTreeFile, writeTreeFile } from './work-tree-files.ts';
+import { listTreeFiles, readTreeFile, writeTreeFile } from './work-tree-files.ts';
 
 /** Reads files of the branch tip the edit is computed on. */
 export interface TreeReader {
   /** The file's text, or undefined when the branch has no such file. Paths are relative, `/`-separated. */
   read(path: string): Promise<string | undefined>;
+  /** Regular files under a folder ('' for the root), recursively, `/`-separated; .git and links left out. */
+  list(folder: string): Promise<string[]>;
 }
 
 /** Path → new content of each file the edit writes. Unchanged contents are fine: they make no commit. */
@@ -101,7 +103,10 @@ export class GitWriter {
       const maxAttempts = Math.max(1, request.maxAttempts ?? 5);
       for (let attempt = 1; ; attempt++) {
         const parent = await git.fetchBranch(request.branch);
-        const writes = await request.edit({ read: (path) => readTreeFile(dir, path) });
+        const writes = await request.edit({
+          read: (path) => readTreeFile(dir, path),
+          list: (folder) => listTreeFiles(dir, folder),
+        });
         for (const [path, content] of Object.entries(writes)) await writeTreeFile(dir, path, content);
         await git.local(['add', '--all', '--', ...Object.keys(writes)], 'stage the edit');
         const changed = (await git.local(['diff', '--cached', '--name-only', '-z'], 'list changes'))

@@ -2,7 +2,7 @@
 // resources people write (an automation's path, a file name in Git). A path may not leave the
 // clone, enter .git, or go through a symbolic link: a link committed to the repository could
 // otherwise make Tiphys read or overwrite a file of the machine it runs on.
-import { lstat, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { InvalidGitArgumentError } from './errors.ts';
 
@@ -62,4 +62,28 @@ export async function writeTreeFile(root: string, path: string, content: string)
   // Checked again after creating folders: nothing but this process writes the clone.
   await checkNoLinks(root, parts);
   await writeFile(target, content);
+}
+
+/** Regular files under `folder` (relative paths from the root); links and .git are skipped. */
+export async function listTreeFiles(root: string, folder: string): Promise<string[]> {
+  const parts = folder === '' || folder === '.' ? [] : splitTreePath(folder);
+  // Every component must be a real folder: a link anywhere would walk outside the clone.
+  for (let i = 1; i <= parts.length; i++) {
+    const stats = await lstat(join(root, ...parts.slice(0, i))).catch(() => undefined);
+    if (!stats) return [];
+    if (!stats.isDirectory() || stats.isSymbolicLink())
+      throw new InvalidGitArgumentError(
+        `${parts.slice(0, i).join('/')} is not a folder (links are not followed)`,
+      );
+  }
+  const files: string[] = [];
+  const walk = async (relative: string[]) => {
+    for (const entry of await readdir(join(root, ...relative), { withFileTypes: true })) {
+      if (entry.name === '.git') continue;
+      if (entry.isDirectory()) await walk([...relative, entry.name]);
+      else if (entry.isFile()) files.push([...relative, entry.name].join('/'));
+    }
+  };
+  await walk(parts);
+  return files.sort();
 }

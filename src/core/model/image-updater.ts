@@ -99,6 +99,7 @@ export const ImageUpdaterStatus = Type.Object({
   dryRunDiff: Type.Optional(Type.String()),
   /** Image references written by the last successful run, to skip Git when nothing moved. */
   appliedImages: Type.Optional(Type.Array(Type.String())),
+  observedGeneration: Type.Optional(Type.Integer()),
   conditions: Type.Optional(Type.Array(Condition)),
 });
 export type ImageUpdaterStatus = Static<typeof ImageUpdaterStatus>;

@@ -34,24 +34,12 @@ type Headers = Record<string, string | string[] | undefined>;
 export class WebhookIntake {
   private readonly secrets: Partial<Record<GitProvider, string>>;
   private readonly anySecret: boolean;
-  private readonly now: () => number;
-  private readonly maxPerAddress: number;
-  private readonly windowMs: number;
-  private readonly replayMemoryMs: number;
-  private readonly maxKeys: number;
-  /** Address → times of its requests in the window. */
-  private readonly requests = new Map<string, number[]>();
-  /** Digest of a signed push → when it was received. */
-  private readonly deliveries = new Map<string, number>();
+  private readonly guard: WebhookGuard;
 
   constructor(options: WebhookIntakeOptions) {
     this.secrets = options.secrets;
     this.anySecret = Object.values(options.secrets).some((secret) => Boolean(secret));
-    this.now = options.now;
-    this.maxPerAddress = options.maxPerAddress ?? 60;
-    this.windowMs = options.windowMs ?? 60_000;
-    this.replayMemoryMs = options.replayMemoryMs ?? 60 * 60_000;
-    this.maxKeys = options.maxKeys ?? 10_000;
+    this.guard = new WebhookGuard(options);
   }
 
   /**
@@ -59,7 +47,7 @@ export class WebhookIntake {
    * not a push (a ping); throws a WebhookError with the status to answer otherwise.
    */
   receive(headers: Headers, body: Buffer, address: string): PushEvent | undefined {
-    this.countRequest(address);
+    this.guard.countRequest(address);
     const provider = providerOf(headers);
     if (provider && this.anySecret && !this.secrets[provider]) {
       throw new WebhookError(
@@ -68,11 +56,35 @@ export class WebhookIntake {
       );
     }
     const event = parsePushEvent(headers, body, this.secrets);
-    if (event && provider && this.secrets[provider]) this.refuseReplay(provider, body);
+    if (event && provider && this.secrets[provider]) this.guard.refuseReplay(provider, body);
     return event;
   }
+}
 
-  private countRequest(address: string): void {
+/**
+ * The rules every webhook endpoint shares (Git pushes, registry notifications): a per-address
+ * rate limit, and a signed delivery already received refused as a replay.
+ */
+export class WebhookGuard {
+  private readonly now: () => number;
+  private readonly maxPerAddress: number;
+  private readonly windowMs: number;
+  private readonly replayMemoryMs: number;
+  private readonly maxKeys: number;
+  /** Address → times of its requests in the window. */
+  private readonly requests = new Map<string, number[]>();
+  /** Digest of a signed delivery → when it was received. */
+  private readonly deliveries = new Map<string, number>();
+
+  constructor(options: Omit<WebhookIntakeOptions, 'secrets'>) {
+    this.now = options.now;
+    this.maxPerAddress = options.maxPerAddress ?? 60;
+    this.windowMs = options.windowMs ?? 60_000;
+    this.replayMemoryMs = options.replayMemoryMs ?? 60 * 60_000;
+    this.maxKeys = options.maxKeys ?? 10_000;
+  }
+
+  countRequest(address: string): void {
     const now = this.now();
     const recent = (this.requests.get(address) ?? []).filter((at) => at > now - this.windowMs);
     if (recent.length >= this.maxPerAddress) {
@@ -88,12 +100,15 @@ export class WebhookIntake {
     dropOldest(this.requests, this.maxKeys);
   }
 
-  private refuseReplay(provider: GitProvider, body: Buffer): void {
+  refuseReplay(sender: string, body: Buffer): void {
     const now = this.now();
-    const digest = `${provider}:${createHash('sha256').update(body).digest('hex')}`;
+    const digest = `${sender}:${createHash('sha256').update(body).digest('hex')}`;
     const seen = this.deliveries.get(digest);
     if (seen !== undefined && now - seen < this.replayMemoryMs) {
-      throw new WebhookError(`${provider} webhook: this push was already received; a replay is refused`, 409);
+      throw new WebhookError(
+        `${sender} webhook: this delivery was already received; a replay is refused`,
+        409,
+      );
     }
     this.deliveries.delete(digest);
     this.deliveries.set(digest, now);
