@@ -104,15 +104,24 @@ async function observe(
     const app = deps.apps(name);
     if (app) apps.set(name, app);
   }
-  const observed = observeStage(stage, apps);
+  let observed = observeStage(stage, apps);
   let freight: Freight | undefined;
   const conditions: Condition[] = [];
-  if (observed.revision) {
-    try {
-      freight = await freightAt(deps.git, pipeline, stage, observed.revision);
-    } catch (error) {
-      conditions.push(condition('FreightError', errorMessage(error), now));
+  try {
+    // Every app's revision must pin the same freight; the commit recorded is one of them.
+    const found = [];
+    for (const revision of observed.revisions ?? [])
+      found.push(await freightAt(deps.git, pipeline, stage, revision));
+    const ids = new Set(found.map((f) => f.id));
+    if (ids.size === 1) freight = found.at(-1);
+    else if (ids.size > 1) {
+      observed = {
+        health: 'Progressing',
+        message: `applications run ${ids.size} different freight: ${[...ids].join(', ')}`,
+      };
     }
+  } catch (error) {
+    conditions.push(condition('FreightError', errorMessage(error), now));
   }
   let status = nextStageStatus(stage, { ...previous, conditions } as StageStatus, observed, freight, now);
   if (!stage.verification) return status;

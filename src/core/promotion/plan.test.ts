@@ -153,25 +153,27 @@ describe('stage state', () => {
     ] as [string, Application];
   const stage = { name: 'dev', applications: ['a', 'b'] };
 
-  test('healthy only when every app is Synced and Healthy at one revision', () => {
-    assert.equal(
-      observeStage(stage, new Map([app('a', 'Synced', 'Healthy'), app('b', 'Synced', 'Healthy')])).revision,
-      'r1',
+  test('healthy only when every app is Synced and Healthy, listing their revisions', () => {
+    assert.deepEqual(
+      observeStage(stage, new Map([app('a', 'Synced', 'Healthy'), app('b', 'Synced', 'Healthy')])).revisions,
+      ['r1'],
     );
     assert.match(
       observeStage(stage, new Map([app('a', 'Synced', 'Healthy'), app('b', 'OutOfSync', 'Healthy')])).message,
       /b is OutOfSync\/Healthy/,
     );
-    assert.equal(
-      observeStage(stage, new Map([app('a', 'Synced', 'Healthy'), app('b', 'Synced', 'Healthy', 'r2')]))
-        .health,
-      'Progressing',
+    // Two revisions (a commit for another stage reaching each app at its own time): the caller
+    // checks that both pin the same freight.
+    assert.deepEqual(
+      observeStage(stage, new Map([app('a', 'Synced', 'Healthy', 'r2'), app('b', 'Synced', 'Healthy')]))
+        .revisions,
+      ['r1', 'r2'],
     );
     assert.equal(observeStage(stage, new Map([app('a', 'Synced', 'Healthy')])).health, 'Unknown');
   });
 
   test('healthy-since holds while the freight stays, and restarts when it changes', () => {
-    const observed = { health: 'Healthy' as const, message: 'ok', revision: 'c1' };
+    const observed = { health: 'Healthy' as const, message: 'ok', revisions: ['c1'] };
     const first = nextStageStatus(stage, undefined, observed, F1, new Date(ago(100)));
     const later = nextStageStatus(stage, first, observed, F1, NOW);
     assert.equal(later.healthySince, ago(100));
@@ -185,7 +187,7 @@ describe('stage state', () => {
 
   test('with a verification Job, a healthy freight is verified only after the Job succeeded', () => {
     const verifying = { ...stage, verification: { job: {} } };
-    const observed = { health: 'Healthy' as const, message: 'ok', revision: 'c1' };
+    const observed = { health: 'Healthy' as const, message: 'ok', revisions: ['c1'] };
     const status = nextStageStatus(verifying, undefined, observed, F1, NOW);
     assert.equal(status.verified, undefined);
     assert.equal(needsVerification(verifying, status), true);

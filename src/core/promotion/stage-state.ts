@@ -13,12 +13,12 @@ export type StageHealth = 'Healthy' | 'Progressing' | 'Degraded' | 'Unknown';
 export interface StageObservation {
   health: StageHealth;
   message: string;
-  /** The one revision every app is Synced at, when they agree. */
-  revision?: string;
+  /** The revisions the apps are Synced at (Healthy only); the stage runs one freight when all name the same. */
+  revisions?: string[];
 }
 
 /**
- * Every app Synced and Healthy at one revision is Healthy; any app Degraded (or its sync failed)
+ * Every app Synced and Healthy is Healthy (at the revisions it lists); any app Degraded (or its sync failed)
  * is Degraded; a missing app is Unknown; anything else is still Progressing, and says which app.
  */
 export function observeStage(stage: StageSpec, apps: ReadonlyMap<string, Application>): StageObservation {
@@ -39,13 +39,14 @@ export function observeStage(stage: StageSpec, apps: ReadonlyMap<string, Applica
     if (revision) revisions.add(revision);
   }
   if (waiting.length > 0) return { health: 'Progressing', message: waiting.join('; ') };
-  if (revisions.size !== 1) {
-    return { health: 'Progressing', message: `applications are at ${revisions.size} different revisions` };
-  }
+  if (revisions.size === 0)
+    return { health: 'Progressing', message: 'no application reports a revision yet' };
+  // Several revisions are normal for a moment in the overlays layout (a commit for another stage
+  // reaches each app at its own reconcile); the caller checks they all pin the same freight.
   return {
     health: 'Healthy',
     message: 'every application is Synced and Healthy',
-    revision: [...revisions][0],
+    revisions: [...revisions].sort(),
   };
 }
 
