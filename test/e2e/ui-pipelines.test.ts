@@ -95,6 +95,8 @@ describe('UI: pipelines page', () => {
         { 'overlays/dev/kustomization.yaml': overlay('1.0.1') },
         'CI: 1.0.1',
       );
+      // As a push webhook would (the apps poll Git every 3 minutes here).
+      stack.controller.refresh('web-dev');
       await card('prod').locator('[data-gate="approval"][data-passed="false"]').waitFor({ timeout: 120_000 });
       await card('prod').getByRole('button', { name: 'Approve' }).click();
       await card('prod')
