@@ -62,11 +62,25 @@ export interface ActionRun {
   now?: Date;
 }
 
-/** Runs the action; resolves with whether the object changed and the object as it is now. */
+/**
+ * Runs the action; resolves with whether the object changed and the object as it is now. A write
+ * that lost to another (a controller updating the object's status bumps its resourceVersion) is
+ * a 409: the object is read again and the action run on it again, a few times.
+ */
 export async function runResourceAction(
   cp: ControlPlane,
   run: ActionRun,
 ): Promise<{ changed: boolean; object: KubeObject }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await runOnce(cp, run);
+    } catch (error) {
+      if ((error as { status?: number }).status !== 409 || attempt >= 5) throw error;
+    }
+  }
+}
+
+async function runOnce(cp: ControlPlane, run: ActionRun): Promise<{ changed: boolean; object: KubeObject }> {
   const fresh = await run.client.read(run.target);
   if (!fresh || fresh.metadata.uid !== run.target.metadata.uid || !run.accept(fresh)) throw run.gone();
   const customizations = await readActionCustomizations(cp);
