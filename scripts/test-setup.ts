@@ -59,6 +59,20 @@ export function ensureImageTools(): void {
   );
 }
 
+/** ssh for the Git credential tests, which check what ssh makes of Tiphys's options. */
+export function ensureSsh(): void {
+  if (existsSync('/usr/bin/ssh')) return;
+  if (process.getuid?.() !== 0) {
+    throw new Error('test setup: ssh is missing; install it: apt-get install openssh-client');
+  }
+  run('apt-get', ['update', '-qq'], 'apt-get update');
+  run(
+    'apt-get',
+    ['install', '-y', '-qq', '--no-install-recommends', 'openssh-client'],
+    'installing ssh from Debian',
+  );
+}
+
 export function ensureSchemathesis(): void {
   if (existsSync(schemathesisBin)) return;
   run('python3', ['-m', 'venv', schemathesisVenv], 'creating a Python venv for schemathesis');

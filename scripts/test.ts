@@ -7,7 +7,13 @@
 import { spawnSync } from 'node:child_process';
 import { globSync } from 'node:fs';
 import { ensureNodeBinaries, ensureTestbedBinaries } from '../testbed/src/binaries.ts';
-import { ensureChromium, ensureImageTools, ensureSchemathesis, ensureUiBuilt } from './test-setup.ts';
+import {
+  ensureChromium,
+  ensureImageTools,
+  ensureSchemathesis,
+  ensureSsh,
+  ensureUiBuilt,
+} from './test-setup.ts';
 
 const fastOnly = process.env.TIPHYS_TEST_SKIP_SLOW === '1' && process.env.CI !== 'true';
 // `*.int.test.ts` beside the code need the testbed, like everything under testbed/ and test/.
@@ -25,6 +31,8 @@ const slow = [
   ...globSync('test/**/*.test.ts'),
 ].sort();
 
+// The unit tier needs ssh too (the Git credential tests ask ssh what it makes of the options).
+ensureSsh();
 const files = [...unit];
 if (fastOnly) {
   console.error('TIPHYS_TEST_SKIP_SLOW=1: skipping the testbed and end-to-end tests');

@@ -11,7 +11,9 @@ import { openCredentialSession, promptOrigin, writeAskpassScript } from './crede
 const scratch = await mkdtemp(join(tmpdir(), `tiphys-creds it's %h "q" \\ $x-`));
 after(() => rm(scratch, { recursive: true, force: true }));
 
-const hasSsh = spawnSync('ssh', ['-V']).status === 0;
+// ssh is required, not optional: scripts/test.ts installs it (ensureSsh) like Chromium, and these
+// tests check what ssh itself makes of the options.
+assert.equal(spawnSync('ssh', ['-V']).status, 0, 'ssh is missing: apt-get install openssh-client');
 /** The options as ssh understood them, after the shell's parsing (`ssh -G`). */
 function sshOptions(command: string | undefined): string {
   assert.ok(command);
@@ -69,16 +71,14 @@ test('an SSH key lives in a 0600 file for the call only; ssh reads no host confi
   assert.equal(await readFile(keyPath, 'utf8'), 'KEY\n');
   assert.equal(await readFile(knownHosts, 'utf8'), 'git.example.com ssh-ed25519 AAAA\n');
   assert.deepEqual(session.secrets, ['KEY']);
-  if (hasSsh) {
-    const printed = sshOptions(session.env.GIT_SSH_COMMAND);
-    assert.match(printed, /^batchmode yes$/m);
-    assert.match(printed, /^stricthostkeychecking true$/m);
-    assert.match(printed, /^identitiesonly yes$/m);
-    assert.ok(printed.includes(`userknownhostsfile ${knownHosts}\n`), printed);
-    // ssh shows IdentityFile before expanding tokens: '%%' becomes the '%' of the path then.
-    assert.ok(printed.includes(`identityfile ${keyPath.replaceAll('%', '%%')}`), printed);
-    assert.doesNotMatch(printed, /identityfile ~\/\.ssh/);
-  }
+  const printed = sshOptions(session.env.GIT_SSH_COMMAND);
+  assert.match(printed, /^batchmode yes$/m);
+  assert.match(printed, /^stricthostkeychecking true$/m);
+  assert.match(printed, /^identitiesonly yes$/m);
+  assert.ok(printed.includes(`userknownhostsfile ${knownHosts}\n`), printed);
+  // ssh shows IdentityFile before expanding tokens: '%%' becomes the '%' of the path then.
+  assert.ok(printed.includes(`identityfile ${keyPath.replaceAll('%', '%%')}`), printed);
+  assert.doesNotMatch(printed, /identityfile ~\/\.ssh/);
   await session.dispose();
   assert.equal(existsSync(keyPath), false);
   assert.equal(existsSync(knownHosts), false);
@@ -92,15 +92,10 @@ test('without a key ssh offers none of the host user keys; accept-new pins per r
     url: 'ssh://git@git.example.com/org/repo.git',
     repoKey: 'repo-key-2',
   });
-  if (hasSsh) {
-    const printed = sshOptions(session.env.GIT_SSH_COMMAND);
-    assert.match(printed, /^stricthostkeychecking accept-new$/m);
-    assert.match(printed, /^identityfile none$/m);
-    assert.ok(
-      printed.includes(`userknownhostsfile ${join(scratch, 'known_hosts.d', 'repo-key-2')} `),
-      printed,
-    );
-  }
+  const printed = sshOptions(session.env.GIT_SSH_COMMAND);
+  assert.match(printed, /^stricthostkeychecking accept-new$/m);
+  assert.match(printed, /^identityfile none$/m);
+  assert.ok(printed.includes(`userknownhostsfile ${join(scratch, 'known_hosts.d', 'repo-key-2')} `), printed);
   await session.dispose();
 });
 
