@@ -30,10 +30,13 @@ before(async () => {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ username: 'admin', password }),
   });
+  // If login broke, every fuzzed request would get 401 and find nothing to fail on.
+  assert.equal(login.status, 200, await login.clone().text());
   token = ((await login.json()) as { token: string }).token;
+  assert.ok(token, 'the login answered a token');
   // Something for the generated requests to find.
   const repo = await createExamplesRepo(env);
-  await fetch(`${base}/api/v1/applications`, {
+  const created = await fetch(`${base}/api/v1/applications`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: JSON.stringify({
@@ -41,6 +44,7 @@ before(async () => {
       spec: { source: { repoURL: repo, path: 'guestbook' }, destination: { namespace: 'default' } },
     }),
   });
+  assert.equal(created.status, 201, await created.text());
 });
 
 after(async () => {
