@@ -457,7 +457,7 @@ describe('API server', () => {
     assert.notEqual(status?.sync?.revision, await env.git.headCommit('guestbook', 'review'));
   });
 
-  test('rollback deploys an earlier revision and turns automated sync off; delete cascades', async () => {
+  test('rollback deploys an earlier revision and turns automated sync off; delete cascades, or leaves the objects with cascade=false', async () => {
     await env.git.commitFiles(
       'guestbook',
       { 'config.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\ndata: {a: b}\n' },
@@ -515,8 +515,30 @@ describe('API server', () => {
         !(await readObject(env, '/apis/apps/v1/namespaces/guestbook/deployments/guestbook-ui')),
       90_000,
     );
+    // Without cascade, the app goes and what it deployed stays: sync it first, so there is
+    // something that a cascade would have deleted.
+    const synced = await call('admin', 'POST', '/api/v1/applications/other/sync', {});
+    assert.equal(synced.status, 202, synced.text);
+    await waitForApp(
+      env,
+      'other',
+      (a) => a.status?.operationState?.phase === 'Succeeded',
+      'other synced',
+      90_000,
+    );
+    const deployment = '/apis/apps/v1/namespaces/other/deployments/guestbook-ui';
+    const deployed = await readObject(env, deployment);
+    assert.ok(deployed, 'other deployed the guestbook');
     const kept = await call('admin', 'DELETE', '/api/v1/applications/other?cascade=false');
     assert.equal(kept.status, 200, kept.text);
+    await eventually(
+      'the app gone',
+      async () => (await call('admin', 'GET', '/api/v1/applications/other')).status === 404,
+      90_000,
+    );
+    const after = await readObject(env, deployment);
+    assert.equal(after?.metadata.uid, deployed.metadata.uid, 'the Deployment was left in place');
+    assert.equal(after?.metadata.deletionTimestamp, undefined);
   });
 
   test('clusters and repositories: credentials go in, never come out', async () => {
