@@ -265,6 +265,12 @@ describe('tiphys CLI through the API server', () => {
 
   test('no secret was printed that the person did not ask for', () => {
     const printed = outputs.join('\n');
+    // The scan means something only over the output of the commands that handled each secret:
+    // many commands ran, and the listings of the repository and cluster given secrets are in it.
+    assert.ok(outputs.length >= 2 * 15, `only ${outputs.length / 2} commands ran`);
+    assert.ok(secrets.length >= 4, `secrets collected: ${secrets.length}`);
+    assert.match(printed, /"name": "private"/, 'the repo list of the repository given a password');
+    assert.match(printed, /"name": "remote"/, 'the cluster list of the cluster given a token');
     for (const secret of secrets) assert.ok(!printed.includes(secret), 'a secret appeared in the output');
   });
 });
