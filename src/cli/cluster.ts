@@ -6,6 +6,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { type Cluster, ClusterSecretKey } from '../core/model/cluster.ts';
 import { clusterKubeconfigProblems } from '../core/model/cluster-kubeconfig.ts';
 import { API_VERSION, IN_CLUSTER } from '../core/model/common.ts';
+import { changeClusterLabels, parseLabelArguments } from '../domain/cluster-labels.ts';
 import { approveClusterRecovery } from '../domain/cluster-recovery.ts';
 import {
   clusterResource,
@@ -257,6 +258,30 @@ export function registerClusterCommands(program: Command): Command {
           return clusters.length === 0 ? '' : formatClusterList(clusters);
         });
       }),
+  );
+  addServerOption(
+    group
+      .command('label')
+      .description('set (key=value) or remove (key-) labels of a registered cluster')
+      .argument('<name>', 'name of the cluster')
+      .argument('<labels...>', 'key=value to set, key- to remove'),
+  ).action(async (name: string, args: string[], _flags: unknown, command: Command) =>
+    withBackend(command, async (ctx) => {
+      const changes = parseLabelArguments(args);
+      const labels = ctx.api
+        ? (
+            await ctx.api.request<{ labels: Record<string, string> }>(
+              'PATCH',
+              `/api/v1/clusters/${encodeURIComponent(name)}/labels`,
+              { body: { labels: changes } },
+            )
+          ).labels
+        : ((await changeClusterLabels(ctx, name, changes)).metadata.labels ?? {});
+      const shown = Object.entries(labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',');
+      console.log(`cluster "${name}" labels: ${shown || '(none)'}`);
+    }),
   );
   addServerOption(
     group

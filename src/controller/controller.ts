@@ -23,6 +23,7 @@ import type { ResolvedRecoveryAction } from '../core/model/recovery-actions.ts';
 import { pushNames, type RegistryPush } from '../core/webhook/registry-event.ts';
 import { FleetSources } from '../domain/application-sets/sources.ts';
 import { listClusters } from '../domain/clusters.ts';
+import { argoApplicationContext } from '../domain/comparison/argo-applications.ts';
 import { ComparisonCache } from '../domain/comparison/compare.ts';
 import { ComparisonService } from '../domain/comparison/comparison-service.ts';
 import { GitManifestSource } from '../domain/comparison/source.ts';
@@ -190,6 +191,7 @@ export class Controller {
         }),
         projects: this.apps,
         verdicts: new ComparisonCache(),
+        argoApplications: argoApplicationContext({ rest: this.setRest, namespace: options.namespace }),
       }),
       metrics: this.metrics,
       log: this.log,

@@ -2,6 +2,7 @@
 // controller's comparison service (resolve, render, complete, project check, dry-run compare).
 // Git mirrors and renders are cached for the server's lifetime, so a second look at the same
 // commit costs no clone and no render.
+
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ChartStore } from '../adapters/charts/chart-store.ts';
@@ -18,6 +19,7 @@ import { keyOf } from '../core/manifest/key.ts';
 import type { AppProject } from '../core/model/app-project.ts';
 import { type Application, withDefaults } from '../core/model/application.ts';
 import { type AppDiff, appDiffOf } from '../domain/comparison/app-diff.ts';
+import { argoApplicationContext } from '../domain/comparison/argo-applications.ts';
 import type { Comparison, ResourceComparison } from '../domain/comparison/compare.ts';
 import { ComparisonService, type DesiredState } from '../domain/comparison/comparison-service.ts';
 import { ProjectViolationError } from '../domain/comparison/errors.ts';
@@ -65,6 +67,7 @@ export class RenderService {
         }),
       }),
       projects,
+      argoApplications: argoApplicationContext({ rest: options.rest, namespace: options.namespace }),
     });
   }
 

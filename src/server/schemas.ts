@@ -180,6 +180,14 @@ export const ClusterView = Type.Object({
   health: Type.Optional(ClusterStatus.properties.health),
   recovery: Type.Optional(ClusterStatus.properties.recovery),
   conditions: Type.Optional(ClusterStatus.properties.conditions),
+  serverVersion: Type.Optional(Type.String()),
+  cacheInfo: Type.Optional(ClusterStatus.properties.cacheInfo),
+  applicationsCount: Type.Optional(Type.Integer()),
+});
+export const ClusterLabelsPatch = Type.Object({
+  labels: Type.Record(Type.String(), Type.Union([Type.String(), Type.Null()]), {
+    description: 'A string sets the label, null removes it.',
+  }),
 });
 export const ClusterList = Type.Object({ items: Type.Array(ClusterView) });
 

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runTiphysProcess } from '../../src/cli/app/cli-testkit.ts';
 import type { Controller } from '../../src/controller/controller.ts';
+import type { Cluster } from '../../src/core/model/cluster.ts';
 import { startCluster, type TestCluster } from '../../testbed/src/cluster.ts';
 import {
   appsOfSet,
@@ -18,7 +19,9 @@ import {
 import {
   createApp,
   type Env,
+  eventually,
   getApp,
+  NAMESPACE,
   startEnv,
   startInProcessController,
   syncedAndHealthy,
@@ -314,5 +317,55 @@ describe('ApplicationSets across three clusters', () => {
     assert.equal(resumed.code, 0, resumed.stderr);
     await waitForApp(env, 'release-us', syncedAndHealthy, 'the last step deployed after resume', 90_000);
     await waitForSet(env, 'release', (s) => s.status?.rollout?.phase === 'Completed', 'the rollout complete');
+  });
+  test('cluster labels set from the CLI move a cluster into a selector; the Cluster status reports the connection', async () => {
+    const labelled = await runTiphysProcess(env.cluster.kubeconfigPath, [
+      'cluster',
+      'label',
+      'us-1',
+      'tier=gold',
+      'region-',
+    ]);
+    assert.equal(labelled.code, 0, labelled.stderr);
+    assert.match(labelled.stdout, /tier=gold/);
+    const refused = await runTiphysProcess(env.cluster.kubeconfigPath, [
+      'cluster',
+      'label',
+      'us-1',
+      'bad key=x',
+    ]);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /not a valid label key/);
+    await createSet(env, 'gold', {
+      generators: [{ clusters: { selector: { matchLabels: { tier: 'gold' } } } }],
+      template: {
+        metadata: { name: 'gold-{{name}}' },
+        spec: {
+          source: { repoURL: repo, path: 'apps/api' },
+          destination: { server: '{{server}}', namespace: 'gold' },
+        },
+      },
+    });
+    await waitForSet(
+      env,
+      'gold',
+      (s) => (s.status?.applicationStatus?.length ?? 0) === 1,
+      'the newly labelled cluster',
+    );
+    assert.deepEqual(await appsOfSet(env, 'gold'), ['gold-us-1']);
+    const cluster = await eventually(
+      'the Cluster status',
+      async () => {
+        const c = await env.rest.request<Cluster>(
+          'GET',
+          `/apis/tiphys.dev/v1alpha1/namespaces/${NAMESPACE}/clusters/us-1`,
+        );
+        return c.status?.connection?.lastSuccessAt && (c.status.applicationsCount ?? 0) > 0 ? c : undefined;
+      },
+      90_000,
+    );
+    assert.equal(cluster.status?.connection?.status, 'Successful');
+    assert.match(cluster.status?.serverVersion ?? '', /^v1\./);
+    assert.ok((cluster.status?.cacheInfo?.resourcesCount ?? 0) > 0);
   });
 });

@@ -28,7 +28,7 @@ export interface ClusterMonitorDeps {
 }
 
 /** Status fields that change at every probe: not a reason to write on their own. */
-const VOLATILE = /"(lastProbeAt|attemptedAt|reachableSince)":"[^"]*"/g;
+const VOLATILE = /"(lastProbeAt|attemptedAt|reachableSince|lastSuccessAt)":"[^"]*"/g;
 /** Written at least this often anyway, so the probe times people read stay roughly current. */
 const REFRESH_WRITE_MS = 60_000;
 
@@ -101,9 +101,15 @@ export class ClusterMonitor {
     let status: ClusterStatus = {
       ...before,
       health,
+      // lastSuccessAt: the last contact that worked, kept through failures.
       connection: probe.ok
-        ? { status: 'Successful', attemptedAt }
-        : { status: 'Failed', message: probe.message, attemptedAt },
+        ? { status: 'Successful', attemptedAt, lastSuccessAt: attemptedAt }
+        : {
+            status: 'Failed',
+            message: probe.message,
+            attemptedAt,
+            ...(before.connection?.lastSuccessAt ? { lastSuccessAt: before.connection.lastSuccessAt } : {}),
+          },
       ...(probe.ok
         ? {
             serverVersion: probe.version,
@@ -114,6 +120,7 @@ export class ClusterMonitor {
     const stepped = await this.deps.recovery.step(cluster, status, now);
     status = stepped.status;
     const appsHere = this.deps.apps().filter((a) => (a.spec.destination?.cluster ?? 'in-cluster') === name);
+    status.applicationsCount = appsHere.length;
     const drifted = appsHere
       .filter((a) => a.status?.sync?.status === 'OutOfSync')
       .map((a) => a.metadata.name);

@@ -61,3 +61,53 @@ export function fromArgoFinalizers(
     ...new Set(finalizers.map((f) => (f.startsWith(ARGOCD_RESOURCES_FINALIZER) ? tiphysFinalizer : f))),
   ];
 }
+
+/** An Argo CD Application found in a render that cannot become a Tiphys one; terminal. */
+export class ArgoApplicationError extends Error {
+  override name = 'ArgoApplicationError';
+  readonly terminal = true;
+}
+
+interface RenderedObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: Record<string, unknown>;
+  spec?: unknown;
+  [field: string]: unknown;
+}
+
+export function isArgoApplication(obj: RenderedObject): boolean {
+  return obj.apiVersion === ARGOCD_API_VERSION && obj.kind === 'Application';
+}
+
+/**
+ * An Argo CD Application (app of apps written for Argo CD) as the Tiphys Application it means:
+ * in the control namespace whatever namespace it named (Argo CD's `argocd`), its destination
+ * server mapped to a registered Cluster, Argo CD's cascade finalizer mapped to Tiphys's.
+ */
+export function fromArgoApplication(
+  obj: RenderedObject,
+  ctx: { namespace: string; clusters: ClusterAddress[]; tiphysFinalizer: string },
+): RenderedObject {
+  const metadata = (obj.metadata ?? {}) as { name?: string; finalizers?: string[]; [k: string]: unknown };
+  const spec = obj.spec;
+  if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) {
+    throw new ArgoApplicationError(
+      `Argo CD Application ${metadata.name ?? '(no name)'}: spec must be an object`,
+    );
+  }
+  const converted = fromArgoSpec(spec as Record<string, unknown>, ctx.clusters);
+  if ('problem' in converted) {
+    throw new ArgoApplicationError(
+      `Argo CD Application ${metadata.name ?? '(no name)'}: ${converted.problem}`,
+    );
+  }
+  const finalizers = fromArgoFinalizers(metadata.finalizers, ctx.tiphysFinalizer);
+  const { status: _status, operation: _operation, ...rest } = obj;
+  return {
+    ...rest,
+    apiVersion: 'tiphys.dev/v1alpha1',
+    metadata: { ...metadata, namespace: ctx.namespace, ...(finalizers ? { finalizers } : {}) },
+    spec: converted.spec,
+  };
+}

@@ -105,8 +105,10 @@ export const ClusterStatus = Type.Object({
       status: StringEnum(ConnectionStatusCode),
       message: Type.Optional(Type.String()),
       attemptedAt: Type.Optional(Timestamp()),
+      lastSuccessAt: Type.Optional(Timestamp({ description: 'The last successful contact.' })),
     }),
   ),
+  applicationsCount: Type.Optional(Type.Integer({ description: 'Applications deploying to this cluster.' })),
   serverVersion: Type.Optional(Type.String()),
   cacheInfo: Type.Optional(
     Type.Object({

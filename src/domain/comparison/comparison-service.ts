@@ -2,10 +2,12 @@
 // resolve → render → prepare → project check → load live → compare. The controller runs it as
 // steps of its reconcile; `tiphys app diff` and the API's manifests and diff routes run it
 // whole. One implementation, so none of them can skip the project check or compare differently.
+
 import type { IgnoreDifference } from '../../core/diff/types.ts';
 import type { KubeObject } from '../../core/manifest/object.ts';
 import type { ResolvedApplication } from '../../core/model/application.ts';
 import { recordedObjects } from '../../core/sync/inventory.ts';
+import { type ArgoApplicationContext, convertArgoApplications } from './argo-applications.ts';
 import { type Comparison, ComparisonCache, compareResources, recordApplied } from './compare.ts';
 import { type DesiredObject, prepareDesired, watchPreviousKinds } from './desired-state.ts';
 import { ClusterUnreachableError } from './errors.ts';
@@ -47,17 +49,21 @@ export interface ComparisonDeps {
   projects: ProjectSource;
   /** Dry-run verdicts kept between comparisons; without it each comparison starts afresh. */
   verdicts?: ComparisonCache;
+  /** Where Argo CD Applications of an app of apps go; without it they are applied as written. */
+  argoApplications?: ArgoApplicationContext;
 }
 
 export class ComparisonService {
   private readonly source: ManifestSource;
   private readonly projects: ProjectSource;
   private readonly verdicts: ComparisonCache | undefined;
+  private readonly argoApplications: ArgoApplicationContext | undefined;
 
   constructor(deps: ComparisonDeps) {
     this.source = deps.source;
     this.projects = deps.projects;
     this.verdicts = deps.verdicts;
+    this.argoApplications = deps.argoApplications;
   }
 
   /** The commit a revision points at now (default the app's target revision). */
@@ -73,7 +79,10 @@ export class ComparisonService {
   async desired(app: ResolvedApplication, commit: string, target: ComparisonTarget): Promise<DesiredState> {
     assertReachable(target);
     target.serverVersion ??= await target.client.serverVersion();
-    const rendered = await this.source.render(app, commit, target.serverVersion);
+    const rendered = await convertArgoApplications(
+      await this.source.render(app, commit, target.serverVersion),
+      this.argoApplications,
+    );
     const objects = await prepareDesired(rendered, app.metadata.name, app.spec.destination.namespace, target);
     await assertProjectPermits(this.projects, app, objects);
     return { revision: commit, objects, [PERMITTED]: true };

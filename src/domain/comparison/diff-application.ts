@@ -1,5 +1,6 @@
 // `tiphys app diff` without an API server: one comparison from the kubeconfig's cluster, with a
 // Git mirror of its own that lives as long as the command.
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,9 +10,11 @@ import { ApplicationStore } from '../../adapters/control-plane/application-store
 import { DestinationRegistry } from '../../adapters/control-plane/destination-registry.ts';
 import { RepoCredentialStore } from '../../adapters/control-plane/repo-credential-store.ts';
 import { GitRepoCache } from '../../adapters/git/index.ts';
+import { KubeRest } from '../../adapters/kube/rest.ts';
 import { RenderCache, resolveTools } from '../../adapters/render/render.ts';
 import { withDefaults } from '../../core/model/application.ts';
 import { type AppDiff, appDiffOf } from './app-diff.ts';
+import { argoApplicationContext } from './argo-applications.ts';
 import { ComparisonService } from './comparison-service.ts';
 import { GitManifestSource } from './source.ts';
 
@@ -29,6 +32,7 @@ export async function diffApplication(
   const cacheDir = mkdtempSync(join(tmpdir(), 'tiphys-diff-'));
   const apps = new ApplicationStore(kc, namespace);
   const destinations = new DestinationRegistry(kc, namespace, () => () => {});
+  const rest = new KubeRest(kc);
   try {
     const stored = await apps.fetch(name);
     if (!stored) throw new Error(`application "${name}" not found in namespace ${namespace}`);
@@ -47,6 +51,7 @@ export async function diffApplication(
         }),
       }),
       projects: apps,
+      argoApplications: argoApplicationContext({ rest, namespace }),
     });
     const { desired, comparison } = await service.compareApp(
       app,
@@ -55,6 +60,7 @@ export async function diffApplication(
     );
     return appDiffOf(desired.revision, comparison);
   } finally {
+    rest.close();
     await apps.stop();
     await destinations.stop();
     rmSync(cacheDir, { recursive: true, force: true });

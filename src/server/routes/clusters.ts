@@ -8,12 +8,20 @@ import { KubeApiError } from '../../adapters/kube/rest.ts';
 import { type Cluster, ClusterSecretKey } from '../../core/model/cluster.ts';
 import { clusterKubeconfigProblems } from '../../core/model/cluster-kubeconfig.ts';
 import { IN_CLUSTER } from '../../core/model/common.ts';
+import { changeClusterLabels } from '../../domain/cluster-labels.ts';
 import { approveClusterRecovery } from '../../domain/cluster-recovery.ts';
 import { clusterResource, registerCluster, unregisterCluster } from '../../domain/clusters.ts';
 import { audited, authorize, authorizeList, filterAllowed, identityOf, unauthenticated } from '../access.ts';
 import { kubeGet, type ServerContext, tiphysResourcePath } from '../context.ts';
 import { badRequest, notFound } from '../http-error.ts';
-import { Accepted, ClusterCreate, ClusterList, ClusterView, NameParams } from '../schemas.ts';
+import {
+  Accepted,
+  ClusterCreate,
+  ClusterLabelsPatch,
+  ClusterList,
+  ClusterView,
+  NameParams,
+} from '../schemas.ts';
 
 const tags = ['clusters'];
 type View = Static<typeof ClusterView>;
@@ -29,6 +37,11 @@ export function clusterView(cluster: Cluster): View {
     ...(cluster.status?.health ? { health: cluster.status.health } : {}),
     ...(cluster.status?.recovery ? { recovery: cluster.status.recovery } : {}),
     ...(cluster.status?.conditions ? { conditions: cluster.status.conditions } : {}),
+    ...(cluster.status?.serverVersion ? { serverVersion: cluster.status.serverVersion } : {}),
+    ...(cluster.status?.cacheInfo ? { cacheInfo: cluster.status.cacheInfo } : {}),
+    ...(cluster.status?.applicationsCount !== undefined
+      ? { applicationsCount: cluster.status.applicationsCount }
+      : {}),
   };
 }
 
@@ -149,6 +162,29 @@ export function registerClusterRoutes(app: FastifyInstance, ctx: ServerContext):
     async (req) => {
       const { cluster } = await viewOf(req, req.params.name, 'get');
       return cluster ? clusterView(cluster) : inClusterView(ctx);
+    },
+  );
+
+  app.patch<{ Params: Static<typeof NameParams>; Body: Static<typeof ClusterLabelsPatch> }>(
+    '/api/v1/clusters/:name/labels',
+    {
+      schema: {
+        summary: 'Set (a string) or remove (null) labels of a registered cluster',
+        tags,
+        params: NameParams,
+        body: ClusterLabelsPatch,
+        response: { 200: ClusterView },
+      },
+    },
+    async (req) => {
+      const { name } = req.params;
+      const identity = await authorize(ctx.auth, req, 'clusters', 'update', name);
+      const cluster = await audited(
+        ctx.auth,
+        { identity, action: 'update', resource: 'clusters', object: name },
+        () => changeClusterLabels(ctx, name, req.body.labels),
+      );
+      return clusterView(cluster);
     },
   );
 
