@@ -308,32 +308,28 @@ describe('ApplicationSets across three clusters', () => {
       'release-eu': '2/Degraded',
       'release-us': '3/Waiting',
     });
-    const resumed = await runTiphysProcess(env.cluster.kubeconfigPath, [
-      'appset',
-      'rollout',
-      'resume',
-      'release',
-    ]);
+    const resumed = await runTiphysProcess(
+      env.cluster.kubeconfigPath,
+      ['appset', 'rollout', 'resume', 'release'],
+      180_000,
+    );
     assert.equal(resumed.code, 0, resumed.stderr);
     await waitForApp(env, 'release-us', syncedAndHealthy, 'the last step deployed after resume', 90_000);
     await waitForSet(env, 'release', (s) => s.status?.rollout?.phase === 'Completed', 'the rollout complete');
   });
   test('cluster labels set from the CLI move a cluster into a selector; the Cluster status reports the connection', async () => {
-    const labelled = await runTiphysProcess(env.cluster.kubeconfigPath, [
-      'cluster',
-      'label',
-      'us-1',
-      'tier=gold',
-      'region-',
-    ]);
+    const labelled = await runTiphysProcess(
+      env.cluster.kubeconfigPath,
+      ['cluster', 'label', 'us-1', 'tier=gold', 'region-'],
+      180_000,
+    );
     assert.equal(labelled.code, 0, labelled.stderr);
     assert.match(labelled.stdout, /tier=gold/);
-    const refused = await runTiphysProcess(env.cluster.kubeconfigPath, [
-      'cluster',
-      'label',
-      'us-1',
-      'bad key=x',
-    ]);
+    const refused = await runTiphysProcess(
+      env.cluster.kubeconfigPath,
+      ['cluster', 'label', 'us-1', 'bad key=x'],
+      180_000,
+    );
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /not a valid label key/);
     await createSet(env, 'gold', {
