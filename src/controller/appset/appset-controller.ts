@@ -48,7 +48,7 @@ export class ApplicationSetController {
     await this.deps.sets.start();
   }
 
-  /** Called for every Application event: a generated app whose sync or health moved wakes its set. */
+  /** Called for every Application event: a generated app whose sync or health moved wakes its rolling set. */
   appChanged(name: string, app: Application | undefined): void {
     const set = app?.metadata.labels?.[APPLICATION_SET_LABEL];
     const outcome = app
@@ -57,7 +57,10 @@ export class ApplicationSetController {
     if (this.appOutcomes.get(name) === outcome) return;
     if (app) this.appOutcomes.set(name, outcome);
     else this.appOutcomes.delete(name);
-    if (set && this.active) this.queue.add(set);
+    // Only a rollout waits on its apps; other sets refresh their apps' states on the poll, so
+    // a thousand apps syncing do not regenerate (and ask Git) a thousand times.
+    if (set && this.active && this.deps.sets.get(set)?.spec.strategy?.type === 'RollingSync')
+      this.queue.add(set);
   }
 
   activate(): void {
