@@ -12,7 +12,6 @@ import { startCluster, type TestCluster } from '../../testbed/src/cluster.ts';
 import { apiRequest } from '../../testbed/src/kube-http.ts';
 import { registerTestCluster } from './fleet-support.ts';
 import {
-  createApp,
   type Env,
   eventually,
   getApp,
