@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { tiphysVersion } from '../version.ts';
 import { registerAccountCommands } from './account.ts';
+import { registerAdminBackupCommands } from './admin-backup.ts';
 import { registerAdminHealthCommand } from './admin-health.ts';
 import { registerInitialPasswordCommand } from './admin-password.ts';
 import { registerAppCommands } from './app/index.ts';
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
     .description('administration: offline checks and control-plane tasks');
   registerAdminHealthCommand(admin);
   registerInitialPasswordCommand(admin);
+  registerAdminBackupCommands(admin);
   registerAppCommands(program);
   registerApplicationSetCommands(program);
   registerClusterCommands(program);
