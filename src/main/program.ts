@@ -2,6 +2,7 @@
 // adds the commands that start Tiphys's processes, each wiring the layers below a door together.
 import type { Command } from 'commander';
 import { buildProgram as buildCliProgram, runCli } from '../cli/program.ts';
+import { registerBootstrapCommand } from './bootstrap-command.ts';
 import { registerControllerCommand } from './controller-command.ts';
 import { registerInstallCommand } from './install-command.ts';
 import { registerServerCommand } from './server-command.ts';
@@ -10,6 +11,7 @@ import { registerServerCommand } from './server-command.ts';
 export function buildProgram(): Command {
   const program = buildCliProgram();
   registerInstallCommand(program);
+  registerBootstrapCommand(program);
   registerControllerCommand(program);
   registerServerCommand(program);
   return program;
