@@ -170,15 +170,17 @@ export function registerPipelineCommands(program: Command): void {
     .requiredOption('--stage <stage>', 'the stage to wait on')
     .option(
       '--freight <id>',
-      'the freight to wait for (default: what the previous stage offers now, else any)',
+      'the freight to wait for (default: what the previous stage runs now; for the first stage, any)',
     )
     .option('--timeout <seconds>', 'give up after this long', seconds, 600)
     .action(
       async (name: string, flags: { stage: string; freight?: string; timeout: number }, command: Command) =>
         withBackend(command, async (ctx) => {
           const start = await readPipeline(ctx, name);
-          const wanted =
-            flags.freight ?? start.status?.stages?.find((s) => s.name === flags.stage)?.candidate;
+          // Default: the release in flight, what the previous stage runs now.
+          const index = start.spec.stages.findIndex((s) => s.name === flags.stage);
+          const previous = index > 0 ? start.spec.stages[index - 1].name : undefined;
+          const wanted = flags.freight ?? start.status?.stages?.find((s) => s.name === previous)?.current?.id;
           const p = await waitOnStage(
             ctx,
             name,

@@ -310,6 +310,21 @@ describe('promotion between environments', () => {
     assert.equal(approval.freight, freight);
     assert.match(approval.by, /team-a/);
 
+    // CI waits on the stage: progress lines on stderr, exit 0 once prod runs the approved freight.
+    const kubeconfig = env.cluster.kubeconfigPath;
+    const waited = await runTiphys(kubeconfig, [
+      'pipeline',
+      'wait',
+      'hello',
+      '--stage',
+      'prod',
+      '--freight',
+      freight,
+    ]);
+    assert.equal(waited.code, 0, waited.stderr);
+    assert.equal(waited.stdout, `stage prod of pipeline "hello" runs ${freight}, Healthy\n`);
+    const appWait = await runTiphys(kubeconfig, ['app', 'wait', 'hello-prod', '--timeout', '120']);
+    assert.equal(appWait.code, 0, appWait.stderr);
     const promoted = await waitForStage(
       'hello',
       'prod',
@@ -500,6 +515,25 @@ describe('promotion between environments', () => {
       answered.status?.lastRequest?.message ?? '',
       /promotion to prod refused: stage dev has not verified/,
     );
+    // The CLI says the same with exit 3, which a pipeline tells apart from a timeout (2).
+    const kubeconfig = env.cluster.kubeconfigPath;
+    const cli = await runTiphys(kubeconfig, ['promote', 'cfg', '--stage', 'prod', '--timeout', '120']);
+    assert.equal(cli.code, 3, cli.stderr);
+    assert.match(
+      cli.stderr,
+      /error: Refused: promotion to prod refused: stage dev has not verified \w+: verification Job/,
+    );
+    const stageWait = await runTiphys(kubeconfig, [
+      'pipeline',
+      'wait',
+      'cfg',
+      '--stage',
+      'prod',
+      '--timeout',
+      '60',
+    ]);
+    assert.equal(stageWait.code, 3, stageWait.stderr);
+    assert.match(stageWait.stderr, /PromotionBlocked: verification: verification Job .* failed/);
     assert.equal(await env.git.headCommit('config-branches', 'env/prod'), v2, 'nothing promoted');
   });
 });
