@@ -1,11 +1,12 @@
 // The exit codes of the commands a CI pipeline branches on (`app wait`, `pipeline wait`,
-// `promote`): 1 stays "the command itself went wrong" (bad flag, not found, refused by RBAC), so a
-// script can tell "keep waiting", "the release failed" and "my call was wrong" apart.
+// `promote`): 1 stays "the command itself went wrong" (not found, refused by RBAC) and 2 "the
+// command line was not understood" (as for every command), so a script can tell "keep waiting",
+// "the release failed" and "my call was wrong" apart.
 export const EXIT = {
   ok: 0,
   error: 1,
   /** The wait ran out before the state was reached; the release may still get there. */
-  timeout: 2,
+  timeout: 4,
   /** The release failed: an app Degraded or its sync failed, a gate failed, a promotion refused. */
   failed: 3,
 } as const;

@@ -56,7 +56,7 @@ function failure(stage: StageStatus | undefined): string | undefined {
 }
 
 /**
- * Polls until `done` says the stage is there (exit 0), it failed (exit 3) or the timeout (exit 2),
+ * Polls until `done` says the stage is there (exit 0), it failed (exit 3) or the timeout (exit 4),
  * printing a progress line each time the stage's summary changes.
  */
 async function waitOnStage(
@@ -164,7 +164,7 @@ export function registerPipelineCommands(program: Command): void {
   pipeline
     .command('wait')
     .description(
-      'wait until a stage runs a freight Synced and Healthy; exit 2 on timeout, 3 when the release failed there',
+      'wait until a stage runs a freight Synced and Healthy; exit 4 on timeout, 3 when the release failed there',
     )
     .argument('<name>')
     .requiredOption('--stage <stage>', 'the stage to wait on')

@@ -515,7 +515,7 @@ describe('promotion between environments', () => {
       answered.status?.lastRequest?.message ?? '',
       /promotion to prod refused: stage dev has not verified/,
     );
-    // The CLI says the same with exit 3, which a pipeline tells apart from a timeout (2).
+    // The CLI says the same with exit 3, which a pipeline tells apart from a timeout (4).
     const kubeconfig = env.cluster.kubeconfigPath;
     const cli = await runTiphys(kubeconfig, ['promote', 'cfg', '--stage', 'prod', '--timeout', '120']);
     assert.equal(cli.code, 3, cli.stderr);

@@ -273,7 +273,7 @@ describe('tiphys app', () => {
 
   test('wait times out with what it still waits for, and succeeds once the status says so', async () => {
     const timedOut = await tiphys('app', 'wait', 'db', '--timeout', '1');
-    assert.equal(timedOut.code, 2);
+    assert.equal(timedOut.code, 4);
     assert.match(timedOut.stderr, /^\d\d:\d\d:\d\d application "db": sync status is Unknown/);
     assert.match(
       timedOut.stderr,

@@ -130,7 +130,7 @@ export function registerWaitCommands(app: Command): void {
   app
     .command('wait')
     .description(
-      'wait until an Application is synced and healthy (or what the flags say), printing progress on stderr; exit 2 on timeout, 3 when it is Degraded or its sync failed',
+      'wait until an Application is synced and healthy (or what the flags say), printing progress on stderr; exit 4 on timeout, 3 when it is Degraded or its sync failed',
     )
     .argument('<name>', 'name of the Application')
     .option('--sync', 'wait until it is Synced')
