@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 import { repoRoot } from '../../scripts/deploy/generated.ts';
+import { tiphysCrds } from '../../src/core/model/crd.ts';
 import { ensureTestbedBinaries } from '../../testbed/src/binaries.ts';
 import { startCluster, type TestCluster } from '../../testbed/src/cluster.ts';
 
@@ -79,7 +80,16 @@ describe('deploy/install as built by kustomize', () => {
     assert.equal(server?.spec.ports[0].targetPort, 'http');
     const metrics = find(objects, 'Service', 'tiphys-metrics');
     assert.deepEqual(metrics?.spec.selector, { 'app.kubernetes.io/name': 'tiphys-controller' });
-    assert.equal(objects.filter((o) => o.kind === 'CustomResourceDefinition').length, 4);
+    // Every CRD the model defines is installed, and nothing else.
+    assert.deepEqual(
+      objects
+        .filter((o) => o.kind === 'CustomResourceDefinition')
+        .map((o) => o.metadata.name)
+        .sort(),
+      tiphysCrds()
+        .map((crd) => crd.metadata.name)
+        .sort(),
+    );
     assert.equal(
       objects.find((o) => o.kind === 'AppProject'),
       undefined,
