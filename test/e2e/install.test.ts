@@ -16,6 +16,7 @@ import { Command } from 'commander';
 import { FIELD_MANAGER, installTiphys } from '../../src/adapters/kube/install.ts';
 import type { Application } from '../../src/core/model/application.ts';
 import { API_VERSION } from '../../src/core/model/common.ts';
+import { tiphysCrds } from '../../src/core/model/crd.ts';
 import { registerInstallCommand } from '../../src/main/install-command.ts';
 import { ensureTestbedBinaries } from '../../testbed/src/binaries.ts';
 import { startCluster, type TestCluster } from '../../testbed/src/cluster.ts';
@@ -62,12 +63,10 @@ describe('tiphys install', () => {
     const again = await installTiphys({ kubeconfigPath: cluster.kubeconfigPath });
     assert.deepEqual(again.applied, [
       'namespace/tiphys',
-      'customresourcedefinition/applications.tiphys.dev',
-      'customresourcedefinition/appprojects.tiphys.dev',
-      'customresourcedefinition/clusters.tiphys.dev',
-      'customresourcedefinition/applicationsets.tiphys.dev',
+      ...tiphysCrds().map((crd) => `customresourcedefinition/${crd.metadata.name}`),
       'appproject/default',
     ]);
+    assert.ok(again.applied.includes('customresourcedefinition/applications.tiphys.dev'));
     const unchanged = await api.read(project as KubernetesObject & { metadata: { name: string } });
     assert.equal(unchanged.metadata?.resourceVersion, project.metadata?.resourceVersion, 'a no-op apply');
     const crd = await api.read({

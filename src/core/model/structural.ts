@@ -58,8 +58,12 @@ export function toStructuralSchema(schema: TSchema, path = '(root)'): JsonSchema
     else if (key === 'const') Object.assign(out, enumSchema([value], path));
     else if (key === 'required') {
       if ((value as string[]).length > 0) out.required = [...(value as string[])];
-    } else if (key === 'properties') out.properties = mapProperties(value as Record<string, TSchema>, path);
-    else if (key === 'items') out.items = toStructuralSchema(value as TSchema, `${path}[]`);
+    } else if (key === 'properties') {
+      // The API server drops an empty `properties`: keeping it would make the stored CRD differ
+      // from the applied one, and a later `kubectl apply --server-side` conflict with `tiphys`.
+      if (Object.keys(value as object).length > 0)
+        out.properties = mapProperties(value as Record<string, TSchema>, path);
+    } else if (key === 'items') out.items = toStructuralSchema(value as TSchema, `${path}[]`);
     else if (key === 'additionalProperties') {
       // `false` is forbidden in CRDs (the API server prunes unknown fields); `true` is the default.
       if (typeof value === 'object')
