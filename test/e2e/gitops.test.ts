@@ -242,32 +242,32 @@ describe('GitOps engine', () => {
   test('a path with nothing Tiphys renders is a condition naming the files, not a Healthy app; .tiphys-empty makes it intended', async () => {
     await env.git.commitFiles(
       'testdata',
-      { 'jsonnet-only/app.jsonnet': '{ kind: "ConfigMap" }\n', 'jsonnet-only/lib/util.libsonnet': '{}\n' },
-      'an app path of jsonnet only',
+      { 'cue-only/app.cue': 'kind: "ConfigMap"\n', 'cue-only/lib/util.cue': '{}\n' },
+      'an app path of CUE files only (a format Tiphys does not render)',
     );
-    await createApp(env, 'jsonnet-only', {
-      source: { repoURL: repo, path: 'jsonnet-only' },
+    await createApp(env, 'cue-only', {
+      source: { repoURL: repo, path: 'cue-only' },
       destination: { namespace: 'default' },
       syncPolicy: automated,
     });
     const empty = await waitForApp(
       env,
-      'jsonnet-only',
+      'cue-only',
       (a) => (a.status?.conditions ?? []).some((c) => c.type === 'ComparisonError'),
       'a ComparisonError condition',
     );
     const message = empty.status?.conditions?.find((c) => c.type === 'ComparisonError')?.message ?? '';
-    assert.match(message, /^no manifests found in jsonnet-only\/: skipped 2 files: /);
-    assert.match(message, /app\.jsonnet \(not \.yaml, \.yml or \.json\)/);
-    assert.match(message, /lib\/util\.libsonnet/);
-    assert.match(message, /commit an empty file jsonnet-only\/\.tiphys-empty/);
+    assert.match(message, /^no manifests found in cue-only\/: skipped 2 files: /);
+    assert.match(message, /app\.cue \(not \.yaml, \.yml, \.json or \.jsonnet\)/);
+    assert.match(message, /lib\/util\.cue/);
+    assert.match(message, /commit an empty file cue-only\/\.tiphys-empty/);
     assert.equal(empty.status?.health?.status, 'Unknown');
     assert.equal(empty.status?.sync?.status, 'Unknown');
     assert.equal(empty.status?.operationState, undefined, 'nothing was synced');
 
     const marked = await env.git.commitFiles(
       'testdata',
-      { 'jsonnet-only/.tiphys-empty': '' },
+      { 'cue-only/.tiphys-empty': '' },
       'empty on purpose',
     );
     const response = await fetch(webhookUrl, {
@@ -281,7 +281,7 @@ describe('GitOps engine', () => {
     assert.equal(response.status, 200);
     const intended = await waitForApp(
       env,
-      'jsonnet-only',
+      'cue-only',
       (a) => a.status?.sync?.status === 'Synced' && a.status.sync.revision === marked,
       'Synced at the marked commit',
     );
