@@ -50,6 +50,14 @@ describe('UI: resource actions and logs', () => {
     }
   }
 
+  async function waitUntil(check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error('the restarted Deployment did not finish its rollout');
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+
   const readDeployment = () =>
     stack.env.rest.request<KubeObject>('GET', '/apis/apps/v1/namespaces/guestbook/deployments/guestbook-ui');
 
@@ -76,6 +84,22 @@ describe('UI: resource actions and logs', () => {
 
   test("a Pod's Logs tab on a kwok node says why there are no lines", () =>
     step('ui-logs', async () => {
+      // The restart above rolls the Pods over: wait until the rollout is done, then open the page
+      // afresh, so the Pod clicked is one that stays.
+      await waitUntil(async () => {
+        const d = (await readDeployment()) as KubeObject & {
+          metadata: { generation?: number };
+          status?: { observedGeneration?: number; replicas?: number; updatedReplicas?: number };
+          spec: { replicas?: number };
+        };
+        return (
+          d.status?.observedGeneration === d.metadata.generation &&
+          d.status?.updatedReplicas === (d.spec.replicas ?? 1) &&
+          d.status?.replicas === (d.spec.replicas ?? 1)
+        );
+      });
+      await page.goto(`${stack.baseUrl}/#/applications/hello`);
+      await page.reload();
       await page.locator('.node[data-kind="Pod"]').first().click();
       const panel = page.locator('aside.panel');
       await panel.getByRole('tab', { name: 'Logs' }).click();
