@@ -7,12 +7,24 @@ export class KubeApiError extends Error {
   override name = 'KubeApiError';
   readonly status: number;
   readonly reason: string;
-  constructor(message: string, status: number, reason = '', options?: { cause?: unknown }) {
+  /** The server's Retry-After, in seconds, when it sent one. */
+  readonly retryAfterSeconds: number | undefined;
+  constructor(
+    message: string,
+    status: number,
+    reason = '',
+    options?: { cause?: unknown; retryAfterSeconds?: number },
+  ) {
     super(message, options);
     this.status = status;
     this.reason = reason;
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
 }
+
+/** How often a request the API server turned away for the moment (429, 503) is sent again. */
+const BUSY_RETRIES = 3;
+const BUSY_RETRY_CAP_MS = 2_000;
 
 export interface RestRequest {
   query?: Record<string, string | undefined>;
@@ -65,6 +77,22 @@ export class KubeRest {
   }
 
   async request<T>(method: string, path: string, request: RestRequest = {}): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.sendOnce<T>(method, path, request);
+      } catch (error) {
+        // 429 (priority and fairness) and 503 (a custom resource's storage (re)initializing after
+        // its CRD changed, too many requests in flight) are answers given before the request was
+        // handled, so sending it again is safe; client-go does the same.
+        const busy = error instanceof KubeApiError && (error.status === 429 || error.status === 503);
+        if (!busy || attempt >= BUSY_RETRIES) throw error;
+        const waitMs = error.retryAfterSeconds ? error.retryAfterSeconds * 1000 : 200 * 2 ** attempt;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(waitMs, BUSY_RETRY_CAP_MS)));
+      }
+    }
+  }
+
+  private async sendOnce<T>(method: string, path: string, request: RestRequest): Promise<T> {
     try {
       return await this.send<T>(method, path, request);
     } catch (error) {
@@ -124,8 +152,11 @@ export class KubeRest {
             typeof status_ === 'object' && status_?.message
               ? status_.message
               : `HTTP ${status}${text ? `: ${text.slice(0, 300)}` : ''}`;
+          const retryAfter = Number(res.headers['retry-after']);
           reject(
-            new KubeApiError(message, status, typeof status_ === 'object' ? (status_?.reason ?? '') : ''),
+            new KubeApiError(message, status, typeof status_ === 'object' ? (status_?.reason ?? '') : '', {
+              ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterSeconds: retryAfter } : {}),
+            }),
           );
         });
         res.on('error', reject);

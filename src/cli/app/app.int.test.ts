@@ -283,11 +283,20 @@ describe('tiphys app', () => {
     assert.match(operation.stderr, /an operation is requested and not finished/);
 
     let settled = false;
-    const waiting = tiphys('app', 'wait', 'db', '--timeout', '60').finally(() => {
+    let reported: () => void = () => {};
+    const firstReport = new Promise<void>((resolve) => {
+      reported = resolve;
+    });
+    const waiting = runTiphys(cluster.kubeconfigPath, ['app', 'wait', 'db', '--timeout', '60'], {
+      onStderr: (line) => {
+        if (/sync status is Unknown/.test(line)) reported();
+      },
+    }).finally(() => {
       settled = true;
     });
-    // Not a sleep: the status does not satisfy the wait yet, so it must still be waiting
-    // (the timed-out case above shows it does not give up early either).
+    // The wait has read the unsatisfied status and said so before the status changes; it must
+    // still be waiting (the timed-out case above shows it does not give up early either).
+    await Promise.race([firstReport, waiting]);
     assert.equal((await read('db')).status?.sync?.status === 'Synced', false);
     assert.equal(settled, false, 'wait returned before the status said Synced');
     await patch(

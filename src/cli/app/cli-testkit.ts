@@ -13,18 +13,30 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs one command with `--kubeconfig` added; console output is captured, not shown. */
-export async function runTiphys(kubeconfigPath: string, args: string[]): Promise<CliResult> {
+/**
+ * Runs one command with `--kubeconfig` added; console output is captured, not shown. `onStderr`
+ * sees each line (or chunk) as it is printed, so a test can wait for a command to report progress.
+ */
+export async function runTiphys(
+  kubeconfigPath: string,
+  args: string[],
+  options: { onStderr?: (line: string) => void } = {},
+): Promise<CliResult> {
   const out: string[] = [];
   const err: string[] = [];
   const { log, error } = console;
   const writeErr = process.stderr.write;
   console.log = (...parts: unknown[]) => void out.push(`${format(...parts)}\n`);
-  console.error = (...parts: unknown[]) => void err.push(`${format(...parts)}\n`);
+  console.error = (...parts: unknown[]) => {
+    const line = format(...parts);
+    err.push(`${line}\n`);
+    options.onStderr?.(line);
+  };
   // Commander writes its own usage errors straight to stderr. (Not stdout: the test runner's
   // child process reports its results there.)
   process.stderr.write = ((chunk: string | Uint8Array) => {
     err.push(String(chunk));
+    options.onStderr?.(String(chunk));
     return true;
   }) as typeof process.stderr.write;
   try {
