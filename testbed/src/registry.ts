@@ -22,6 +22,11 @@ export interface StartRegistryOptions {
   /** The port to listen on (the CLI's registry keeps its port across restarts); default: a free one. */
   port?: number;
   log?: (line: string) => void;
+  /**
+   * Send the registry's push notifications here (distribution's `notifications:` endpoint), with
+   * `Authorization: Bearer <secret>`; pulls and blob events are left out.
+   */
+  notifications?: { url: string; secret: string };
 }
 
 /** What `state.json` of a registry holds (mode 0600: it has the password). */
@@ -138,7 +143,9 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
   // The password goes to htpasswd on stdin, never on a command line.
   const hashed = await runCommand('htpasswd', ['-n', '-i', '-B', username], { input: password });
   writeFileSync(join(dir, 'htpasswd'), `${hashed.stdout.trim()}\n`, { mode: 0o600 });
-  writeFileSync(join(dir, 'config.yml'), registryConfig(dir, port, tls), { mode: 0o600 });
+  writeFileSync(join(dir, 'config.yml'), registryConfig(dir, port, tls, options.notifications), {
+    mode: 0o600,
+  });
   mkdirSync(join(dir, 'data'), { recursive: true });
   const state: RegistryState = {
     dir,
@@ -176,7 +183,28 @@ function registrySpec(state: RegistryState) {
   };
 }
 
-function registryConfig(dir: string, port: number, tls: { certPath: string; keyPath: string }): string {
+function registryConfig(
+  dir: string,
+  port: number,
+  tls: { certPath: string; keyPath: string },
+  notifications?: { url: string; secret: string },
+): string {
+  // Backoff 1 s: a notification the receiver refused or missed is sent again soon, in order.
+  const endpoints = notifications
+    ? `notifications:
+  endpoints:
+    - name: tiphys
+      url: ${JSON.stringify(notifications.url)}
+      headers:
+        Authorization: [${JSON.stringify(`Bearer ${notifications.secret}`)}]
+      timeout: 5s
+      threshold: 3
+      backoff: 1s
+      ignore:
+        mediatypes: [application/octet-stream]
+        actions: [pull]
+`
+    : '';
   return `version: 0.1
 log:
   level: warn
@@ -201,7 +229,7 @@ auth:
   htpasswd:
     realm: tiphys-testbed
     path: ${join(dir, 'htpasswd')}
-`;
+${endpoints}`;
 }
 
 /** A GET on the registry's API with the testbed CA, with or without its credentials. */
