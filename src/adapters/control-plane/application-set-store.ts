@@ -1,14 +1,12 @@
-import {
-  CustomObjectsApi,
-  type Informer,
-  type KubeConfig,
-  type KubernetesObject,
-  makeInformer,
-  type ObjectCache,
-} from '@kubernetes/client-node';
+import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import type { ApplicationSet, ApplicationSetStatus } from '../../core/model/application-set.ts';
 import { TIPHYS_GROUP, TIPHYS_VERSION } from '../../core/model/common.ts';
 import { asKubeApiError } from '../kube/cluster-client.ts';
+import {
+  type CachingInformer,
+  type RestartingInformer,
+  restartingInformer,
+} from '../kube/informer-restart.ts';
 import { KubeRest } from '../kube/rest.ts';
 
 const PLURAL = 'applicationsets';
@@ -17,17 +15,15 @@ const PLURAL = 'applicationsets';
 export class ApplicationSetStore {
   readonly namespace: string;
   private readonly rest: KubeRest;
-  private readonly informer: Informer<KubernetesObject> & ObjectCache<KubernetesObject>;
-  private restartTimer: NodeJS.Timeout | undefined;
-  private failures = 0;
-  private stopped = false;
+  private readonly watch: RestartingInformer;
+  private readonly informer: CachingInformer;
 
   constructor(kc: KubeConfig, namespace: string) {
     this.namespace = namespace;
     const api = kc.makeApiClient(CustomObjectsApi);
     this.rest = new KubeRest(kc);
     const path = `/apis/${TIPHYS_GROUP}/${TIPHYS_VERSION}/namespaces/${namespace}/${PLURAL}`;
-    this.informer = makeInformer(kc, path, () =>
+    this.watch = restartingInformer(kc, path, () =>
       api.listNamespacedCustomObject({
         group: TIPHYS_GROUP,
         version: TIPHYS_VERSION,
@@ -35,14 +31,7 @@ export class ApplicationSetStore {
         plural: PLURAL,
       }),
     );
-    this.informer.on('connect', () => {
-      this.failures = 0;
-    });
-    this.informer.on('error', () => {
-      if (this.stopped) return;
-      const delay = Math.min(500 * 2 ** this.failures++, 30_000);
-      this.restartTimer = setTimeout(() => this.informer.start().catch(() => {}), delay);
-    });
+    this.informer = this.watch.informer;
   }
 
   onChange(callback: (name: string, set: ApplicationSet | undefined) => void): void {
@@ -52,13 +41,11 @@ export class ApplicationSetStore {
   }
 
   start(): Promise<void> {
-    return this.informer.start();
+    return this.watch.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.restartTimer);
-    await this.informer.stop();
+    await this.watch.stop();
     this.rest.close();
   }
 

@@ -1,18 +1,14 @@
-import {
-  CustomObjectsApi,
-  type Informer,
-  type KubeConfig,
-  type KubernetesObject,
-  makeInformer,
-  type ObjectCache,
-  PatchStrategy,
-  setHeaderOptions,
-} from '@kubernetes/client-node';
+import { CustomObjectsApi, type KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { AppProject } from '../../core/model/app-project.ts';
 import type { Application } from '../../core/model/application.ts';
 import type { ApplicationStatus } from '../../core/model/application-status.ts';
 import { TIPHYS_GROUP, TIPHYS_VERSION } from '../../core/model/common.ts';
 import { asKubeApiError } from '../kube/cluster-client.ts';
+import {
+  type CachingInformer,
+  type RestartingInformer,
+  restartingInformer,
+} from '../kube/informer-restart.ts';
 import { KubeRest } from '../kube/rest.ts';
 
 const PLURAL = 'applications';
@@ -25,17 +21,15 @@ export class ApplicationStore {
   readonly namespace: string;
   private readonly api: CustomObjectsApi;
   private readonly rest: KubeRest;
-  private readonly informer: Informer<KubernetesObject> & ObjectCache<KubernetesObject>;
-  private restartTimer: NodeJS.Timeout | undefined;
-  private failures = 0;
-  private stopped = false;
+  private readonly watch: RestartingInformer;
+  private readonly informer: CachingInformer;
 
   constructor(kc: KubeConfig, namespace: string) {
     this.namespace = namespace;
     this.api = kc.makeApiClient(CustomObjectsApi);
     this.rest = new KubeRest(kc);
     const path = `/apis/${TIPHYS_GROUP}/${TIPHYS_VERSION}/namespaces/${namespace}/${PLURAL}`;
-    this.informer = makeInformer(kc, path, () =>
+    this.watch = restartingInformer(kc, path, () =>
       this.api.listNamespacedCustomObject({
         group: TIPHYS_GROUP,
         version: TIPHYS_VERSION,
@@ -43,14 +37,7 @@ export class ApplicationStore {
         plural: PLURAL,
       }),
     );
-    this.informer.on('connect', () => {
-      this.failures = 0;
-    });
-    this.informer.on('error', () => {
-      if (this.stopped) return;
-      const delay = Math.min(500 * 2 ** this.failures++, 30_000);
-      this.restartTimer = setTimeout(() => this.informer.start().catch(() => {}), delay);
-    });
+    this.informer = this.watch.informer;
   }
 
   /** Calls back with the name of every Application added, changed or deleted. */
@@ -66,13 +53,11 @@ export class ApplicationStore {
   }
 
   start(): Promise<void> {
-    return this.informer.start();
+    return this.watch.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.restartTimer);
-    await this.informer.stop();
+    await this.watch.stop();
     this.rest.close();
   }
 

@@ -1,13 +1,7 @@
-import {
-  CoreV1Api,
-  type Informer,
-  type KubeConfig,
-  type KubernetesObject,
-  makeInformer,
-  type ObjectCache,
-} from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { type HealthAssessor, healthAssessor } from '../../core/health/assessor.ts';
 import { emptyCustomizations, parseHealthCustomizations } from '../../core/health/customizations.ts';
+import { type RestartingInformer, restartingInformer } from '../kube/informer-restart.ts';
 import { LuaHealthRuntime, type LuaRuntimeOptions } from './lua-runtime.ts';
 
 /** The ConfigMap of the control namespace that holds Tiphys's settings, as argocd-cm does Argo CD's. */
@@ -30,13 +24,10 @@ export class HealthSettings {
   private current: HealthAssessor = healthAssessor(emptyCustomizations);
   private lastData = '';
   private errors: string[] = [];
-  private readonly informer: Informer<KubernetesObject> & ObjectCache<KubernetesObject>;
+  private readonly watch: RestartingInformer;
   private readonly runtime: LuaHealthRuntime;
   private readonly log: (message: string) => void;
   private readonly name: string;
-  private restartTimer: NodeJS.Timeout | undefined;
-  private failures = 0;
-  private stopped = false;
 
   constructor(kc: KubeConfig, namespace: string, options: HealthSettingsOptions = {}) {
     this.name = options.name ?? SETTINGS_CONFIGMAP;
@@ -45,37 +36,28 @@ export class HealthSettings {
     const api = kc.makeApiClient(CoreV1Api);
     // The informer of this client version takes no field selector, so it watches the control
     // namespace's ConfigMaps (a handful) and this one is picked by name.
-    this.informer = makeInformer(kc, `/api/v1/namespaces/${namespace}/configmaps`, () =>
+    this.watch = restartingInformer(kc, `/api/v1/namespaces/${namespace}/configmaps`, () =>
       api.listNamespacedConfigMap({ namespace }),
     );
+    const informer = this.watch.informer;
     const ours = (obj: KubernetesObject) => obj.metadata?.name === this.name;
     const apply = (obj: KubernetesObject) => {
       if (ours(obj)) this.apply((obj as { data?: Record<string, string> }).data ?? {});
     };
-    this.informer.on('add', apply);
-    this.informer.on('update', apply);
-    this.informer.on('delete', (obj) => {
+    informer.on('add', apply);
+    informer.on('update', apply);
+    informer.on('delete', (obj) => {
       if (ours(obj)) this.apply({});
-    });
-    this.informer.on('connect', () => {
-      this.failures = 0;
-    });
-    this.informer.on('error', () => {
-      if (this.stopped) return;
-      const delay = Math.min(500 * 2 ** this.failures++, 30_000);
-      this.restartTimer = setTimeout(() => this.informer.start().catch(() => {}), delay);
     });
   }
 
   /** Lists the ConfigMap once (so the first reconcile already uses it), then watches it. */
   start(): Promise<void> {
-    return this.informer.start();
+    return this.watch.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.restartTimer);
-    await this.informer.stop();
+    await this.watch.stop();
     this.runtime.close();
   }
 
