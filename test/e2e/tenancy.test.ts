@@ -345,15 +345,25 @@ describe('Class 1: an app cannot write outside its project', () => {
     const app = await waitForApp(
       env,
       'explicit',
-      // The operation's own state names the refusal. (A ProjectViolation condition is set too, but
-      // the next reconcile compares the target revision, which is fine, and clears it: too brief
-      // to wait for under load.)
       (a) =>
         a.status?.operationState?.phase === 'Error' &&
-        (a.status.operationState.message ?? '').includes(refusal),
-      'the operation refused',
+        (a.status.operationState.message ?? '').includes(refusal) &&
+        refusedCondition(a, refusal) !== undefined,
+      'the operation refused, with a ProjectViolation condition',
     );
     assert.match(app.status?.operationState?.message ?? '', new RegExp(refusal));
+    // Later reconciles compare the target revision, which is fine: the refusal stays the latest
+    // word on the operation, so its condition stays.
+    const since = app.status?.reconciledAt ?? '';
+    const later = await eventually('explicit: a later reconcile', async () => {
+      controller.refresh('explicit');
+      const current = await getApp(env, 'explicit');
+      return (current.status?.reconciledAt ?? '') > since ? current : undefined;
+    });
+    assert.ok(
+      refusedCondition(later, refusal),
+      `the ProjectViolation condition is kept; conditions: ${JSON.stringify(later.status?.conditions)}`,
+    );
     assert.equal(
       await readObject(env, '/api/v1/namespaces/kube-system/configmaps/explicit-elsewhere'),
       undefined,

@@ -11,6 +11,8 @@ export interface Progress {
   state: SyncOperationState;
   /** A failed operation waits until then before its next attempt. */
   retryAt?: string;
+  /** Why the project refused the operation's own revision (it ended before anything was applied). */
+  projectRefusal?: string;
 }
 
 /** The history with this sync appended: ids keep counting up, the oldest entries beyond the limit go. */

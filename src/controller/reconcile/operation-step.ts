@@ -59,6 +59,19 @@ export interface OperationOutcome {
 }
 
 export async function operationStep(deps: OperationDeps, input: OperationInput): Promise<OperationOutcome> {
+  const outcome = await nextOperationStep(deps, input);
+  // A refusal of the operation's own revision stays a condition for as long as that operation is
+  // the latest word: a later reconcile compares the target revision, which may be fine, and
+  // would otherwise drop the condition a moment after it was set.
+  const previous = input.app.status?.operationState;
+  const refusal = (previous?.progress as Progress | undefined)?.projectRefusal;
+  const sameOperation = outcome.operationState === previous;
+  if (refusal && previous?.phase === 'Error' && sameOperation)
+    input.conditions.push(condition(ApplicationConditionType.ProjectViolation, refusal));
+  return outcome;
+}
+
+async function nextOperationStep(deps: OperationDeps, input: OperationInput): Promise<OperationOutcome> {
   const { app, target, compared, conditions } = input;
   const name = app.metadata.name;
   let operationState = app.status?.operationState;
@@ -132,7 +145,16 @@ async function advance(
     // The operation's revision renders outside the project: it ends here, nothing applied.
     conditions.push(condition(ApplicationConditionType.ProjectViolation, error.message));
     const finishedAt = new Date().toISOString();
-    return { operationState: { ...operationState, phase: 'Error', message: error.message, finishedAt } };
+    const refused: Progress = { ...progress, projectRefusal: error.message };
+    return {
+      operationState: {
+        ...operationState,
+        phase: 'Error',
+        message: error.message,
+        finishedAt,
+        progress: refused as unknown as Record<string, unknown>,
+      },
+    };
   }
   const opCompared = atTarget
     ? compared
