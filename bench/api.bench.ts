@@ -237,7 +237,14 @@ try {
   );
   report('GET /healthz round trip (floor)', health.client, 'ms');
   report('GET /healthz server time', health.server, 'ms');
-  report(`list all ${n} (limit=${appCount}) server time`, whole.server, 'ms', rtt);
+  const fullSize = appCount >= 5000; // the targets of issue 4 are for 5,000 apps
+  report(
+    `list all ${n} (limit=${appCount}) server time`,
+    whole.server,
+    'ms',
+    rtt,
+    fullSize ? { max: 200, source: 'issue 4, 5,000 apps' } : undefined,
+  );
   report(`list all ${n} (limit=${appCount}) round trip`, whole.client, 'ms', rtt);
   report('list first page (limit=100) server time', firstPage.server, 'ms', rtt);
   report('list first page (limit=100) round trip', firstPage.client, 'ms', rtt);
@@ -249,7 +256,14 @@ try {
   );
   const pageFloor = { name: 'about:blank → /healthz', value: median(floorLoads) };
   report('about:blank → /healthz loaded (floor)', median(floorLoads), 'ms');
-  report(`about:blank → #/applications first row, ${n}`, median(listLoads), 'ms', pageFloor);
+  report(
+    `about:blank → #/applications first row, ${n}`,
+    median(listLoads),
+    'ms',
+    pageFloor,
+    fullSize ? { max: 1500, source: 'issue 4, 5,000 apps' } : undefined,
+  );
+  if (!fullSize) console.log('note: the targets of issue 4 are for 5,000 apps; none is judged at this size');
   const nodeFloor = { name: 'idle node process', value: floorMemory.rssMiB };
   report('idle node process VmRSS (floor)', floorMemory.rssMiB, 'MiB');
   report(`server VmRSS, ${n} loaded, before any request`, memoryLoaded.rssMiB, 'MiB', nodeFloor);

@@ -154,10 +154,26 @@ try {
   const handFloor = { name: 'the same apps written by hand', value: handTime };
   report(`hand-written: ${what}, to all Synced+Healthy (floor)`, handTime, 'ms');
   report(`ApplicationSet: all ${apps} apps generated`, generatedTime, 'ms', handFloor);
-  report(`ApplicationSet: ${what}, to all Synced+Healthy`, setTime, 'ms', handFloor);
+  // Issue 10's targets are for 1,000 apps (BENCH_FLEET_DIRS=334); a smaller run is not judged.
+  const fullSize = apps >= 1000;
+  report(
+    `ApplicationSet: ${what}, to all Synced+Healthy`,
+    setTime,
+    'ms',
+    handFloor,
+    fullSize ? { max: 60_000, source: 'issue 10, 1,000 apps' } : undefined,
+  );
   const nodeFloor = { name: 'idle node process', value: floor.rssMiB };
   report('idle node process VmRSS (floor)', floor.rssMiB, 'MiB');
-  report(`controller VmRSS, ${apps * 2} apps`, memory.rssMiB, 'MiB', nodeFloor);
+  report(
+    `controller VmRSS, ${apps * 2} apps`,
+    memory.rssMiB,
+    'MiB',
+    nodeFloor,
+    // 400 MB
+    fullSize ? { max: 381, source: 'issue 10, 1,000 apps: 400 MB' } : undefined,
+  );
+  if (!fullSize) console.log(`note: issue 10's targets are for 1,000 apps; ${apps} are not judged`);
   report(`controller VmHWM (peak), ${apps * 2} apps`, memory.hwmMiB, 'MiB', nodeFloor);
 } finally {
   idle.kill('SIGKILL');

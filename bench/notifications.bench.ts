@@ -91,6 +91,7 @@ report('event → webhook delivered (median of 20)', median(tiphys), 'ms', {
   name: 'bare signed POST',
   value: median(floor),
 });
+console.log('(issue 12 asks for this latency and sets no target for it)');
 await notifier.idle();
 notifier.stop();
 server.close();

@@ -99,7 +99,10 @@ function deploymentObject(deployment: string, ns: string, count: number): KubeOb
 
 const floor = { name: 'PATCH + GET read-after-write', value: median(floors) };
 report(`read-after-write of a scale (p50 of ${rounds})`, floor.value, 'ms');
-report(`self-heal of a scaled Deployment, p50 (${rounds})`, median(heals), 'ms', floor);
+report(`self-heal of a scaled Deployment, p50 (${rounds})`, median(heals), 'ms', floor, {
+  max: 1000,
+  source: 'issue 3',
+});
 report(`self-heal of a scaled Deployment, p95 (${rounds})`, percentile(heals, 95), 'ms', {
   name: 'read-after-write p95',
   value: percentile(floors, 95),
