@@ -47,8 +47,8 @@ export function controllerHttp(controller: Controller, options: ControllerHttpOp
     // A count, not names: the sender is not a logged-in user.
     let refreshed = 0;
     for (const item of controller.apps.list()) {
-      const source = item.spec.source;
-      if (pushMatches(event, source.repoURL, source.targetRevision ?? 'HEAD')) {
+      const sources = item.spec.sources ?? (item.spec.source ? [item.spec.source] : []);
+      if (sources.some((source) => pushMatches(event, source.repoURL, source.targetRevision ?? 'HEAD'))) {
         controller.refresh(item.metadata.name);
         refreshed++;
       }

@@ -79,9 +79,10 @@ export function pipelineProblems(
       // An app of another project answers as a missing one: a pipeline cannot probe other teams' names.
       if (!app || appProject !== spec.project) {
         problems.push(`stage ${stage.name}: application ${name} not found in project ${spec.project}`);
-      } else if (app.spec.source.repoURL !== spec.repoURL) {
+      } else if (app.spec.source?.repoURL !== spec.repoURL) {
+        // A promotion writes one repository: an app of several sources is not promoted by it.
         problems.push(
-          `stage ${stage.name}: application ${name} reads ${app.spec.source.repoURL}, not the pipeline's repository`,
+          `stage ${stage.name}: application ${name} reads ${app.spec.source?.repoURL ?? 'several sources'}, not the pipeline's repository`,
         );
       }
     }

@@ -5,6 +5,7 @@
 // checked by the controller and the comparison service.
 import { apiStatus, getWithRetry, tiphysPath } from '../adapters/control-plane/paths.ts';
 import type { AppProject } from '../core/model/app-project.ts';
+import { repoURLsOf } from '../core/model/app-sources.ts';
 import { type Application, validateApplication } from '../core/model/application.ts';
 import { DEFAULT_PROJECT, IN_CLUSTER } from '../core/model/common.ts';
 import { projectViolations } from '../core/model/project-policy.ts';
@@ -35,7 +36,7 @@ export async function assertProjectPermits(cp: ControlPlane, app: Application): 
     throw error;
   }
   const problems = projectViolations(projectName, project.spec, {
-    repoURL: app.spec.source.repoURL,
+    repoURL: repoURLsOf(app.spec),
     cluster: app.spec.destination.cluster || IN_CLUSTER,
     namespace: app.spec.destination.namespace ?? '',
   });

@@ -57,7 +57,7 @@ describe('tiphys bootstrap', () => {
       '/apis/tiphys.dev/v1alpha1/namespaces/tiphys/applications/tiphys',
     );
     assert.equal(app.status?.sync?.status, 'Synced');
-    assert.equal(app.spec.source.repoURL, repo);
+    assert.equal(app.spec.source?.repoURL, repo);
     const settings = await rest.request<{ metadata: { resourceVersion: string } }>(
       'GET',
       '/api/v1/namespaces/tiphys/configmaps/platform-settings',
@@ -66,7 +66,7 @@ describe('tiphys bootstrap', () => {
       'GET',
       '/apis/tiphys.dev/v1alpha1/namespaces/tiphys/applications/shop',
     );
-    assert.equal(shop.spec.source.path, 'shop', 'the other apps come from the same path');
+    assert.equal(shop.spec.source?.path, 'shop', 'the other apps come from the same path');
     const second = await runTiphysProcess(cluster.kubeconfigPath, args, 300_000);
     assert.equal(second.code, 0, `${second.stdout}\n${second.stderr}`);
     assert.match(second.stdout, /application\/tiphys unchanged/);

@@ -147,7 +147,7 @@ describe('ApplicationSets across three clusters', () => {
     );
     assert.deepEqual(await appsOfSet(env, 'by-dir'), ['dir-web']);
     const handMade = await getApp(env, 'dir-api');
-    assert.equal(handMade.spec.source.path, 'apps/legacy', 'the hand-made app is unchanged');
+    assert.equal(handMade.spec.source?.path, 'apps/legacy', 'the hand-made app is unchanged');
     await waitForSet(
       env,
       'by-file',

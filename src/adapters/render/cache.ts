@@ -7,11 +7,13 @@ export interface RenderCacheKeyInput {
   repoURL: string;
   commit: string;
   path: string;
-  source: RenderSource;
+  source: RenderSource & { allowEmpty?: boolean };
   /** The default helm release name. */
   appName: string;
   namespace?: string;
   kubeVersion?: string;
+  /** Ref sources whose files helm value files read (`$REF/…`): name → repository@commit. */
+  valueRefs?: Record<string, string>;
 }
 
 /**
@@ -25,6 +27,7 @@ export function renderCacheKey(input: RenderCacheKeyInput): string {
     appName: input.appName,
     namespace: input.namespace,
     kubeVersion: input.kubeVersion,
+    valueRefs: input.valueRefs,
   });
   const hash = createHash('sha256').update(options).digest('hex');
   const path = posix.normalize(input.path || '.').replace(/\/+$/, '') || '.';

@@ -34,10 +34,35 @@ export class EmptyRenderError extends RenderError {
   readonly path: string;
   readonly skipped: readonly SkippedFile[];
 
-  constructor(path: string, renderer: RendererName, skipped: SkippedFile[], total: number) {
-    super(emptyMessage(path, renderer, skipped, total), { terminal: true });
+  constructor(
+    path: string,
+    renderer: RendererName,
+    skipped: SkippedFile[],
+    total: number,
+    message = emptyMessage(path, renderer, skipped, total),
+  ) {
+    super(message, { terminal: true });
     this.path = path;
     this.skipped = skipped;
+  }
+}
+
+/**
+ * A chart from a chart repository or registry rendered no object: there is no folder to hold a
+ * marker, so the source says `allowEmpty: true` when that is intended.
+ */
+export class EmptyChartRenderError extends EmptyRenderError {
+  override name = 'EmptyChartRenderError';
+
+  /** `label`: `chart NAME VERSION@sha256:…`. */
+  constructor(label: string) {
+    super(
+      '',
+      'helm',
+      [],
+      0,
+      `${label} rendered no object with these values; to deploy nothing from it on purpose, set allowEmpty: true on the source`,
+    );
   }
 }
 

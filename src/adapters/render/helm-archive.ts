@@ -1,10 +1,12 @@
 // `helm template` of a chart archive fetched from a chart repository or registry (see
-// adapters/charts): the archive carries its dependencies (helm package bundles charts/), and
-// there is no repository to read value files from, so only inline values and parameters apply.
+// adapters/charts): the archive carries its dependencies (helm package bundles charts/). Value
+// files come from a Git source of the same app (`$REF/path`, spec.sources), never from the host.
 import { dirname } from 'node:path';
 import type { KubeObject } from '../../core/manifest/object.ts';
+import { valueFileRef } from '../../core/model/app-sources.ts';
+import { EmptyChartRenderError } from './empty-render.ts';
 import { RenderError } from './errors.ts';
-import { assertReleaseName, helmTemplate } from './helm.ts';
+import { assertReleaseName, helmTemplate, resolveRefValueFile } from './helm.ts';
 import { defaultRenderTimeoutMs } from './render.ts';
 import type { HelmOptions, RenderTools } from './types.ts';
 
@@ -14,6 +16,10 @@ export interface ArchiveRenderRequest {
   /** `chart VERSION` for messages. */
   label: string;
   helm?: HelmOptions;
+  /** Checkouts of the app's ref sources, for `$REF/path` value files. */
+  valueRefs?: Readonly<Record<string, string>>;
+  /** A chart that renders no object is accepted (the source's `allowEmpty`). */
+  allowEmpty?: boolean;
   appName: string;
   namespace?: string;
   kubeVersion?: string;
@@ -23,24 +29,32 @@ export interface ArchiveRenderRequest {
 
 export async function renderHelmArchive(req: ArchiveRenderRequest): Promise<KubeObject[]> {
   const options = req.helm ?? {};
-  if (options.valueFiles?.length) {
-    throw new RenderError(
-      `${req.label}: helm value files need a Git repository to read them from; use inline values or parameters`,
-      { terminal: true },
-    );
+  const valueFiles: string[] = [];
+  for (const file of options.valueFiles ?? []) {
+    if (!valueFileRef(file)) {
+      throw new RenderError(
+        `${req.label}: helm value file ${JSON.stringify(file)}: a chart reads value files of a Git source of the app only ($REF/path, with spec.sources); or use inline values or parameters`,
+        { terminal: true },
+      );
+    }
+    valueFiles.push(await resolveRefValueFile(req.valueRefs, file));
   }
   const releaseName = options.releaseName || req.appName;
   assertReleaseName(releaseName);
-  return helmTemplate({
+  const objects = await helmTemplate({
     chart: req.archive,
     cwd: dirname(req.archive),
     label: `helm template ${req.label}`,
     releaseName,
-    valueFiles: [],
+    valueFiles,
     options,
     namespace: req.namespace,
     kubeVersion: req.kubeVersion,
     helmBin: req.tools.helm,
     timeoutMs: req.timeoutMs ?? defaultRenderTimeoutMs,
   });
+  // As for a Git path (empty-render.ts): a chart that renders nothing with these values is
+  // almost always a mistake (a values key that disables everything, a library chart).
+  if (objects.length === 0 && !req.allowEmpty) throw new EmptyChartRenderError(req.label);
+  return objects;
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeObject } from '../../core/manifest/object.ts';
 import { parseManifests } from '../../core/manifest/parse.ts';
+import { valueFileRef } from '../../core/model/app-sources.ts';
 import { RenderError, RenderToolError } from './errors.ts';
 import { runTool, toolEnv } from './exec.ts';
 import { assertNoEscapingSymlinks, isFile, resolveInsideRepo } from './paths.ts';
@@ -108,14 +109,43 @@ export function assertReleaseName(releaseName: string): void {
   }
 }
 
-/** Value files are relative to the chart; like the app path, they must stay in the repository. */
+/**
+ * Value files are relative to the chart; like the app path, they must stay in the repository.
+ * `$REF/path` names a file of another source's repository (an app of several sources).
+ */
 async function resolveValueFile(req: ResolvedRequest, file: string): Promise<string> {
+  if (valueFileRef(file)) return resolveRefValueFile(req.valueRefs, file);
   if (urlPattern.test(file)) {
     throw new RenderError(`helm value file ${JSON.stringify(file)}: remote value files are not supported`, {
       terminal: true,
     });
   }
   const real = await resolveInsideRepo(req.repoRoot, req.appDir, file, 'helm value file');
+  if (!(await isFile(real))) {
+    throw new RenderError(`helm value file ${JSON.stringify(file)} is not a file`, { terminal: true });
+  }
+  return real;
+}
+
+/**
+ * A `$REF/path` value file: the path is resolved inside the checkout of the source whose ref is
+ * REF, with the same rules as every path of a repository (no absolute path, no `..` above its
+ * root, no symlink out of it), and must be a regular file.
+ */
+export async function resolveRefValueFile(
+  refs: Readonly<Record<string, string>> | undefined,
+  file: string,
+): Promise<string> {
+  const named = valueFileRef(file);
+  const dir = named && refs && Object.hasOwn(refs, named.ref) ? refs[named.ref] : undefined;
+  if (!named || dir === undefined) {
+    throw new RenderError(
+      `helm value file ${JSON.stringify(file)}: no source of the application has ref ${JSON.stringify(named?.ref ?? file)}`,
+      { terminal: true },
+    );
+  }
+  const root = await realpath(dir);
+  const real = await resolveInsideRepo(root, root, named.path, `helm value file of $${named.ref}`);
   if (!(await isFile(real))) {
     throw new RenderError(`helm value file ${JSON.stringify(file)} is not a file`, { terminal: true });
   }

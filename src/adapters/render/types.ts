@@ -79,6 +79,11 @@ export interface RenderRequest {
    * remote bases and files. Default none.
    */
   remoteSources?: readonly string[];
+  /**
+   * Checkouts of an app's ref sources by ref name (`spec.sources[].ref`): helm value files
+   * `$REF/path` are read there, inside that checkout only.
+   */
+  valueRefs?: Readonly<Record<string, string>>;
 }
 
 export type RendererName = 'directory' | 'kustomize' | 'helm';

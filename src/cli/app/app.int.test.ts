@@ -70,7 +70,7 @@ describe('tiphys app', () => {
     assert.match(again.stderr, /^error: application "web" already exists in namespace tiphys; pass --upsert/);
     const upsert = await tiphys(...args, '--revision', 'v2', '--sync-policy', 'automated', '--upsert');
     assert.equal(upsert.code, 0, upsert.stderr);
-    assert.equal((await read('web')).spec.source.targetRevision, 'v2');
+    assert.equal((await read('web')).spec.source?.targetRevision, 'v2');
   });
 
   test('create prints every validation problem and creates nothing', async () => {
@@ -132,7 +132,7 @@ describe('tiphys app', () => {
     assert.match(got.stdout, /^Sync policy: +Automated$/m);
     assert.match(got.stdout, /No resources\.\n$/);
     assert.equal(
-      (parse((await tiphys('app', 'get', 'web', '-o', 'yaml')).stdout) as Application).spec.source.repoURL,
+      (parse((await tiphys('app', 'get', 'web', '-o', 'yaml')).stdout) as Application).spec.source?.repoURL,
       REPO,
     );
     assert.deepEqual(await tiphys('app', 'get', 'missing'), {
@@ -155,8 +155,8 @@ describe('tiphys app', () => {
     );
     assert.deepEqual(set, { code: 0, stdout: 'application "web" updated\n', stderr: '' });
     const app = await read('web');
-    assert.equal(app.spec.source.targetRevision, 'v3');
-    assert.deepEqual(app.spec.source.helm?.parameters, [{ name: 'replicas', value: '2' }]);
+    assert.equal(app.spec.source?.targetRevision, 'v3');
+    assert.deepEqual(app.spec.source?.helm?.parameters, [{ name: 'replicas', value: '2' }]);
     assert.deepEqual(app.spec.syncPolicy?.automated, { prune: true });
     const invalid = await tiphys('app', 'set', 'web', '--name-prefix', 'x-');
     assert.equal(invalid.code, 1);

@@ -114,13 +114,13 @@ test('kustomize and directory flags fill their source blocks', () => {
     'tiphys',
     parse('create', [...REQUIRED, '--kustomize-image', 'nginx=nginx:1.27', '--name-prefix', 'prod-']),
   );
-  assert.deepEqual(kustomize.spec.source.kustomize, { images: ['nginx=nginx:1.27'], namePrefix: 'prod-' });
+  assert.deepEqual(kustomize.spec.source?.kustomize, { images: ['nginx=nginx:1.27'], namePrefix: 'prod-' });
   const directory = applicationFromFlags(
     'web',
     'tiphys',
     parse('create', [...REQUIRED, '--directory-recurse']),
   );
-  assert.deepEqual(directory.spec.source.directory, { recurse: true });
+  assert.deepEqual(directory.spec.source?.directory, { recurse: true });
 });
 
 test('mixing Helm and Kustomize flags is reported by validation', () => {
@@ -228,5 +228,5 @@ test('kustomize images override by image name', () => {
     { ...existing, source: { repoURL: 'r', kustomize: { images: ['nginx:1.25', 'redis:7'] } } },
     parse('set', ['--kustomize-image', 'nginx:1.27']),
   );
-  assert.deepEqual(spec.source.kustomize?.images, ['nginx:1.27', 'redis:7']);
+  assert.deepEqual(spec.source?.kustomize?.images, ['nginx:1.27', 'redis:7']);
 });

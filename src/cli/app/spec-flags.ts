@@ -103,6 +103,9 @@ export function applicationFromFlags(name: string, namespace: string, flags: Spe
 /** A copy of `spec` with the flags applied; `spec` is left unchanged. */
 export function applySpecFlags(spec: ApplicationSpec, flags: SpecFlags): ApplicationSpec {
   const next = structuredClone(spec);
+  // The flags edit the one source; an app of several sources is edited as a file (app edit/apply).
+  if (!next.source)
+    throw new CliError('the app has several sources (spec.sources): change it with a file (app apply -f)');
   const source = next.source;
   if (flags.repo !== undefined) source.repoURL = flags.repo;
   if (flags.path !== undefined) source.path = flags.path;

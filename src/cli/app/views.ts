@@ -38,7 +38,8 @@ function syncPolicyText(app: Application): string {
 }
 
 function sourceKind(app: Application): string | undefined {
-  const source = app.spec.source;
+  const source = withDefaults(app).spec.source;
+  if (source.chart !== undefined) return 'Helm chart';
   if (source.helm) return 'Helm';
   if (source.kustomize) return 'Kustomize';
   if (source.directory) return 'Directory';

@@ -9,7 +9,11 @@ import { EmptyRenderError, RenderError } from '../../adapters/render/render.ts';
 import { ManifestParseError } from '../../core/manifest/parse-error.ts';
 import { ApplicationConditionType } from '../../core/model/application-status.ts';
 import { DuplicateResourceError } from '../../domain/comparison/desired-state.ts';
-import { ClusterUnreachableError, ProjectViolationError } from '../../domain/comparison/errors.ts';
+import {
+  ClusterUnreachableError,
+  ProjectViolationError,
+  SourceRevisionError,
+} from '../../domain/comparison/errors.ts';
 
 /** The Application's spec does not validate (its schema, or a value the controller refuses). */
 export class InvalidSpecError extends Error {
@@ -60,6 +64,7 @@ export const FAILURE_REASONS: readonly (readonly [ErrorClass, FailureReason])[] 
     EmptyRenderError,
     { condition: ComparisonError, event: 'EmptyRender', terminal: true, healthUnknown: true },
   ],
+  [SourceRevisionError, { condition: ComparisonError, event: 'InvalidRevision', terminal: true }],
   [DuplicateResourceError, { condition: ComparisonError, event: 'ManifestError', terminal: true }],
   [ManifestParseError, { condition: ComparisonError, event: 'ManifestError', terminal: true }],
   [

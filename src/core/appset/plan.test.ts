@@ -34,7 +34,7 @@ describe('rendering generated apps', () => {
     assert.deepEqual(problems, []);
     assert.equal(apps[0]?.metadata.name, 'eu-1-shop');
     assert.deepEqual(apps[0]?.spec.destination, { namespace: 'shop', cluster: 'eu-1' });
-    assert.equal(apps[0]?.spec.source.targetRevision, 'main');
+    assert.equal(apps[0]?.spec.source?.targetRevision, 'main');
     assert.equal(apps[0]?.metadata.labels?.[APPLICATION_SET_LABEL], 'shops');
     assert.equal(apps[0]?.metadata.labels?.region, 'eu');
   });

@@ -4,6 +4,7 @@
 // has, or one the set's project forbids, is refused alone; the policy says whether the set
 // creates, updates and deletes; deletions only touch apps this set owns, by uid.
 import type { AppProjectSpec } from '../model/app-project.ts';
+import { repoURLsOf } from '../model/app-sources.ts';
 import type { Application } from '../model/application.ts';
 import { type ApplicationSet, ApplicationsSyncPolicy } from '../model/application-set.ts';
 import { API_VERSION, DEFAULT_PROJECT, IN_CLUSTER } from '../model/common.ts';
@@ -140,7 +141,7 @@ function appRefusal(
   if (appProject !== project)
     return `the set may only generate apps in project ${project}, not ${appProject}`;
   const problems = projectViolations(project, projectSpec, {
-    repoURL: app.spec.source.repoURL,
+    repoURL: repoURLsOf(app.spec),
     cluster: app.spec.destination.cluster || IN_CLUSTER,
     namespace: app.spec.destination.namespace ?? '',
   });

@@ -25,8 +25,12 @@ describe('withDefaults', () => {
   test('keeps what the user set, including a zero history limit', () => {
     const app = minimal();
     app.spec.project = 'team-a';
-    app.spec.source.targetRevision = 'v1.2.0';
-    app.spec.source.path = 'overlays/prod';
+    app.spec.source = {
+      ...app.spec.source,
+      repoURL: app.spec.source?.repoURL ?? '',
+      targetRevision: 'v1.2.0',
+      path: 'overlays/prod',
+    };
     app.spec.destination.cluster = 'eu-1';
     app.spec.revisionHistoryLimit = 0;
     const spec = withDefaults(app).spec;

@@ -1,6 +1,7 @@
 // Application: one set of manifests in Git, rendered one way, kept equal to one destination.
 import { type Static, Type } from 'typebox';
 import { chartSourceProblem } from '../helm/chart-source.ts';
+import { isRefOnly, sourcesProblems } from './app-sources.ts';
 import { ApplicationStatus, Operation, RetryStrategy, SyncOptionList } from './application-status.ts';
 import {
   API_VERSION,
@@ -102,6 +103,19 @@ export const ApplicationSource = Closed(
     directory: Type.Optional(DirectorySource),
     kustomize: Type.Optional(KustomizeSource),
     helm: Type.Optional(HelmSource),
+    ref: Type.Optional(
+      Type.String({
+        pattern: '^[A-Za-z0-9_-]{1,63}$',
+        description:
+          'In spec.sources: names this Git source so helm valueFiles of another source can read it as $NAME/path. A source with ref and no path is not rendered.',
+      }),
+    ),
+    allowEmpty: Type.Optional(
+      Type.Boolean({
+        description:
+          'With chart: a chart that renders no object is accepted (otherwise an EmptyRender condition). A Git path says it with a .tiphys-empty file instead.',
+      }),
+    ),
   },
   {
     description: 'Where the manifests come from. At most one of directory, kustomize, helm.',
@@ -148,21 +162,32 @@ export const IgnoreDifference = Closed({
 });
 export type IgnoreDifference = Static<typeof IgnoreDifference>;
 
-export const ApplicationSpec = Closed({
-  project: Type.Optional(Type.String({ description: `AppProject name. Default: ${D.project}.` })),
-  source: ApplicationSource,
-  destination: ApplicationDestination,
-  syncPolicy: Type.Optional(SyncPolicy),
-  ignoreDifferences: Type.Optional(Type.Array(IgnoreDifference)),
-  dependsOn: Type.Optional(
-    Type.Array(Type.String({ minLength: 1 }), {
-      description: 'Applications in this namespace that must be Synced and Healthy first.',
-    }),
-  ),
-  revisionHistoryLimit: Type.Optional(
-    Type.Integer({ minimum: 0, description: `History entries kept. Default: ${D.revisionHistoryLimit}.` }),
-  ),
-});
+export const ApplicationSpec = Closed(
+  {
+    project: Type.Optional(Type.String({ description: `AppProject name. Default: ${D.project}.` })),
+    source: Type.Optional(ApplicationSource),
+    sources: Type.Optional(
+      Type.Array(ApplicationSource, {
+        minItems: 1,
+        maxItems: 20,
+        description:
+          'Several sources rendered together (instead of source): charts, Git paths, and ref sources whose files helm value files read as $REF/path.',
+      }),
+    ),
+    destination: ApplicationDestination,
+    syncPolicy: Type.Optional(SyncPolicy),
+    ignoreDifferences: Type.Optional(Type.Array(IgnoreDifference)),
+    dependsOn: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), {
+        description: 'Applications in this namespace that must be Synced and Healthy first.',
+      }),
+    ),
+    revisionHistoryLimit: Type.Optional(
+      Type.Integer({ minimum: 0, description: `History entries kept. Default: ${D.revisionHistoryLimit}.` }),
+    ),
+  },
+  atMostOneOf('source', 'sources'),
+);
 export type ApplicationSpec = Static<typeof ApplicationSpec>;
 
 export const Application = Type.Object({
@@ -175,14 +200,22 @@ export const Application = Type.Object({
 });
 export type Application = Static<typeof Application>;
 
-/** A spec with every defaulted field filled in: what the controller works from. */
-export type ResolvedApplicationSpec = ApplicationSpec & {
+/** A source with its defaults filled in. */
+export type ResolvedSource = ApplicationSource & { targetRevision: string; path: string };
+
+/**
+ * A spec with every defaulted field filled in: what the controller works from. With `sources`,
+ * `source` is the first source that renders (what a one-line view shows); the render and the
+ * project check read every source (`sourcesOf`).
+ */
+export type ResolvedApplicationSpec = Omit<ApplicationSpec, 'source' | 'sources'> & {
   project: string;
-  source: ApplicationSource & { targetRevision: string; path: string };
+  source: ResolvedSource;
+  sources?: ResolvedSource[];
   destination: ApplicationDestination & { cluster: string };
   revisionHistoryLimit: number;
 };
-export type ResolvedApplication = Application & { spec: ResolvedApplicationSpec };
+export type ResolvedApplication = Omit<Application, 'spec'> & { spec: ResolvedApplicationSpec };
 
 /** Returns a copy of `app` with the spec defaults filled in; `app` is left unchanged. */
 export function withDefaults(app: Application): ResolvedApplication {
@@ -194,19 +227,30 @@ export function withDefaults(app: Application): ResolvedApplication {
       backoff: { ...D.retry.backoff, ...retry.backoff },
     };
   }
+  const sources = spec.sources?.map(sourceDefaults);
+  // An invalid stored object (neither field) still resolves; validation reports it.
+  const source = sources
+    ? (sources.find((s) => !isRefOnly(s)) ?? sources[0])
+    : sourceDefaults(spec.source ?? { repoURL: '' });
   return {
     ...app,
     spec: {
       ...spec,
       project: spec.project || D.project,
-      source: {
-        ...spec.source,
-        targetRevision: spec.source.targetRevision || D.targetRevision,
-        path: spec.source.path || D.path,
-      },
+      source,
+      sources,
       destination: { ...spec.destination, cluster: spec.destination.cluster || D.cluster },
       revisionHistoryLimit: spec.revisionHistoryLimit ?? D.revisionHistoryLimit,
     },
+  };
+}
+
+function sourceDefaults(source: ApplicationSource): ResolvedSource {
+  return {
+    ...source,
+    targetRevision: source.targetRevision || D.targetRevision,
+    // A ref source without a path only lends its files; it keeps no path so it is not rendered.
+    path: source.path || (source.ref !== undefined ? '' : D.path),
   };
 }
 
@@ -218,20 +262,49 @@ export function withDefaults(app: Application): ResolvedApplication {
 export function validateApplication(obj: unknown, options: { allowLocalRepos?: boolean } = {}): string[] {
   const errors = manifestErrors(Application, obj);
   const app = (obj ?? {}) as Partial<Application>;
-  const repoURL = app.spec?.source?.repoURL;
-  const chart = app.spec?.source?.chart;
-  if (typeof chart === 'string' && typeof repoURL === 'string') {
-    const problem = chartSourceProblem(repoURL, chart);
-    if (problem) errors.push(`spec.source: ${problem}`);
-    if (app.spec?.source?.kustomize || app.spec?.source?.directory)
-      errors.push('spec.source: a chart is rendered by helm; kustomize and directory options do not apply');
-  } else if (typeof repoURL === 'string' && repoURL !== '') {
-    const problem = repoURLProblem(repoURL, { allowLocal: options.allowLocalRepos });
-    if (problem) errors.push(`spec.source.repoURL: ${problem}`);
+  const spec = app.spec as Partial<ApplicationSpec> | undefined;
+  if (spec && typeof spec === 'object') {
+    if (spec.source !== undefined && spec.sources !== undefined)
+      errors.push('spec: give either source or sources, not both');
+    else if (spec.source === undefined && spec.sources === undefined) errors.push('spec.source: is required');
+    if (spec.source && typeof spec.source === 'object') {
+      errors.push(...sourceProblems('spec.source', spec.source, options));
+      if (spec.source.ref !== undefined)
+        errors.push('spec.source.ref: only sources of spec.sources have a ref');
+    }
+    if (Array.isArray(spec.sources)) {
+      for (const [i, source] of spec.sources.entries())
+        if (source && typeof source === 'object')
+          errors.push(...sourceProblems(`spec.sources[${i}]`, source, options));
+      errors.push(...sourcesProblems(spec.sources));
+    }
   }
   const name = app.metadata?.name;
   if (name && Array.isArray(app.spec?.dependsOn) && app.spec.dependsOn.includes(name)) {
     errors.push('spec.dependsOn: an Application cannot depend on itself');
   }
+  return errors;
+}
+
+function sourceProblems(
+  field: string,
+  source: Partial<ApplicationSource>,
+  options: { allowLocalRepos?: boolean },
+): string[] {
+  const errors: string[] = [];
+  const { repoURL, chart } = source;
+  if (typeof chart === 'string' && typeof repoURL === 'string') {
+    const problem = chartSourceProblem(repoURL, chart);
+    if (problem) errors.push(`${field}: ${problem}`);
+    if (source.kustomize || source.directory)
+      errors.push(`${field}: a chart is rendered by helm; kustomize and directory options do not apply`);
+  } else if (typeof repoURL === 'string' && repoURL !== '') {
+    const problem = repoURLProblem(repoURL, { allowLocal: options.allowLocalRepos });
+    if (problem) errors.push(`${field}.repoURL: ${problem}`);
+  }
+  if (source.allowEmpty !== undefined && chart === undefined)
+    errors.push(
+      `${field}.allowEmpty: only a chart source has it; a Git path says it with a ${'.tiphys-empty'} file`,
+    );
   return errors;
 }

@@ -14,7 +14,8 @@ export function globMatches(pattern: string, value: string): boolean {
 }
 
 export interface ProjectSubject {
-  repoURL: string;
+  /** The app's repository, or every repository of an app with several sources. */
+  repoURL: string | readonly string[];
   cluster: string;
   namespace: string;
   /** The kinds the render produced, with their scope. */
@@ -41,8 +42,10 @@ export function projectViolations(
   subject: ProjectSubject,
 ): string[] {
   const problems: string[] = [];
-  if (!(spec.sourceRepos ?? []).some((pattern) => globMatches(pattern, subject.repoURL))) {
-    problems.push(`repository ${subject.repoURL} is not permitted in project ${projectName}`);
+  const repoURLs = typeof subject.repoURL === 'string' ? [subject.repoURL] : subject.repoURL;
+  for (const repoURL of repoURLs) {
+    if (!(spec.sourceRepos ?? []).some((pattern) => globMatches(pattern, repoURL)))
+      problems.push(`repository ${repoURL} is not permitted in project ${projectName}`);
   }
   const destinationAllowed = (spec.destinations ?? []).some(
     (d) =>

@@ -337,3 +337,50 @@ test('a dry run the API server refuses makes the object Unknown with its message
   await service.compareApp(app, cluster);
   assert.equal(refusals, 2, 'a new live resourceVersion asks again');
 });
+
+function severalSources(project: AppProjectSpec) {
+  const { cluster, source, service } = setUp({ project });
+  const stored: Application = {
+    apiVersion: 'tiphys.dev/v1alpha1',
+    kind: 'Application',
+    metadata: { name: 'shop', namespace: 'tiphys' },
+    spec: {
+      project: 'team-a',
+      sources: [
+        { repoURL: 'oci://registry.example.com/charts', chart: 'shop', targetRevision: '1.2.0@sha256:aa' },
+        { repoURL: 'https://git.example.com/config.git', ref: 'values', targetRevision: 'main' },
+      ],
+      destination: { namespace: 'team-a' },
+    },
+  };
+  return { cluster, source, service, app: withDefaults(stored) };
+}
+
+test('several sources: one revision names each, a rollback must name as many, every repository is checked', async () => {
+  const { cluster, source, service, app } = severalSources(teamA);
+  const revision = await service.resolve(app);
+  assert.equal(revision, '1.2.0@sha256:aa;main', 'each source resolved at its own target revision');
+  assert.equal(await service.resolve(app, '1.1.0@sha256:bb;c0ffee'), '1.1.0@sha256:bb;c0ffee');
+  await assert.rejects(service.resolve(app, 'main'), (error: Error) => {
+    assert.equal(error.name, 'SourceRevisionError');
+    assert.match(
+      error.message,
+      /application shop: revision "main" does not name a revision for each of the 2 sources/,
+    );
+    return true;
+  });
+  source.commits.set(revision, [configMap('shop', {})]);
+  assert.equal((await service.desired(app, revision, cluster)).objects.length, 1);
+
+  const strict = severalSources({ ...teamA, sourceRepos: ['oci://registry.example.com/*'] });
+  strict.source.commits.set(revision, [configMap('shop', {})]);
+  await assert.rejects(strict.service.desired(strict.app, revision, strict.cluster), (error: Error) => {
+    assert.ok(error instanceof ProjectViolationError);
+    assert.match(
+      error.message,
+      /repository https:\/\/git.example.com\/config.git is not permitted in project team-a/,
+    );
+    return true;
+  });
+  assert.deepEqual(strict.cluster.dryRuns, []);
+});

@@ -5,12 +5,13 @@
 
 import type { IgnoreDifference } from '../../core/diff/types.ts';
 import type { KubeObject } from '../../core/manifest/object.ts';
+import { joinRevisions, splitRevisions } from '../../core/model/app-sources.ts';
 import type { ResolvedApplication } from '../../core/model/application.ts';
 import { recordedObjects } from '../../core/sync/inventory.ts';
 import { type ArgoApplicationContext, convertArgoApplications } from './argo-applications.ts';
 import { type Comparison, ComparisonCache, compareResources, recordApplied } from './compare.ts';
 import { type DesiredObject, prepareDesired, watchPreviousKinds } from './desired-state.ts';
-import { ClusterUnreachableError } from './errors.ts';
+import { ClusterUnreachableError, SourceRevisionError } from './errors.ts';
 import type { ComparisonTarget, ManifestSource, ProjectSource } from './ports.ts';
 import { assertProjectPermits } from './project-check.ts';
 
@@ -66,9 +67,25 @@ export class ComparisonService {
     this.argoApplications = deps.argoApplications;
   }
 
-  /** The commit a revision points at now (default the app's target revision). */
-  resolve(app: ResolvedApplication, revision: string = app.spec.source.targetRevision): Promise<string> {
-    return this.source.resolveRevision(app.spec.source, revision);
+  /**
+   * The commit a revision points at now (default the app's target revision). An app of several
+   * sources resolves each source's (given: one per source, `REV1;REV2`, as its history records
+   * them) into one revision naming all of them, so a rollback restores every source.
+   */
+  async resolve(app: ResolvedApplication, revision?: string): Promise<string> {
+    const sources = app.spec.sources;
+    if (!sources)
+      return this.source.resolveRevision(app.spec.source, revision ?? app.spec.source.targetRevision);
+    let wanted: string[];
+    try {
+      wanted =
+        revision === undefined
+          ? sources.map((s) => s.targetRevision)
+          : splitRevisions(revision, sources.length);
+    } catch (error) {
+      throw new SourceRevisionError(`application ${app.metadata.name}: ${(error as Error).message}`);
+    }
+    return joinRevisions(await Promise.all(sources.map((s, i) => this.source.resolveRevision(s, wanted[i]))));
   }
 
   /**

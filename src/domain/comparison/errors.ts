@@ -12,3 +12,9 @@ export class ClusterUnreachableError extends Error {
   override name = 'ClusterUnreachableError';
   readonly terminal = false;
 }
+
+/** A revision that does not name one revision per source of an app with several sources. */
+export class SourceRevisionError extends Error {
+  override name = 'SourceRevisionError';
+  readonly terminal = true;
+}

@@ -1,3 +1,4 @@
+import { repoURLsOf } from '../../core/model/app-sources.ts';
 import type { ResolvedApplication } from '../../core/model/application.ts';
 import { projectViolations, renderViolations } from '../../core/model/project-policy.ts';
 import type { DesiredObject } from './desired-state.ts';
@@ -20,7 +21,7 @@ export async function assertProjectPermits(
   const { cluster, namespace } = app.spec.destination;
   const problems = [
     ...projectViolations(name, project.spec, {
-      repoURL: app.spec.source.repoURL,
+      repoURL: repoURLsOf(app.spec),
       cluster,
       namespace: namespace ?? '',
     }),

@@ -10,7 +10,8 @@ import {
   renderManifests,
 } from '../../adapters/render/render.ts';
 import type { KubeObject } from '../../core/manifest/object.ts';
-import type { ResolvedApplication } from '../../core/model/application.ts';
+import { isRefOnly, splitRevisions, valueFileRef } from '../../core/model/app-sources.ts';
+import type { ResolvedApplication, ResolvedSource } from '../../core/model/application.ts';
 import type { ManifestSource, ProjectSource } from './ports.ts';
 
 export interface GitSourceDeps {
@@ -55,14 +56,58 @@ export class GitManifestSource implements ManifestSource {
     return this.deps.charts;
   }
 
+  /**
+   * The app's objects at a revision. An app of several sources renders each source that renders
+   * (a ref source without a path only lends its files) at its own part of the revision, in
+   * order, and joins the objects; helm value files `$REF/…` read the ref source's checkout.
+   */
   async render(
     app: ResolvedApplication,
     commit: string,
     kubeVersion: string | undefined,
   ): Promise<KubeObject[]> {
+    const sources = app.spec.sources;
+    if (!sources) return this.renderSource(app, app.spec.source, commit, kubeVersion, {});
+    const revisions = splitRevisions(commit, sources.length);
+    const refs: ValueRefs = {};
+    for (const [i, source] of sources.entries()) {
+      if (source.ref === undefined || source.chart !== undefined) continue;
+      const dir = await this.deps.git.checkout(
+        source.repoURL,
+        revisions[i],
+        await this.deps.credentialsFor(source.repoURL),
+      );
+      refs[source.ref] = { dir, id: `${source.repoURL}@${revisions[i]}` };
+    }
+    const objects: KubeObject[] = [];
+    for (const [i, source] of sources.entries()) {
+      if (isRefOnly(source)) continue;
+      objects.push(...(await this.renderSource(app, source, revisions[i], kubeVersion, refs)));
+    }
+    return objects;
+  }
+
+  private renderSource(
+    app: ResolvedApplication,
+    source: ResolvedSource,
+    revision: string,
+    kubeVersion: string | undefined,
+    refs: ValueRefs,
+  ): Promise<KubeObject[]> {
+    if (source.chart !== undefined)
+      return this.renderChart(app, source, source.chart, revision, kubeVersion, refs);
+    return this.renderGit(app, source, revision, kubeVersion, refs);
+  }
+
+  private async renderGit(
+    app: ResolvedApplication,
+    source: ResolvedSource,
+    commit: string,
+    kubeVersion: string | undefined,
+    refs: ValueRefs,
+  ): Promise<KubeObject[]> {
     const deps = this.deps;
-    const { source, destination } = app.spec;
-    if (source.chart !== undefined) return this.renderChart(app, source.chart, commit, kubeVersion);
+    const { destination } = app.spec;
     const options = { directory: source.directory, kustomize: source.kustomize, helm: source.helm };
     const key = renderCacheKey({
       repoURL: source.repoURL,
@@ -72,6 +117,7 @@ export class GitManifestSource implements ManifestSource {
       appName: app.metadata.name,
       namespace: destination.namespace,
       kubeVersion,
+      valueRefs: refIds(source, refs),
     });
     const allowed = async () => (await deps.projects?.fetchProject(app.spec.project))?.spec.sourceRepos ?? [];
     let checked = false;
@@ -91,6 +137,7 @@ export class GitManifestSource implements ManifestSource {
         kubeVersion,
         tools: deps.tools,
         remoteSources: await allowed(),
+        valueRefs: refDirs(refs),
       });
     });
     // A render cached under another project (or before the project changed) may have fetched
@@ -103,19 +150,22 @@ export class GitManifestSource implements ManifestSource {
   /** A chart from a chart repository or registry, cached by its digest (in the revision). */
   private async renderChart(
     app: ResolvedApplication,
+    source: ResolvedSource,
     chart: string,
     revision: string,
     kubeVersion: string | undefined,
+    refs: ValueRefs,
   ): Promise<KubeObject[]> {
-    const { source, destination } = app.spec;
+    const { destination } = app.spec;
     const key = renderCacheKey({
       repoURL: `${source.repoURL}#${chart}`,
       commit: revision,
       path: '.',
-      source: { helm: source.helm },
+      source: { helm: source.helm, allowEmpty: source.allowEmpty },
       appName: app.metadata.name,
       namespace: destination.namespace,
       kubeVersion,
+      valueRefs: refIds(source, refs),
     });
     const rendered = await cachedRender(this.deps.renderCache, key, async () => {
       const fetched = await this.chartStore().fetch(source.repoURL, chart, revision);
@@ -123,6 +173,8 @@ export class GitManifestSource implements ManifestSource {
         archive: fetched.path,
         label: `chart ${chart} ${revision}`,
         helm: source.helm,
+        allowEmpty: source.allowEmpty === true,
+        valueRefs: refDirs(refs),
         appName: app.metadata.name,
         namespace: destination.namespace,
         kubeVersion,
@@ -132,4 +184,21 @@ export class GitManifestSource implements ManifestSource {
     });
     return rendered.objects as KubeObject[];
   }
+}
+
+/** The ref sources' checkouts by ref name, and what identifies each (repository@commit). */
+type ValueRefs = Record<string, { dir: string; id: string }>;
+
+/** What a source's render depends on of the refs: those its value files name, by identity. */
+function refIds(source: ResolvedSource, refs: ValueRefs): Record<string, string> | undefined {
+  const used: Record<string, string> = {};
+  for (const file of source.helm?.valueFiles ?? []) {
+    const ref = valueFileRef(file)?.ref;
+    if (ref !== undefined && refs[ref]) used[ref] = refs[ref].id;
+  }
+  return Object.keys(used).length > 0 ? used : undefined;
+}
+
+function refDirs(refs: ValueRefs): Record<string, string> {
+  return Object.fromEntries(Object.entries(refs).map(([name, ref]) => [name, ref.dir]));
 }

@@ -73,8 +73,9 @@ export function registerWebhookRoutes(
       if (!event) return { refreshed: 0 };
       let refreshed = 0;
       for (const item of ctx.apps.list()) {
-        const source = item.spec.source;
-        if (!pushMatches(event, source.repoURL, source.targetRevision ?? 'HEAD')) continue;
+        const sources = item.spec.sources ?? (item.spec.source ? [item.spec.source] : []);
+        if (!sources.some((source) => pushMatches(event, source.repoURL, source.targetRevision ?? 'HEAD')))
+          continue;
         refreshed++;
         // Audited like a refresh through the API; the sender is the provider, not a user.
         const audit = { action: 'refresh', resource: 'applications', object: appObject(item) } as const;
