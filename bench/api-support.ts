@@ -2,7 +2,9 @@
 // varied spec and a controller-like status, and the API server's own request timing read from
 // its Prometheus histogram.
 import { createHash } from 'node:crypto';
+import type { Page } from 'playwright-core';
 import type { KubeRest } from '../src/adapters/kube/rest.ts';
+import { checkVerdict } from './stats.ts';
 
 const APPS_PATH = (namespace: string) => `/apis/tiphys.dev/v1alpha1/namespaces/${namespace}/applications`;
 
@@ -126,4 +128,61 @@ export function routeTiming(metricsText: string, route: string): { count: number
     return line === undefined ? 0 : Number(line.slice(prefix.length));
   };
   return { count: value('count'), sum: value('sum') };
+}
+
+const ROW = 'a.app-row[data-app]';
+
+/**
+ * The list page with every bench app loaded (real Applications, served by the real server):
+ * only the rows in view are in the DOM, the last app is reached by scrolling, and the label and
+ * name filters count exactly the apps they should. Each check prints its verdict; a check not
+ * met fails the benchmark (the figures of a page that renders wrongly mean nothing).
+ */
+export async function checkListAtScale(page: Page, base: string, appCount: number): Promise<void> {
+  const count = page.getByTestId('app-count');
+  await page.goto(`${base}/#/applications`);
+  await count.getByText(String(appCount), { exact: true }).waitFor({ timeout: 120_000 });
+  const rendered = await page.locator(ROW).count();
+  const last = benchAppName(appCount - 1);
+  await page.locator('.virtual-list').evaluate((el) => {
+    el.scrollTop = el.scrollHeight;
+  });
+  const lastShown = await page
+    .locator(`${ROW}[data-app="${last}"]`)
+    .waitFor({ timeout: 30_000 })
+    .then(
+      () => true,
+      () => false,
+    );
+  // team-7 labels every app whose index is 7 modulo 50 (createBenchApp).
+  const team7 = Array.from({ length: appCount }, (_, i) => i).filter((i) => i % 50 === 7).length;
+  await page.getByLabel('Label selector').fill('team=team-7');
+  const labelled = await shows(page, `${team7} of ${appCount}`);
+  await page.getByLabel('Label selector').fill('');
+  await page.getByLabel('Search applications').fill(benchAppName(17));
+  const searched = await shows(page, `1 of ${appCount}`);
+  const checks = [
+    [rendered > 5 && rendered < 60, `${rendered} rows in the DOM`, 'more than 5, fewer than 60'],
+    [lastShown, `scrolled to the end: ${last} ${lastShown ? 'shown' : 'not shown'}`, 'the last app shown'],
+    [labelled, `label team=team-7: ${team7} of ${appCount} ${labelled ? 'counted' : 'not counted'}`, 'exact'],
+    [
+      searched,
+      `search ${benchAppName(17)}: 1 of ${appCount} ${searched ? 'counted' : 'not counted'}`,
+      'exact',
+    ],
+  ] as const;
+  for (const [met, figure, target] of checks)
+    console.log(`UI list, ${appCount} apps: ${figure}; ${checkVerdict(met, target, 'issue 4')}`);
+  if (checks.some(([met]) => !met)) throw new Error(`the list page of ${appCount} apps renders wrongly`);
+}
+
+async function shows(page: Page, text: string): Promise<boolean> {
+  return page
+    .getByTestId('app-count')
+    .getByText(text, { exact: true })
+    .waitFor({ timeout: 30_000 })
+    .then(
+      () => true,
+      () => false,
+    );
 }
