@@ -15,4 +15,11 @@ export interface ActionContext {
   rest: KubeRest;
   namespace: string;
   signal: AbortSignal;
+  /** What the action reported besides its credentials (a Job's termination message), masked. */
+  onOutput?: (text: string) => void;
+}
+
+/** Masks what looks like a credential in a tool's output before it is shown. */
+export function maskSecrets(text: string): string {
+  return text.replace(/[A-Za-z0-9+/=._-]{24,}/g, '***');
 }

@@ -3,10 +3,10 @@
 // way has a timeout and stops when aborted; no message quotes the output.
 import { spawn } from 'node:child_process';
 import type { ResolvedRecoveryAction } from '../../core/model/recovery-actions.ts';
-import { type ActionContext, type ActionInput, RecoveryActionError } from './action-types.ts';
+import { type ActionContext, type ActionInput, maskSecrets, RecoveryActionError } from './action-types.ts';
 import { runJobAction } from './job-action.ts';
 
-export { type ActionContext, type ActionInput, RecoveryActionError };
+export { type ActionContext, type ActionInput, maskSecrets, RecoveryActionError };
 
 const MAX_OUTPUT = 1 << 20;
 
@@ -21,11 +21,6 @@ export function runRecoveryAction(
   if (action.webhook) return callWebhook(action, action.webhook, input, signal);
   if (action.job) return runJobAction(action, action.job, input, { ...context, signal });
   return Promise.reject(new RecoveryActionError(`action ${action.name} has nothing to run`));
-}
-
-/** Masks what looks like a credential in a line of a tool's stderr before it is shown. */
-export function maskSecrets(text: string): string {
-  return text.replace(/[A-Za-z0-9+/=._-]{24,}/g, '***');
 }
 
 function stopped(action: ResolvedRecoveryAction, signal: AbortSignal): RecoveryActionError {

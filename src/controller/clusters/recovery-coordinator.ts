@@ -38,6 +38,8 @@ import type { ControlPlane } from '../../domain/control-plane.ts';
 import { errorMessage, type Logger } from '../log.ts';
 
 type Outcome = { ok: true; apps: string[]; failoverTo?: string } | { ok: false; reason: string };
+/** An attempt in the background: its outcome and what its action reported, once known. */
+type Run = { abort: AbortController; outcome?: Outcome; output?: string };
 
 export interface RecoveryDeps {
   cp: ControlPlane;
@@ -51,7 +53,7 @@ export interface RecoveryDeps {
 
 export class RecoveryCoordinator {
   private readonly deps: RecoveryDeps;
-  private readonly running = new Map<string, { abort: AbortController; outcome?: Outcome }>();
+  private readonly running = new Map<string, Run>();
 
   constructor(deps: RecoveryDeps) {
     this.deps = deps;
@@ -120,9 +122,11 @@ export class RecoveryCoordinator {
         );
       } else if (run.outcome) {
         this.running.delete(name);
+        if (run.output) recovery = { ...recovery, actionOutput: run.output };
         if (run.outcome.ok) {
           recovery = replacementAnswers(recovery, run.outcome.apps, now, run.outcome.failoverTo);
-          note('Normal', 'RecoveryClusterAnswers', recovery.message ?? '');
+          const output = run.output ? `; the action reported: ${run.output}` : '';
+          note('Normal', 'RecoveryClusterAnswers', `${recovery.message ?? ''}${output}`);
           const nextHealth = run.outcome.failoverTo ? health : freshHealth(now);
           return this.bootstrap(name, { ...status, health: nextHealth, recovery }, now, notes);
         }
@@ -147,7 +151,7 @@ export class RecoveryCoordinator {
         };
         note('Warning', 'RecoveryFailed', recovery.message ?? '');
       } else {
-        recovery = attemptStarted(recovery, now);
+        recovery = { ...attemptStarted(recovery, now), actionOutput: undefined };
         note(
           'Normal',
           'RecoveryActionStarted',
@@ -181,9 +185,9 @@ export class RecoveryCoordinator {
   /** Runs the attempt in the background; the next probe picks up its outcome. */
   private launch(cluster: Cluster, action: ResolvedRecoveryAction | undefined): void {
     const name = cluster.metadata.name;
-    const run: { abort: AbortController; outcome?: Outcome } = { abort: new AbortController() };
+    const run: Run = { abort: new AbortController() };
     this.running.set(name, run);
-    const work = action ? this.replace(cluster, action, run.abort.signal) : this.failover(cluster);
+    const work = action ? this.replace(cluster, action, run) : this.failover(cluster);
     work
       .then(
         (outcome) => outcome,
@@ -197,16 +201,20 @@ export class RecoveryCoordinator {
       });
   }
 
-  private async replace(
-    cluster: Cluster,
-    action: ResolvedRecoveryAction,
-    signal: AbortSignal,
-  ): Promise<Outcome> {
+  private async replace(cluster: Cluster, action: ResolvedRecoveryAction, run: Run): Promise<Outcome> {
     const name = cluster.metadata.name;
+    const signal = run.abort.signal;
     const output = await runRecoveryAction(
       action,
       { cluster: name, server: cluster.spec.server },
-      { rest: this.deps.cp.rest, namespace: this.deps.cp.namespace, signal },
+      {
+        rest: this.deps.cp.rest,
+        namespace: this.deps.cp.namespace,
+        signal,
+        onOutput: (text) => {
+          run.output = text;
+        },
+      },
     );
     const credentials = parseCredentialsOutput(output, `action ${action.name}`);
     // The replacement must answer with these credentials before anything is registered.

@@ -61,6 +61,8 @@ export const ClusterRecoveryStatus = Type.Object({
   failoverTo: Type.Optional(Type.String()),
   /** The Applications that targeted the lost cluster, synced again in this order of waves. */
   apps: Type.Optional(Type.Array(Type.String())),
+  /** What the last attempt's action reported besides credentials (a Job's termination message), masked. */
+  actionOutput: Type.Optional(Type.String()),
   /** The wave of apps released so far while bootstrapping. */
   wave: Type.Optional(Type.Integer()),
   timeline: RecoveryTimeline,
