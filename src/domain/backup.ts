@@ -11,12 +11,21 @@ import {
   importOrder,
 } from '../core/backup/bundle.ts';
 import type { KubeObject } from '../core/manifest/object.ts';
+import { DEFAULT_PROJECT } from '../core/model/common.ts';
 import type { ControlPlane } from './control-plane.ts';
 import { SECRET_TYPE_LABEL } from './credential-secrets.ts';
 import { ConflictError } from './errors.ts';
 
 function collectionPath(cp: ControlPlane, kind: (typeof EXPORTED_KINDS)[number]): string {
   return kind.kind === 'Secret' ? secretPath(cp.namespace) : tiphysPath(cp.namespace, kind.plural);
+}
+
+/**
+ * `tiphys install` creates the AppProject `default` in every fresh control namespace: the bundle's
+ * (the exported install's, perhaps edited since) replaces it rather than counting as a clash.
+ */
+function isInstalledDefaultProject(item: KubeObject): boolean {
+  return item.kind === 'AppProject' && item.metadata.name === DEFAULT_PROJECT;
 }
 
 export async function exportControlPlane(cp: ControlPlane, now = new Date()): Promise<BackupBundle> {
@@ -44,17 +53,23 @@ export async function importControlPlane(
   bundle: BackupBundle,
 ): Promise<{ created: number }> {
   const clashes: string[] = [];
+  /** resourceVersion of the default AppProject `tiphys install` created, which the bundle's replaces. */
+  let installedDefault: string | undefined;
   for (const item of bundle.items) {
     const kind = EXPORTED_KINDS.find((k) => k.kind === item.kind);
     if (!kind) continue;
-    const exists = await cp.rest
-      .request('GET', `${collectionPath(cp, kind)}/${encodeURIComponent(item.metadata.name ?? '')}`)
-      .then(() => true)
+    const existing = await cp.rest
+      .request<KubeObject>(
+        'GET',
+        `${collectionPath(cp, kind)}/${encodeURIComponent(item.metadata.name ?? '')}`,
+      )
       .catch((error: { status?: number }) => {
-        if (error.status === 404) return false;
+        if (error.status === 404) return undefined;
         throw error;
       });
-    if (exists) clashes.push(`${item.kind} ${item.metadata.name}`);
+    if (!existing) continue;
+    if (isInstalledDefaultProject(item)) installedDefault = existing.metadata.resourceVersion;
+    else clashes.push(`${item.kind} ${item.metadata.name}`);
   }
   if (clashes.length > 0) {
     throw new ConflictError(
@@ -65,9 +80,17 @@ export async function importControlPlane(
   for (const item of importOrder(bundle.items)) {
     const kind = EXPORTED_KINDS.find((k) => k.kind === item.kind) as (typeof EXPORTED_KINDS)[number];
     const { status, ...body } = item as KubeObject & { status?: unknown };
-    const written = await cp.rest.request<KubeObject>('POST', collectionPath(cp, kind), {
-      body: { ...body, metadata: { ...body.metadata, namespace: cp.namespace } },
-    });
+    const replace = installedDefault !== undefined && isInstalledDefaultProject(item);
+    const metadata = {
+      ...body.metadata,
+      namespace: cp.namespace,
+      ...(replace ? { resourceVersion: installedDefault } : {}),
+    };
+    const written = replace
+      ? await cp.rest.request<KubeObject>('PUT', `${collectionPath(cp, kind)}/${DEFAULT_PROJECT}`, {
+          body: { ...body, metadata },
+        })
+      : await cp.rest.request<KubeObject>('POST', collectionPath(cp, kind), { body: { ...body, metadata } });
     created++;
     if (status !== undefined && kind.kind !== 'Secret') {
       await cp.rest.request(
