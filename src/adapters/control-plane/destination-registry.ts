@@ -34,6 +34,12 @@ export class DestinationRegistry {
   private readonly destinations = new Map<string, { destination: Destination; resourceVersion: string }>();
   private readonly onCacheEvent: (destination: string) => Parameters<ClusterCache['onEvent']>[0];
   private readonly inClusterNamespaces: string[] | undefined;
+  /**
+   * The look-up in progress per name: two callers at once (a probe and a reconcile) share one,
+   * so no second client and cache is made and left behind, never stopped.
+   */
+  private readonly pending = new Map<string, Promise<Destination>>();
+  private stopped = false;
 
   /**
    * `inClusterNamespaces` is namespaced mode for the control cluster: only those namespaces are
@@ -55,7 +61,17 @@ export class DestinationRegistry {
   }
 
   /** The destination by name; a changed Cluster resource (new credentials) gets a new client. */
-  async get(name: string): Promise<Destination> {
+  get(name: string): Promise<Destination> {
+    // After stop no client is made: its watches would keep the process alive, never stopped.
+    if (this.stopped) return Promise.reject(new Error(`destination ${name}: the controller is stopping`));
+    const inFlight = this.pending.get(name);
+    if (inFlight) return inFlight;
+    const lookup = this.lookUp(name).finally(() => this.pending.delete(name));
+    this.pending.set(name, lookup);
+    return lookup;
+  }
+
+  private async lookUp(name: string): Promise<Destination> {
     if (name === IN_CLUSTER) {
       const known = this.destinations.get(name);
       if (known) return known.destination;
@@ -90,6 +106,8 @@ export class DestinationRegistry {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.allSettled([...this.pending.values()]);
     for (const { destination } of this.destinations.values()) {
       await destination.cache.stop();
       destination.client.rest.close();

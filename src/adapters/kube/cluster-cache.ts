@@ -119,6 +119,8 @@ export class ClusterCache {
 
   /** A list + watch of one kind in one namespace ('' for all); resolves after its first list. */
   private startScope(watch: KindWatch, namespace: string): Promise<void> {
+    // A reconcile that finishes after stop must not start a watch nobody stops.
+    if (this.stopped) return Promise.resolve();
     const { info } = watch;
     const group = `/${info.apiVersion.includes('/') ? 'apis' : 'api'}/${info.apiVersion}`;
     const path = namespace ? `${group}/namespaces/${namespace}/${info.plural}` : `${group}/${info.plural}`;
