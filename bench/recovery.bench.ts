@@ -206,11 +206,15 @@ const floor = {
 const afterAnswer = median(rows.map((r) => r.afterAnswer));
 const lostToHealthy = median(rows.map((r) => r.lostToHealthy));
 report(`floor: kubectl apply --server-side (${scale})`, floor.value, 'ms');
-report(`RTO after the replacement answers (${scale})`, afterAnswer, 'ms', floor);
+report(`RTO after the replacement answers (${scale})`, afterAnswer, 'ms', floor, {
+  max: 2,
+  of: 'ratio',
+  source: 'issue 11',
+});
+report(`RTO after the replacement answers, in all`, afterAnswer, 'ms', undefined, {
+  max: 60_000,
+  source: 'issue 11',
+});
 report(`provisioning (the action) (${scale})`, median(rows.map((r) => r.provisioning)), 'ms');
 report(`lost → all Healthy (${scale})`, lostToHealthy, 'ms');
-const ratio = afterAnswer / floor.value;
-const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
-console.log(
-  `target (issue 11), RTO after the replacement answers: < 2× the floor: ${ratio.toFixed(2)}× (${met(ratio < 2)}); < 60 s: ${(afterAnswer / 1000).toFixed(1)} s (${met(afterAnswer < 60_000)}). Lost → all Healthy, provisioning included: ${(lostToHealthy / 1000).toFixed(1)} s`,
-);
+console.log('provisioning and lost → all Healthy: no target (issue 11 asks them reported separately)');
