@@ -7,6 +7,7 @@ import { registerInitialPasswordCommand } from './admin-password.ts';
 import { registerAppCommands } from './app/index.ts';
 import { registerApplicationSetCommands } from './appset.ts';
 import { registerClusterCommands } from './cluster.ts';
+import { registerImportCommands } from './import-argocd.ts';
 import { registerLoginCommands } from './login.ts';
 import { registerPipelineCommands } from './pipeline.ts';
 import { registerProjectCommands } from './proj.ts';
@@ -47,6 +48,7 @@ export function buildProgram(): Command {
   registerPipelineCommands(program);
   registerLoginCommands(program);
   registerAccountCommands(program);
+  registerImportCommands(program);
   return program;
 }
 
