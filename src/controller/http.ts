@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import { pushTouchesApp } from '../core/webhook/generate-paths.ts';
 import { WebhookGuard, WebhookIntake, WebhookRateLimitedError } from '../core/webhook/intake.ts';
 import { type GitProvider, type PushEvent, pushMatches, WebhookError } from '../core/webhook/push-event.ts';
 import { checkRegistrySecret, parseRegistryEvent } from '../core/webhook/registry-event.ts';
@@ -48,7 +49,13 @@ export function controllerHttp(controller: Controller, options: ControllerHttpOp
     let refreshed = 0;
     for (const item of controller.apps.list()) {
       const sources = item.spec.sources ?? (item.spec.source ? [item.spec.source] : []);
-      if (sources.some((source) => pushMatches(event, source.repoURL, source.targetRevision ?? 'HEAD'))) {
+      if (
+        sources.some((source) => pushMatches(event, source.repoURL, source.targetRevision ?? 'HEAD')) &&
+        pushTouchesApp(event, {
+          annotations: item.metadata.annotations,
+          sourcePaths: sources.map((s) => s.path),
+        })
+      ) {
         controller.refresh(item.metadata.name);
         refreshed++;
       }

@@ -142,6 +142,12 @@ describe('tiphys import argocd', () => {
     await controller?.stop();
     await env?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
+    setTimeout(() => {
+      // biome-ignore lint: diagnosis
+      const handles = (process as any)._getActiveHandles();
+      console.error('HANDLES', handles.map((h: any) => `${h.constructor?.name} ${h.remoteAddress ?? ''}:${h.remotePort ?? ''} ${h._idleTimeout ?? ''} ${h._onTimeout?.toString().slice(0, 200) ?? ''}`));
+      console.error('REQ', (process as any)._getActiveRequests().map((h: any) => h.constructor?.name));
+    }, 5000).unref();
   });
 
   const args = ['import', 'argocd', '--from-kubeconfig', '', '--all-namespaces'];

@@ -9,6 +9,11 @@ export interface PushEvent {
   ref: string;
   repoURLs: string[];
   defaultBranch?: string;
+  /**
+   * Files the push added, modified or removed, when the event lists them all; undefined when it
+   * cannot say (no commit list, a list the provider cut short, a forced push, a new branch).
+   */
+  changedPaths?: string[];
 }
 
 export class WebhookError extends Error {
@@ -97,7 +102,31 @@ export function parsePushEvent(
   if (repoURLs.length === 0)
     throw new WebhookError(`${provider} webhook: the push event names no repository URL`, 400);
   const defaultBranch = typeof repo?.default_branch === 'string' ? repo.default_branch : undefined;
-  return { provider, ref, repoURLs, defaultBranch };
+  const changedPaths = changedPathsOf(payload);
+  return { provider, ref, repoURLs, defaultBranch, ...(changedPaths ? { changedPaths } : {}) };
+}
+
+/** GitHub lists at most 20 commits in a push event, GitLab at most 20 (total_commits_count says). */
+const LISTED_COMMITS_LIMIT = 20;
+
+function changedPathsOf(payload: Record<string, unknown>): string[] | undefined {
+  const commits = payload.commits;
+  if (!Array.isArray(commits) || commits.length === 0 || commits.length >= LISTED_COMMITS_LIMIT)
+    return undefined;
+  if (payload.forced === true || payload.created === true || payload.deleted === true) return undefined;
+  const total = payload.total_commits_count;
+  if (typeof total === 'number' && total !== commits.length) return undefined;
+  const paths = new Set<string>();
+  for (const commit of commits) {
+    if (commit === null || typeof commit !== 'object') return undefined;
+    for (const field of ['added', 'modified', 'removed']) {
+      const list = (commit as Record<string, unknown>)[field];
+      if (list === undefined) continue;
+      if (!Array.isArray(list) || list.some((p) => typeof p !== 'string')) return undefined;
+      for (const path of list as string[]) paths.add(path);
+    }
+  }
+  return [...paths];
 }
 
 export function providerOf(headers: Headers): GitProvider | undefined {

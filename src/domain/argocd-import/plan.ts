@@ -104,7 +104,8 @@ export function planImport(objects: ArgoObject[], target: ImportTarget): ImportP
     else {
       const { argoName, server, cluster, secret } = result.ok;
       const registered = target.clusters.find((c) => c.server.replace(/\/+$/, '') === server);
-      if (registered) {
+      // One of the same name is this import's own earlier work: apply finds it equal or a clash.
+      if (registered && registered.name !== cluster.name) {
         clusterNames.set(argoName, registered.name);
         plan.ignored.push({
           from: from(obj),
@@ -113,7 +114,7 @@ export function planImport(objects: ArgoObject[], target: ImportTarget): ImportP
         continue;
       }
       clusterNames.set(argoName, cluster.name);
-      clusters.push({ name: cluster.name, server });
+      if (!registered) clusters.push({ name: cluster.name, server });
       newClusters.push(cluster);
       if (secret) secrets.push(secret);
     }

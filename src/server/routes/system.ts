@@ -3,6 +3,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Registry } from 'prom-client';
 import { Type } from 'typebox';
+import { pushTouchesApp } from '../../core/webhook/generate-paths.ts';
 import { WebhookIntake, WebhookRateLimitedError } from '../../core/webhook/intake.ts';
 import {
   type GitProvider,
@@ -76,6 +77,8 @@ export function registerWebhookRoutes(
         const sources = item.spec.sources ?? (item.spec.source ? [item.spec.source] : []);
         if (!sources.some((source) => pushMatches(event, source.repoURL, source.targetRevision ?? 'HEAD')))
           continue;
+        const paths = sources.map((source) => source.path);
+        if (!pushTouchesApp(event, { annotations: item.metadata.annotations, sourcePaths: paths })) continue;
         refreshed++;
         // Audited like a refresh through the API; the sender is the provider, not a user.
         const audit = { action: 'refresh', resource: 'applications', object: appObject(item) } as const;
