@@ -206,9 +206,8 @@ describe('import argocd: what is refused', () => {
   test('unsupported fields refuse the object with a reason naming them', () => {
     const plan = planImport(
       [
-        app('multi', {
-          source: undefined,
-          sources: [source, source],
+        app('plugin', {
+          source: { ...source, plugin: { name: 'cmp' } },
           destination: { server: 'https://kubernetes.default.svc' },
         }),
         {
@@ -233,7 +232,7 @@ describe('import argocd: what is refused', () => {
       target,
     );
     assert.equal(plan.objects.length, 0);
-    assert.match(refusedOf(plan, 'Application argocd/multi') ?? '', /several sources/);
+    assert.match(refusedOf(plan, 'Application argocd/plugin') ?? '', /plugin/);
     assert.match(refusedOf(plan, 'ApplicationSet argocd/go') ?? '', /goTemplate/);
     assert.match(refusedOf(plan, 'Secret argocd/creds') ?? '', /repo-creds is not supported/);
     assert.match(refusedOf(plan, 'AppProject argocd/signed') ?? '', /signatureKeys: Tiphys does not verify/);
@@ -307,6 +306,28 @@ describe('import argocd: as the attacker', () => {
     );
     // Tiphys's own default project admits only the control namespace's Applications.
     assert.match(refusedOf(plan, 'Application team-a/team-default') ?? '', /does not admit/);
+  });
+
+  test('every source of a multi-source Application must be permitted by its project', () => {
+    const tenantSource = { ...source, repoURL: 'https://git.example/tenant.git' };
+    const dest2 = { server: 'https://kubernetes.default.svc', namespace: 'tenant' };
+    const plan = planImport(
+      [
+        tenant,
+        app('two-ok', {
+          project: 'tenant',
+          sources: [tenantSource, { ...tenantSource, path: 'b' }],
+          destination: dest2,
+        }),
+        app('smuggled', { project: 'tenant', sources: [tenantSource, source], destination: dest2 }),
+      ],
+      target,
+    );
+    assert.equal(planned(plan, 'Application', 'two-ok')?.spec.sources.length, 2);
+    assert.match(
+      refusedOf(plan, 'Application argocd/smuggled') ?? '',
+      /platform\.git is not permitted in project tenant/,
+    );
   });
 
   test('a refused project does not let its Applications fall back on a Tiphys project of that name', () => {

@@ -76,15 +76,7 @@ export function translateApplication(obj: ArgoObject, from: string, ctx: AppCont
     typeof obj.metadata?.namespace === 'string' ? obj.metadata.namespace : ctx.argoNamespace;
   const metadata = metadataOf(obj, ctx, reasons, notes);
   if (!isRecord(obj.spec)) return { reasons: ['spec must be an object'] };
-  let spec: Record<string, unknown> = { ...obj.spec };
-  if (Array.isArray(spec.sources)) {
-    if (spec.sources.length !== 1 || spec.source !== undefined) {
-      return { reasons: ['spec.sources: several sources in one Application are not supported'] };
-    }
-    const { sources, ...rest } = spec;
-    spec = { ...rest, source: sources[0] };
-    notes.push('spec.sources with one source written as spec.source');
-  }
+  const spec: Record<string, unknown> = { ...obj.spec };
   if (spec.info !== undefined) notes.push('spec.info dropped: informational only');
   const destination = isRecord(spec.destination) ? { ...spec.destination } : undefined;
   if (destination && typeof destination.name === 'string' && ctx.clusterNames.has(destination.name)) {
@@ -100,11 +92,19 @@ export function translateApplication(obj: ArgoObject, from: string, ctx: AppCont
   const projectName = app.spec.project ?? DEFAULT_PROJECT;
   const project = projectFor(projectName, sourceNamespace, ctx);
   if ('reasons' in project) return project;
-  const violations = projectViolations(projectName, project.ok.spec, {
-    repoURL: app.spec.source.repoURL,
-    cluster: app.spec.destination.cluster ?? IN_CLUSTER,
-    namespace: app.spec.destination.namespace ?? '',
-  });
+  // Every source's repository must be permitted, as the controller checks them.
+  const sources = app.spec.sources ?? (app.spec.source ? [app.spec.source] : []);
+  const violations = [
+    ...new Set(
+      sources.flatMap((source) =>
+        projectViolations(projectName, project.ok.spec, {
+          repoURL: source.repoURL,
+          cluster: app.spec.destination.cluster ?? IN_CLUSTER,
+          namespace: app.spec.destination.namespace ?? '',
+        }),
+      ),
+    ),
+  ];
   if (violations.length > 0) return { reasons: violations };
   return { ok: { kind: 'Application', name: metadata.name, from, object: app as never, notes } };
 }
