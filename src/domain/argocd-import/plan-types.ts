@@ -98,7 +98,7 @@ export function stringMap(
     problems.push(`${field}: must map names to strings`);
     return undefined;
   }
-  return value as Record<string, string>;
+  return { ...value } as Record<string, string>;
 }
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;

@@ -39,7 +39,12 @@ function app(name: string, spec: Record<string, unknown>, namespace = 'argocd'):
   return {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'Application',
-    metadata: { name, namespace, finalizers: ['resources-finalizer.argocd.argoproj.io'] },
+    metadata: {
+      name,
+      namespace,
+      finalizers: ['resources-finalizer.argocd.argoproj.io'],
+      annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{"kind":"Application"}' },
+    },
     spec,
     status: { sync: { status: 'Synced' } },
   };
@@ -190,6 +195,7 @@ describe('import argocd: translation', () => {
     assert.equal(accounted, read);
     const report = describePlan(plan, 'would write').join('\n');
     assert.match(report, /spec\.info dropped/);
+    assert.match(report, /annotation kubectl\.kubernetes\.io\/last-applied-configuration dropped/);
     assert.match(report, /data\.oidc\.extra dropped/);
   });
 

@@ -15,6 +15,8 @@ import { type ArgoObject, isRecord, type PlannedObject, stringMap } from './plan
 
 type Outcome<T> = { ok: T } | { reasons: string[] };
 
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
 export interface ProjectRules {
   spec: AppProjectSpec;
   /** undefined: a project already in Tiphys, which admits Applications of the control namespace only. */
@@ -34,6 +36,11 @@ function metadataOf(obj: ArgoObject, ctx: AppContext, reasons: string[], notes: 
   const name = String(obj.metadata?.name ?? '');
   const labels = stringMap(obj.metadata?.labels, 'metadata.labels', reasons);
   const annotations = stringMap(obj.metadata?.annotations, 'metadata.annotations', reasons);
+  // kubectl's copy of the Argo CD object would describe an object that no longer exists.
+  if (annotations?.[LAST_APPLIED] !== undefined) {
+    delete annotations[LAST_APPLIED];
+    notes.push(`annotation ${LAST_APPLIED} dropped: it holds the Argo CD object`);
+  }
   const rawFinalizers = obj.metadata?.finalizers;
   const finalizers = Array.isArray(rawFinalizers)
     ? fromArgoFinalizers(
@@ -47,7 +54,7 @@ function metadataOf(obj: ArgoObject, ctx: AppContext, reasons: string[], notes: 
     name,
     namespace: ctx.namespace,
     ...(labels ? { labels } : {}),
-    ...(annotations ? { annotations } : {}),
+    ...(annotations && Object.keys(annotations).length > 0 ? { annotations } : {}),
     ...(finalizers && finalizers.length > 0 ? { finalizers } : {}),
   };
 }
