@@ -132,25 +132,40 @@ export const ProjectBody = Closed({
 });
 export const ProjectList = Type.Object({ items: Type.Array(AppProject) });
 
+const WindowState = Type.Object({
+  index: Type.Integer({ minimum: 0 }),
+  window: SyncWindow,
+  open: Type.Optional(
+    Type.Object({
+      start: Type.String(),
+      end: Type.String(),
+      atLeast: Type.Optional(Type.Boolean({ description: 'Open past end (overlapping fires).' })),
+    }),
+  ),
+  nextOpen: Type.Optional(Type.String({ description: 'When it next opens, if closed now.' })),
+  error: Type.Optional(Type.String({ description: 'Why the window cannot be read.' })),
+});
+
 /** A project's sync windows at an instant (docs/sync-windows.md). */
 export const ProjectWindows = Type.Object({
   project: Type.String(),
   now: Type.String({ format: 'date-time' }),
-  windows: Type.Array(
-    Type.Object({
-      index: Type.Integer({ minimum: 0 }),
-      window: SyncWindow,
-      open: Type.Optional(
-        Type.Object({
-          start: Type.String(),
-          end: Type.String(),
-          atLeast: Type.Optional(Type.Boolean({ description: 'Open past end (overlapping fires).' })),
-        }),
-      ),
-      nextOpen: Type.Optional(Type.String({ description: 'When it next opens, if closed now.' })),
-      error: Type.Optional(Type.String({ description: 'Why the window cannot be read.' })),
-    }),
-  ),
+  windows: Type.Array(WindowState),
+});
+
+const SyncVerdict = Type.Object({
+  allowed: Type.Boolean(),
+  reason: Type.Optional(Type.String({ description: 'Why not, naming the windows.' })),
+  opensAt: Type.Optional(Type.String({ description: 'When a sync of this kind may next start.' })),
+});
+
+/** The windows that concern one Application, and whether a sync may start now. */
+export const AppWindows = Type.Object({
+  project: Type.String(),
+  now: Type.String({ format: 'date-time' }),
+  windows: Type.Array(WindowState, { description: "The project's windows that concern the app." }),
+  manual: SyncVerdict,
+  automated: SyncVerdict,
 });
 
 export const ClusterCreate = Closed(
@@ -239,6 +254,7 @@ export const componentSchemas = {
   ProjectBody,
   ProjectList,
   ProjectWindows,
+  AppWindows,
   Cluster,
   ClusterCreate,
   ClusterView,

@@ -10,6 +10,7 @@ import { AppPage } from './pages/AppPage.tsx';
 import { ClustersPage } from './pages/ClustersPage.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';
 import { PipelinesPage } from './pages/PipelinesPage.tsx';
+import { ProjectPage } from './pages/ProjectPage.tsx';
 import { RepositoriesPage } from './pages/RepositoriesPage.tsx';
 import { useRoute } from './router.ts';
 import { appsStore } from './state/apps-store.ts';
@@ -78,6 +79,7 @@ function Pages() {
     return <AppListPage query={query} />;
   }
   if (first === 'applications' && second !== undefined) return <AppPage key={second} name={second} />;
+  if (first === 'projects' && second !== undefined) return <ProjectPage key={second} name={second} />;
   if (first === 'pipelines') return <PipelinesPage />;
   if (first === 'clusters') return <ClustersPage />;
   if (first === 'repositories') return <RepositoriesPage />;

@@ -1,10 +1,21 @@
 // `tiphys app list`, `app get` and `app history`: read-only views of Applications.
 import type { Command } from 'commander';
-import { withDefaults } from '../../core/model/application.ts';
-import { withBackend } from '../kube-context.ts';
+import { type Application, withDefaults } from '../../core/model/application.ts';
+import { type AppWindows, getAppWindows } from '../../domain/app-windows.ts';
+import { type CommandContext, withBackend } from '../kube-context.ts';
 import { printOutput, withoutManagedFields } from '../output.ts';
-import { getApp, listApps } from './app-api.ts';
+import { appApiPath, getApp, listApps } from './app-api.ts';
 import { formatAppDetails, formatAppList, formatHistory } from './views.ts';
+
+/** The sync windows that concern the app; none when they cannot be read (an older API server). */
+async function windowsOf(ctx: CommandContext, app: Application): Promise<AppWindows | undefined> {
+  try {
+    if (!ctx.api) return await getAppWindows(ctx, app);
+    return await ctx.api.get<AppWindows>(appApiPath(app.metadata.name, 'windows'));
+  } catch {
+    return undefined;
+  }
+}
 
 export function registerListGetCommands(app: Command): void {
   app
@@ -33,7 +44,9 @@ export function registerListGetCommands(app: Command): void {
     .action(async (name: string, _flags: unknown, command: Command) =>
       withBackend(command, async (ctx) => {
         const found = await getApp(ctx, name);
-        printOutput(ctx.output, withoutManagedFields(found), () => formatAppDetails(found));
+        const windows =
+          ctx.output === 'json' || ctx.output === 'yaml' ? undefined : await windowsOf(ctx, found);
+        printOutput(ctx.output, withoutManagedFields(found), () => formatAppDetails(found, windows));
       }),
     );
 

@@ -8,6 +8,7 @@ import {
   requestSync as requestSyncOn,
   rollbackPatch,
 } from '../../domain/app-operations.ts';
+import { refuseManualSyncOutsideWindows } from '../../domain/app-windows.ts';
 import { type CommandContext, withBackend } from '../kube-context.ts';
 import { CliError, collect, exitWith, parseKeyValue, printOutput, shortRevision } from '../output.ts';
 import { appApiPath, getApp } from './app-api.ts';
@@ -61,6 +62,8 @@ async function requestSync(ctx: CommandContext, name: string, operation: Operati
     await ctx.api.post(appApiPath(name, 'sync'), operation.sync);
     return;
   }
+  // The API server refuses the same way (a sync the windows hold would otherwise wait unseen).
+  await refuseManualSyncOutsideWindows(ctx, await getApp(ctx, name));
   await requestSyncOn(ctx, name, operation);
 }
 
@@ -79,6 +82,7 @@ async function requestRollback(
     await ctx.api.post(appApiPath(name, 'rollback'), { id, ...(prune ? { prune } : {}) });
     return patch;
   }
+  await refuseManualSyncOutsideWindows(ctx, await getApp(ctx, name));
   return requestRollbackOn(ctx, name, { id, prune, username: CLI_USERNAME });
 }
 

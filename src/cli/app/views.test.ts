@@ -136,3 +136,70 @@ test('history is listed by ID', () => {
   assert.match(lines[2], /^2 .* automated$/);
   assert.match(formatHistory(app('new')), /has no deployment history yet/);
 });
+
+test('get shows the last notification per trigger and destination, with why one failed', () => {
+  const text = formatAppDetails(
+    app('web', {
+      status: {
+        notifications: [
+          {
+            trigger: 'on-deployed',
+            service: 'hook',
+            outcome: 'Failed',
+            message: 'HTTP 500',
+            at: '2026-01-01T00:00:00Z',
+          },
+          {
+            trigger: 'on-deployed',
+            service: 'hook',
+            outcome: 'Delivered',
+            attempts: 1,
+            at: '2026-01-01T00:05:00Z',
+          },
+          {
+            trigger: 'on-sync-failed',
+            service: 'email',
+            recipient: 'ops@example.com',
+            outcome: 'Failed',
+            attempts: 4,
+            message: 'SMTP 451 try later',
+            at: '2026-01-01T00:03:00Z',
+          },
+        ],
+      },
+    }),
+  );
+  assert.match(text, /^TRIGGER +SERVICE +RECIPIENT +RESULT +ATTEMPTS +AT +MESSAGE$/m);
+  assert.match(text, /^on-deployed +hook +Delivered +1 +2026-01-01T00:05:00Z$/m);
+  assert.match(
+    text,
+    /^on-sync-failed +email +ops@example\.com +Failed +4 +2026-01-01T00:03:00Z +SMTP 451 try later$/m,
+  );
+  assert.doesNotMatch(text, /HTTP 500/, 'the older result of the same destination is replaced');
+});
+
+test('get shows why a sync may not start and the windows that concern the app', () => {
+  const text = formatAppDetails(app('web'), {
+    project: 'shop',
+    now: '2026-01-01T00:00:00.000Z',
+    windows: [
+      {
+        index: 1,
+        window: { kind: 'deny', schedule: '0 22 * * *', duration: '8h', applications: ['web'] },
+        open: { start: '2025-12-31T22:00:00.000Z', end: '2026-01-01T06:00:00.000Z' },
+      },
+    ],
+    manual: { allowed: false, reason: 'a deny sync window is open: #1', opensAt: '2026-01-01T06:00:00.000Z' },
+    automated: {
+      allowed: false,
+      reason: 'a deny sync window is open: #1',
+      opensAt: '2026-01-01T06:00:00.000Z',
+    },
+  });
+  assert.match(
+    text,
+    /^Manual sync: +blocked: a deny sync window is open: #1; may start at 2026-01-01T06:00:00.000Z$/m,
+  );
+  assert.match(text, /^1 +deny +0 22 \* \* \* +8h +UTC +no +app:web +open until 2026-01-01T06:00:00.000Z$/m);
+  assert.doesNotMatch(formatAppDetails(app('web')), /Manual sync/);
+});

@@ -1,8 +1,15 @@
 // How Applications read in a terminal: the list, one Application's summary and its tables. Pure
 // functions of the objects, so the layouts are unit-tested without a cluster.
 import { type Application, withDefaults } from '../../core/model/application.ts';
-import type { OperationState, ResourceResult } from '../../core/model/application-status.ts';
+import type {
+  NotificationResult,
+  OperationState,
+  ResourceResult,
+} from '../../core/model/application-status.ts';
+import { keepLastPerDestination } from '../../core/notifications/results.ts';
+import type { AppWindows } from '../../domain/app-windows.ts';
 import { formatFields, formatTable, shortRevision } from '../output.ts';
+import { formatWindows } from '../proj-windows.ts';
 
 export function formatAppList(apps: readonly Application[], wide: boolean): string {
   const headers = ['NAME', 'CLUSTER', 'NAMESPACE', 'PROJECT', 'SYNC', 'HEALTH', 'REVISION', 'CONDITIONS'];
@@ -46,8 +53,8 @@ function sourceKind(app: Application): string | undefined {
   return undefined;
 }
 
-/** The whole of `app get`: summary, conditions, the last operation, then the resources. */
-export function formatAppDetails(raw: Application): string {
+/** The whole of `app get`: summary, conditions, the last operation, notifications, then the resources. */
+export function formatAppDetails(raw: Application, windows?: AppWindows): string {
   const app = withDefaults(raw);
   const status = app.status;
   const sync = status?.sync;
@@ -87,7 +94,10 @@ export function formatAppDetails(raw: Application): string {
       ),
     );
   }
+  if (windows && windows.windows.length > 0) sections.push(formatAppWindows(windows));
   if (status?.operationState) sections.push(formatOperationState(status.operationState));
+  const notifications = status?.notifications ?? [];
+  if (notifications.length > 0) sections.push(formatNotifications(notifications));
   const resources = status?.resources ?? [];
   sections.push(
     resources.length === 0
@@ -106,6 +116,39 @@ export function formatAppDetails(raw: Application): string {
         ),
   );
   return sections.join('\n\n');
+}
+
+/** Whether a manual and an automated sync may start now, and the windows that concern the app. */
+export function formatAppWindows(report: AppWindows): string {
+  const verdict = (v: AppWindows['manual']) =>
+    v.allowed ? 'may start now' : `blocked: ${v.reason}${v.opensAt ? `; may start at ${v.opensAt}` : ''}`;
+  return [
+    formatFields([
+      ['Manual sync', verdict(report.manual)],
+      ['Automated sync', verdict(report.automated)],
+    ]),
+    formatWindows({ project: report.project, now: report.now, windows: report.windows }),
+  ].join('\n');
+}
+
+/** The last delivery per trigger and destination; the messages were masked of secrets when written. */
+export function formatNotifications(results: readonly NotificationResult[]): string {
+  const last = results.reduce<NotificationResult[]>(
+    (kept, r) => keepLastPerDestination(kept, r, Infinity),
+    [],
+  );
+  return formatTable(
+    ['TRIGGER', 'SERVICE', 'RECIPIENT', 'RESULT', 'ATTEMPTS', 'AT', 'MESSAGE'],
+    last.map((r) => [
+      r.trigger,
+      r.service,
+      r.recipient ?? '',
+      r.outcome,
+      r.attempts === undefined ? '' : String(r.attempts),
+      r.at,
+      r.message ?? '',
+    ]),
+  );
 }
 
 function describePending(app: Application): string {

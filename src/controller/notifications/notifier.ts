@@ -12,15 +12,13 @@ import type { Application } from '../../core/model/application.ts';
 import type { ApplicationStatus, NotificationResult } from '../../core/model/application-status.ts';
 import type { NotificationConfig } from '../../core/notifications/config.ts';
 import { type Delivery, deliveriesFor } from '../../core/notifications/dispatch.ts';
+import { keepLastPerDestination } from '../../core/notifications/results.ts';
 import { maskSecrets } from '../../core/notifications/services.ts';
 import { mergedSubscriptions } from '../../core/notifications/subscriptions.ts';
 import { evaluateTriggers, type Fired } from '../../core/notifications/triggers.ts';
 import { errorMessage, type Logger } from '../log.ts';
 import type { ControllerMetrics } from '../metrics.ts';
 import { notificationMetrics } from './metrics.ts';
-
-/** Results kept on the app's status. */
-const KEPT_RESULTS = 10;
 
 export interface NotifierDeps {
   settings: Pick<NotificationSettings, 'get'>;
@@ -181,9 +179,8 @@ export class Notifier {
       reason: ok ? 'NotificationSent' : 'NotificationFailed',
       message: text,
     });
-    const list = this.results.get(name) ?? [...(app.status?.notifications ?? [])];
-    list.push(entry);
-    const kept = list.slice(-KEPT_RESULTS);
+    const list = this.results.get(name) ?? app.status?.notifications ?? [];
+    const kept = keepLastPerDestination(list, entry);
     this.results.set(name, kept);
     // One status write at a time per app, each with the latest list.
     const previous = this.writes.get(name) ?? Promise.resolve();

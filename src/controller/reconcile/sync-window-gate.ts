@@ -6,7 +6,12 @@ import type { AppProject } from '../../core/model/app-project.ts';
 import type { ResolvedApplication } from '../../core/model/application.ts';
 import { ApplicationConditionType } from '../../core/model/application-status.ts';
 import type { Condition } from '../../core/model/common.ts';
-import { type SyncKind, syncAllowed } from '../../core/sync-window/windows.ts';
+import {
+  blockedMessage,
+  type SyncKind,
+  syncAllowed,
+  windowTargetOf,
+} from '../../core/sync-window/windows.ts';
 
 /** A blocked app is looked at again at least this often (a removed window lets it go on). */
 const RECHECK_MS = 20_000;
@@ -26,15 +31,9 @@ export async function syncWindowGate(
   const project = await fetchProject(app.spec.project);
   const windows = project?.spec.syncWindows ?? [];
   if (windows.length === 0) return { allowed: true };
-  const target = {
-    application: app.metadata.name,
-    namespace: app.spec.destination.namespace ?? '',
-    cluster: app.spec.destination.cluster,
-  };
-  const verdict = syncAllowed(windows, target, kind, now);
+  const verdict = syncAllowed(windows, windowTargetOf(app), kind, now);
   if (verdict.allowed) return { allowed: true };
-  const next = verdict.opensAt ? `; it may start at ${verdict.opensAt}` : '; no opening found ahead';
-  const message = `${kind} sync waits: ${verdict.reason} (project ${app.spec.project})${next}`;
+  const message = blockedMessage(kind, verdict, app.spec.project, 'waits');
   const untilOpen = verdict.opensAt ? Date.parse(verdict.opensAt) - now.getTime() : RECHECK_MS;
   return {
     allowed: false,

@@ -5,6 +5,7 @@
 // block lets manual syncs through. No window concerning the app: syncs are always allowed.
 import { wildcardMatch } from '../glob/glob.ts';
 import type { SyncWindow } from '../model/app-project.ts';
+import { IN_CLUSTER } from '../model/common.ts';
 import { compileSchedule, openingAt, type Schedule, SyncWindowError } from './schedule.ts';
 
 export interface WindowTarget {
@@ -14,6 +15,24 @@ export interface WindowTarget {
 }
 
 export type SyncKind = 'automated' | 'manual';
+
+/** What the windows match of an Application: its name, destination namespace and cluster. */
+export function windowTargetOf(app: {
+  metadata: { name: string };
+  spec: { destination: { namespace?: string; cluster?: string } };
+}): WindowTarget {
+  return {
+    application: app.metadata.name,
+    namespace: app.spec.destination.namespace ?? '',
+    cluster: app.spec.destination.cluster || IN_CLUSTER,
+  };
+}
+
+/** The sentence a blocked sync is reported with (the app's condition, a refused request). */
+export function blockedMessage(kind: SyncKind, verdict: SyncVerdict, project: string, what: string): string {
+  const next = verdict.opensAt ? `; it may start at ${verdict.opensAt}` : '; no opening found ahead';
+  return `${kind} sync ${what}: ${verdict.reason} (project ${project})${next}`;
+}
 
 /** One window as seen at an instant. */
 export interface WindowState {

@@ -10,6 +10,7 @@ import {
   requestRollback,
   requestSync,
 } from '../../domain/app-operations.ts';
+import { refuseManualSyncOutsideWindows } from '../../domain/app-windows.ts';
 import { audited } from '../access.ts';
 import { appObject, authorizedApp } from '../app-access.ts';
 import type { ServerContext } from '../context.ts';
@@ -35,7 +36,8 @@ export function registerApplicationActionRoutes(app: FastifyInstance, ctx: Serve
     '/api/v1/applications/:name/sync',
     {
       schema: {
-        summary: 'Request a sync; the controller runs it (watch the app for the result)',
+        summary:
+          'Request a sync; the controller runs it (watch the app for the result). 409 while the sync windows refuse a manual sync',
         tags,
         params: NameParams,
         body: SyncRequest,
@@ -47,9 +49,10 @@ export function registerApplicationActionRoutes(app: FastifyInstance, ctx: Serve
       const { app: current, identity } = await authorizedApp(ctx, req, name, 'sync', { fresh: true });
       const operation = syncRequestOperation(req.body ?? {}, identity?.subject ?? 'anonymous');
       const object = appObject(current);
-      await audited(ctx.auth, { identity, action: 'sync', resource: 'applications', object }, () =>
-        requestSync(ctx, name, operation),
-      );
+      await audited(ctx.auth, { identity, action: 'sync', resource: 'applications', object }, async () => {
+        await refuseManualSyncOutsideWindows(ctx, current);
+        return requestSync(ctx, name, operation);
+      });
       reply.code(202);
       return { message: `sync of application "${name}" requested` };
     },
@@ -101,11 +104,15 @@ export function registerApplicationActionRoutes(app: FastifyInstance, ctx: Serve
       const patch = await audited(
         ctx.auth,
         { identity, action: 'rollback', resource: 'applications', object },
-        () =>
-          requestRollback(ctx, name, { id, prune: prune ?? false, username }).catch((error: unknown) => {
-            // The request's field that is wrong, as for a 400.
-            throw error instanceof HistoryEntryNotFoundError ? notFound(`id: ${error.message}`) : error;
-          }),
+        async () => {
+          await refuseManualSyncOutsideWindows(ctx, current);
+          return requestRollback(ctx, name, { id, prune: prune ?? false, username }).catch(
+            (error: unknown) => {
+              // The request's field that is wrong, as for a 400.
+              throw error instanceof HistoryEntryNotFoundError ? notFound(`id: ${error.message}`) : error;
+            },
+          );
+        },
       );
       const revision = (patch.operation as Operation).sync.revision;
       reply.code(202);

@@ -6,12 +6,14 @@ import { validateRevision } from '../../adapters/git/validate.ts';
 import { maskSecret } from '../../core/diff/index.ts';
 import type { KubeObject } from '../../core/manifest/object.ts';
 import { withoutManagedFields } from '../../core/manifest/object.ts';
+import { getAppWindows } from '../../domain/app-windows.ts';
 import { authorizedApp } from '../app-access.ts';
 import type { ServerContext } from '../context.ts';
 import { HttpError } from '../http-error.ts';
 import { applicationEvents, appManifests, resourceTree } from '../live-state.ts';
 import {
   AppDiff,
+  AppWindows,
   EventList,
   Manifests,
   ManifestsQuery,
@@ -108,6 +110,23 @@ export function registerApplicationViewRoutes(app: FastifyInstance, ctx: ServerC
         throw new HttpError(400, (error as Error).message);
       }
       return ctx.renderer.diff(current, await visibilityOf(ctx, current), req.body.revision);
+    },
+  );
+
+  app.get<{ Params: Params }>(
+    '/api/v1/applications/:name/windows',
+    {
+      schema: {
+        summary:
+          "The project's sync windows that concern the app, and whether a manual or automated sync may start now",
+        tags,
+        params: NameParams,
+        response: { 200: AppWindows },
+      },
+    },
+    async (req) => {
+      const { app: current } = await authorizedApp(ctx, req, req.params.name, 'get');
+      return getAppWindows(ctx, current);
     },
   );
 

@@ -3,6 +3,7 @@
 // the app tracks and its project permits: any other answers as a missing object.
 import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
+import { keyOf } from '../../core/manifest/key.ts';
 import { listResourceActions, runResourceAction } from '../../domain/resource-actions.ts';
 import { audited, authorize } from '../access.ts';
 import { appObject, authorizedApp } from '../app-access.ts';
@@ -77,6 +78,7 @@ export function registerResourceActionRoutes(app: FastifyInstance, ctx: ServerCo
             client: destination.client,
             target: live,
             accept: (obj) => visibility.owns(obj),
+            permitsCreate: (obj) => visibility.permits(keyOf(obj)),
             action,
             params,
             lua: ctx.lua,

@@ -4,10 +4,12 @@ import type {
   AppDiff,
   Application,
   ApplicationList,
+  AppWindows,
   Cluster,
   KubeEvent,
   Manifests,
   Pipeline,
+  ProjectWindows,
   Repository,
   ResourceActionList,
   ResourceRef,
@@ -131,6 +133,8 @@ export const api = {
   sync: (name: string, body: SyncRequest) => request<unknown>('POST', `${appPath(name)}/sync`, body),
   refresh: (name: string) => request<unknown>('POST', `${appPath(name)}/refresh`),
   rollback: (name: string, id: number) => request<unknown>('POST', `${appPath(name)}/rollback`, { id }),
+  appWindows: (name: string) => request<AppWindows>('GET', `${appPath(name)}/windows`),
+  projectWindows: (name: string) => request<ProjectWindows>('GET', `/api/v1/projects/${enc(name)}/windows`),
 
   listPipelines: async () => itemsOf(await request<{ items: Pipeline[] }>('GET', '/api/v1/pipelines')),
   stageAction: (

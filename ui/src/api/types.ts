@@ -116,7 +116,57 @@ export interface Application {
     history?: HistoryEntry[];
     reconciledAt?: string;
     summary?: { images?: string[] };
+    notifications?: NotificationResult[];
   };
+}
+
+/** One notification delivery the controller recorded (secrets already masked by the server). */
+export interface NotificationResult {
+  trigger: string;
+  service: string;
+  recipient?: string;
+  outcome: 'Delivered' | 'Failed' | 'Refused' | 'Dropped';
+  message?: string;
+  attempts?: number;
+  at: string;
+}
+
+export interface SyncWindow {
+  kind: 'allow' | 'deny';
+  schedule: string;
+  duration: string;
+  timeZone?: string;
+  applications?: string[];
+  namespaces?: string[];
+  clusters?: string[];
+  manualSync?: boolean;
+  description?: string;
+}
+
+/** A window at an instant: open (until when) or when it next opens (docs/sync-windows.md). */
+export interface WindowState {
+  index: number;
+  window: SyncWindow;
+  open?: { start: string; end: string; atLeast?: boolean };
+  nextOpen?: string;
+  error?: string;
+}
+
+export interface SyncVerdict {
+  allowed: boolean;
+  reason?: string;
+  opensAt?: string;
+}
+
+export interface ProjectWindows {
+  project: string;
+  now: string;
+  windows: WindowState[];
+}
+
+export interface AppWindows extends ProjectWindows {
+  manual: SyncVerdict;
+  automated: SyncVerdict;
 }
 
 export interface ApplicationList {

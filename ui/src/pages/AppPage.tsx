@@ -5,8 +5,10 @@ import { ApiError, api, errorMessage } from '../api/client.ts';
 import type { Application } from '../api/types.ts';
 import { DeleteDialog } from '../app/DeleteDialog.tsx';
 import { HistoryDialog } from '../app/HistoryDialog.tsx';
+import { NotificationResults } from '../app/NotificationResults.tsx';
 import { ResourcePanel } from '../app/ResourcePanel.tsx';
 import { SyncDialog } from '../app/SyncDialog.tsx';
+import { AppSyncWindows } from '../app/SyncWindows.tsx';
 import { HealthBadge, OperationBadge, SyncBadge } from '../components/Badge.tsx';
 import { ErrorBox } from '../components/ErrorBox.tsx';
 import { notify } from '../components/toasts.tsx';
@@ -16,6 +18,7 @@ import { ResourceGraph } from '../graph/ResourceGraph.tsx';
 import { formatTime, shortRevision, timeAgo } from '../lib/format.ts';
 import { useAsync, useThrottledTick } from '../lib/use-async.ts';
 import { clusterOf, namespaceOf, projectOf } from '../list/filter.ts';
+import { href } from '../router.ts';
 import { appsStore, useApps } from '../state/apps-store.ts';
 
 type Dialog = 'sync' | 'history' | 'delete' | undefined;
@@ -137,7 +140,9 @@ function AppView({ app }: { app: Application }) {
             </span>{' '}
             <span className="muted">({app.spec.source.targetRevision || 'HEAD'})</span>
           </Fact>
-          <Fact label="Project">{projectOf(app)}</Fact>
+          <Fact label="Project">
+            <a href={href('projects', projectOf(app))}>{projectOf(app)}</a>
+          </Fact>
           <Fact label="Destination">
             {clusterOf(app)} / {namespaceOf(app) || '—'}
           </Fact>
@@ -175,6 +180,8 @@ function AppView({ app }: { app: Application }) {
             <strong>{c.type}</strong> {c.message}
           </div>
         ))}
+        <AppSyncWindows name={name} tick={tick} />
+        <NotificationResults results={app.status?.notifications} />
       </section>
       <section className="tree-area" aria-label="Resources">
         <div className="tree-main">
