@@ -54,6 +54,8 @@ export interface ActionRun {
   target: KubeObject;
   /** The caller's rule, applied to the fresh object too (still the app's, still permitted). */
   accept: (obj: KubeObject) => boolean;
+  /** Whether the app's project permits an object the action creates there (namespace, kind). */
+  permitsCreate: (obj: KubeObject) => boolean;
   action: string;
   params: readonly ActionParameter[];
   lua: LuaValueRunner;
@@ -101,6 +103,8 @@ async function runOnce(cp: ControlPlane, run: ActionRun): Promise<{ changed: boo
   }
   const info = await run.client.resourceInfo(fresh.apiVersion, fresh.kind);
   if (!info) throw run.gone();
+  // Every object to create is checked before anything is written: one refused, nothing applied.
+  const creates = await Promise.all((change.creates ?? []).map((obj) => createTarget(run, obj)));
   const path = resourcePath(info, fresh.metadata.namespace, fresh.metadata.name);
   let object = fresh;
   const patch = (target: string, body: Record<string, unknown>) =>
@@ -114,5 +118,30 @@ async function runOnce(cp: ControlPlane, run: ActionRun): Promise<{ changed: boo
     const body = { ...change.statusPatch, metadata: { resourceVersion: object.metadata.resourceVersion } };
     object = await patch(`${path}/status`, body);
   }
-  return { changed: Boolean(change.patch || change.statusPatch), object };
+  for (const { obj, path: collection } of creates) {
+    await run.client.rest.request<KubeObject>('POST', collection, {
+      body: obj,
+      query: { fieldManager: ACTION_FIELD_MANAGER },
+    });
+  }
+  return { changed: Boolean(change.patch || change.statusPatch || creates.length > 0), object };
+}
+
+/** Where a created object goes, once its kind is known, namespaced, and permitted by the project. */
+async function createTarget(run: ActionRun, obj: KubeObject): Promise<{ obj: KubeObject; path: string }> {
+  const label = `${obj.kind} ${obj.metadata.namespace}/${obj.metadata.name ?? obj.metadata.generateName ?? ''}`;
+  const info = await run.client.resourceInfo(obj.apiVersion, obj.kind);
+  if (!info)
+    throw new ActionFailedError(
+      `the action would create ${label}: ${obj.apiVersion} ${obj.kind} is not a kind of the cluster`,
+    );
+  if (!info.namespaced) {
+    throw new ActionFailedError(
+      `the action would create ${obj.kind} ${obj.metadata.name ?? ''}: a cluster-scoped kind; an action creates only namespaced objects`,
+    );
+  }
+  if (!run.permitsCreate(obj)) {
+    throw new ActionFailedError(`the action would create ${label}, which the app's project does not permit`);
+  }
+  return { obj, path: resourcePath(info, obj.metadata.namespace) };
 }

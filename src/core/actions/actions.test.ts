@@ -162,7 +162,12 @@ describe('what an action may return', () => {
       null,
       'x',
       3,
-      [{ operation: 'create', resource: deployment }],
+      [{ operation: 'delete', resource: deployment }],
+      [
+        { operation: 'patch', resource: deployment },
+        { operation: 'patch', resource: deployment },
+      ],
+      [],
       [deployment, deployment],
     ]) {
       assert.throws(() => actionChange(deployment, value), ActionScriptError, JSON.stringify(value));
@@ -176,6 +181,58 @@ describe('what an action may return', () => {
     assert.deepEqual(actionChange(deployment, [{ operation: 'patch', resource: changed }]).patch?.spec, {
       replicas: 0,
     });
+  });
+
+  test('create: a new object in the namespace of the object acted on, without server fields or an owner app', () => {
+    const job = {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'web-manual', uid: 'forged', resourceVersion: '9' },
+      spec: { template: {} },
+      status: { succeeded: 1 },
+    };
+    const change = actionChange(deployment, [
+      { operation: 'patch', resource: deployment },
+      { operation: 'create', resource: job },
+    ]);
+    assert.equal(change.patch, undefined);
+    assert.deepEqual(change.creates, [
+      {
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        metadata: { name: 'web-manual', namespace: 'shop' },
+        spec: { template: {} },
+      },
+    ]);
+  });
+
+  test('attacker: create into another namespace, with a tracking id, nameless, or too many is refused', () => {
+    const job = (metadata: Record<string, unknown>) => ({ apiVersion: 'batch/v1', kind: 'Job', metadata });
+    const attacks: [unknown, RegExp][] = [
+      [
+        job({ name: 'x', namespace: 'kube-system' }),
+        /in namespace "kube-system"; an action creates only in the namespace of Deployment shop\/web \(shop\)/,
+      ],
+      [
+        job({ name: 'x', annotations: { 'tiphys.dev/tracking-id': 'other:batch/Job:shop/x' } }),
+        /may not make an app own it/,
+      ],
+      [job({}), /no metadata.name or generateName/],
+      [{ kind: 'Job', metadata: { name: 'x' } }, /apiVersion, kind and metadata/],
+    ];
+    for (const [resource, message] of attacks) {
+      assert.throws(() => actionChange(deployment, [{ operation: 'create', resource }]), message);
+    }
+    const many = Array.from({ length: 11 }, (_, i) => ({
+      operation: 'create',
+      resource: job({ name: `j${i}` }),
+    }));
+    assert.throws(() => actionChange(deployment, many), /at most 10/);
+    const clusterScoped: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } };
+    assert.throws(
+      () => actionChange(clusterScoped, [{ operation: 'create', resource: job({ name: 'x' }) }]),
+      /cluster-scoped: an action on it may not create objects/,
+    );
   });
 
   test('status goes to its own patch; server fields and an unchanged object give no patch', () => {

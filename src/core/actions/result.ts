@@ -1,7 +1,9 @@
 // What Tiphys applies of an action's result: the difference between the object as it was and as
 // the action returned it, as JSON merge patches (one for the object, one for its status
 // subresource). An action may change only its own object: never which object it is (apiVersion,
-// kind, name, namespace, uid), nor the tracking id that says which app owns it.
+// kind, name, namespace, uid), nor the tracking id that says which app owns it. It may create new
+// objects (Argo CD's `create` operation) in its object's namespace only; the caller checks the
+// project and that the kind is namespaced before anything is applied.
 
 import type { KubeObject } from '../manifest/object.ts';
 import { trackingIdAnnotation } from '../manifest/tracking.ts';
@@ -12,6 +14,8 @@ const isFields = (value: unknown): value is Fields =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export interface ActionChange {
+  /** New objects to create (Argo CD's `create` operation), checked by createdObject. */
+  creates?: KubeObject[];
   /** Merge patch of everything but status, pinned to the resourceVersion read; undefined: no change. */
   patch?: Fields;
   /** Merge patch of the status subresource; undefined: no change. */
@@ -67,25 +71,84 @@ export function mergePatchBetween(from: Fields, to: Fields): Fields {
 const where = (obj: KubeObject) =>
   `${obj.kind} ${obj.metadata.namespace ? `${obj.metadata.namespace}/` : ''}${obj.metadata.name}`;
 
+/** At most this many objects one action may create. */
+export const MAX_CREATES = 10;
+
 /**
- * The object an action returned: the object itself (Argo CD's first contract), or a list of
- * `{operation = "patch", resource = obj}` (its newer one) naming this object only.
+ * What an action returned: the object itself (Argo CD's first contract), or a list of operations
+ * (its newer one): at most one `patch` of this object and `create`s of new objects.
  */
-function returnedObject(original: KubeObject, returned: unknown): unknown {
-  if (!Array.isArray(returned)) return returned;
-  if (returned.length !== 1) {
+function returnedOperations(
+  original: KubeObject,
+  returned: unknown,
+): { patched: unknown; created: unknown[] } {
+  if (!Array.isArray(returned)) return { patched: returned, created: [] };
+  const patches: unknown[] = [];
+  const created: unknown[] = [];
+  for (const entry of returned) {
+    const operation = isFields(entry) ? entry.operation : undefined;
+    if (operation === 'patch') patches.push((entry as Fields).resource);
+    else if (operation === 'create') created.push((entry as Fields).resource);
+    else {
+      throw new ActionScriptError(
+        `the action asked to ${JSON.stringify(operation ?? null)} an object; only "patch" and "create" are supported`,
+      );
+    }
+  }
+  if (patches.length > 1) {
     throw new ActionScriptError(
-      `the action returned ${returned.length} operations; only one patch of ${where(original)} is supported`,
+      `the action returned ${patches.length} patches; only one, of ${where(original)}, is supported`,
     );
   }
-  const [entry] = returned;
-  const operation = isFields(entry) ? entry.operation : undefined;
-  if (operation !== 'patch') {
+  if (created.length > MAX_CREATES) {
     throw new ActionScriptError(
-      `the action asked to ${JSON.stringify(operation ?? null)} an object; only "patch" is supported`,
+      `the action creates ${created.length} objects; at most ${MAX_CREATES} are allowed`,
     );
   }
-  return (entry as Fields).resource;
+  if (patches.length === 0 && created.length === 0)
+    throw new ActionScriptError('the action returned no operation');
+  return { patched: patches.length === 1 ? patches[0] : original, created };
+}
+
+/**
+ * A new object an action asks for, as it will be created: in the namespace of the object acted on
+ * (a namespace left out is that one; another is refused), without server-owned fields, and owned
+ * by no app (a tracking id would make an app claim, and prune, what Git never had).
+ */
+export function createdObject(original: KubeObject, value: unknown): KubeObject {
+  if (
+    !isFields(value) ||
+    !isFields(value.metadata) ||
+    typeof value.apiVersion !== 'string' ||
+    typeof value.kind !== 'string'
+  ) {
+    throw new ActionScriptError('an object to create must be a table with apiVersion, kind and metadata');
+  }
+  const metadata = { ...value.metadata } as Fields;
+  const label = `${value.kind} ${String(metadata.name ?? metadata.generateName ?? '')}`;
+  if (typeof metadata.name !== 'string' && typeof metadata.generateName !== 'string') {
+    throw new ActionScriptError(`the object to create (${value.kind}) has no metadata.name or generateName`);
+  }
+  const namespace = original.metadata.namespace;
+  if (!namespace) {
+    throw new ActionScriptError(
+      `${where(original)} is cluster-scoped: an action on it may not create objects`,
+    );
+  }
+  if (metadata.namespace !== undefined && metadata.namespace !== namespace) {
+    throw new ActionScriptError(
+      `the action would create ${label} in namespace ${JSON.stringify(metadata.namespace)}; an action creates only in the namespace of ${where(original)} (${namespace})`,
+    );
+  }
+  const annotations = isFields(metadata.annotations) ? metadata.annotations : {};
+  if (trackingIdAnnotation in annotations) {
+    throw new ActionScriptError(
+      `the object to create (${label}) carries ${trackingIdAnnotation}: an action may not make an app own it`,
+    );
+  }
+  for (const field of [...SERVER_METADATA, 'uid']) delete metadata[field];
+  const { status: _status, ...rest } = value;
+  return { ...rest, metadata: { ...metadata, namespace } } as KubeObject;
 }
 
 const IDENTITY: [string, (obj: Fields) => unknown][] = [
@@ -105,7 +168,7 @@ const IDENTITY: [string, (obj: Fields) => unknown][] = [
  * what is wrong (nothing is applied then).
  */
 export function actionChange(original: KubeObject, returnedValue: unknown): ActionChange {
-  const raw = returnedObject(original, returnedValue);
+  const { patched: raw, created } = returnedOperations(original, returnedValue);
   if (!isFields(raw) || !isFields(raw.metadata)) {
     throw new ActionScriptError(
       `the action must return the changed object (a table with apiVersion, kind and metadata), not ${Array.isArray(raw) ? 'a list' : raw === null || raw === undefined ? 'nil' : `a ${typeof raw}`}`,
@@ -138,5 +201,6 @@ export function actionChange(original: KubeObject, returnedValue: unknown): Acti
   const statusAfter = isFields(returned.status) ? returned.status : {};
   const status = mergePatchBetween(statusBefore, statusAfter);
   if (Object.keys(status).length > 0) change.statusPatch = { status, metadata: { resourceVersion } };
+  if (created.length > 0) change.creates = created.map((value) => createdObject(original, value));
   return change;
 }
