@@ -9,18 +9,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { loadKubeConfig } from '../../src/adapters/kube/install.ts';
 import type { Controller } from '../../src/controller/controller.ts';
 import type { KubeObject } from '../../src/core/manifest/object.ts';
-import { buildServer } from '../../src/server/app.ts';
 import { recentAuditEvents } from '../../src/server/auth/audit.ts';
-import { type AuthService, createAuthService, ensureAdminAccount } from '../../src/server/auth/index.ts';
+import type { AuthService } from '../../src/server/auth/index.ts';
 import {
   createApp,
+  createProject,
+  createToken,
   type Env,
-  initialAdminPassword,
+  loginAsAdmin,
   NAMESPACE,
   patchApp,
+  startApiServer,
   startEnv,
   startInProcessController,
   waitForApp,
@@ -156,32 +157,24 @@ describe('resource actions', () => {
     writeFileSync(join(dir, 'b', 'web.yaml'), deployment('team-b'));
     const repo = (await env.git.createRepo('actions', dir)).url;
     rmSync(dir, { recursive: true, force: true });
-    const projects = `/apis/tiphys.dev/v1alpha1/namespaces/${NAMESPACE}/appprojects`;
     for (const name of ['team-a', 'team-b']) {
       await env.rest.request('POST', '/api/v1/namespaces', {
         body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } },
       });
-      await env.rest.request('POST', projects, {
-        body: {
-          apiVersion: 'tiphys.dev/v1alpha1',
-          kind: 'AppProject',
-          metadata: { name },
-          spec: {
-            sourceRepos: ['*'],
-            destinations: [{ cluster: 'in-cluster', namespace: name }],
-            roles: [
-              { name: 'viewer', policies: [`p, proj:${name}:viewer, applications, get, ${name}/*, allow`] },
-              {
-                name: 'restarter',
-                policies: [
-                  `p, proj:${name}:restarter, applications, get, ${name}/*, allow`,
-                  `p, proj:${name}:restarter, applications, action/apps/Deployment/restart, ${name}/*, allow`,
-                  `p, proj:${name}:restarter, applications, action//ConfigMap/*, ${name}/*, allow`,
-                ],
-              },
+      await createProject(env, name, {
+        sourceRepos: ['*'],
+        destinations: [{ cluster: 'in-cluster', namespace: name }],
+        roles: [
+          { name: 'viewer', policies: [`p, proj:${name}:viewer, applications, get, ${name}/*, allow`] },
+          {
+            name: 'restarter',
+            policies: [
+              `p, proj:${name}:restarter, applications, get, ${name}/*, allow`,
+              `p, proj:${name}:restarter, applications, action/apps/Deployment/restart, ${name}/*, allow`,
+              `p, proj:${name}:restarter, applications, action//ConfigMap/*, ${name}/*, allow`,
             ],
           },
-        },
+        ],
       });
     }
     // In team-a's namespace but made by hand: no app tracks it.
@@ -210,8 +203,6 @@ describe('resource actions', () => {
         syncPolicy: { automated: {} },
       });
     }
-    const kubeConfig = loadKubeConfig(env.cluster.kubeconfigPath);
-    await ensureAdminAccount(kubeConfig, NAMESPACE);
     controller = startInProcessController(env, { pollIntervalMs: 600_000 });
     await controller.start();
     for (const name of ['a-app', 'b-app']) {
@@ -227,30 +218,10 @@ describe('resource actions', () => {
       // Manual from here: what an action changes is not put back by an automated sync.
       await patchApp(env, name, { spec: { syncPolicy: null } });
     }
-    auth = await createAuthService({ kubeConfig, namespace: NAMESPACE, log: () => {} });
-    server = await buildServer({
-      kubeConfig,
-      namespace: NAMESPACE,
-      auth,
-      controller,
-      tools: env.tools,
-      uiDir: '/nonexistent',
-    });
-    base = (await server.listen({ port: 0, host: '127.0.0.1' })).replace(/\/$/, '');
-    const login = await fetch(`${base}/api/v1/session`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'admin', password: await initialAdminPassword(env) }),
-    });
-    tokens.admin = ((await login.json()) as { token: string }).token;
-    for (const role of ['viewer', 'restarter']) {
-      const created = await call(tokens.admin, '/api/v1/account/tokens', {
-        method: 'POST',
-        body: JSON.stringify({ project: 'team-a', role }),
-      });
-      assert.equal(created.status, 201, created.text);
-      tokens[role] = created.json.token as string;
-    }
+    ({ server, auth, base } = await startApiServer(env, { server: { controller } }));
+    tokens.admin = await loginAsAdmin(env, base);
+    for (const role of ['viewer', 'restarter'])
+      tokens[role] = await createToken(base, tokens.admin, { project: 'team-a', role });
   });
 
   after(async () => {

@@ -1,5 +1,6 @@
 // Shared set-up of the end-to-end tests: a testbed cluster with Tiphys installed, a Git server
-// holding the example apps, and the controller, started in-process or as a real process.
+// holding the example apps, the controller (in-process or a real process), AppProjects, and the
+// API server with an admin session and project tokens.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,14 @@ import { KubeRest } from '../../src/adapters/kube/rest.ts';
 import { Controller } from '../../src/controller/controller.ts';
 import type { KubeObject } from '../../src/core/manifest/object.ts';
 import type { Application } from '../../src/core/model/application.ts';
-import { INITIAL_ADMIN_SECRET } from '../../src/server/auth/index.ts';
+import { buildServer, type ServerOptions } from '../../src/server/app.ts';
+import {
+  type AuthService,
+  type AuthServiceOptions,
+  createAuthService,
+  ensureAdminAccount,
+  INITIAL_ADMIN_SECRET,
+} from '../../src/server/auth/index.ts';
 import { ensureTestbedBinaries } from '../../testbed/src/binaries.ts';
 import { startCluster, type TestCluster } from '../../testbed/src/cluster.ts';
 import { type GitServer, startGitServer } from '../../testbed/src/git-server.ts';
@@ -181,4 +189,69 @@ export async function initialAdminPassword(env: Env): Promise<string> {
   const encoded = secret.data?.password;
   if (!encoded) throw new Error(`Secret ${INITIAL_ADMIN_SECRET} has no password`);
   return Buffer.from(encoded, 'base64').toString('utf8');
+}
+
+/** Creates the AppProject `name` in the control namespace with this spec. */
+export async function createProject(env: Env, name: string, spec: Record<string, unknown>): Promise<void> {
+  await env.rest.request('POST', `/apis/tiphys.dev/v1alpha1/namespaces/${NAMESPACE}/appprojects`, {
+    body: { apiVersion: 'tiphys.dev/v1alpha1', kind: 'AppProject', metadata: { name }, spec },
+  });
+}
+
+export interface TestApiServer {
+  /** http://127.0.0.1:port, no trailing slash. */
+  base: string;
+  server: Awaited<ReturnType<typeof buildServer>>;
+  auth: AuthService;
+}
+
+/**
+ * The API server of a test on a free local port: the admin account ensured, an auth service,
+ * no web UI. `auth` and `server` options go to createAuthService and buildServer as they are.
+ */
+export async function startApiServer(
+  env: Env,
+  options: { auth?: Partial<AuthServiceOptions>; server?: Partial<ServerOptions> } = {},
+): Promise<TestApiServer> {
+  const kubeConfig = loadKubeConfig(env.cluster.kubeconfigPath);
+  await ensureAdminAccount(kubeConfig, NAMESPACE);
+  const auth = await createAuthService({ kubeConfig, namespace: NAMESPACE, log: () => {}, ...options.auth });
+  const server = await buildServer({
+    kubeConfig,
+    namespace: NAMESPACE,
+    auth,
+    tools: env.tools,
+    uiDir: '/nonexistent',
+    ...options.server,
+  });
+  const base = (await server.listen({ port: 0, host: '127.0.0.1' })).replace(/\/$/, '');
+  return { base, server, auth };
+}
+
+/** Logs in as admin with the initial password; the session's bearer token (a refused login throws). */
+export async function loginAsAdmin(env: Env, base: string): Promise<string> {
+  const login = await fetch(`${base}/api/v1/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password: await initialAdminPassword(env) }),
+  });
+  const text = await login.text();
+  if (login.status !== 200) throw new Error(`admin login: ${login.status} ${text}`);
+  return (JSON.parse(text) as { token: string }).token;
+}
+
+/** A project role's token (`{project, role}`) or an account token, made by `token`'s owner (201 or it throws). */
+export async function createToken(
+  base: string,
+  token: string,
+  body: Record<string, unknown>,
+): Promise<string> {
+  const created = await fetch(`${base}/api/v1/account/tokens`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const text = await created.text();
+  if (created.status !== 201) throw new Error(`token ${JSON.stringify(body)}: ${created.status} ${text}`);
+  return (JSON.parse(text) as { token: string }).token;
 }
