@@ -6,6 +6,7 @@ import { ApplicationSetStore } from '../adapters/control-plane/application-set-s
 import { ApplicationStore } from '../adapters/control-plane/application-store.ts';
 import { DestinationRegistry } from '../adapters/control-plane/destination-registry.ts';
 import { ImageObjects } from '../adapters/control-plane/image-objects.ts';
+import { KindWatch } from '../adapters/control-plane/kind-watch.ts';
 import { RepoCredentialStore } from '../adapters/control-plane/repo-credential-store.ts';
 import { BranchPromoter } from '../adapters/git/branch-promotion.ts';
 import { GitWriter } from '../adapters/git/commit-edit.ts';
@@ -99,6 +100,8 @@ export class Controller {
   /** Which watch events reconcile (not the controller's own status writes): app-changes.ts. */
   private readonly changes = new AppChangeFilter();
   private active = false;
+  /** Whether there are Pipelines and image objects: their loops tick only while there are. */
+  private readonly kindWatches: KindWatch[];
   readonly images: ImageAutomation;
   private readonly imageObjects: ImageObjects;
 
@@ -115,7 +118,7 @@ export class Controller {
       options.namespace,
       () => (_type, _obj, app) => {
         // Self-heal: a change to a tracked object reconciles exactly its Application at once.
-        if (app && this.active) this.queue.add(app);
+        if (app && this.active) this.queue.add(app, { urgent: true });
       },
       { inClusterNamespaces: options.namespaces },
     );
@@ -134,7 +137,12 @@ export class Controller {
     this.eventRest = new KubeRest(options.kubeConfig);
     // Image automation: scans, tag choices and write-back commits (docs/images.md).
     this.imageObjects = new ImageObjects(this.eventRest, options.namespace);
+    const watchKind = (plural: string) => new KindWatch(options.kubeConfig, options.namespace, plural);
+    const imageKinds = ['imagerepositories', 'imagepolicies', 'imageupdaters'].map(watchKind);
+    const pipelineKind = watchKind('pipelines');
+    this.kindWatches = [...imageKinds, pipelineKind];
     this.images = new ImageAutomation({
+      presence: imageKinds,
       objects: this.imageObjects,
       writeBack: {
         writer: new GitWriter({
@@ -245,6 +253,7 @@ export class Controller {
         log: this.log,
       },
       options.pipelineIntervalMs,
+      pipelineKind,
     );
     if (options.leaderElection ?? true) {
       this.elector = new LeaderElector(options.kubeConfig, {
@@ -275,7 +284,8 @@ export class Controller {
         return;
       }
       const change = this.changes.changed(app);
-      if (change.reconcile) this.queue.add(name);
+      // A change of what a person or CI controls (spec, operation, refresh annotation): urgent.
+      if (change.reconcile) this.queue.add(name, { urgent: true });
       // Apps waiting on this one (dependsOn) look again when its sync or health changes.
       if (change.outcomeChanged) {
         this.pipelines.poke();
@@ -286,6 +296,7 @@ export class Controller {
     });
     await this.apps.start();
     await this.appSets.start();
+    for (const watch of this.kindWatches) watch.start();
     if (this.elector) this.elector.start();
     else this.activate();
   }
@@ -304,13 +315,23 @@ export class Controller {
     this.eventRest.close();
     this.setRest.close();
     await this.apps.stop();
+    await Promise.all(this.kindWatches.map((watch) => watch.stop()));
     await this.destinations.stop();
     this.cacheDir.remove();
   }
 
-  /** Reconcile now (a refresh, or a webhook naming the app's repo and branch). */
+  /** Reconcile now, before the polls waiting (a person's refresh, a cluster recovered). */
   refresh(name: string): void {
-    if (this.active) this.queue.add(name);
+    if (this.active) this.queue.add(name, { urgent: true });
+  }
+
+  /**
+   * A push moved the repo and branch of these apps: each is reconciled in the ordinary lane, so
+   * the syncs it starts (urgent, see ReconcileOutcome) go before the rest of the push's apps.
+   */
+  refreshPushed(names: readonly string[]): void {
+    if (!this.active) return;
+    for (const name of names) this.queue.add(name);
   }
 
   /**
@@ -362,7 +383,9 @@ export class Controller {
       // A terminal failure (bad spec, bad manifests, a project refusal) waits for a change of the
       // app (its watch event) or the next poll, like a success: retrying it cannot help.
       const jitter = 1 + (Math.random() * 0.2 - 0.1);
-      this.queue.addAfter(name, outcome.requeueAfterMs ?? Math.round(this.pollIntervalMs * jitter));
+      this.queue.addAfter(name, outcome.requeueAfterMs ?? Math.round(this.pollIntervalMs * jitter), {
+        urgent: outcome.urgent,
+      });
     } catch (error) {
       this.metrics.reconciles.inc({ outcome: 'error' });
       // Not even the status could say it (the API server did not answer): try again shortly.

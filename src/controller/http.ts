@@ -46,21 +46,21 @@ export function controllerHttp(controller: Controller, options: ControllerHttpOp
     }
     if (!event) return { refreshed: 0 };
     // A count, not names: the sender is not a logged-in user.
-    let refreshed = 0;
-    for (const item of controller.apps.list()) {
-      const sources = item.spec.sources ?? (item.spec.source ? [item.spec.source] : []);
-      if (
-        sources.some((source) => pushMatches(event, source.repoURL, source.targetRevision ?? 'HEAD')) &&
-        pushTouchesApp(event, {
-          annotations: item.metadata.annotations,
-          sourcePaths: sources.map((s) => s.path),
-        })
-      ) {
-        controller.refresh(item.metadata.name);
-        refreshed++;
-      }
-    }
-    return { refreshed };
+    const pushed = controller.apps
+      .list()
+      .filter((item) => {
+        const sources = item.spec.sources ?? (item.spec.source ? [item.spec.source] : []);
+        return (
+          sources.some((source) => pushMatches(event, source.repoURL, source.targetRevision ?? 'HEAD')) &&
+          pushTouchesApp(event, {
+            annotations: item.metadata.annotations,
+            sourcePaths: sources.map((s) => s.path),
+          })
+        );
+      })
+      .map((item) => item.metadata.name);
+    controller.refreshPushed(pushed);
+    return { refreshed: pushed.length };
   });
   // Registry notifications: the same rate limit and replay rule, a secret always required.
   const guard = new WebhookGuard({ now: Date.now });

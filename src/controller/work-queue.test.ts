@@ -147,3 +147,45 @@ test('a failed run goes to onError and the queue goes on', async () => {
   await queue.idle();
   assert.deepEqual(runs, ['x', 'y']);
 });
+
+test('urgent keys are taken before every ordinary one, and an ordinary waiting key can become urgent', async () => {
+  const { queue, runs, finish } = gatedQueue(1);
+  queue.add('busy');
+  for (const key of ['poll-1', 'poll-2', 'poll-3']) queue.add(key);
+  queue.add('changed', { urgent: true });
+  queue.add('poll-3', { urgent: true }); // already waiting: moved ahead, not added twice
+  await finish('busy');
+  await finish('changed');
+  await finish('poll-3');
+  await finish('poll-1');
+  await finish('poll-2');
+  await queue.idle();
+  assert.deepEqual(runs, ['busy', 'changed', 'poll-3', 'poll-1', 'poll-2']);
+});
+
+test("an urgent add during the key's own run runs it again ahead of the ordinary lane", async () => {
+  const { queue, runs, finish } = gatedQueue(1);
+  queue.add('syncing');
+  queue.add('poll-1');
+  queue.add('syncing', { urgent: true });
+  await finish('syncing');
+  assert.deepEqual(runs, ['syncing', 'syncing'], 'the urgent rerun goes before poll-1');
+  await finish('syncing');
+  await finish('poll-1');
+  await queue.idle();
+  assert.deepEqual(runs, ['syncing', 'syncing', 'poll-1']);
+});
+
+test('addAfter keeps the lane it was asked for', async (t) => {
+  const clock = fakeClock(t);
+  const { queue, runs, finish } = gatedQueue(1);
+  queue.add('busy');
+  queue.addAfter('step', 500, { urgent: true });
+  queue.add('poll-1');
+  clock.tick(500);
+  await finish('busy');
+  assert.deepEqual(runs, ['busy', 'step']);
+  await finish('step');
+  await finish('poll-1');
+  await queue.idle();
+});

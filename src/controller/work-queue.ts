@@ -1,14 +1,26 @@
+/** How a key is added: `urgent` keys are taken before every key of the ordinary lane. */
+export interface AddOptions {
+  urgent?: boolean;
+}
+
+type Timer = NodeJS.Timeout & { dueAt?: number; urgent?: boolean };
+
 /**
  * A keyed work queue: each key is processed by at most one worker at a time; adding a key that is
  * already waiting does nothing, adding one that is being processed runs it once more afterwards
  * (so no change is lost), and `addAfter` schedules a key for later (polling, retries).
+ * Two lanes: urgent keys (a sync in progress, a person's request, an app whose Git input
+ * changed) go before the ordinary ones (polls, a webhook's refresh of every app of a repo), so
+ * the app someone waits for is not queued behind hundreds that only confirm they did not change.
  */
 export class WorkQueue {
   private readonly waiting: string[] = [];
+  private readonly urgentWaiting: string[] = [];
   private readonly queued = new Set<string>();
   private readonly active = new Set<string>();
   private readonly dirty = new Set<string>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly dirtyUrgent = new Set<string>();
+  private readonly timers = new Map<string, Timer>();
   private readonly idleWaiters: (() => void)[] = [];
   private running = 0;
   private stopped = false;
@@ -26,29 +38,38 @@ export class WorkQueue {
     this.onError = options.onError ?? (() => {});
   }
 
-  add(key: string): void {
+  add(key: string, options: AddOptions = {}): void {
     if (this.stopped) return;
     if (this.active.has(key)) {
       this.dirty.add(key);
+      if (options.urgent) this.dirtyUrgent.add(key);
       return;
     }
-    if (this.queued.has(key)) return;
+    if (this.queued.has(key)) {
+      // Waiting in the ordinary lane and now urgent: moved ahead (once, no duplicate).
+      const at = options.urgent ? this.waiting.indexOf(key) : -1;
+      if (at >= 0) {
+        this.waiting.splice(at, 1);
+        this.urgentWaiting.push(key);
+      }
+      return;
+    }
     this.queued.add(key);
-    this.waiting.push(key);
+    (options.urgent ? this.urgentWaiting : this.waiting).push(key);
     this.pump();
   }
 
   /** Adds the key after `delayMs`, unless an earlier timer for it is already pending sooner. */
-  addAfter(key: string, delayMs: number): void {
+  addAfter(key: string, delayMs: number, options: AddOptions = {}): void {
     if (this.stopped) return;
-    const existing = this.timers.get(key) as (NodeJS.Timeout & { dueAt?: number }) | undefined;
+    const existing = this.timers.get(key);
     const dueAt = Date.now() + delayMs;
     if (existing?.dueAt !== undefined && existing.dueAt <= dueAt) return;
     if (existing) clearTimeout(existing);
-    const timer = setTimeout(() => {
+    const timer: Timer = setTimeout(() => {
       this.timers.delete(key);
-      this.add(key);
-    }, delayMs) as NodeJS.Timeout & { dueAt?: number };
+      this.add(key, options);
+    }, delayMs);
     timer.dueAt = dueAt;
     timer.unref();
     this.timers.set(key, timer);
@@ -56,7 +77,7 @@ export class WorkQueue {
 
   /** When a key scheduled by `addAfter` will be added (epoch ms), or undefined. */
   scheduledAt(key: string): number | undefined {
-    return (this.timers.get(key) as (NodeJS.Timeout & { dueAt?: number }) | undefined)?.dueAt;
+    return this.timers.get(key)?.dueAt;
   }
 
   /** Forgets a key entirely (its Application was deleted). */
@@ -64,10 +85,11 @@ export class WorkQueue {
     clearTimeout(this.timers.get(key));
     this.timers.delete(key);
     this.dirty.delete(key);
+    this.dirtyUrgent.delete(key);
   }
 
   get length(): number {
-    return this.waiting.length + this.active.size;
+    return this.urgentWaiting.length + this.waiting.length + this.active.size;
   }
 
   /** Resolves when nothing is waiting or being processed. */
@@ -81,12 +103,14 @@ export class WorkQueue {
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     this.waiting.length = 0;
+    this.urgentWaiting.length = 0;
     this.queued.clear();
   }
 
   private pump(): void {
-    while (!this.stopped && this.running < this.concurrency && this.waiting.length > 0) {
-      const key = this.waiting.shift() as string;
+    while (!this.stopped && this.running < this.concurrency) {
+      const key = this.urgentWaiting.shift() ?? this.waiting.shift();
+      if (key === undefined) return;
       this.queued.delete(key);
       this.active.add(key);
       this.running++;
@@ -95,7 +119,7 @@ export class WorkQueue {
         .finally(() => {
           this.running--;
           this.active.delete(key);
-          if (this.dirty.delete(key)) this.add(key);
+          if (this.dirty.delete(key)) this.add(key, { urgent: this.dirtyUrgent.delete(key) });
           this.pump();
           if (this.length === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
         });

@@ -2,6 +2,9 @@
 // objects, scans the ImageRepositories that are due (their interval elapsed, or a registry
 // webhook asked for them), chooses each ImagePolicy's tag and runs the ImageUpdaters whose
 // images moved. One pass at a time: a webhook during a pass is served by the next one.
+// With watches on the three kinds (`presence`), the tick runs only while one of them has an
+// object: an installation that uses no image automation does no periodic work for it.
+import type { KindPresence } from '../../adapters/control-plane/kind-watch.ts';
 import type { ImageRepository } from '../../core/model/image-repository.ts';
 import {
   appliedKey,
@@ -20,6 +23,8 @@ export interface ImageAutomationOptions extends ImageAutomationDeps {
   /** Shortest interval allowed (default 30 s), so a repository cannot make Tiphys hammer a registry. */
   minIntervalMs?: number;
   onError?: (error: unknown) => void;
+  /** Watches of ImageRepositories, ImagePolicies and ImageUpdaters; without them, always tick. */
+  presence?: readonly KindPresence[];
 }
 
 export function intervalMs(text: string | undefined, fallback: number, minimum: number): number {
@@ -46,20 +51,26 @@ export class ImageAutomation {
 
   constructor(options: ImageAutomationOptions) {
     this.#options = options;
+    for (const presence of options.presence ?? []) presence.onChange(() => this.kick());
   }
 
   start(): void {
     if (this.#active) return;
     this.#active = true;
-    this.#timer = setInterval(() => this.kick(), this.#options.tickMs ?? 5_000);
-    this.#timer.unref();
     this.kick();
   }
 
   async stop(): Promise<void> {
     this.#active = false;
     clearInterval(this.#timer);
+    this.#timer = undefined;
     await this.#running;
+  }
+
+  /** Whether any image object may exist: a watch not (yet) to be trusted counts as yes. */
+  #hasWork(): boolean {
+    const presence = this.#options.presence ?? [];
+    return presence.length === 0 || presence.some((p) => !p.watching || p.count > 0);
   }
 
   /** Scan these repositories at the next pass (a registry webhook); returns how many were known. */
@@ -75,6 +86,15 @@ export class ImageAutomation {
 
   kick(): void {
     if (!this.#active) return;
+    if (!this.#hasWork()) {
+      clearInterval(this.#timer);
+      this.#timer = undefined;
+      return;
+    }
+    if (!this.#timer) {
+      this.#timer = setInterval(() => this.kick(), this.#options.tickMs ?? 5_000);
+      this.#timer.unref();
+    }
     if (this.#running) {
       this.#again = true;
       return;

@@ -52,6 +52,12 @@ export interface ReconcilerDeps {
 export interface ReconcileOutcome {
   /** Soon while an operation runs or after a failure a retry may fix; else the next poll. */
   requeueAfterMs?: number;
+  /**
+   * A sync or a deletion is under way (or a sync just ended and its result is to be compared):
+   * the next reconcile goes before the queue's ordinary lane (polls, a webhook's refresh of
+   * every app of the repo), so it is not held up by them.
+   */
+  urgent?: boolean;
   failure?: { condition: string; terminal: boolean };
 }
 
@@ -133,7 +139,9 @@ export class Reconciler {
       { ...fields, sync: status.sync?.status, health: status.health?.status },
       'reconciled',
     );
-    return { requeueAfterMs: operation.requeueAfterMs };
+    // The operation asks for its next step, or (just finished) for the comparison that reports
+    // the app Synced at the new revision: urgent either way, someone is waiting for it.
+    return { requeueAfterMs: operation.requeueAfterMs, urgent: operation.requeueAfterMs !== undefined };
   }
 
   /** The commit the target revision points at now. */
@@ -280,7 +288,7 @@ export class Reconciler {
       tracked,
       this.deps.apps.list(),
     );
-    if (remaining > 0) return { requeueAfterMs: 1_000 };
+    if (remaining > 0) return { requeueAfterMs: 1_000, urgent: true };
     await this.deps.apps.patch(name, {
       metadata: {
         finalizers: finalizers.filter((f) => f !== RESOURCES_FINALIZER),
