@@ -5,7 +5,9 @@
 // With watches on the three kinds (`presence`), the tick runs only while one of them has an
 // object: an installation that uses no image automation does no periodic work for it.
 import type { KindPresence } from '../../adapters/control-plane/kind-watch.ts';
+import { parseImageName } from '../../core/image/reference.ts';
 import type { ImageRepository } from '../../core/model/image-repository.ts';
+import { pushNames, type RegistryPush } from '../../core/webhook/registry-event.ts';
 import {
   appliedKey,
   evaluatePolicy,
@@ -77,6 +79,26 @@ export class ImageAutomation {
   requestScan(names: readonly string[]): void {
     for (const name of names) this.#requested.add(name);
     this.kick();
+  }
+
+  /**
+   * A registry notification: scan the ImageRepositories it names at once. Returns how many
+   * match; the notification's own tags are never used, the scan asks the registry.
+   */
+  async scanPushed(push: RegistryPush): Promise<number> {
+    const repos = await this.#options.objects.list('ImageRepository');
+    const names = repos
+      .filter((repo) => {
+        try {
+          const image = parseImageName(repo.spec.image);
+          return push.images.some((pushed) => pushNames(pushed, image));
+        } catch {
+          return false;
+        }
+      })
+      .map((repo) => repo.metadata.name);
+    this.requestScan(names);
+    return names.length;
   }
 
   /** Resolves when the pass running now (and one asked for meanwhile) is done. */

@@ -25,6 +25,7 @@ import { errorMessage, type LogFields, type Logger } from '../log.ts';
 import type { ControllerMetrics } from '../metrics.ts';
 import type { Notice } from '../notifications/notifier.ts';
 import { deleteApplicationObjects } from '../operation/cascade.ts';
+import { comparedStatus } from './compared-status.ts';
 import { isNewCondition, statusEvents } from './events.ts';
 import { condition, type OperationOutcome, operationStep } from './operation-step.ts';
 import { ClusterHoldError, InvalidSpecError, reasonOf, StatusWriteError } from './reasons.ts';
@@ -129,7 +130,7 @@ export class Reconciler {
     fields.operation = (
       operation.operationState?.progress as { operationId?: string } | undefined
     )?.operationId;
-    const status = this.statusOf(app, target, compared, assessed, conditions, operation);
+    const status = comparedStatus(app, target, compared, assessed, conditions, operation);
     // An operation's revision the project refused is a condition of a reconcile that went on.
     const refusals = conditions
       .filter((c) => c.type === 'ProjectViolation' && isNewCondition(app.status?.conditions, c))
@@ -174,41 +175,6 @@ export class Reconciler {
       persist: (name: string, status: Partial<ApplicationStatus>) => this.persist(name, status),
     };
     return operationStep(deps, { app, destination, target, compared, conditions });
-  }
-
-  /** The status of a reconcile that compared: sync, resources with health, conditions, operation. */
-  private statusOf(
-    app: ResolvedApplication,
-    target: DesiredState,
-    compared: AppComparison,
-    assessed: ReturnType<typeof resourceStatuses>,
-    conditions: Condition[],
-    operation: OperationOutcome,
-  ): Partial<ApplicationStatus> {
-    const { comparison } = compared;
-    const { resources, health } = assessed;
-    // The revision the cluster reflects: the target when in sync, else the last one synced;
-    // a sync that just succeeded says which revision it synced.
-    const synced =
-      operation.synced?.sync ??
-      ({
-        status: comparison.status,
-        revision:
-          comparison.status === 'Synced' ? target.revision : (app.status?.sync?.revision ?? target.revision),
-      } as const);
-    return {
-      sync: {
-        ...synced,
-        comparedTo: { source: { ...app.spec.source }, destination: { ...app.spec.destination } },
-      },
-      resources,
-      health: health.message ? { status: health.status, message: health.message } : { status: health.status },
-      conditions,
-      reconciledAt: new Date().toISOString(),
-      summary: { images: imagesOf(target) },
-      ...(operation.operationState ? { operationState: operation.operationState } : {}),
-      ...(operation.synced ? { history: operation.synced.history } : {}),
-    };
   }
 
   /**
@@ -308,22 +274,4 @@ export class Reconciler {
       });
     }
   }
-}
-
-function imagesOf(desired: DesiredState): string[] {
-  const images = new Set<string>();
-  const visit = (value: unknown) => {
-    if (Array.isArray(value)) value.forEach(visit);
-    else if (value && typeof value === 'object') {
-      for (const [key, inner] of Object.entries(value)) {
-        if ((key === 'containers' || key === 'initContainers') && Array.isArray(inner)) {
-          for (const c of inner)
-            if (typeof (c as { image?: unknown }).image === 'string')
-              images.add((c as { image: string }).image);
-        } else visit(inner);
-      }
-    }
-  };
-  for (const item of desired.objects) visit(item.object.spec);
-  return [...images].sort();
 }

@@ -1,0 +1,102 @@
+// When each Application is reconciled: the work queue with its two lanes, the watch events that
+// reconcile (app-changes.ts), the poll after every reconcile and the retry after a failure.
+// Urgent (ahead of the ordinary lane): a sync's next step and the comparison after it, a
+// person's refresh, a change of the app's spec or operation, self-heal. Ordinary: polls, a push's
+// refresh of every app of the repo, apps that depend on one whose outcome changed.
+import type { Application } from '../core/model/application.ts';
+import { AppChangeFilter } from './app-changes.ts';
+import { errorMessage, type Logger } from './log.ts';
+import type { ControllerMetrics } from './metrics.ts';
+import { RETRY_AFTER_FAILURE_MS, type ReconcileOutcome } from './reconcile/reconciler.ts';
+import { WorkQueue } from './work-queue.ts';
+
+export interface AppScheduleDeps {
+  concurrency: number;
+  /** Polling of Git for every app, with ±10 % jitter so polls spread out. */
+  pollIntervalMs: number;
+  reconcile: (name: string) => Promise<ReconcileOutcome>;
+  /** Whether this replica acts (leads); nothing is scheduled while it does not. */
+  isActive: () => boolean;
+  apps: () => readonly Application[];
+  /** An app's sync or health changed (pipelines look again). */
+  onOutcomeChanged: () => void;
+  metrics: ControllerMetrics;
+  log: Logger;
+}
+
+export class AppSchedule {
+  readonly queue: WorkQueue;
+  private readonly deps: AppScheduleDeps;
+  /** Which watch events reconcile (not the controller's own status writes). */
+  private readonly changes = new AppChangeFilter();
+
+  constructor(deps: AppScheduleDeps) {
+    this.deps = deps;
+    this.queue = new WorkQueue({
+      concurrency: deps.concurrency,
+      handler: (name) => this.reconcileOne(name),
+      onError: (name, error) => deps.log.error({ app: name }, `reconcile failed: ${errorMessage(error)}`),
+    });
+  }
+
+  /** A watch event of an Application (undefined: deleted). */
+  appChanged(name: string, app: Application | undefined): void {
+    if (!this.deps.isActive()) return;
+    if (app === undefined) {
+      this.queue.forget(name);
+      this.changes.forget(name);
+      return;
+    }
+    const change = this.changes.changed(app);
+    // A change of what a person or CI controls (spec, operation, refresh annotation): urgent.
+    if (change.reconcile) this.queue.add(name, { urgent: true });
+    // Apps waiting on this one (dependsOn) look again when its sync or health changes.
+    if (change.outcomeChanged) {
+      this.deps.onOutcomeChanged();
+      for (const other of this.deps.apps()) {
+        if (other.spec.dependsOn?.includes(name)) this.queue.add(other.metadata.name);
+      }
+    }
+  }
+
+  /** Reconcile now, before the polls waiting (a person's refresh, self-heal, a cluster back). */
+  refresh(name: string): void {
+    if (this.deps.isActive()) this.queue.add(name, { urgent: true });
+  }
+
+  /**
+   * A push moved the repo and branch of these apps: each is reconciled in the ordinary lane, so
+   * the syncs it starts (urgent, see ReconcileOutcome) go before the rest of the push's apps.
+   */
+  refreshPushed(names: readonly string[]): void {
+    if (!this.deps.isActive()) return;
+    for (const name of names) this.queue.add(name);
+  }
+
+  /** This replica starts leading: every app once. */
+  all(): void {
+    for (const app of this.deps.apps()) this.queue.add(app.metadata.name);
+  }
+
+  private async reconcileOne(name: string): Promise<void> {
+    if (!this.deps.isActive()) return;
+    const { metrics } = this.deps;
+    const stop = metrics.reconcileDuration.startTimer();
+    try {
+      const outcome = await this.deps.reconcile(name);
+      metrics.reconciles.inc({ outcome: outcome.failure ? 'error' : 'ok' });
+      // A terminal failure (bad spec, bad manifests, a project refusal) waits for a change of the
+      // app (its watch event) or the next poll, like a success: retrying it cannot help.
+      const jitter = 1 + (Math.random() * 0.2 - 0.1);
+      const after = outcome.requeueAfterMs ?? Math.round(this.deps.pollIntervalMs * jitter);
+      this.queue.addAfter(name, after, { urgent: outcome.urgent });
+    } catch (error) {
+      metrics.reconciles.inc({ outcome: 'error' });
+      // Not even the status could say it (the API server did not answer): try again shortly.
+      this.queue.addAfter(name, RETRY_AFTER_FAILURE_MS);
+      throw error;
+    } finally {
+      stop();
+    }
+  }
+}

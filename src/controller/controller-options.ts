@@ -1,0 +1,41 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { RenderTools } from '../adapters/render/render.ts';
+import type { HealthAssessor } from '../core/health/assessor.ts';
+import type { ResolvedRecoveryAction } from '../core/model/recovery-actions.ts';
+import type { LogOption } from './log.ts';
+
+/** What `tiphys controller` and the tests configure of a Controller. */
+export interface ControllerOptions {
+  kubeConfig: KubeConfig;
+  namespace: string;
+  tools: RenderTools;
+  /** Where Git mirrors and checkouts live (private to this user); default a fresh private folder. */
+  cacheDir?: string;
+  /** Applications may use file:// URLs and local paths (local development and tests only). */
+  allowLocalRepos?: boolean;
+  /** Polling of Git for every app (default 3 minutes), with ±10 % jitter. */
+  pollIntervalMs?: number;
+  /** Parallel reconciles (default 10). */
+  concurrency?: number;
+  /** Compete for the leader Lease (default true); false runs at once (tests, single replica). */
+  leaderElection?: boolean;
+  identity?: string;
+  /** Namespaced mode: watch and manage only these namespaces of the control cluster. */
+  namespaces?: string[];
+  /** A pino logger (or any with its level methods); a plain function gets one line each. */
+  log?: LogOption;
+  /** How often every Pipeline is looked at (default 3 s): soaks and verification Jobs need a clock. */
+  pipelineIntervalMs?: number;
+  /** The installation's health checks (custom Lua and CEL ones, docs/health.md); built-in by default. */
+  assessHealth?: HealthAssessor;
+  /** The most Applications one ApplicationSet may generate (default 5,000). */
+  maxApplicationsPerSet?: number;
+  /** The administrator's recovery actions (`--recovery-actions`), by name; none by default. */
+  recoveryActions?: ReadonlyMap<string, ResolvedRecoveryAction>;
+  /** How often each registered cluster is probed (default 30 s). */
+  clusterProbeIntervalMs?: number;
+  /** Registries the image automation reaches over plain http (host:port; local development). */
+  insecureRegistries?: string[];
+  /** How often the image automation looks for due scans (default 5 s). */
+  imageTickMs?: number;
+}
