@@ -34,6 +34,8 @@ export class AppSchedule {
     this.deps = deps;
     this.queue = new WorkQueue({
       concurrency: deps.concurrency,
+      // One worker is kept for urgent keys: a sync's next step never waits for a slow poll.
+      urgentReserve: 1,
       handler: (name) => this.reconcileOne(name),
       onError: (name, error) => deps.log.error({ app: name }, `reconcile failed: ${errorMessage(error)}`),
     });

@@ -189,3 +189,29 @@ test('addAfter keeps the lane it was asked for', async (t) => {
   await finish('poll-1');
   await queue.idle();
 });
+
+test('with a worker reserved, the ordinary lane leaves it free and an urgent key starts at once', async () => {
+  const runs: string[] = [];
+  const finishers = new Map<string, () => void>();
+  const queue = new WorkQueue({
+    concurrency: 2,
+    urgentReserve: 1,
+    handler: (key) =>
+      new Promise<void>((resolve) => {
+        runs.push(key);
+        finishers.set(key, resolve);
+      }),
+  });
+  queue.add('poll-1');
+  queue.add('poll-2');
+  assert.deepEqual(runs, ['poll-1'], 'the second ordinary key waits: one worker is kept');
+  queue.add('step', { urgent: true });
+  assert.deepEqual(runs, ['poll-1', 'step'], 'the urgent key takes the reserved worker at once');
+  finishers.get('step')?.();
+  await settle();
+  finishers.get('poll-1')?.();
+  await settle();
+  assert.deepEqual(runs, ['poll-1', 'step', 'poll-2']);
+  finishers.get('poll-2')?.();
+  await queue.idle();
+});

@@ -25,15 +25,22 @@ export class WorkQueue {
   private running = 0;
   private stopped = false;
   private readonly concurrency: number;
+  private readonly urgentReserve: number;
   private readonly handler: (key: string) => Promise<void>;
   private readonly onError: (key: string, error: unknown) => void;
 
   constructor(options: {
     concurrency: number;
+    /**
+     * Workers the ordinary lane leaves free for urgent keys (default 0): an urgent key then
+     * starts at once instead of waiting for a slow ordinary run to end.
+     */
+    urgentReserve?: number;
     handler: (key: string) => Promise<void>;
     onError?: (key: string, error: unknown) => void;
   }) {
     this.concurrency = options.concurrency;
+    this.urgentReserve = Math.min(options.urgentReserve ?? 0, options.concurrency - 1);
     this.handler = options.handler;
     this.onError = options.onError ?? (() => {});
   }
@@ -109,7 +116,8 @@ export class WorkQueue {
 
   private pump(): void {
     while (!this.stopped && this.running < this.concurrency) {
-      const key = this.urgentWaiting.shift() ?? this.waiting.shift();
+      const ordinaryMayRun = this.running < this.concurrency - this.urgentReserve;
+      const key = this.urgentWaiting.shift() ?? (ordinaryMayRun ? this.waiting.shift() : undefined);
       if (key === undefined) return;
       this.queued.delete(key);
       this.active.add(key);
