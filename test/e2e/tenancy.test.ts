@@ -17,8 +17,7 @@ import { loadKubeConfig } from '../../src/adapters/kube/install.ts';
 import { Controller } from '../../src/controller/controller.ts';
 import type { KubeObject } from '../../src/core/manifest/object.ts';
 import type { Application } from '../../src/core/model/application.ts';
-import { buildServer } from '../../src/server/app.ts';
-import { type AuthService, createAuthService, ensureAdminAccount } from '../../src/server/auth/index.ts';
+import type { AuthService } from '../../src/server/auth/index.ts';
 import {
   type ConnectProxy,
   PROXIED_HOST,
@@ -35,13 +34,17 @@ import {
 } from './attacker-kit.ts';
 import {
   createApp,
+  createProject,
+  createToken,
   type Env,
   eventually,
   getApp,
   initialAdminPassword,
+  loginAsAdmin,
   NAMESPACE,
   patchApp,
   readObject,
+  startApiServer,
   startEnv,
   startInProcessController,
   syncedAndHealthy,
@@ -53,7 +56,6 @@ import {
 // ---------------------------------------------------------------------------------------------
 // (class 1 tests below)
 
-const PROJECTS = `/apis/tiphys.dev/v1alpha1/namespaces/${NAMESPACE}/appprojects`;
 const configMap = (namespace: string, name: string, annotations?: Record<string, string>) =>
   `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${namespace}\n${
     annotations
@@ -137,13 +139,9 @@ describe('Class 1: an app cannot write outside its project', () => {
         data: { payload: 'admin-only-value' },
       },
     });
-    await env.rest.request('POST', PROJECTS, {
-      body: {
-        apiVersion: 'tiphys.dev/v1alpha1',
-        kind: 'AppProject',
-        metadata: { name: 'team-a' },
-        spec: { sourceRepos: ['*'], destinations: [{ cluster: 'in-cluster', namespace: 'team-a' }] },
-      },
+    await createProject(env, 'team-a', {
+      sourceRepos: ['*'],
+      destinations: [{ cluster: 'in-cluster', namespace: 'team-a' }],
     });
     repo = (await env.git.createRepo('tenant')).url;
     await env.git.commitFiles(
@@ -178,27 +176,10 @@ describe('Class 1: an app cannot write outside its project', () => {
       },
       'a tenant writes outside its project',
     );
-    const kubeConfig = loadKubeConfig(env.cluster.kubeconfigPath);
-    await ensureAdminAccount(kubeConfig, NAMESPACE);
     controller = startInProcessController(env);
     await controller.start();
-    auth = await createAuthService({ kubeConfig, namespace: NAMESPACE, log: () => {} });
-    server = await buildServer({
-      kubeConfig,
-      namespace: NAMESPACE,
-      auth,
-      controller,
-      tools: env.tools,
-      uiDir: '/nonexistent',
-    });
-    base = (await server.listen({ port: 0, host: '127.0.0.1' })).replace(/\/$/, '');
-    const login = await fetch(`${base}/api/v1/session`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'admin', password: await initialAdminPassword(env) }),
-    });
-    assert.equal(login.status, 200);
-    token = ((await login.json()) as { token: string }).token;
+    ({ server, auth, base } = await startApiServer(env, { server: { controller } }));
+    token = await loginAsAdmin(env, base);
   });
 
   after(async () => {
@@ -634,7 +615,6 @@ describe('class 3: a tenant reads what its project does not let it see', () => {
   let tenantToken: string;
   const HANDMADE_VALUE = 'handmade-value-not-for-team-a';
   const REAL_PASSWORD = 'real-password-of-team-a';
-  const crd = (kind: string) => ({ apiVersion: 'tiphys.dev/v1alpha1', kind });
   const projectsPath = `/apis/tiphys.dev/v1alpha1/namespaces/${NAMESPACE}/appprojects`;
   const configMap = (namespace: string, name: string, data: Record<string, string>) =>
     `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${namespace}\ndata: ${JSON.stringify(data)}\n`;
@@ -666,16 +646,10 @@ describe('class 3: a tenant reads what its project does not let it see', () => {
       await env.rest.request('POST', '/api/v1/namespaces', {
         body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } },
       });
-      await env.rest.request('POST', projectsPath, {
-        body: {
-          ...crd('AppProject'),
-          metadata: { name },
-          spec: {
-            sourceRepos: ['*'],
-            destinations: [{ cluster: 'in-cluster', namespace: name }],
-            roles: [{ name: 'dev', policies: [`p, proj:${name}:dev, applications, get, ${name}/*, allow`] }],
-          },
-        },
+      await createProject(env, name, {
+        sourceRepos: ['*'],
+        destinations: [{ cluster: 'in-cluster', namespace: name }],
+        roles: [{ name: 'dev', policies: [`p, proj:${name}:dev, applications, get, ${name}/*, allow`] }],
       });
     }
     // Made by hand in team-a's own namespace: no app owns it.
@@ -698,36 +672,15 @@ describe('class 3: a tenant reads what its project does not let it see', () => {
         syncPolicy: { automated: {} },
       });
     }
-    const kubeConfig = loadKubeConfig(env.cluster.kubeconfigPath);
-    await ensureAdminAccount(kubeConfig, NAMESPACE);
     controller = startInProcessController(env, { pollIntervalMs: 600_000 });
     await controller.start();
     for (const name of ['a-app', 'b-app'])
       await waitForApp(env, name, (a) => a.status?.sync?.status === 'Synced', 'synced', 90_000);
     // From here on Git changes are looked at through the API only.
     for (const name of ['a-app', 'b-app']) await patchApp(env, name, { spec: { syncPolicy: null } });
-    auth = await createAuthService({ kubeConfig, namespace: NAMESPACE, log: () => {} });
-    server = await buildServer({
-      kubeConfig,
-      namespace: NAMESPACE,
-      auth,
-      controller,
-      tools: env.tools,
-      uiDir: '/nonexistent',
-    });
-    base = (await server.listen({ port: 0, host: '127.0.0.1' })).replace(/\/$/, '');
-    const login = await fetch(`${base}/api/v1/session`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'admin', password: await initialAdminPassword(env) }),
-    });
-    adminToken = ((await login.json()) as { token: string }).token;
-    const created = await call(adminToken, '/api/v1/account/tokens', {
-      method: 'POST',
-      body: JSON.stringify({ project: 'team-a', role: 'dev' }),
-    });
-    assert.equal(created.status, 201, created.text);
-    tenantToken = created.json.token as string;
+    ({ server, auth, base } = await startApiServer(env, { server: { controller } }));
+    adminToken = await loginAsAdmin(env, base);
+    tenantToken = await createToken(base, adminToken, { project: 'team-a', role: 'dev' });
   });
 
   after(async () => {
@@ -945,16 +898,9 @@ describe("class 4: an app cannot reach the controller's own disk or network", ()
         body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } },
       });
     }
-    await env.rest.request('POST', `/apis/tiphys.dev/v1alpha1/namespaces/${NAMESPACE}/appprojects`, {
-      body: {
-        apiVersion: 'tiphys.dev/v1alpha1',
-        kind: 'AppProject',
-        metadata: { name: ns, namespace: NAMESPACE },
-        spec: {
-          sourceRepos: [tenantRepo, sharedBase],
-          destinations: [{ cluster: 'in-cluster', namespace: ns }],
-        },
-      },
+    await createProject(env, ns, {
+      sourceRepos: [tenantRepo, sharedBase],
+      destinations: [{ cluster: 'in-cluster', namespace: ns }],
     });
     cacheDir = mkdtempSync(join(tmpdir(), 'tiphys-c4-cache-'));
     controller = new Controller({
@@ -1174,16 +1120,9 @@ describe('class 6: one tenant cannot stall everyone', () => {
     // A repository whose URL is mostly 'a's, for the project's patterns to walk.
     await repoOfFiles(env.git, long, { 'app/cm.yaml': configMapYaml('hostile-project', { v: '1' }) });
     // A project whose patterns are the attack: every check of an app against it walks them.
-    await env.rest.request('POST', `/apis/tiphys.dev/v1alpha1/namespaces/${NAMESPACE}/appprojects`, {
-      body: {
-        apiVersion: 'tiphys.dev/v1alpha1',
-        kind: 'AppProject',
-        metadata: { name: 'hostile', namespace: NAMESPACE },
-        spec: {
-          sourceRepos: ['*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b'],
-          destinations: [{ cluster: 'in-cluster', namespace: '*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b' }],
-        },
-      },
+    await createProject(env, 'hostile', {
+      sourceRepos: ['*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b'],
+      destinations: [{ cluster: 'in-cluster', namespace: '*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b' }],
     });
     controller = startInProcessController(env);
     await controller.start();
@@ -1300,21 +1239,11 @@ describe('class 7: a page of another site rides the browser session', () => {
 
   before(async () => {
     env = await startEnv('tenancy-browser');
-    const kubeConfig = loadKubeConfig(env.cluster.kubeconfigPath);
-    await ensureAdminAccount(kubeConfig, NAMESPACE);
     await createApp(env, 'victim', {
       source: { repoURL: 'https://git.example.com/config.git' },
       destination: { namespace: 'victim' },
     });
-    auth = await createAuthService({ kubeConfig, namespace: NAMESPACE, log: () => {} });
-    server = await buildServer({
-      kubeConfig,
-      namespace: NAMESPACE,
-      auth,
-      tools: env.tools,
-      uiDir: '/nonexistent',
-    });
-    base = (await server.listen({ port: 0, host: '127.0.0.1' })).replace(/\/$/, '');
+    ({ server, auth, base } = await startApiServer(env));
     password = await initialAdminPassword(env);
     const login = await fetch(`${base}/api/v1/session`, {
       method: 'POST',
@@ -1531,26 +1460,11 @@ describe('class 8: guess passwords, flood webhooks, keep streams past a revocati
 
   before(async () => {
     env = await startEnv('tenancy-flood');
-    const kubeConfig = loadKubeConfig(env.cluster.kubeconfigPath);
-    await ensureAdminAccount(kubeConfig, NAMESPACE);
     await createApp(env, 'hooked', { source: { repoURL }, destination: { namespace: 'hooked' } });
-    auth = await createAuthService({
-      kubeConfig,
-      namespace: NAMESPACE,
-      log: () => {},
-      now: () => Date.now() + skewMs,
-    });
-    server = await buildServer({
-      kubeConfig,
-      namespace: NAMESPACE,
-      auth,
-      tools: env.tools,
-      uiDir: '/nonexistent',
-      trustProxy: true,
-      webhookSecrets: { github: WEBHOOK_SECRET },
-      streamRecheckMs: 500,
-    });
-    base = (await server.listen({ port: 0, host: '127.0.0.1' })).replace(/\/$/, '');
+    ({ server, auth, base } = await startApiServer(env, {
+      auth: { now: () => Date.now() + skewMs },
+      server: { trustProxy: true, webhookSecrets: { github: WEBHOOK_SECRET }, streamRecheckMs: 500 },
+    }));
     password = await initialAdminPassword(env);
     const session = await login('admin', password, '203.0.113.1');
     assert.equal(session.status, 200);
