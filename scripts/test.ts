@@ -48,9 +48,20 @@ if (fastOnly) {
   files.push(...slow);
 }
 // Slow tests start real clusters; one file at a time keeps a 2-core machine responsive.
+// --test-force-exit: a file whose tests have all ended is ended, even if a handle it leaked would
+// keep it alive; otherwise one leak stalls the whole run until CI's time limit. Whether Tiphys's
+// own processes exit by themselves is tested where it matters, on real processes (the CLI
+// testkit's runTiphysProcess, controller-process.test.ts).
 const result = spawnSync(
   process.execPath,
-  ['--test', '--test-concurrency=1', '--test-reporter=spec', ...process.argv.slice(2), ...files],
+  [
+    '--test',
+    '--test-concurrency=1',
+    '--test-force-exit',
+    '--test-reporter=spec',
+    ...process.argv.slice(2),
+    ...files,
+  ],
   { stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);
