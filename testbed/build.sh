@@ -6,7 +6,7 @@
 # (`build.sh crane`), builds only those: a test that needs one small tool does not wait for, or
 # race with, a cold build of Kubernetes.
 #
-#   bash testbed/build.sh               the control plane, kwok, helm, kustomize, crane, jsonnet
+#   bash testbed/build.sh               the control plane, kwok, helm, kustomize, crane, jsonnet, sops
 #   bash testbed/build.sh --real-node   also what a real node runs (kubelet, kube-proxy,
 #                                       containerd, runc, CNI plugins, CoreDNS, the testbed's
 #                                       own pause/netns-forward/probe); only tests that start a
@@ -109,6 +109,7 @@ build kwok kwok sigs.k8s.io/kwok/cmd/kwok
 build helm helm helm.sh/helm/v3/cmd/helm
 build kustomize kustomize sigs.k8s.io/kustomize/kustomize/v5
 build jsonnet tiphys-jsonnet .
+build sops sops github.com/getsops/sops/v3/cmd/sops
 build crane crane github.com/google/go-containerregistry/cmd/crane
 
 # kwok plays Node and Pod lifecycles from Stage files: its own stock stages (taken from the module

@@ -7,6 +7,7 @@ import { DestinationRegistry } from '../adapters/control-plane/destination-regis
 import { ImageObjects } from '../adapters/control-plane/image-objects.ts';
 import { KindWatch } from '../adapters/control-plane/kind-watch.ts';
 import { RepoCredentialStore } from '../adapters/control-plane/repo-credential-store.ts';
+import { SopsKeyStore } from '../adapters/control-plane/sops-keys.ts';
 import { BranchPromoter } from '../adapters/git/branch-promotion.ts';
 import { GitWriter } from '../adapters/git/commit-edit.ts';
 import { GitRepoCache } from '../adapters/git/index.ts';
@@ -161,6 +162,7 @@ export class Controller {
             cacheDir: join(cacheDir, 'charts'),
             credentialsFor: (location) => credentials.forChart(location),
           }),
+          sopsKeys: new SopsKeyStore(this.setRest, options.namespace),
         }),
         projects: this.apps,
         verdicts: new ComparisonCache(),

@@ -12,6 +12,7 @@ import {
   type DestinationRegistry,
 } from '../adapters/control-plane/destination-registry.ts';
 import { RepoCredentialStore } from '../adapters/control-plane/repo-credential-store.ts';
+import { SopsKeyStore } from '../adapters/control-plane/sops-keys.ts';
 import { GitRepoCache } from '../adapters/git/index.ts';
 import { KubeApiError, type KubeRest } from '../adapters/kube/rest.ts';
 import { RenderCache, type RenderTools } from '../adapters/render/render.ts';
@@ -65,6 +66,7 @@ export class RenderService {
           cacheDir: join(options.cacheDir, 'charts'),
           credentialsFor: (location) => credentials.forChart(location),
         }),
+        sopsKeys: new SopsKeyStore(options.rest, options.namespace),
       }),
       projects,
       argoApplications: argoApplicationContext({ rest: options.rest, namespace: options.namespace }),

@@ -14,6 +14,7 @@ export const testbedBinaryNames = [
   'kustomize',
   'crane',
   'tiphys-jsonnet',
+  'sops',
 ] as const;
 export type TestbedBinaryName = (typeof testbedBinaryNames)[number];
 export type TestbedBinaries = Record<TestbedBinaryName, string> & { dir: string };

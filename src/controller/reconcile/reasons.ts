@@ -6,6 +6,7 @@ import { ChartFetchError } from '../../adapters/charts/errors.ts';
 import { GitError } from '../../adapters/git/index.ts';
 import { OutsideWatchedNamespacesError } from '../../adapters/kube/cluster-cache.ts';
 import { EmptyRenderError, RenderError } from '../../adapters/render/render.ts';
+import { SopsError } from '../../adapters/sops/decrypt.ts';
 import { ManifestParseError } from '../../core/manifest/parse-error.ts';
 import { ApplicationConditionType } from '../../core/model/application-status.ts';
 import { DuplicateResourceError } from '../../domain/comparison/desired-state.ts';
@@ -65,6 +66,7 @@ export const FAILURE_REASONS: readonly (readonly [ErrorClass, FailureReason])[] 
     { condition: ComparisonError, event: 'EmptyRender', terminal: true, healthUnknown: true },
   ],
   [SourceRevisionError, { condition: ComparisonError, event: 'InvalidRevision', terminal: true }],
+  [SopsError, { condition: ComparisonError, event: 'DecryptionFailed', terminal: true }],
   [DuplicateResourceError, { condition: ComparisonError, event: 'ManifestError', terminal: true }],
   [ManifestParseError, { condition: ComparisonError, event: 'ManifestError', terminal: true }],
   [

@@ -9,6 +9,7 @@ import { ChartStore } from '../../adapters/charts/chart-store.ts';
 import { ApplicationStore } from '../../adapters/control-plane/application-store.ts';
 import { DestinationRegistry } from '../../adapters/control-plane/destination-registry.ts';
 import { RepoCredentialStore } from '../../adapters/control-plane/repo-credential-store.ts';
+import { SopsKeyStore } from '../../adapters/control-plane/sops-keys.ts';
 import { GitRepoCache } from '../../adapters/git/index.ts';
 import { KubeRest } from '../../adapters/kube/rest.ts';
 import { RenderCache, resolveTools } from '../../adapters/render/render.ts';
@@ -49,6 +50,7 @@ export async function diffApplication(
           cacheDir: join(cacheDir, 'charts'),
           credentialsFor: (location) => credentials.forChart(location),
         }),
+        sopsKeys: new SopsKeyStore(rest, namespace),
       }),
       projects: apps,
       argoApplications: argoApplicationContext({ rest, namespace }),

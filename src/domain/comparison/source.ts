@@ -1,4 +1,5 @@
 import type { ChartStore } from '../../adapters/charts/chart-store.ts';
+import type { SopsKeySource } from '../../adapters/control-plane/sops-keys.ts';
 import type { GitCredentials, GitRepoCache } from '../../adapters/git/index.ts';
 import { renderHelmArchive } from '../../adapters/render/helm-archive.ts';
 import {
@@ -9,6 +10,7 @@ import {
   renderCacheKey,
   renderManifests,
 } from '../../adapters/render/render.ts';
+import { decryptSopsObject, isSopsEncrypted, SopsError } from '../../adapters/sops/decrypt.ts';
 import type { KubeObject } from '../../core/manifest/object.ts';
 import { isRefOnly, splitRevisions, valueFileRef } from '../../core/model/app-sources.ts';
 import type { ResolvedApplication, ResolvedSource } from '../../core/model/application.ts';
@@ -27,6 +29,8 @@ export interface GitSourceDeps {
   projects?: ProjectSource;
   /** Charts from chart repositories and registries (`spec.source.chart`); absent: refused. */
   charts?: ChartStore;
+  /** Age keys of each project, for SOPS-encrypted Secrets; absent: such a document is refused. */
+  sopsKeys?: SopsKeySource;
 }
 
 /**
@@ -62,6 +66,35 @@ export class GitManifestSource implements ManifestSource {
    * order, and joins the objects; helm value files `$REF/…` read the ref source's checkout.
    */
   async render(
+    app: ResolvedApplication,
+    commit: string,
+    kubeVersion: string | undefined,
+  ): Promise<KubeObject[]> {
+    return this.decrypt(app, await this.renderAll(app, commit, kubeVersion));
+  }
+
+  /**
+   * SOPS documents decrypted after the render, outside the render cache (which keeps only what
+   * Git holds): plain values live only in the objects handed to the comparison. Only a Secret
+   * may be encrypted: Secrets are the kind every diff and view masks.
+   */
+  private async decrypt(app: ResolvedApplication, objects: KubeObject[]): Promise<KubeObject[]> {
+    if (!objects.some(isSopsEncrypted)) return objects;
+    const identities = (await this.deps.sopsKeys?.identitiesFor(app.spec.project)) ?? [];
+    return Promise.all(
+      objects.map(async (obj) => {
+        if (!isSopsEncrypted(obj)) return obj;
+        const label = `${obj.kind} ${obj.metadata?.namespace ? `${obj.metadata.namespace}/` : ''}${obj.metadata?.name}`;
+        if (obj.kind !== 'Secret' || obj.apiVersion !== 'v1')
+          throw new SopsError(
+            `${label}: only a Secret (v1) may be SOPS-encrypted: its values are masked in every diff and view`,
+          );
+        return decryptSopsObject(obj, identities, label);
+      }),
+    );
+  }
+
+  private async renderAll(
     app: ResolvedApplication,
     commit: string,
     kubeVersion: string | undefined,
