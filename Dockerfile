@@ -6,6 +6,8 @@ COPY testbed/go/helm /build/helm
 RUN cd /build/helm && go build -trimpath -ldflags "-s -w" -o /out/helm helm.sh/helm/v3/cmd/helm
 COPY testbed/go/kustomize /build/kustomize
 RUN cd /build/kustomize && go build -trimpath -ldflags "-s -w" -o /out/kustomize sigs.k8s.io/kustomize/kustomize/v5
+COPY testbed/go/jsonnet /build/tiphys-jsonnet
+RUN cd /build/tiphys-jsonnet && go build -trimpath -ldflags "-s -w" -o /out/tiphys-jsonnet .
 
 FROM node:24-bookworm AS app
 WORKDIR /src
@@ -27,6 +29,7 @@ RUN apt-get update \
 COPY --from=app /src/node_modules/node/bin/node /usr/local/bin/node
 COPY --from=tools /out/helm /usr/local/bin/helm
 COPY --from=tools /out/kustomize /usr/local/bin/kustomize
+COPY --from=tools /out/tiphys-jsonnet /usr/local/bin/tiphys-jsonnet
 COPY --from=app /prod/node_modules /usr/lib/tiphys/node_modules
 COPY --from=app /src/ui/dist /usr/lib/tiphys/ui/dist
 COPY --from=app /src/package.json /usr/lib/tiphys/package.json

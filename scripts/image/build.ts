@@ -41,11 +41,12 @@ export async function buildTiphysImage(options: BuildOptions): Promise<BuiltImag
     [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', 'ui', '--logLevel', 'warn'],
     root,
   );
-  const [rootfs, modules, helm, kustomize] = await Promise.all([
+  const [rootfs, modules, helm, kustomize, jsonnet] = await Promise.all([
     debianRootfs(image.base, { log, refresh: options.refreshBase }),
     productionModules(root, log),
     ensureTestbedBinary('helm', { log }),
     ensureTestbedBinary('kustomize', { log }),
+    ensureTestbedBinary('tiphys-jsonnet', { log }),
   ]);
   const app: LayerItem[] = [
     { dir: join(root, 'ui', 'dist'), to: `${appDir}/ui/dist` },
@@ -74,8 +75,9 @@ export async function buildTiphysImage(options: BuildOptions): Promise<BuiltImag
         items: [
           { file: helm, to: image.tools.helm, mode: 0o755 },
           { file: kustomize, to: image.tools.kustomize, mode: 0o755 },
+          { file: jsonnet, to: image.tools['tiphys-jsonnet'], mode: 0o755 },
         ],
-        comment: 'helm and kustomize',
+        comment: 'helm, kustomize and tiphys-jsonnet',
       },
       { items: [{ dir: modules, to: `${appDir}/node_modules` }], comment: 'npm ci --omit=dev' },
       { items: app, comment: 'tiphys' },

@@ -18,8 +18,15 @@ export const tiphysImage = {
   } satisfies DebianRootfs,
   /** The Node 24 binary npm's `node` package brings (node_modules/node/bin/node). */
   node: '/usr/local/bin/node',
-  /** Render tools, built from the testbed's Go modules (testbed/go/helm, testbed/go/kustomize). */
-  tools: { helm: '/usr/local/bin/helm', kustomize: '/usr/local/bin/kustomize' },
+  /**
+   * Render tools, built from the testbed's Go modules (testbed/go/helm, testbed/go/kustomize,
+   * testbed/go/jsonnet); on the PATH, where the render finds them.
+   */
+  tools: {
+    helm: '/usr/local/bin/helm',
+    kustomize: '/usr/local/bin/kustomize',
+    'tiphys-jsonnet': '/usr/local/bin/tiphys-jsonnet',
+  },
   /** Files of the checkout copied under appDir (with production node_modules and the built UI). */
   appFiles: ['package.json', 'bin', 'src'],
   /** Left out of appFiles: tests and their fixtures and kits never run in the image. */

@@ -8,6 +8,7 @@ import { appDir, tiphysImage as image } from './description.ts';
 export const toolPackages = {
   helm: { module: 'testbed/go/helm', pkg: 'helm.sh/helm/v3/cmd/helm' },
   kustomize: { module: 'testbed/go/kustomize', pkg: 'sigs.k8s.io/kustomize/kustomize/v5' },
+  'tiphys-jsonnet': { module: 'testbed/go/jsonnet', pkg: '.' },
 } as const;
 
 export function dockerfile(): string {

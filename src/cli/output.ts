@@ -68,6 +68,8 @@ export function printOutput(format: OutputFormat | undefined, data: unknown, ren
 /** Commit SHAs are shown short, like git does; other revisions (tags, branches) as they are. */
 export function shortRevision(revision: string | undefined): string {
   if (!revision) return '';
+  // An app of several sources names each source's revision, separated by ';'.
+  if (revision.includes(';')) return revision.split(';').map(shortRevision).join(';');
   return /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(revision) ? revision.slice(0, 7) : revision;
 }
 

@@ -203,3 +203,23 @@ test('get shows why a sync may not start and the windows that concern the app', 
   assert.match(text, /^1 +deny +0 22 \* \* \* +8h +UTC +no +app:web +open until 2026-01-01T06:00:00.000Z$/m);
   assert.doesNotMatch(formatAppDetails(app('web')), /Manual sync/);
 });
+
+test('app get of an app of several sources shows a line per source and each source revision', () => {
+  const app = {
+    apiVersion: 'tiphys.dev/v1alpha1',
+    kind: 'Application',
+    metadata: { name: 'shop', namespace: 'tiphys' },
+    spec: {
+      sources: [
+        { repoURL: 'oci://r.example.com/charts', chart: 'shop', targetRevision: '~1.4' },
+        { repoURL: 'https://git.example.com/config', ref: 'values' },
+      ],
+      destination: { namespace: 'shop' },
+    },
+    status: { sync: { status: 'Synced', revision: `1.4.2@sha256:${'a'.repeat(64)};${'b'.repeat(40)}` } },
+  } as unknown as Parameters<typeof formatAppDetails>[0];
+  const text = formatAppDetails(app);
+  assert.match(text, /Source 1: +oci:\/\/r.example.com\/charts chart shop at ~1.4/);
+  assert.match(text, /Source 2: +https:\/\/git.example.com\/config at HEAD \(ref values\)/);
+  assert.match(text, /\(1\.4\.2@sha256:a{64};bbbbbbb\)/);
+});

@@ -53,6 +53,23 @@ function sourceKind(app: Application): string | undefined {
   return undefined;
 }
 
+/** Repo, path and target of the one source; a line per source of an app of several. */
+function sourceFields(app: ReturnType<typeof withDefaults>): [string, string | undefined][] {
+  const sources = app.spec.sources;
+  if (!sources) {
+    const { repoURL, path, targetRevision } = app.spec.source;
+    return [
+      ['Repo', repoURL],
+      ['Path', path],
+      ['Target', targetRevision],
+    ];
+  }
+  return sources.map((s, i) => [
+    `Source ${i + 1}`,
+    `${s.repoURL}${s.chart !== undefined ? ` chart ${s.chart}` : s.path ? ` path ${s.path}` : ''} at ${s.targetRevision}${s.ref !== undefined ? ` (ref ${s.ref})` : ''}`,
+  ]);
+}
+
 /** The whole of `app get`: summary, conditions, the last operation, notifications, then the resources. */
 export function formatAppDetails(raw: Application, windows?: AppWindows): string {
   const app = withDefaults(raw);
@@ -64,9 +81,7 @@ export function formatAppDetails(raw: Application, windows?: AppWindows): string
       ['Name', app.metadata.name],
       ['Namespace', app.metadata.namespace],
       ['Project', app.spec.project],
-      ['Repo', app.spec.source.repoURL],
-      ['Path', app.spec.source.path],
-      ['Target', app.spec.source.targetRevision],
+      ...sourceFields(app),
       ['Source type', sourceKind(app)],
       ['Destination', `${app.spec.destination.cluster} / ${app.spec.destination.namespace ?? ''}`],
       ['Depends on', app.spec.dependsOn?.join(', ')],
