@@ -85,8 +85,8 @@ export interface ChartRepo {
   readonly caPem: string;
   /** Lists an archive in index.yaml (served at /charts/<file>), or at `url` when given. */
   publish(archive: string, options?: { url?: string }): void;
-  /** The Authorization headers each path was asked with (undefined: none). */
-  readonly requests: { path: string; authorization: string | undefined }[];
+  /** The Authorization headers each path was asked with (undefined: none), and the answer's status. */
+  readonly requests: { path: string; authorization: string | undefined; status?: number }[];
   close(): Promise<void>;
 }
 
@@ -120,7 +120,13 @@ export async function startChartRepo(options: { anonymous?: boolean } = {}): Pro
         return;
       }
       if (path === '/index.yaml') {
-        res.writeHead(200, { 'content-type': 'application/yaml' }).end(indexYaml());
+        // An ETag as chart repositories on object storage give one: an unchanged index is a 304.
+        const body = indexYaml();
+        const etag = `"${createHash('sha256').update(body).digest('hex')}"`;
+        const status = req.headers['if-none-match'] === etag ? 304 : 200;
+        requests[requests.length - 1].status = status;
+        if (status === 304) res.writeHead(304, { etag }).end();
+        else res.writeHead(200, { 'content-type': 'application/yaml', etag }).end(body);
         return;
       }
       const file = files.get(path);

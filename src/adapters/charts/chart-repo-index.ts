@@ -1,5 +1,6 @@
 // HTTPS chart repositories: `index.yaml` lists each chart's versions with the archive's URLs and
 // digest. A version is picked by exact version or semver range; the archive must match the digest.
+import { createHash } from 'node:crypto';
 import { parse } from 'yaml';
 import type { ChartLocation } from '../../core/helm/chart-source.ts';
 import { ChartFetchError } from './errors.ts';
@@ -13,6 +14,11 @@ export interface IndexEntry {
 }
 
 const maxIndexBytes = 32 * 1024 * 1024;
+/** Parsed indexes kept for their ETag (a big repository's index.yaml is tens of megabytes). */
+const maxCachedIndexes = 16;
+const indexCache = new Map<string, { etag: string; index: { entries?: Record<string, unknown> } }>();
+/** Index reads answered 304 Not Modified (a figure for tests and metrics). */
+export const indexStats = { notModified: 0 };
 
 function authOf(location: ChartLocation, credentials: ChartCredentials | undefined) {
   const authorization =
@@ -29,20 +35,39 @@ export async function chartIndexEntries(
   limits: FetchLimits,
 ): Promise<IndexEntry[]> {
   const url = `${location.repoURL}/index.yaml`;
+  const auth = authOf(location, credentials);
+  // Kept per URL and credentials: a copy read with one password is never served to another.
+  const cacheKey = createHash('sha256')
+    .update(`${url}\u0000${auth.authorization ?? ''}\u0000${auth.ca ?? ''}`)
+    .digest('hex');
+  const cached = indexCache.get(cacheKey);
   const response = await httpsGet(url, {
-    ...authOf(location, credentials),
+    ...auth,
+    ifNoneMatch: cached?.etag,
     maxBytes: maxIndexBytes,
     timeoutMs: limits.timeoutMs,
   });
-  assertOk(response, `chart repository ${location.repoURL}`);
   let index: { entries?: Record<string, unknown> };
-  try {
-    index = parse(response.body.toString('utf8'), { maxAliasCount: 100 }) ?? {};
-  } catch (cause) {
-    throw new ChartFetchError(`${url} is not valid YAML: ${(cause as Error).message}`, {
-      terminal: true,
-      cause,
-    });
+  if (response.status === 304 && cached) {
+    index = cached.index;
+    indexStats.notModified++;
+  } else {
+    assertOk(response, `chart repository ${location.repoURL}`);
+    try {
+      index = parse(response.body.toString('utf8'), { maxAliasCount: 100 }) ?? {};
+    } catch (cause) {
+      throw new ChartFetchError(`${url} is not valid YAML: ${(cause as Error).message}`, {
+        terminal: true,
+        cause,
+      });
+    }
+    const etag = response.headers.etag;
+    indexCache.delete(cacheKey);
+    if (typeof etag === 'string' && etag !== '') {
+      indexCache.set(cacheKey, { etag, index });
+      // Oldest out: a few repositories are read again and again, the rest rarely.
+      if (indexCache.size > maxCachedIndexes) indexCache.delete(indexCache.keys().next().value as string);
+    }
   }
   const entries = index.entries?.[location.chart];
   if (!Array.isArray(entries)) {

@@ -80,6 +80,27 @@ describe('HTTPS chart repository', () => {
     assert.equal(repo.requests.length, asked);
   });
 
+  test('an unchanged index.yaml is not downloaded again (ETag); a new version is seen at once', async () => {
+    const store = storeWith(good());
+    await store.resolve(repo.url, 'greeter', '^1.0.0');
+    const before = repo.requests.length;
+    assert.match(await store.resolve(repo.url, 'greeter', '^1.0.0'), /^1\.2\.0@/);
+    const index = repo.requests.slice(before).filter((r) => r.path === '/index.yaml');
+    assert.deepEqual(
+      index.map((r) => r.status),
+      [304],
+      'asked with the ETag, answered Not Modified',
+    );
+    repo.publish(await packageChart(tools.helm, work, { name: 'greeter', version: '1.3.0' }));
+    assert.match(await store.resolve(repo.url, 'greeter', '^1.0.0'), /^1\.3\.0@/);
+    assert.equal(repo.requests.at(-1)?.status, 200, 'a changed index is downloaded');
+    // Another password does not get the copy read with this one: the repository is asked.
+    await assert.rejects(
+      storeWith({ ...good(), password: 'guessed' }).resolve(repo.url, 'greeter', '^1.0.0'),
+      /HTTP 401/,
+    );
+  });
+
   test('a version that does not exist is a terminal error naming it and what exists', async () => {
     await assert.rejects(
       storeWith(good()).resolve(repo.url, 'greeter', '9.9.9'),

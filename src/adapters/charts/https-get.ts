@@ -12,6 +12,8 @@ export interface HttpsGetOptions {
   authorization?: string;
   authHost?: string;
   accept?: string;
+  /** An ETag of a copy we hold: the server answers 304 when it is still current. */
+  ifNoneMatch?: string;
   method?: 'GET' | 'HEAD';
   maxBytes: number;
   timeoutMs: number;
@@ -48,6 +50,7 @@ export async function httpsGet(url: string, options: HttpsGetOptions): Promise<H
 function once(url: URL, options: HttpsGetOptions): Promise<HttpsResponse> {
   const headers: Record<string, string> = { 'user-agent': 'tiphys' };
   if (options.accept) headers.accept = options.accept;
+  if (options.ifNoneMatch) headers['if-none-match'] = options.ifNoneMatch;
   if (options.authorization && options.authHost && url.host.toLowerCase() === options.authHost) {
     headers.authorization = options.authorization;
   }

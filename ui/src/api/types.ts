@@ -21,6 +21,14 @@ export interface Health {
   message?: string;
 }
 
+export interface AppSource {
+  repoURL: string;
+  targetRevision?: string;
+  path?: string;
+  chart?: string;
+  ref?: string;
+}
+
 export interface ResourceRef {
   group?: string;
   kind: string;
@@ -99,7 +107,9 @@ export interface Application {
   };
   spec: {
     project?: string;
-    source: { repoURL: string; targetRevision?: string; path?: string };
+    /** One source, or `sources` (several: see primarySource). */
+    source?: AppSource;
+    sources?: AppSource[];
     destination: { cluster?: string; namespace?: string };
     syncPolicy?: {
       automated?: { prune?: boolean; selfHeal?: boolean } | null;

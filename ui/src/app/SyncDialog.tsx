@@ -8,6 +8,7 @@ import { Modal } from '../components/Modal.tsx';
 import { notify } from '../components/toasts.tsx';
 import { keyOfRef } from '../graph/model.ts';
 import { resourceLabel } from '../lib/format.ts';
+import { primarySource } from '../list/filter.ts';
 
 export function SyncDialog({ app, onClose }: { app: Application; onClose: () => void }) {
   const name = app.metadata.name;
@@ -91,7 +92,7 @@ export function SyncDialog({ app, onClose }: { app: Application; onClose: () => 
             Revision
             <input
               value={revision}
-              placeholder={`${app.spec.source.targetRevision || 'HEAD'} (the target revision)`}
+              placeholder={`${primarySource(app).targetRevision || 'HEAD'} (the target revision)`}
               onChange={(e) => setRevision(e.target.value)}
             />
           </label>

@@ -1,6 +1,6 @@
 import type { Application } from '../api/types.ts';
 import { shortRevision } from '../lib/format.ts';
-import { clusterOf, namespaceOf, projectOf } from '../list/filter.ts';
+import { clusterOf, namespaceOf, primarySource, projectOf } from '../list/filter.ts';
 import { href } from '../router.ts';
 import { HealthBadge, OperationBadge, SyncBadge } from './Badge.tsx';
 
@@ -19,7 +19,7 @@ export function AppRowHeader() {
 }
 
 export function AppRow({ app }: { app: Application }) {
-  const { source } = app.spec;
+  const source = primarySource(app);
   const status = app.status;
   const op = status?.operationState;
   const labels = Object.entries(app.metadata.labels ?? {});

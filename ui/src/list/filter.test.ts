@@ -8,6 +8,7 @@ import {
   filterApps,
   filtersFromQuery,
   filtersToQuery,
+  primarySource,
 } from './filter.ts';
 
 function app(
@@ -144,4 +145,28 @@ describe('filters in the URL', () => {
     assert.deepEqual([...query.keys()], ['project', 'selector']);
     assert.deepEqual(filtersFromQuery(new URLSearchParams(query.toString())), filters);
   });
+});
+
+test('an app of several sources shows its first rendered source, is searchable by it, and does not break the list', () => {
+  const multi: Application = {
+    metadata: { name: 'shop' },
+    spec: {
+      sources: [
+        { repoURL: 'https://git.example.com/values.git', ref: 'values' },
+        { repoURL: 'oci://registry.example.com/charts', chart: 'shop', targetRevision: '~1.4' },
+      ],
+      destination: { namespace: 'shop' },
+    },
+  };
+  assert.deepEqual(primarySource(multi), {
+    repoURL: 'oci://registry.example.com/charts',
+    chart: 'shop',
+    targetRevision: '~1.4',
+    count: 2,
+  });
+  const found = filterApps([multi], { ...EMPTY_FILTERS, search: 'registry.example.com' });
+  assert.deepEqual(
+    found.apps.map((a) => a.metadata.name),
+    ['shop'],
+  );
 });

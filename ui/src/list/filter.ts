@@ -1,6 +1,6 @@
 // Which Applications the list shows. Pure, so it runs on every streamed change of thousands of
 // applications without a server round trip, and is unit-tested without a browser.
-import type { Application } from '../api/types.ts';
+import type { Application, AppSource } from '../api/types.ts';
 import { matchesSelector, parseSelector, type Requirement, SelectorError } from './selector.ts';
 
 export interface AppFilters {
@@ -62,11 +62,22 @@ export function filterApps(apps: readonly Application[], filters: AppFilters): F
 
 const searchTexts = new WeakMap<Application, string>();
 
+/**
+ * The source a one-line view shows: the app's one source, else the first of several that renders
+ * (a ref source without a path only lends files), with the number of sources.
+ */
+export function primarySource(app: Application): AppSource & { count: number } {
+  const { source, sources } = app.spec;
+  if (source) return { ...source, count: 1 };
+  const first = sources?.find((s) => s.ref === undefined || s.path) ?? sources?.[0];
+  return { repoURL: first?.repoURL ?? '', ...first, count: sources?.length ?? 0 };
+}
+
 /** What the search box looks in: name, project, repository, path, destination. Cached per object. */
 function searchText(app: Application): string {
   let text = searchTexts.get(app);
   if (text === undefined) {
-    const { source } = app.spec;
+    const source = primarySource(app);
     text = [app.metadata.name, projectOf(app), source.repoURL, source.path, clusterOf(app), namespaceOf(app)]
       .join(' ')
       .toLowerCase();

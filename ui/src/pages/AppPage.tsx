@@ -17,7 +17,7 @@ import { buildGraph } from '../graph/model.ts';
 import { ResourceGraph } from '../graph/ResourceGraph.tsx';
 import { formatTime, shortRevision, timeAgo } from '../lib/format.ts';
 import { useAsync, useThrottledTick } from '../lib/use-async.ts';
-import { clusterOf, namespaceOf, projectOf } from '../list/filter.ts';
+import { clusterOf, namespaceOf, primarySource, projectOf } from '../list/filter.ts';
 import { href } from '../router.ts';
 import { appsStore, useApps } from '../state/apps-store.ts';
 
@@ -75,6 +75,7 @@ function Breadcrumb({ name }: { name: string }) {
 }
 
 function AppView({ app }: { app: Application }) {
+  const source = primarySource(app);
   const name = app.metadata.name;
   const [dialog, setDialog] = useState<Dialog>();
   const [selected, setSelected] = useState<string>();
@@ -138,7 +139,7 @@ function AppView({ app }: { app: Application }) {
             <span className="mono" data-testid="revision">
               {shortRevision(sync?.revision)}
             </span>{' '}
-            <span className="muted">({app.spec.source.targetRevision || 'HEAD'})</span>
+            <span className="muted">({source.targetRevision || 'HEAD'})</span>
           </Fact>
           <Fact label="Project">
             <a href={href('projects', projectOf(app))}>{projectOf(app)}</a>
@@ -146,9 +147,12 @@ function AppView({ app }: { app: Application }) {
           <Fact label="Destination">
             {clusterOf(app)} / {namespaceOf(app) || '—'}
           </Fact>
-          <Fact label="Source" title={app.spec.source.repoURL}>
+          <Fact label={source.count > 1 ? `Sources (${source.count})` : 'Source'} title={source.repoURL}>
             <span className="ellipsis">
-              {app.spec.source.repoURL} <span className="muted">{app.spec.source.path || '.'}</span>
+              {source.repoURL}{' '}
+              <span className="muted">
+                {source.chart !== undefined ? `chart ${source.chart}` : source.path || '.'}
+              </span>
             </span>
           </Fact>
           <Fact label="Sync policy">
