@@ -128,6 +128,9 @@ export class ClusterCache {
     const listFn = async () => {
       const list = await this.client.list(info, namespace || undefined);
       watch.error = undefined;
+      // The backoff restarts from its base after a list that worked (the informer's 'connect'
+      // fires before the list is sent, so it cannot tell a server that refuses every list).
+      watch.failures = 0;
       return list as unknown as Awaited<ReturnType<Parameters<typeof makeInformer>[2]>>;
     };
     const informer = makeInformer(this.client.kubeConfig, path, listFn);
@@ -144,9 +147,6 @@ export class ClusterCache {
     informer.on('add', emit('add'));
     informer.on('update', emit('update'));
     informer.on('delete', emit('delete'));
-    informer.on('connect', () => {
-      watch.failures = 0;
-    });
     informer.on('error', (error: unknown) => {
       watch.error = error instanceof Error ? error.message : String(error);
       // The informer stops on errors other than an expired watch; start it again with backoff,
