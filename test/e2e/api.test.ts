@@ -6,23 +6,18 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { loadKubeConfig } from '../../src/adapters/kube/install.ts';
 import type { Controller } from '../../src/controller/controller.ts';
 import type { Application } from '../../src/core/model/application.ts';
-import { buildServer } from '../../src/server/app.ts';
+import { type AuthService, recentAuditEvents } from '../../src/server/auth/index.ts';
 import {
-  type AuthService,
-  createAuthService,
-  ensureAdminAccount,
-  recentAuditEvents,
-} from '../../src/server/auth/index.ts';
-import {
+  createProject,
   type Env,
   eventually,
   examplesDir,
   initialAdminPassword,
   NAMESPACE,
   readObject,
+  startApiServer,
   startEnv,
   startInProcessController,
   waitForApp,
@@ -90,7 +85,6 @@ describe('API server', () => {
         data: { 'policy.csv': 'g, proj:viewers:reader, role:readonly\n' },
       },
     });
-    const projects = `/apis/tiphys.dev/v1alpha1/namespaces/${NAMESPACE}/appprojects`;
     const everywhere = { sourceRepos: ['*'], destinations: [{ cluster: '*', namespace: '*' }] };
     const deployer = ['get', 'sync'].map(
       (a) => `p, proj:team-a:deployer, applications, ${a}, team-a/*, allow`,
@@ -99,24 +93,11 @@ describe('API server', () => {
       ['team-a', [{ name: 'deployer', policies: deployer }]],
       ['viewers', [{ name: 'reader' }]],
     ] as const) {
-      await env.rest.request('POST', projects, {
-        body: { ...crd('AppProject'), metadata: { name }, spec: { ...everywhere, roles } },
-      });
+      await createProject(env, name, { ...everywhere, roles });
     }
-    const kubeConfig = loadKubeConfig(env.cluster.kubeconfigPath);
-    await ensureAdminAccount(kubeConfig, NAMESPACE);
     controller = startInProcessController(env, { pollIntervalMs: 10_000 });
     await controller.start();
-    auth = await createAuthService({ kubeConfig, namespace: NAMESPACE, log: () => {} });
-    server = await buildServer({
-      kubeConfig,
-      namespace: NAMESPACE,
-      auth,
-      controller,
-      tools: env.tools,
-      uiDir: '/nonexistent',
-    });
-    base = (await server.listen({ port: 0, host: '127.0.0.1' })).replace(/\/$/, '');
+    ({ server, auth, base } = await startApiServer(env, { server: { controller } }));
 
     adminPassword = await initialAdminPassword(env);
     const login = await call('anonymous', 'POST', '/api/v1/session', {

@@ -17,15 +17,17 @@ import { loadKubeConfig } from '../../src/adapters/kube/install.ts';
 import { runTiphys } from '../../src/cli/app/cli-testkit.ts';
 import { Controller } from '../../src/controller/controller.ts';
 import type { Pipeline, StageStatus } from '../../src/core/model/pipeline.ts';
-import { buildServer } from '../../src/server/app.ts';
-import { type AuthService, createAuthService, ensureAdminAccount } from '../../src/server/auth/index.ts';
+import type { AuthService } from '../../src/server/auth/index.ts';
 import {
   createApp,
+  createProject,
+  createToken,
   type Env,
   eventually,
-  initialAdminPassword,
+  loginAsAdmin,
   NAMESPACE,
   readObject,
+  startApiServer,
   startEnv,
   syncedAndHealthy,
   waitForApp,
@@ -137,36 +139,21 @@ describe('promotion between environments', () => {
     await env.git.createBranch('config-branches', 'env/prod', 'main');
     otherUrl = (await env.git.createRepo('team-b-config', folder({ 'x.yaml': '' }))).url;
 
-    const projects = `/apis/tiphys.dev/v1alpha1/namespaces/${NAMESPACE}/appprojects`;
     const deployer = ['get', 'sync', 'update'].map(
       (a) => `p, proj:team-a:deployer, applications, ${a}, team-a/*, allow`,
     );
-    await env.rest.request('POST', projects, {
-      body: {
-        ...crd('AppProject'),
-        metadata: { name: 'team-a' },
-        spec: {
-          sourceRepos: [configUrl, branchesUrl],
-          destinations: [{ cluster: '*', namespace: 'hello-*' }],
-          roles: [
-            { name: 'deployer', policies: deployer },
-            { name: 'reader', policies: ['p, proj:team-a:reader, applications, get, team-a/*, allow'] },
-          ],
-        },
-      },
+    await createProject(env, 'team-a', {
+      sourceRepos: [configUrl, branchesUrl],
+      destinations: [{ cluster: '*', namespace: 'hello-*' }],
+      roles: [
+        { name: 'deployer', policies: deployer },
+        { name: 'reader', policies: ['p, proj:team-a:reader, applications, get, team-a/*, allow'] },
+      ],
     });
-    await env.rest.request('POST', projects, {
-      body: {
-        ...crd('AppProject'),
-        metadata: { name: 'team-b' },
-        spec: {
-          sourceRepos: [otherUrl],
-          destinations: [{ cluster: '*', namespace: 'team-b' }],
-          roles: [
-            { name: 'deployer', policies: ['p, proj:team-b:deployer, applications, *, team-b/*, allow'] },
-          ],
-        },
-      },
+    await createProject(env, 'team-b', {
+      sourceRepos: [otherUrl],
+      destinations: [{ cluster: '*', namespace: 'team-b' }],
+      roles: [{ name: 'deployer', policies: ['p, proj:team-b:deployer, applications, *, team-b/*, allow'] }],
     });
     const automated = { automated: { prune: true, selfHeal: true }, syncOptions: ['CreateNamespace=true'] };
     const app = (path: string, namespace: string, extra: Record<string, unknown> = {}) => ({
@@ -191,10 +178,8 @@ describe('promotion between environments', () => {
       destination: { namespace: 'team-b' },
     });
 
-    const kubeConfig = loadKubeConfig(env.cluster.kubeconfigPath);
-    await ensureAdminAccount(kubeConfig, NAMESPACE);
     controller = new Controller({
-      kubeConfig,
+      kubeConfig: loadKubeConfig(env.cluster.kubeconfigPath),
       namespace: NAMESPACE,
       tools: env.tools,
       cacheDir: mkdtempSync(join(tmpdir(), 'tiphys-ctrl-')),
@@ -204,30 +189,14 @@ describe('promotion between environments', () => {
       log: process.env.TIPHYS_TEST_LOG ? (m) => console.error(`[controller] ${m}`) : undefined,
     });
     await controller.start();
-    auth = await createAuthService({ kubeConfig, namespace: NAMESPACE, log: () => {} });
-    server = await buildServer({
-      kubeConfig,
-      namespace: NAMESPACE,
-      auth,
-      controller,
-      tools: env.tools,
-      uiDir: '/nonexistent',
-    });
-    base = (await server.listen({ port: 0, host: '127.0.0.1' })).replace(/\/$/, '');
-    const login = await call('anonymous', 'POST', '/api/v1/session', {
-      username: 'admin',
-      password: await initialAdminPassword(env),
-    });
-    tokens.admin = login.json.token as string;
+    ({ server, auth, base } = await startApiServer(env, { server: { controller } }));
+    tokens.admin = await loginAsAdmin(env, base);
     for (const [who, project, role] of [
       ['deployer', 'team-a', 'deployer'],
       ['reader', 'team-a', 'reader'],
       ['teamB', 'team-b', 'deployer'],
-    ]) {
-      const created = await call('admin', 'POST', '/api/v1/account/tokens', { project, role });
-      assert.equal(created.status, 201, created.text);
-      tokens[who] = created.json.token as string;
-    }
+    ])
+      tokens[who] = await createToken(base, tokens.admin, { project, role });
     await eventually('apps in the informer', async () => controller.apps.list().length === 5);
   });
 
