@@ -21,6 +21,7 @@ import {
   loginAsAdmin,
   NAMESPACE,
   patchApp,
+  readObject,
   startApiServer,
   startEnv,
   startInProcessController,
@@ -60,7 +61,7 @@ data: {count: "1"}
 /** tiphys-cm: custom actions of ConfigMaps, one honest and three that attack. */
 const customActions = `discovery.lua: |
   actions = {}
-  for _, name in ipairs({"bump", "rename", "move", "spin"}) do actions[name] = {} end
+  for _, name in ipairs({"bump", "rename", "move", "spin", "copy", "escape", "clusterwide"}) do actions[name] = {} end
   return actions
 definitions:
 - name: bump
@@ -79,6 +80,18 @@ definitions:
 - name: spin
   action.lua: |
     while true do pcall(function() while true do end end) end
+- name: copy
+  action.lua: |
+    copy = {apiVersion = "v1", kind = "ConfigMap", metadata = {name = obj.metadata.name .. "-copy"}, data = obj.data}
+    return {{operation = "create", resource = copy}}
+- name: escape
+  action.lua: |
+    copy = {apiVersion = "v1", kind = "ConfigMap", metadata = {name = "planted", namespace = "kube-system"}, data = obj.data}
+    return {{operation = "create", resource = copy}}
+- name: clusterwide
+  action.lua: |
+    role = {apiVersion = "rbac.authorization.k8s.io/v1", kind = "ClusterRole", metadata = {name = "planted"}, rules = {}}
+    return {{operation = "create", resource = role}}
 `;
 
 describe('resource actions', () => {
@@ -313,14 +326,14 @@ describe('resource actions', () => {
     );
   });
 
-  test('custom Lua actions run sandboxed: a rename, a move or an endless loop changes nothing', async () => {
+  test('custom Lua actions run sandboxed: a rename, a move, an endless loop, a create elsewhere change nothing; a create in place works', async () => {
     const listed = await call(
       tokens.restarter,
       `/api/v1/applications/a-app/resource/actions?${query(settings)}`,
     );
     assert.deepEqual(
       (listed.json.actions as { name: string }[]).map((a) => a.name),
-      ['bump', 'move', 'rename', 'spin'],
+      ['bump', 'clusterwide', 'copy', 'escape', 'move', 'rename', 'spin'],
     );
     const bumped = await run(tokens.restarter, 'a-app', settings, 'bump', [{ name: 'by', value: '41' }]);
     assert.equal(bumped.status, 200, bumped.text);
@@ -330,6 +343,9 @@ describe('resource actions', () => {
       rename: /changed metadata\.name/,
       move: /changed (kind|metadata\.namespace)/,
       spin: /stopped after \d+ instructions/,
+      escape:
+        /would create ConfigMap planted in namespace "kube-system"; an action creates only in the namespace of ConfigMap team-a\/settings/,
+      clusterwide: /would create ClusterRole planted: a cluster-scoped kind/,
     };
     for (const [action, cause] of Object.entries(causes)) {
       const response = await run(tokens.restarter, 'a-app', settings, action);
@@ -342,6 +358,18 @@ describe('resource actions', () => {
       '/api/v1/namespaces/kube-system/secrets',
     );
     assert.ok(!secrets.items.some((s) => s.metadata.name === 'settings'));
+    for (const path of [
+      '/api/v1/namespaces/kube-system/configmaps/planted',
+      '/apis/rbac.authorization.k8s.io/v1/clusterroles/planted',
+    ]) {
+      assert.equal(await readObject(env, path), undefined, `${path} was created`);
+    }
+    // Argo CD's create operation, in the object's own namespace: a new object no app owns.
+    const copied = await run(tokens.restarter, 'a-app', settings, 'copy');
+    assert.equal(copied.status, 200, copied.text);
+    const copy = await readObject(env, '/api/v1/namespaces/team-a/configmaps/settings-copy');
+    assert.deepEqual((copy as { data?: unknown } | undefined)?.data, { count: '42' });
+    assert.equal(copy?.metadata.annotations?.['tiphys.dev/tracking-id'], undefined);
   });
 
   test('the CLI lists and runs actions through the API server', async () => {

@@ -1,12 +1,16 @@
 // Notifications end to end: a real cluster, a real Git server, the controller in-process, and an
 // HTTP receiver started here. A failing sync is notified once, a deployment once, and a hundred
-// reconciles of the unchanged apps send nothing more.
+// reconciles of the unchanged apps send nothing more. And as the attacker: deliveries that fail
+// (a webhook URL with credentials and a token, an SMTP server that echoes the password in its
+// refusal) are shown by `tiphys app get`, text and JSON, and the app's Events without a secret.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { SMTPServer } from 'smtp-server';
 import type { Controller } from '../../src/controller/controller.ts';
 import type { Application } from '../../src/core/model/application.ts';
 import {
@@ -22,6 +26,9 @@ import {
 
 const testdata = join(import.meta.dirname, 'testdata');
 const HMAC = 'e2e-hmac-secret';
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'tiphys.mjs');
+/** Secret parts of the failing services' settings: none may be shown anywhere. */
+const LEAKS = ['leak-user-0', 'leak-pass-1', 'leak-path-2', 'leak-query-3', 'smtp-user-4', 'smtp-pass-5'];
 const automated = { automated: { prune: true }, syncOptions: ['CreateNamespace=true'] };
 
 describe('notifications', () => {
@@ -30,6 +37,7 @@ describe('notifications', () => {
   let receiver: Server;
   let repo: string;
   const received: { path: string; body: string; signature: string }[] = [];
+  let smtp: SMTPServer;
 
   before(async () => {
     receiver = createServer((req, res) => {
@@ -48,6 +56,22 @@ describe('notifications', () => {
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/secret-path`;
+    // A port nobody listens on: the webhook's connection is refused.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const closedPort = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const leakyUrl = `http://leak-user-0:leak-pass-1@127.0.0.1:${closedPort}/hooks/leak-path-2?token=leak-query-3`;
+    // A hostile mail server: it refuses the login and repeats the credentials in its answer.
+    smtp = new SMTPServer({
+      disabledCommands: ['STARTTLS'],
+      allowInsecureAuth: true,
+      onAuth(auth, _session, callback) {
+        callback(new Error(`no such account ${auth.username} with password ${auth.password}`));
+      },
+    });
+    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+    const smtpPort = (smtp.server.address() as AddressInfo).port;
     env = await startEnv('notifications');
     repo = (await env.git.createRepo('testdata', testdata)).url;
     const ns = `/api/v1/namespaces/${NAMESPACE}`;
@@ -56,7 +80,13 @@ describe('notifications', () => {
         apiVersion: 'v1',
         kind: 'Secret',
         metadata: { name: 'tiphys-notifications-secret' },
-        stringData: { 'hook-url': url, hmac: HMAC },
+        stringData: {
+          'hook-url': url,
+          hmac: HMAC,
+          'leaky-url': leakyUrl,
+          'smtp-user': 'smtp-user-4',
+          'smtp-password': 'smtp-pass-5',
+        },
       },
     });
     await env.rest.request('POST', `${ns}/configmaps`, {
@@ -66,6 +96,9 @@ describe('notifications', () => {
         metadata: { name: 'tiphys-notifications-cm' },
         data: {
           'service.webhook.team': 'url: $hook-url\nsecret: $hmac',
+          'service.webhook.leaky': 'url: $leaky-url',
+          'service.email': `host: 127.0.0.1\nport: ${smtpPort}\nfrom: tiphys@example.com\nusername: $smtp-user\npassword: $smtp-password\nrecipientDomains: [example.com]`,
+          delivery: 'retries: 1\nbackoffMs: 50\ntimeoutMs: 5000',
           'template.app-sync-failed':
             'message: "{{app.metadata.name}} failed: {{app.status.operationState.message}}"',
           'template.app-deployed': 'message: "{{app.metadata.name}} deployed {{app.status.sync.revision}}"',
@@ -79,6 +112,7 @@ describe('notifications', () => {
     await controller?.stop();
     await env?.stop();
     receiver?.close();
+    await new Promise<void>((resolve) => (smtp ? smtp.close(resolve) : resolve()));
   });
 
   const createSubscribedApp = async (name: string, path: string, annotations: Record<string, string>) => {
@@ -137,5 +171,54 @@ describe('notifications', () => {
       assert.equal(r.path, '/hooks/secret-path');
       assert.equal(r.signature, `sha256=${createHmac('sha256', HMAC).update(r.body).digest('hex')}`);
     }
+  });
+
+  test('attacker: failed deliveries are shown per trigger and destination by app get and Events, without a secret', async () => {
+    await createSubscribedApp('leaky', 'deps/first', {
+      'notifications.tiphys.dev/subscribe.on-deployed.leaky': '',
+      'notifications.tiphys.dev/subscribe.on-deployed.email': 'ops@example.com',
+    });
+    const failedBoth = (a: Application) =>
+      ['leaky', 'email'].every((service) =>
+        (a.status?.notifications ?? []).some((r) => r.service === service && r.outcome === 'Failed'),
+      );
+    const app = await waitForApp(env, 'leaky', failedBoth, 'both deliveries failed', 180_000);
+    const cli = (args: string[]) =>
+      new Promise<{ code: number | null; out: string }>((resolve) => {
+        const child = spawn(process.execPath, [BIN, ...args, '--kubeconfig', env.cluster.kubeconfigPath], {
+          env: { ...process.env, TIPHYS_CONFIG: '/nonexistent/config.json' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let out = '';
+        child.stdout.on('data', (chunk) => {
+          out += chunk;
+        });
+        child.stderr.on('data', (chunk) => {
+          out += chunk;
+        });
+        child.on('close', (code) => resolve({ code, out }));
+      });
+    const text = await cli(['app', 'get', 'leaky', '-n', NAMESPACE]);
+    assert.equal(text.code, 0, text.out);
+    assert.match(text.out, /^TRIGGER +SERVICE +RECIPIENT +RESULT +ATTEMPTS +AT +MESSAGE$/m);
+    assert.match(text.out, /^on-deployed +leaky +Failed +2 +\S+ +.*127\.0\.0\.1/m);
+    assert.match(text.out, /^on-deployed +email +ops@example\.com +Failed +\d+ +\S+ +\S/m);
+    const json = await cli(['app', 'get', 'leaky', '-n', NAMESPACE, '-o', 'json']);
+    assert.equal(json.code, 0, json.out);
+    assert.equal(
+      (JSON.parse(json.out) as Application).status?.notifications?.filter((r) => r.outcome === 'Failed')
+        .length,
+      2,
+    );
+    const events = await env.rest.request<{ items: { message: string; involvedObject: { name: string } }[] }>(
+      'GET',
+      `/api/v1/namespaces/${NAMESPACE}/events`,
+    );
+    const failures = events.items.filter(
+      (e) => e.involvedObject.name === 'leaky' && e.message.startsWith('notification'),
+    );
+    assert.ok(failures.length >= 2, JSON.stringify(failures));
+    const everything = [text.out, json.out, JSON.stringify(app.status), JSON.stringify(failures)].join('\n');
+    for (const secret of LEAKS) assert.ok(!everything.includes(secret), `${secret} shown: ${everything}`);
   });
 });
