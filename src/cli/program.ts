@@ -7,6 +7,7 @@ import { registerInitialPasswordCommand } from './admin-password.ts';
 import { registerAppCommands } from './app/index.ts';
 import { registerApplicationSetCommands } from './appset.ts';
 import { registerClusterCommands } from './cluster.ts';
+import { registerImageCommands } from './image.ts';
 import { registerImportCommands } from './import-argocd.ts';
 import { registerLoginCommands } from './login.ts';
 import { registerPipelineCommands } from './pipeline.ts';
@@ -46,6 +47,7 @@ export function buildProgram(): Command {
   registerRepoCommands(program);
   registerProjectCommands(program);
   registerPipelineCommands(program);
+  registerImageCommands(program);
   registerLoginCommands(program);
   registerAccountCommands(program);
   registerImportCommands(program);

@@ -20,6 +20,7 @@ import { collectRoutes, methodsOf, openApiDocument } from './openapi.ts';
 import { RenderService } from './render-service.ts';
 import { type RequestLogEntry, registerRequestLog } from './request-log.ts';
 import { registerApplicationActionRoutes } from './routes/application-actions.ts';
+import { registerApplicationImageRoutes } from './routes/application-image.ts';
 import { registerApplicationSetRoutes } from './routes/application-sets.ts';
 import { registerApplicationViewRoutes } from './routes/application-views.ts';
 import { registerApplicationRoutes } from './routes/applications.ts';
@@ -182,6 +183,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   options.auth.registerRoutes(app);
   registerApplicationRoutes(app, ctx);
   registerApplicationActionRoutes(app, ctx);
+  registerApplicationImageRoutes(app, ctx);
   registerApplicationViewRoutes(app, ctx);
   registerResourceActionRoutes(app, ctx);
   registerPodLogRoutes(app, ctx, { recheckMs: options.streamRecheckMs });
