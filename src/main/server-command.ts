@@ -158,6 +158,7 @@ export function registerServerCommand(program: Command): void {
       trustProxy: opts.trustProxy === true,
       log: (line) => logger.warn(line),
       webhookSecrets: webhookSecretsFromEnv(),
+      registryWebhookSecret: process.env.TIPHYS_WEBHOOK_REGISTRY_SECRET || undefined,
       allowLocalRepos: localRepos,
       requestLog: (entry) => logger[entry.level](entry.fields, 'request'),
     });

@@ -28,6 +28,7 @@ import { registerClusterRoutes } from './routes/clusters.ts';
 import { registerPipelineRoutes } from './routes/pipelines.ts';
 import { registerPodLogRoutes } from './routes/pod-logs.ts';
 import { registerProjectRoutes } from './routes/projects.ts';
+import { registerRegistryWebhookRoutes } from './routes/registry-webhook.ts';
 import { registerRepositoryRoutes } from './routes/repositories.ts';
 import { registerResourceActionRoutes } from './routes/resource-actions.ts';
 import { registerStreamRoutes } from './routes/stream.ts';
@@ -46,6 +47,8 @@ export interface ServerOptions {
   /** The built web UI; default ui/dist of the repository. */
   uiDir?: string;
   webhookSecrets?: Partial<Record<GitProvider, string>>;
+  /** Shared secret of registry notifications (POST /webhook/registry); without one they are refused. */
+  registryWebhookSecret?: string;
   /** helm and kustomize, for the desired manifests and diffs; default from the environment. */
   tools?: RenderTools;
   /** Where Git mirrors for diffs live (private to this user); default a fresh private folder. */
@@ -199,6 +202,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerRepositoryRoutes(app, ctx);
   registerSystemRoutes(app, ctx, metrics);
   registerWebhookRoutes(app, ctx, options.webhookSecrets ?? {});
+  registerRegistryWebhookRoutes(app, ctx, options.registryWebhookSecret);
   let document: Record<string, unknown> | undefined;
   app.get(
     '/api/openapi.json',

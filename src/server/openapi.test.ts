@@ -28,6 +28,7 @@ const CONTRACT = [
   'get /api/v1/applications/{name}/manifests',
   'get /api/v1/applications/{name}/diff',
   'post /api/v1/applications/{name}/preview',
+  'post /api/v1/applications/{name}/image',
   'get /api/v1/applications/{name}/events',
   'post /api/v1/applications/{name}/sync',
   'post /api/v1/applications/{name}/refresh',

@@ -26,6 +26,8 @@ import { startRegistry, type TestRegistry } from '../../testbed/src/registry.ts'
 import { createImageObject, createRegistrySecrets, helloKustomization, imageStatus } from './image-kit.ts';
 import { createApp, type Env, eventually, initialAdminPassword, NAMESPACE, startEnv } from './support.ts';
 
+const WEBHOOK_SECRET = 'registry-webhook-secret-for-the-test';
+
 function folder(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'tiphys-images-'));
   for (const [path, content] of Object.entries(files)) {
@@ -176,7 +178,7 @@ describe('image automation: failures commit nothing; tiphys image set', { timeou
       kubeConfig,
       namespace: NAMESPACE,
       auth,
-      controller,
+      registryWebhookSecret: WEBHOOK_SECRET,
       tools: env.tools,
       uiDir: '/nonexistent',
     });
@@ -374,5 +376,59 @@ describe('image automation: failures commit nothing; tiphys image set', { timeou
       }),
       /tiphys image set: hello-dev hello to 1\.0\.3\n\nRequested by kubeconfig:/,
     );
+  });
+  test('registry webhook on the API server: a scan is requested by annotation; wrong secret, replay and a look-alike host are refused', async () => {
+    const repoPath = `/apis/tiphys.dev/v1alpha1/namespaces/${NAMESPACE}/imagerepositories/in-range`;
+    const annotation = async () =>
+      (await env.rest.request<{ metadata: { annotations?: Record<string, string> } }>('GET', repoPath))
+        .metadata.annotations?.['tiphys.dev/scan-requested'];
+    const event = (host: string, id: string) =>
+      JSON.stringify({
+        events: [
+          {
+            id,
+            action: 'push',
+            target: { repository: 'team/hello', tag: '1.0.1' },
+            request: { host },
+          },
+        ],
+      });
+    const post = (body: string, authorization?: string) =>
+      fetch(`${base}/webhook/registry`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/vnd.docker.distribution.events.v1+json',
+          ...(authorization ? { authorization } : {}),
+        },
+        body,
+      });
+    const lastScan = (await imageStatus(env, 'imagerepositories', 'in-range')).lastScanTime;
+
+    // The attacker: no secret, a wrong one, a look-alike registry host.
+    const none = await post(event(registry.host, 'a1'));
+    assert.equal(none.status, 401);
+    const wrong = await post(event(registry.host, 'a2'), 'Bearer not-the-secret');
+    assert.equal(wrong.status, 401);
+    assert.doesNotMatch(await wrong.text(), new RegExp(WEBHOOK_SECRET));
+    const lookAlike = await post(event(`evil-${registry.host}`, 'a3'), `Bearer ${WEBHOOK_SECRET}`);
+    assert.equal(lookAlike.status, 200);
+    assert.deepEqual(await lookAlike.json(), { scanned: 0 });
+    assert.equal(await annotation(), undefined);
+
+    // The registry: one repository named, the annotation set, the controller scans it.
+    const body = event(registry.host, 'real-1');
+    const good = await post(body, `Bearer ${WEBHOOK_SECRET}`);
+    assert.equal(good.status, 200);
+    assert.deepEqual(await good.json(), { scanned: 1 });
+    const asked = await annotation();
+    assert.ok(asked);
+    await eventually('the controller scanned on the request', async () => {
+      const status = await imageStatus(env, 'imagerepositories', 'in-range');
+      return status.lastScanTime && status.lastScanTime !== lastScan ? status : undefined;
+    });
+    // The same notification again is a replay: refused, the request not renewed.
+    const replay = await post(body, `Bearer ${WEBHOOK_SECRET}`);
+    assert.equal(replay.status, 409, await replay.text());
+    assert.equal(await annotation(), asked);
   });
 });

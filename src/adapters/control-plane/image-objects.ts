@@ -38,6 +38,14 @@ export class ImageObjects {
     return list.items;
   }
 
+  /** Merge-patches annotations of an object (a scan request of the API server's registry webhook). */
+  async annotate(kind: ImageKind, name: string, annotations: Record<string, string>): Promise<void> {
+    await this.rest.request('PATCH', this.#path(kind, name), {
+      body: { metadata: { annotations } },
+      contentType: 'application/merge-patch+json',
+    });
+  }
+
   async patchStatus(kind: ImageKind, name: string, status: Record<string, unknown>): Promise<void> {
     await this.rest.request('PATCH', `${this.#path(kind, name)}/status`, {
       body: { status },

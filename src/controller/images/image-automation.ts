@@ -6,7 +6,7 @@
 // object: an installation that uses no image automation does no periodic work for it.
 import type { KindPresence } from '../../adapters/control-plane/kind-watch.ts';
 import { parseImageName } from '../../core/image/reference.ts';
-import type { ImageRepository } from '../../core/model/image-repository.ts';
+import { type ImageRepository, SCAN_REQUEST_ANNOTATION } from '../../core/model/image-repository.ts';
 import { pushNames, type RegistryPush } from '../../core/webhook/registry-event.ts';
 import {
   appliedKey,
@@ -40,6 +40,8 @@ export class ImageAutomation {
   readonly #options: ImageAutomationOptions;
   readonly #requested = new Set<string>();
   readonly #lastScan = new Map<string, number>();
+  /** The scan-request annotation (the API server's registry webhook) each repository had at its last scan. */
+  readonly #scanRequests = new Map<string, string>();
   /** image:tag → digest, for the newest policy (tags taken as immutable). */
   readonly #digests = new Map<string, string>();
   /** The tag each policy chose at its last scan, kept between scans of other repositories. */
@@ -144,6 +146,7 @@ export class ImageAutomation {
     for (const repo of due) {
       this.#requested.delete(repo.metadata.name);
       this.#lastScan.set(repo.metadata.name, now);
+      this.#scanRequests.set(repo.metadata.name, repo.metadata.annotations?.[SCAN_REQUEST_ANNOTATION] ?? '');
       const scan = await scanRepository(this.#options, repo);
       for (const policy of policies.filter((p) => p.spec.imageRepositoryRef.name === repo.metadata.name)) {
         const chosen = await evaluatePolicy(this.#options, policy, repo, scan, this.#digests);
@@ -168,6 +171,8 @@ export class ImageAutomation {
 
   #isDue(repo: ImageRepository, now: number): boolean {
     if (this.#requested.has(repo.metadata.name)) return true;
+    const asked = repo.metadata.annotations?.[SCAN_REQUEST_ANNOTATION];
+    if (asked && asked !== this.#scanRequests.get(repo.metadata.name)) return true;
     const last = this.#lastScan.get(repo.metadata.name);
     if (last === undefined) return true;
     const every = intervalMs(

@@ -8,6 +8,12 @@ export const IMAGE_REPOSITORY_KIND = 'ImageRepository';
 /** Label a Secret must carry before an ImageRepository may read it (registry credentials or CA). */
 export const REGISTRY_SECRET_TYPE = 'registry';
 
+/**
+ * Set by the API server's registry webhook to ask the controller (another process) for a scan:
+ * a new value makes the repository due at the controller's next tick.
+ */
+export const SCAN_REQUEST_ANNOTATION = 'tiphys.dev/scan-requested';
+
 export const SecretKeyRef = Closed({
   name: Type.String({ minLength: 1, description: 'A Secret in the control namespace.' }),
   key: Type.Optional(Type.String({ minLength: 1 })),
