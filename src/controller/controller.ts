@@ -15,6 +15,7 @@ import { EventRecorder } from '../adapters/kube/event-recorder.ts';
 import { KubeRest } from '../adapters/kube/rest.ts';
 import { NotificationSettings } from '../adapters/notifications/settings.ts';
 import { RenderCache } from '../adapters/render/render.ts';
+import { pushMatches } from '../core/webhook/push-event.ts';
 import type { RegistryPush } from '../core/webhook/registry-event.ts';
 import { FleetSources } from '../domain/application-sets/sources.ts';
 import { listClusters } from '../domain/clusters.ts';
@@ -118,6 +119,13 @@ export class Controller {
       },
       insecureRegistries: options.insecureRegistries,
       tickMs: options.imageTickMs,
+      // Our own push: the apps of that branch look at Git now, as a push webhook would make them.
+      onCommitted: (repoURL, branch) => {
+        const push = { provider: 'github' as const, ref: `refs/heads/${branch}`, repoURLs: [repoURL] };
+        for (const app of this.apps.list())
+          if (pushMatches(push, app.spec.source.repoURL, app.spec.source.targetRevision ?? 'HEAD'))
+            this.refresh(app.metadata.name);
+      },
       log: (message) => this.log.info({}, message),
       onError: (error) => this.log.warn({}, `image automation pass failed: ${errorMessage(error)}`),
     });

@@ -7,7 +7,7 @@
 // YAML, for an image the kustomization does not name. (A concurrent commit on the branch is
 // src/adapters/git/commit-edit.test.ts's; a failing verification Job is promotion.test.ts's.)
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -71,8 +71,23 @@ describe('image automation: failures commit nothing; tiphys image set', { timeou
       updates: [{ policy: name, target: { kustomize: { name: entry } } }],
     });
   }
+  /** `tiphys …` as a CI job runs it: its own process, only TIPHYS_SERVER and TIPHYS_AUTH_TOKEN. */
   const tiphys = (who: string, args: string[]) =>
-    runTiphys(env.cluster.kubeconfigPath, [...args, '--server', base, '--auth-token', tokens[who]]);
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const childEnv: NodeJS.ProcessEnv = {
+        ...process.env,
+        HOME: tmpdir(),
+        TIPHYS_CONFIG: '/nonexistent.json',
+      };
+      delete childEnv.KUBECONFIG;
+      execFile(
+        process.execPath,
+        [join(import.meta.dirname, '../../bin/tiphys.mjs'), ...args],
+        { env: { ...childEnv, TIPHYS_SERVER: base, TIPHYS_AUTH_TOKEN: tokens[who] }, timeout: 120_000 },
+        (error, stdout, stderr) =>
+          resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
+      );
+    });
 
   before(async () => {
     env = await startEnv('images');
@@ -419,7 +434,8 @@ describe('image automation: failures commit nothing; tiphys image set', { timeou
     const body = event(registry.host, 'real-1');
     const good = await post(body, `Bearer ${WEBHOOK_SECRET}`);
     assert.equal(good.status, 200);
-    assert.deepEqual(await good.json(), { scanned: 1 });
+    // in-range, no-match and wrong-creds watch that image.
+    assert.deepEqual(await good.json(), { scanned: 3 });
     const asked = await annotation();
     assert.ok(asked);
     await eventually('the controller scanned on the request', async () => {

@@ -27,6 +27,8 @@ export interface StartRegistryOptions {
    * `Authorization: Bearer <secret>`; pulls and blob events are left out.
    */
   notifications?: { url: string; secret: string };
+  /** Write an access log line per request to registry.log (benchmarks count requests). */
+  accessLog?: boolean;
 }
 
 /** What `state.json` of a registry holds (mode 0600: it has the password). */
@@ -63,6 +65,11 @@ export class TestRegistry {
     this.password = state.password;
     this.process = new Component(registrySpec(state), state.pid);
     if (!keepAlive) ownComponent(this.process);
+  }
+
+  /** The registry's log (its access log when started with accessLog). */
+  get logPath(): string {
+    return registrySpec(this.state).logFile;
   }
 
   get caPem(): string {
@@ -143,7 +150,7 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
   // The password goes to htpasswd on stdin, never on a command line.
   const hashed = await runCommand('htpasswd', ['-n', '-i', '-B', username], { input: password });
   writeFileSync(join(dir, 'htpasswd'), `${hashed.stdout.trim()}\n`, { mode: 0o600 });
-  writeFileSync(join(dir, 'config.yml'), registryConfig(dir, port, tls, options.notifications), {
+  writeFileSync(join(dir, 'config.yml'), registryConfig(dir, port, tls, options.notifications, options.accessLog ?? false), {
     mode: 0o600,
   });
   mkdirSync(join(dir, 'data'), { recursive: true });
@@ -188,6 +195,7 @@ function registryConfig(
   port: number,
   tls: { certPath: string; keyPath: string },
   notifications?: { url: string; secret: string },
+  accessLog = false,
 ): string {
   // Backoff 1 s: a notification the receiver refused or missed is sent again soon, in order.
   const endpoints = notifications
@@ -209,7 +217,7 @@ function registryConfig(
 log:
   level: warn
   accesslog:
-    disabled: true
+    disabled: ${!accessLog}
 storage:
   filesystem:
     rootdirectory: ${join(dir, 'data')}

@@ -23,6 +23,8 @@ export interface ImageAutomationDeps {
   insecureRegistries?: readonly string[];
   now?: () => Date;
   log?: (message: string) => void;
+  /** A commit was pushed: the controller refreshes the apps of that branch (no wait for a poll). */
+  onCommitted?: (repoURL: string, branch: string) => void;
 }
 
 export interface ScanOutcome {
@@ -202,6 +204,7 @@ export async function runUpdater(
         edit: (tree) => computeWrites(spec, mine, tree),
       },
     );
+    if (result.outcome === 'committed') deps.onCommitted?.(spec.git.repoURL, spec.git.branch ?? 'main');
     deps.log?.(
       `image updater ${updater.metadata.name}: ${result.outcome}${result.commit ? ` ${result.commit}` : ''}`,
     );
