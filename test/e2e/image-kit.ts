@@ -70,12 +70,16 @@ export class HelloCi {
     return env;
   }
 
-  /** Clones the source repository at its head and runs ci/pipeline.sh; returns the pushed reference. */
-  async pipeline(sourceUrl: string, repository: string): Promise<string> {
+  /**
+   * Clones the source repository at its head and runs ci/pipeline.sh (with `version`, else the
+   * VERSION file); returns the pushed reference.
+   */
+  async pipeline(sourceUrl: string, repository: string, version?: string): Promise<string> {
     const env = await this.#ciEnv();
     const checkout = join(this.#dir, `checkout-${Date.now()}`);
     await run('git', ['clone', '--quiet', '--depth', '1', sourceUrl, checkout], { cwd: this.#dir, env });
-    const { stdout } = await run('sh', ['ci/pipeline.sh', `${this.#registry.host}/${repository}`], {
+    const args = ['ci/pipeline.sh', `${this.#registry.host}/${repository}`, ...(version ? [version] : [])];
+    const { stdout } = await run('sh', args, {
       cwd: checkout,
       env,
     });
