@@ -150,9 +150,13 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
   // The password goes to htpasswd on stdin, never on a command line.
   const hashed = await runCommand('htpasswd', ['-n', '-i', '-B', username], { input: password });
   writeFileSync(join(dir, 'htpasswd'), `${hashed.stdout.trim()}\n`, { mode: 0o600 });
-  writeFileSync(join(dir, 'config.yml'), registryConfig(dir, port, tls, options.notifications, options.accessLog ?? false), {
-    mode: 0o600,
-  });
+  writeFileSync(
+    join(dir, 'config.yml'),
+    registryConfig(dir, port, tls, options.notifications, options.accessLog ?? false),
+    {
+      mode: 0o600,
+    },
+  );
   mkdirSync(join(dir, 'data'), { recursive: true });
   const state: RegistryState = {
     dir,
