@@ -122,9 +122,11 @@ export class Controller {
       // Our own push: the apps of that branch look at Git now, as a push webhook would make them.
       onCommitted: (repoURL, branch) => {
         const push = { provider: 'github' as const, ref: `refs/heads/${branch}`, repoURLs: [repoURL] };
-        for (const app of this.apps.list())
-          if (pushMatches(push, app.spec.source.repoURL, app.spec.source.targetRevision ?? 'HEAD'))
+        for (const app of this.apps.list()) {
+          const sources = app.spec.sources ?? (app.spec.source ? [app.spec.source] : []);
+          if (sources.some((source) => pushMatches(push, source.repoURL, source.targetRevision ?? 'HEAD')))
             this.refresh(app.metadata.name);
+        }
       },
       log: (message) => this.log.info({}, message),
       onError: (error) => this.log.warn({}, `image automation pass failed: ${errorMessage(error)}`),
