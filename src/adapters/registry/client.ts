@@ -69,11 +69,17 @@ const immutable = {
   manifests: new Map<string, Manifest>(),
   created: new Map<string, number | null>(),
 };
+/**
+ * Origins that answered a Basic challenge: later clients of the same origin send the credentials
+ * with the first request (to that origin only), so a scan is one request per tag list, not two.
+ */
+const basicOrigins = new Set<string>();
 
 /** Forget the process-wide caches (tests and benches measuring a cold scan). */
 export function clearRegistryCaches(): void {
   immutable.manifests.clear();
   immutable.created.clear();
+  basicOrigins.clear();
 }
 
 export class RegistryClient {
@@ -87,6 +93,7 @@ export class RegistryClient {
   constructor(options: RegistryClientOptions) {
     this.#options = options;
     this.#origin = `${options.insecureHttp ? 'http' : 'https'}://${options.registry}`;
+    this.#basic = basicOrigins.has(this.#origin);
   }
 
   /** Every tag of a repository, following `Link: <…>; rel="next"` pages. */
@@ -220,6 +227,7 @@ export class RegistryClient {
     if (!challenge) return;
     if (challenge.scheme === 'basic') {
       this.#basic = Boolean(credentials);
+      if (credentials) basicOrigins.add(this.#origin);
       return;
     }
     const realm = challenge.params.realm;
