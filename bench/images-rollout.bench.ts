@@ -158,5 +158,8 @@ try {
   await env.stop();
 }
 
+// An open handle of the in-process clients kept the process alive after the figures: exit here.
+process.exit(process.exitCode ?? 0);
+
 // biome-ignore lint/suspicious/noExplicitAny: Pods read as loose JSON
 type Json = any;

@@ -173,3 +173,5 @@ try {
   await env.stop();
   await registry.stop();
 }
+// An open handle of the in-process clients kept the process alive after the figures: exit here.
+process.exit(process.exitCode ?? 0);
