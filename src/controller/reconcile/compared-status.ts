@@ -3,6 +3,7 @@
 import type { ResolvedApplication } from '../../core/model/application.ts';
 import type { ApplicationStatus } from '../../core/model/application-status.ts';
 import type { Condition } from '../../core/model/common.ts';
+import { comparedToOf } from '../../core/model/compared-to.ts';
 import type { AppComparison, DesiredState } from '../../domain/comparison/comparison-service.ts';
 import type { OperationOutcome } from './operation-step.ts';
 import type { resourceStatuses } from './resource-status.ts';
@@ -30,7 +31,7 @@ export function comparedStatus(
   return {
     sync: {
       ...synced,
-      comparedTo: { source: { ...app.spec.source }, destination: { ...app.spec.destination } },
+      comparedTo: comparedToOf(app.spec),
     },
     resources,
     health: health.message ? { status: health.status, message: health.message } : { status: health.status },

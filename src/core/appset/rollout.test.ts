@@ -109,6 +109,50 @@ describe('progressive rollout', () => {
     );
   });
 
+  test('a new revision of a non-primary source (a values repository) is rolled out step by step too', () => {
+    const set = appSet(rolling(1));
+    set.spec.template.spec = {
+      project: 'team',
+      sources: [
+        {
+          repoURL: 'oci://registry.example/charts',
+          chart: 'shop',
+          targetRevision: '1.0.0',
+          helm: { valueFiles: ['$values/shop/values.yaml'] },
+        },
+        { repoURL: 'https://git.example/values.git', targetRevision: '{{rev}}', ref: 'values' },
+      ],
+      destination: { server: '{{server}}', namespace: 'shop' },
+    };
+    const live = new Map<string, Application>();
+    for (let round = 0; round < 6; round++) {
+      step(set, 'v1', live);
+      settle(live);
+    }
+    assert.equal(step(set, 'v1', live).rollout?.phase, 'Completed');
+    // Only the values source moves: the chart (the source that renders) is the same.
+    const before = live.get('eu-1-shop')?.status;
+    let d = step(set, 'v2', live);
+    assert.deepEqual(
+      d.update.map((a) => a.metadata.name),
+      ['eu-1-shop'],
+    );
+    // A spec update keeps the status the controller wrote last (the test's live map drops it).
+    const updated = live.get('eu-1-shop');
+    if (updated && before) updated.status = before;
+    // eu-1's status still says it was compared on v1 of the values: it has not caught up, so
+    // eu-2 must wait (a check of the chart source alone would call eu-1 Healthy and go on).
+    d = step(set, 'v2', live);
+    assert.equal(d.update.length, 0, 'eu-2 waits while eu-1 is compared on the old values');
+    assert.equal(statusOf(d, 'eu-1-shop')?.status, 'Progressing');
+    settle(live);
+    d = step(set, 'v2', live);
+    assert.deepEqual(
+      d.update.map((a) => a.metadata.name),
+      ['eu-2-shop'],
+    );
+  });
+
   test('a Degraded app stops the rollout; resume accepts it and goes on; abort stops for good', () => {
     const set = appSet(rolling());
     const live = new Map<string, Application>();

@@ -11,6 +11,7 @@ import type {
   ApplicationSetStatus,
   RolloutStep,
 } from '../model/application-set.ts';
+import { comparedToOf } from '../model/compared-to.ts';
 import { canonical, differs, type SetPlan, sameJson } from './plan.ts';
 import { requirementHolds } from './selector.ts';
 
@@ -39,10 +40,7 @@ type AppState = 'Waiting' | 'Progressing' | 'Healthy' | 'Degraded';
 function stateOf(desired: Application, live: Application | undefined): AppState {
   if (!live || differs(live, desired)) return 'Waiting';
   const status = live.status;
-  const resolved = withDefaults(live).spec;
-  const fresh =
-    sameJson(status?.sync?.comparedTo?.source, resolved.source) &&
-    sameJson(status?.sync?.comparedTo?.destination, resolved.destination);
+  const fresh = sameJson(status?.sync?.comparedTo, comparedToOf(withDefaults(live).spec));
   if (!fresh) return 'Progressing';
   if (status?.health?.status === 'Degraded') return 'Degraded';
   return status?.sync?.status === 'Synced' && status.health?.status === 'Healthy' ? 'Healthy' : 'Progressing';

@@ -1,6 +1,7 @@
 // Fixtures shared by the ApplicationSet unit tests (pure data, no I/O).
-import type { Application } from '../model/application.ts';
+import { type Application, withDefaults } from '../model/application.ts';
 import type { ApplicationSet } from '../model/application-set.ts';
+import { comparedToOf } from '../model/compared-to.ts';
 
 export function appSet(
   spec: Partial<ApplicationSet['spec']> = {},
@@ -37,13 +38,7 @@ export function observed(
   health: string,
 ): Application['status'] {
   return {
-    sync: {
-      status: sync,
-      comparedTo: {
-        source: { targetRevision: 'HEAD', path: '.', ...app.spec.source },
-        destination: { cluster: 'in-cluster', ...app.spec.destination },
-      },
-    },
+    sync: { status: sync, comparedTo: comparedToOf(withDefaults(app).spec) },
     health: { status: health as 'Healthy' },
   };
 }

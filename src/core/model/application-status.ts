@@ -197,6 +197,7 @@ export const ApplicationStatus = Type.Object({
       comparedTo: Type.Optional(
         Type.Object({
           source: Type.Optional(SourceSnapshot),
+          sources: Type.Optional(Type.Array(SourceSnapshot)),
           destination: Type.Optional(DestinationSnapshot),
         }),
       ),
