@@ -350,7 +350,7 @@ describe('resource actions', () => {
     for (const [action, cause] of Object.entries(causes)) {
       const response = await run(tokens.restarter, 'a-app', settings, action);
       assert.equal(response.status, 409, `${action}: ${response.text}`);
-      assert.match(response.text, cause);
+      assert.match((JSON.parse(response.text) as { error: string }).error, cause);
     }
     assert.equal((await readSettings()).metadata.resourceVersion, version);
     const secrets = await env.rest.request<{ items: KubeObject[] }>(

@@ -171,8 +171,12 @@ describe('losing the control plane: export, import into a new one', () => {
   });
 
   test('export, lose the control cluster, import: every app reconciles, nothing re-synced, no hook re-run, the sync in flight resumes; a wrong key or a changed file imports nothing', async (t) => {
-    await waitFor('Synced and Healthy', env.rest, 'guestbook', syncedAndHealthy);
-    await waitFor('Synced and Healthy', env.rest, 'hooks', syncedAndHealthy);
+    // Synced and Healthy can come before the sync's PostSync hooks end and its history entry is
+    // written: wait for the operation itself to have succeeded, so "before" is a settled state.
+    const settled = (app: Application) =>
+      syncedAndHealthy(app) && app.status?.operationState?.phase === 'Succeeded';
+    await waitFor('Synced, Healthy and its sync Succeeded', env.rest, 'guestbook', settled);
+    await waitFor('Synced, Healthy and its sync Succeeded', env.rest, 'hooks', settled);
     // The PreSync hook Pod of `inflight` stays Running until this test ends it: its sync is in flight.
     const hook = await eventually(
       'the PreSync hook Pod of inflight to run',

@@ -121,8 +121,9 @@ describe('comparison and status', () => {
     const first = await waitForApp(env, 'manual', synced, 'Synced');
     const syncedRevision = first.status?.sync?.revision ?? '';
     assert.match(syncedRevision, /^[0-9a-f]{40}$/);
-    // Manual from here: the new commit is seen, not synced.
-    await patchApp(env, 'manual', { spec: { syncPolicy: { syncOptions: ['CreateNamespace=true'] } } });
+    // Manual from here: the new commit is seen, not synced. (A merge patch keeps what it does
+    // not name, so automated is removed with null.)
+    await patchApp(env, 'manual', { spec: { syncPolicy: { automated: null } } });
     const next = await env.git.commitFiles(
       'compare',
       { 'manual/settings.yaml': configMap('settings', { version: '2' }) },
