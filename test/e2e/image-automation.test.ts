@@ -288,8 +288,12 @@ describe('image automation: failures commit nothing; tiphys image set', { timeou
       assert.match(status.conditions[0].message, reason);
       assert.doesNotMatch(status.conditions[0].message, new RegExp(registry.password));
       assert.doesNotMatch(status.conditions[0].message, /not-the-password/);
-      const policy = await imageStatus(env, 'imagepolicies', name);
-      assert.equal(policy.conditions?.[0]?.type, 'PolicyFailed');
+      // The policy's status is written after the repository's, in the same pass or the next.
+      const policy = await eventually(`${name}: PolicyFailed`, async () => {
+        const s = await imageStatus(env, 'imagepolicies', name);
+        return s.conditions?.[0]?.type === 'PolicyFailed' ? s : undefined;
+      });
+      assert.match(policy.conditions[0].message, /scan of .* failed/);
       assert.equal((await imageStatus(env, 'imageupdaters', name)).lastCommit, undefined);
     }
     assert.equal(await head(), committed);

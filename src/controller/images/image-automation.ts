@@ -6,6 +6,7 @@
 // object: an installation that uses no image automation does no periodic work for it.
 import type { KindPresence } from '../../adapters/control-plane/kind-watch.ts';
 import { parseImageName } from '../../core/image/reference.ts';
+import type { ImagePolicy } from '../../core/model/image-policy.ts';
 import { type ImageRepository, SCAN_REQUEST_ANNOTATION } from '../../core/model/image-repository.ts';
 import { pushNames, type RegistryPush } from '../../core/webhook/registry-event.ts';
 import {
@@ -42,6 +43,8 @@ export class ImageAutomation {
   readonly #lastScan = new Map<string, number>();
   /** The scan-request annotation (the API server's registry webhook) each repository had at its last scan. */
   readonly #scanRequests = new Map<string, string>();
+  /** The generation of each policy at its last evaluation. */
+  readonly #evaluated = new Map<string, number>();
   /** image:tag → digest, for the newest policy (tags taken as immutable). */
   readonly #digests = new Map<string, string>();
   /** The tag each policy chose at its last scan, kept between scans of other repositories. */
@@ -142,7 +145,7 @@ export class ImageAutomation {
       objects.list('ImagePolicy'),
       objects.list('ImageUpdater'),
     ]);
-    const due = repos.filter((repo) => !repo.spec.suspend && this.#isDue(repo, now));
+    const due = repos.filter((repo) => !repo.spec.suspend && this.#isDue(repo, now, policies));
     for (const repo of due) {
       this.#requested.delete(repo.metadata.name);
       this.#lastScan.set(repo.metadata.name, now);
@@ -150,6 +153,7 @@ export class ImageAutomation {
       const scan = await scanRepository(this.#options, repo);
       for (const policy of policies.filter((p) => p.spec.imageRepositoryRef.name === repo.metadata.name)) {
         const chosen = await evaluatePolicy(this.#options, policy, repo, scan, this.#digests);
+        this.#evaluated.set(policy.metadata.name, policy.metadata.generation ?? 0);
         if (chosen) this.#chosen.set(policy.metadata.name, chosen);
         else this.#chosen.delete(policy.metadata.name);
       }
@@ -157,6 +161,7 @@ export class ImageAutomation {
     // Policies and repositories deleted since: forget their choices.
     const livePolicies = new Set(policies.map((p) => p.metadata.name));
     for (const name of this.#chosen.keys()) if (!livePolicies.has(name)) this.#chosen.delete(name);
+    for (const name of this.#evaluated.keys()) if (!livePolicies.has(name)) this.#evaluated.delete(name);
     const chosen = [...this.#chosen.values()];
     for (const updater of updaters) {
       if (updater.spec.suspend) continue;
@@ -169,8 +174,17 @@ export class ImageAutomation {
     }
   }
 
-  #isDue(repo: ImageRepository, now: number): boolean {
+  #isDue(repo: ImageRepository, now: number, policies: readonly ImagePolicy[]): boolean {
     if (this.#requested.has(repo.metadata.name)) return true;
+    // A policy created (or changed) after the repository's last scan has chosen nothing yet: it
+    // must not wait for the repository's interval. (Objects are often created one after the
+    // other, and the watch starts a pass on the first.)
+    const unevaluated = policies.some(
+      (policy) =>
+        policy.spec.imageRepositoryRef.name === repo.metadata.name &&
+        this.#evaluated.get(policy.metadata.name) !== (policy.metadata.generation ?? 0),
+    );
+    if (unevaluated) return true;
     const asked = repo.metadata.annotations?.[SCAN_REQUEST_ANNOTATION];
     if (asked && asked !== this.#scanRequests.get(repo.metadata.name)) return true;
     const last = this.#lastScan.get(repo.metadata.name);
