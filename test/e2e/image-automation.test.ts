@@ -8,11 +8,11 @@
 // src/adapters/git/commit-edit.test.ts's; a failing verification Job is promotion.test.ts's.)
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { loadKubeConfig } from '../../src/adapters/kube/install.ts';
@@ -24,18 +24,19 @@ import { pushProbeImage } from '../../testbed/src/node/real-node-kit.ts';
 import { freePorts } from '../../testbed/src/ports.ts';
 import { startRegistry, type TestRegistry } from '../../testbed/src/registry.ts';
 import { createImageObject, createRegistrySecrets, helloKustomization, imageStatus } from './image-kit.ts';
-import { createApp, type Env, eventually, initialAdminPassword, NAMESPACE, startEnv } from './support.ts';
+import {
+  createApp,
+  type Env,
+  eventually,
+  initialAdminPassword,
+  NAMESPACE,
+  startEnv,
+  writeFolder,
+} from './support.ts';
 
 const WEBHOOK_SECRET = 'registry-webhook-secret-for-the-test';
 
-function folder(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tiphys-images-'));
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), content);
-  }
-  return dir;
-}
+const folder = (files: Record<string, string>) => writeFolder(files, 'tiphys-images-');
 
 describe('image automation: failures commit nothing; tiphys image set', { timeout: 900_000 }, () => {
   let env: Env;

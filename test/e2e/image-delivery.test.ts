@@ -9,9 +9,9 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { loadKubeConfig } from '../../src/adapters/kube/install.ts';
@@ -40,19 +40,13 @@ import {
   startEnv,
   syncedAndHealthy,
   waitForApp,
+  writeFolder,
 } from './support.ts';
 
 const PIPELINES = `/apis/tiphys.dev/v1alpha1/namespaces/${NAMESPACE}/pipelines`;
 const figure = (line: string) => console.error(`[figures] ${line}`);
 
-function folder(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tiphys-delivery-'));
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), content);
-  }
-  return dir;
-}
+const folder = (files: Record<string, string>) => writeFolder(files, 'tiphys-delivery-');
 
 describe('image delivery: pushed image → dev → prod, on a real node', { timeout: 1_800_000 }, () => {
   let env: Env;

@@ -8,9 +8,9 @@
 // was committed or promoted and that the reason shows.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { loadKubeConfig } from '../../src/adapters/kube/install.ts';
@@ -31,6 +31,7 @@ import {
   startEnv,
   syncedAndHealthy,
   waitForApp,
+  writeFolder,
 } from './support.ts';
 
 const crd = (kind: string) => ({ apiVersion: 'tiphys.dev/v1alpha1', kind });
@@ -61,14 +62,7 @@ images:
     newTag: ${tag}
 `;
 
-function folder(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tiphys-promotion-'));
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), content);
-  }
-  return dir;
-}
+const folder = (files: Record<string, string>) => writeFolder(files, 'tiphys-promotion-');
 
 describe('promotion between environments', () => {
   let env: Env;

@@ -2,9 +2,9 @@
 // holding the example apps, the controller (in-process or a real process), AppProjects, and the
 // API server with an admin session and project tokens.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { installTiphys, loadKubeConfig } from '../../src/adapters/kube/install.ts';
 import { KubeRest } from '../../src/adapters/kube/rest.ts';
@@ -54,6 +54,16 @@ export async function startEnv(name: string, options: { realNode?: boolean } = {
       await cluster.stop();
     },
   };
+}
+
+/** A temporary folder holding these files (path → content), e.g. to create a Git repo from. */
+export function writeFolder(files: Record<string, string>, prefix = 'tiphys-e2e-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), content);
+  }
+  return dir;
 }
 
 /** A repo holding every example app side by side, as a config repo would. */
