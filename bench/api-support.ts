@@ -94,7 +94,6 @@ export function benchAppStatus(i: number, spec: Record<string, unknown>): Record
       },
     ],
     reconciledAt: at,
-    observedAt: at,
     summary: { images: [`registry.example/team-${i % 50}/app:1.${i % 20}.0`] },
   };
 }

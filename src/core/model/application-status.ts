@@ -209,7 +209,6 @@ export const ApplicationStatus = Type.Object({
   operationState: Type.Optional(OperationState),
   history: Type.Optional(Type.Array(RevisionHistory)),
   reconciledAt: Type.Optional(Timestamp({ description: 'When desired and live state were last compared.' })),
-  observedAt: Type.Optional(Timestamp({ description: 'When the live state was last observed.' })),
   summary: Type.Optional(Type.Object({ images: Type.Optional(Type.Array(Type.String())) })),
   notified: Type.Optional(
     StringMap({
