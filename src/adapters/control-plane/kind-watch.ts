@@ -4,13 +4,16 @@
 // no periodic work, and start again on the watch event of the first object created.
 import {
   CustomObjectsApi,
-  type Informer,
   type KubeConfig,
   type KubernetesObject,
-  makeInformer,
-  type ObjectCache,
+  type ListPromise,
 } from '@kubernetes/client-node';
 import { TIPHYS_GROUP, TIPHYS_VERSION } from '../../core/model/common.ts';
+import {
+  type RestartingInformer,
+  type RestartingInformerOptions,
+  restartingInformer,
+} from '../kube/informer-restart.ts';
 
 /** What the loops need of a watch: whether it may be trusted, how many objects, and changes. */
 export interface KindPresence {
@@ -20,57 +23,69 @@ export interface KindPresence {
   onChange(callback: () => void): void;
 }
 
-export class KindWatch implements KindPresence {
-  private readonly informer: Informer<KubernetesObject> & ObjectCache<KubernetesObject>;
-  private readonly namespace: string;
-  private restartTimer: NodeJS.Timeout | undefined;
-  private failures = 0;
-  private stopped = false;
-  private connected = false;
+export interface KindWatchOptions extends RestartingInformerOptions {
+  /** How the kind is listed (tests give a fake; the default asks the control cluster). */
+  list?: ListPromise<KubernetesObject>;
+}
 
-  constructor(kc: KubeConfig, namespace: string, plural: string) {
+function listOf(kc: KubeConfig, namespace: string, plural: string): ListPromise<KubernetesObject> {
+  const api = kc.makeApiClient(CustomObjectsApi);
+  return () =>
+    api.listNamespacedCustomObject({
+      group: TIPHYS_GROUP,
+      version: TIPHYS_VERSION,
+      namespace,
+      plural,
+    }) as ReturnType<ListPromise<KubernetesObject>>;
+}
+
+export class KindWatch implements KindPresence {
+  private readonly running: RestartingInformer;
+  private readonly namespace: string;
+  private stopped = false;
+  // Set by a list that worked, not by the informer's 'connect' (fired before the list is sent):
+  // an empty cache is "no objects" only once a list has filled it.
+  private listed = false;
+
+  constructor(kc: KubeConfig, namespace: string, plural: string, options: KindWatchOptions = {}) {
     this.namespace = namespace;
-    const api = kc.makeApiClient(CustomObjectsApi);
     const path = `/apis/${TIPHYS_GROUP}/${TIPHYS_VERSION}/namespaces/${namespace}/${plural}`;
-    this.informer = makeInformer(kc, path, () =>
-      api.listNamespacedCustomObject({ group: TIPHYS_GROUP, version: TIPHYS_VERSION, namespace, plural }),
-    );
-    this.informer.on('connect', () => {
-      this.failures = 0;
-      this.connected = true;
-    });
-    this.informer.on('error', () => {
-      this.connected = false;
-      if (this.stopped) return;
-      const delay = Math.min(500 * 2 ** this.failures++, 30_000);
-      this.restartTimer = setTimeout(() => this.informer.start().catch(() => {}), delay);
+    const listKind = options.list ?? listOf(kc, namespace, plural);
+    const list: ListPromise<KubernetesObject> = async () => {
+      const result = await listKind();
+      this.listed = true;
+      return result;
+    };
+    this.running = restartingInformer(kc, path, list, options);
+    this.running.informer.on('error', () => {
+      this.listed = false;
     });
   }
 
   get watching(): boolean {
-    return this.connected && !this.stopped;
+    return this.listed && !this.stopped;
   }
 
   get count(): number {
-    return this.informer.list(this.namespace).length;
+    return this.running.informer.list(this.namespace).length;
   }
 
   onChange(callback: () => void): void {
-    for (const event of ['add', 'update', 'delete'] as const) this.informer.on(event, () => callback());
+    for (const event of ['add', 'update', 'delete'] as const)
+      this.running.informer.on(event, () => callback());
     // A broken watch cannot be trusted to say "nothing": the loop goes back to its clock.
-    this.informer.on('error', () => callback());
+    this.running.informer.on('error', () => callback());
   }
 
   /** Starts watching; a failure to start is retried in the background (watching stays false). */
   start(): void {
     this.stopped = false;
-    this.informer.start().catch(() => {});
+    this.running.start().catch(() => {});
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.connected = false;
-    clearTimeout(this.restartTimer);
-    await this.informer.stop();
+    this.listed = false;
+    await this.running.stop();
   }
 }
