@@ -1,45 +1,27 @@
 // Drives the recovery of lost clusters, one step per health probe: starts an incident, waits for
-// an approval, runs the administrator's action in the background (a hanging one is stopped by
-// its timeout; the probes of other clusters go on), checks the replacement answers before it is
-// installed, then syncs the apps that targeted the lost cluster wave by wave.
-import { randomBytes } from 'node:crypto';
+// an approval, runs an attempt in the background (recovery-attempt.ts; a hanging one is stopped
+// by its timeout, the probes of other clusters go on), then syncs the apps that targeted the lost
+// cluster wave by wave (recovery-bootstrap.ts).
 import type { DestinationRegistry } from '../../adapters/control-plane/destination-registry.ts';
-import { remoteKubeConfig } from '../../adapters/kube/connection.ts';
 import type { EventNote } from '../../adapters/kube/event-recorder.ts';
-import { KubeRest } from '../../adapters/kube/rest.ts';
-import { runRecoveryAction } from '../../adapters/recovery/run-action.ts';
-import { parseCredentialsOutput } from '../../core/cluster-health/credentials-output.ts';
 import { freshHealth } from '../../core/cluster-health/health.ts';
 import {
   actionDue,
   applyApproval,
   attemptFailed,
   attemptStarted,
-  bootstrapStep,
   parseApproval,
   replacementAnswers,
   startIncident,
 } from '../../core/cluster-health/recovery.ts';
-import { syncWaveOf } from '../../core/manifest/annotations.ts';
-import type { KubeObject } from '../../core/manifest/object.ts';
 import type { Application } from '../../core/model/application.ts';
 import type { Cluster, ClusterStatus } from '../../core/model/cluster.ts';
 import { ClusterPhase, type ClusterRecoveryStatus, RecoveryPhase } from '../../core/model/cluster-status.ts';
 import type { ResolvedRecoveryAction } from '../../core/model/recovery-actions.ts';
-import { requestSync } from '../../domain/app-operations.ts';
-import {
-  applicationsOnCluster,
-  chooseStandby,
-  installReplacement,
-  moveApplications,
-} from '../../domain/cluster-recovery.ts';
-import { listClusters, readCluster } from '../../domain/clusters.ts';
 import type { ControlPlane } from '../../domain/control-plane.ts';
 import { errorMessage, type Logger } from '../log.ts';
-
-type Outcome = { ok: true; apps: string[]; failoverTo?: string } | { ok: false; reason: string };
-/** An attempt in the background: its outcome and what its action reported, once known. */
-type Run = { abort: AbortController; outcome?: Outcome; output?: string };
+import { failOverToStandby, type Outcome, type Run, replaceWithAction } from './recovery-attempt.ts';
+import { bootstrapReplacement } from './recovery-bootstrap.ts';
 
 export interface RecoveryDeps {
   cp: ControlPlane;
@@ -128,7 +110,13 @@ export class RecoveryCoordinator {
           const output = run.output ? `; the action reported: ${run.output}` : '';
           note('Normal', 'RecoveryClusterAnswers', `${recovery.message ?? ''}${output}`);
           const nextHealth = run.outcome.failoverTo ? health : freshHealth(now);
-          return this.bootstrap(name, { ...status, health: nextHealth, recovery }, now, notes);
+          return bootstrapReplacement(
+            this.deps,
+            name,
+            { ...status, health: nextHealth, recovery },
+            now,
+            notes,
+          );
         }
         recovery = this.failed(recovery, run.outcome.reason, now, policy?.action, notes);
       }
@@ -162,7 +150,7 @@ export class RecoveryCoordinator {
     }
 
     if (recovery.phase === RecoveryPhase.Bootstrapping)
-      return this.bootstrap(name, { ...status, recovery }, now, notes);
+      return bootstrapReplacement(this.deps, name, { ...status, recovery }, now, notes);
     return { status: { ...status, recovery }, notes };
   }
 
@@ -187,7 +175,9 @@ export class RecoveryCoordinator {
     const name = cluster.metadata.name;
     const run: Run = { abort: new AbortController() };
     this.running.set(name, run);
-    const work = action ? this.replace(cluster, action, run) : this.failover(cluster);
+    const work = action
+      ? replaceWithAction(this.deps.cp, cluster, action, run)
+      : failOverToStandby(this.deps.cp, cluster);
     work
       .then(
         (outcome) => outcome,
@@ -199,120 +189,6 @@ export class RecoveryCoordinator {
         if (outcome.ok) this.deps.log.info(fields, 'recovery attempt succeeded');
         else this.deps.log.warn(fields, `recovery attempt failed: ${outcome.reason}`);
       });
-  }
-
-  private async replace(cluster: Cluster, action: ResolvedRecoveryAction, run: Run): Promise<Outcome> {
-    const name = cluster.metadata.name;
-    const signal = run.abort.signal;
-    const output = await runRecoveryAction(
-      action,
-      { cluster: name, server: cluster.spec.server },
-      {
-        rest: this.deps.cp.rest,
-        namespace: this.deps.cp.namespace,
-        signal,
-        onOutput: (text) => {
-          run.output = text;
-        },
-      },
-    );
-    const credentials = parseCredentialsOutput(output, `action ${action.name}`);
-    // The replacement must answer with these credentials before anything is registered.
-    const rest = new KubeRest(
-      remoteKubeConfig(name, credentials.server, {
-        kubeconfig: credentials.data.kubeconfig,
-        bearerToken: credentials.data.bearerToken,
-        caData: credentials.data.caData,
-        insecure: credentials.data.insecure === 'true',
-      }),
-    );
-    try {
-      await rest.request('GET', '/version', { timeoutMs: 15_000 });
-    } catch (error) {
-      return {
-        ok: false,
-        reason: `the replacement at ${credentials.server} does not answer with the credentials action ${action.name} gave: ${errorMessage(error)}`,
-      };
-    } finally {
-      rest.close();
-    }
-    if (signal.aborted) return { ok: false, reason: 'cancelled' };
-    const current = await readCluster(this.deps.cp, name);
-    if (!current) return { ok: false, reason: `cluster ${name} was deleted during the recovery` };
-    await installReplacement(
-      this.deps.cp,
-      current,
-      credentials,
-      `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`,
-    );
-    return { ok: true, apps: await applicationsOnCluster(this.deps.cp, name) };
-  }
-
-  private async failover(cluster: Cluster): Promise<Outcome> {
-    const name = cluster.metadata.name;
-    const selector = cluster.spec.recovery?.failover?.selector ?? {};
-    const standby = chooseStandby(await listClusters(this.deps.cp), name, selector);
-    if (!standby) {
-      return {
-        ok: false,
-        reason: `no reachable standby cluster carries ${
-          Object.entries(selector)
-            .map(([k, v]) => `${k}=${v}`)
-            .join(',') || 'the selector'
-        }`,
-      };
-    }
-    const apps = await applicationsOnCluster(this.deps.cp, name);
-    await moveApplications(this.deps.cp, apps, name, standby.metadata.name);
-    return { ok: true, apps, failoverTo: standby.metadata.name };
-  }
-
-  /** Syncs the released wave; ends when every app is Synced and Healthy. */
-  private async bootstrap(name: string, status: ClusterStatus, now: number, notes: EventNote[]) {
-    const recovery = status.recovery as ClusterRecoveryStatus;
-    const byName = new Map(this.deps.apps().map((a) => [a.metadata.name, a]));
-    const progress = (recovery.apps ?? [])
-      .map((app) => byName.get(app))
-      .filter((app): app is Application => app !== undefined)
-      .map((app) => ({
-        name: app.metadata.name,
-        wave: syncWaveOf(app as unknown as KubeObject),
-        synced: app.status?.sync?.status === 'Synced',
-        healthy: app.status?.health?.status === 'Healthy',
-        operating: app.operation !== undefined || app.status?.operationState?.phase === 'Running',
-      }));
-    const decision = bootstrapStep(recovery, progress, now);
-    const next = decision.state;
-    if (next.timeline.firstAppSyncedAt && !recovery.timeline.firstAppSyncedAt) {
-      notes.push({
-        type: 'Normal',
-        reason: 'RecoveryFirstAppSynced',
-        message: 'the first application is synced on the replacement',
-      });
-    }
-    if (next.wave !== recovery.wave)
-      for (const app of progress) if (app.wave === next.wave) this.deps.refresh(app.name);
-    for (const app of decision.sync) {
-      try {
-        await requestSync(this.deps.cp, app, {
-          sync: { prune: false },
-          initiatedBy: { username: 'tiphys-recovery', automated: true },
-        });
-        this.deps.refresh(app);
-      } catch (error) {
-        this.deps.log.debug({ cluster: name, app }, `recovery sync not requested: ${errorMessage(error)}`);
-      }
-    }
-    if (decision.done) {
-      const rto =
-        (Date.parse(next.timeline.allHealthyAt ?? '') - Date.parse(next.timeline.lostAt ?? '')) / 1000;
-      notes.push({
-        type: 'Normal',
-        reason: 'RecoverySucceeded',
-        message: `${next.message}; ${rto.toFixed(0)} s after the loss`,
-      });
-    }
-    return { status: { ...status, recovery: next }, notes };
   }
 
   private appsOn(cluster: string): string[] {
