@@ -14,6 +14,7 @@ import { GitRepoCache } from '../adapters/git/index.ts';
 import { EventRecorder } from '../adapters/kube/event-recorder.ts';
 import { KubeRest } from '../adapters/kube/rest.ts';
 import { NotificationSettings } from '../adapters/notifications/settings.ts';
+import { ArtifactStore } from '../adapters/registry/artifact-store.ts';
 import { RenderCache } from '../adapters/render/render.ts';
 import { pushMatches } from '../core/webhook/push-event.ts';
 import type { RegistryPush } from '../core/webhook/registry-event.ts';
@@ -170,6 +171,10 @@ export class Controller {
           projects: this.apps,
           charts: new ChartStore({
             cacheDir: join(cacheDir, 'charts'),
+            credentialsFor: (location) => credentials.forChart(location),
+          }),
+          artifacts: new ArtifactStore({
+            cacheDir: join(cacheDir, 'artifacts'),
             credentialsFor: (location) => credentials.forChart(location),
           }),
           sopsKeys: new SopsKeyStore(this.setRest, options.namespace),

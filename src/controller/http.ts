@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import { appsOfArtifactPush } from '../core/oci/artifact-source.ts';
 import { pushTouchesApp } from '../core/webhook/generate-paths.ts';
 import { WebhookGuard, WebhookIntake, WebhookRateLimitedError } from '../core/webhook/intake.ts';
 import { type GitProvider, type PushEvent, pushMatches, WebhookError } from '../core/webhook/push-event.ts';
@@ -71,6 +72,8 @@ export function controllerHttp(controller: Controller, options: ControllerHttpOp
       checkRegistrySecret(options.registryWebhookSecret, req.headers, req.url.split('?')[1] ?? '', body);
       guard.refuseReplay('registry', body);
       const push = parseRegistryEvent(req.headers, body);
+      // Apps whose OCI artifact the push names are compared again (they resolve the tag themselves).
+      controller.refreshPushed(appsOfArtifactPush(controller.apps.list(), push.images));
       // A count, not names: the sender is not a logged-in user.
       return { scanned: await controller.scanPushed(push) };
     } catch (error) {

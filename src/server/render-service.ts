@@ -15,6 +15,7 @@ import { RepoCredentialStore } from '../adapters/control-plane/repo-credential-s
 import { SopsKeyStore } from '../adapters/control-plane/sops-keys.ts';
 import { GitRepoCache } from '../adapters/git/index.ts';
 import { KubeApiError, type KubeRest } from '../adapters/kube/rest.ts';
+import { ArtifactStore } from '../adapters/registry/artifact-store.ts';
 import { RenderCache, type RenderTools } from '../adapters/render/render.ts';
 import { keyOf } from '../core/manifest/key.ts';
 import type { AppProject } from '../core/model/app-project.ts';
@@ -64,6 +65,10 @@ export class RenderService {
         projects,
         charts: new ChartStore({
           cacheDir: join(options.cacheDir, 'charts'),
+          credentialsFor: (location) => credentials.forChart(location),
+        }),
+        artifacts: new ArtifactStore({
+          cacheDir: join(options.cacheDir, 'artifacts'),
           credentialsFor: (location) => credentials.forChart(location),
         }),
         sopsKeys: new SopsKeyStore(options.rest, options.namespace),

@@ -12,9 +12,9 @@ import {
   parseChartRevision,
 } from '../../core/helm/chart-source.ts';
 import { maxSatisfying, parseVersion } from '../../core/helm/semver.ts';
+import { OciChartSession } from '../registry/oci-charts.ts';
 import { chartIndexEntries, downloadIndexedChart, type IndexEntry } from './chart-repo-index.ts';
 import { ChartFetchError } from './errors.ts';
-import { OciSession } from './oci-registry.ts';
 import type { ChartCredentials, FetchLimits } from './types.ts';
 
 export interface ChartStoreOptions {
@@ -50,7 +50,7 @@ export class ChartStore {
     const pinned = parseChartRevision(revision);
     const wanted = pinned?.version ?? revision;
     if (location.kind === 'oci') {
-      const session = new OciSession(location, credentials, this.limits);
+      const session = new OciChartSession(location, credentials, this.limits);
       const version = pick(location, await session.versions(), wanted);
       const digest = await session.chartDigest(version);
       return checked(location, { version, digest }, pinned?.digest);
@@ -82,7 +82,7 @@ export class ChartStore {
     const credentials = await this.options.credentialsFor(location);
     let archive: Buffer;
     if (location.kind === 'oci') {
-      archive = await new OciSession(location, credentials, this.limits).blob(revision.digest);
+      archive = await new OciChartSession(location, credentials, this.limits).blob(revision.digest);
     } else {
       const entries = await chartIndexEntries(location, credentials, this.limits);
       const entry = entries.find((e) => e.version === revision.version);

@@ -123,7 +123,10 @@ describe('RegistryClient against the testbed registry', () => {
     await assert.rejects(wrong.listTags('team/hello'), (error: unknown) => {
       assert.ok(error instanceof RegistryError);
       assert.equal(error.terminal, true);
-      assert.match(error.message, /refused access to team\/hello \(401\): check the credentials Secret/);
+      assert.match(
+        error.message,
+        /refused the credentials \(HTTP 401\) for team\/hello: check the credentials Secret/,
+      );
       assert.ok(!error.message.includes('wrong-pass-123'));
       return true;
     });

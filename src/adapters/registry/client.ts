@@ -1,9 +1,12 @@
-// A client of the OCI distribution API for image automation: tags (paginated by Link headers),
-// manifests and indexes, config blobs for creation times. Retries with backoff and Retry-After on
+// The one client of the OCI distribution API: image automation (tags paginated by Link headers,
+// manifests and indexes, config blobs for creation times), OCI charts and OCI artifacts (a
+// manifest's exact bytes and a blob, each checked against its digest, under a size cap). Retries with backoff and Retry-After on
 // 429, 5xx and network errors. What cannot change is cached: a manifest or config blob by digest,
 // and so an image's creation time; a tag's digest is asked again (tags move).
+
+import { createHash } from 'node:crypto';
 import { mayReceiveCredentials, parseChallenge } from './auth.ts';
-import { type HttpResponse, httpFetch } from './http.ts';
+import { type HttpResponse, httpFetch, RegistryHttpError } from './http.ts';
 
 export interface RegistryCredentials {
   username: string;
@@ -126,7 +129,6 @@ export class RegistryClient {
     const full = await this.#get(repository, `/v2/${repository}/manifests/${encodeURIComponent(tag)}`, {
       accept: MANIFEST_TYPES.join(', '),
     });
-    const { createHash } = await import('node:crypto');
     return `sha256:${createHash('sha256').update(full.body).digest('hex')}`;
   }
 
@@ -142,6 +144,46 @@ export class RegistryClient {
     const manifest = parseJson(response, 'manifest') as Manifest;
     immutable.manifests.set(key, manifest);
     return manifest;
+  }
+
+  /**
+   * A manifest's exact bytes by tag or digest, and their digest (computed here, never taken from
+   * the registry's header). Asked by digest, bytes of another digest are refused. Not cached: a
+   * tag moves.
+   */
+  async manifestBytes(
+    repository: string,
+    reference: string,
+    maxBytes = 4 * 1024 * 1024,
+  ): Promise<{ bytes: Buffer; digest: string }> {
+    this.stats.manifests++;
+    const response = await this.#get(
+      repository,
+      `/v2/${repository}/manifests/${encodeURIComponent(reference)}`,
+      { accept: MANIFEST_TYPES.join(', ') },
+      'GET',
+      maxBytes,
+    );
+    const digest = sha256Of(response.body);
+    if (reference.startsWith('sha256:') && digest !== reference)
+      throw new RegistryError(
+        `${this.#options.registry}/${repository}: the manifest sent for ${reference} has digest ${digest}; refused`,
+        { terminal: true },
+      );
+    return { bytes: response.body, digest };
+  }
+
+  /** A blob, refused unless its bytes have `digest` (and, when given, `size`). */
+  async blobBytes(repository: string, digest: string, maxBytes: number, size?: number): Promise<Buffer> {
+    this.stats.blobs++;
+    const response = await this.#get(repository, `/v2/${repository}/blobs/${digest}`, {}, 'GET', maxBytes);
+    const actual = sha256Of(response.body);
+    if (actual !== digest || (size !== undefined && response.body.length !== size))
+      throw new RegistryError(
+        `${this.#options.registry}/${repository}: the blob sent for ${digest} has digest ${actual} (${response.body.length} bytes); refused`,
+        { terminal: true },
+      );
+    return response.body;
   }
 
   /**
@@ -177,19 +219,20 @@ export class RegistryClient {
     path: string,
     headers: Record<string, string>,
     method: 'GET' | 'HEAD' = 'GET',
+    maxBytes?: number,
   ): Promise<HttpResponse> {
     const scope = `repository:${repository}:pull`;
     const url = `${this.#origin}${path}`;
-    let response = await this.#retrying(() => this.#send(url, headers, method, scope));
+    let response = await this.#retrying(() => this.#send(url, headers, method, scope, maxBytes));
     if (response.status === 401) {
       await this.#authenticate(response, scope);
-      response = await this.#retrying(() => this.#send(url, headers, method, scope));
+      response = await this.#retrying(() => this.#send(url, headers, method, scope, maxBytes));
     }
     if (response.status >= 200 && response.status < 300) return response;
     const where = `${this.#options.registry}/${repository}`;
     if (response.status === 401 || response.status === 403)
       throw new RegistryError(
-        `registry ${this.#options.registry} refused access to ${repository} (${response.status}): ${this.#options.credentials ? 'check the credentials Secret' : 'no credentials were given'}`,
+        `registry ${this.#options.registry} refused the credentials (HTTP ${response.status}) for ${repository}: ${this.#options.credentials ? 'check the credentials Secret' : 'no credentials were given'}`,
         { status: response.status, terminal: true },
       );
     if (response.status === 404)
@@ -204,6 +247,7 @@ export class RegistryClient {
     headers: Record<string, string>,
     method: 'GET' | 'HEAD',
     scope: string,
+    maxBytes?: number,
   ): Promise<HttpResponse> {
     const token = this.#tokens.get(scope);
     const value =
@@ -218,6 +262,7 @@ export class RegistryClient {
       authorization: value ? { origin: this.#origin, value } : undefined,
       ca: this.#options.ca,
       timeoutMs: this.#options.timeoutMs,
+      maxBytes,
     });
   }
 
@@ -289,6 +334,12 @@ export class RegistryClient {
       try {
         response = await call();
       } catch (error) {
+        // An answer over the size cap is the same on every try.
+        if (error instanceof RegistryHttpError && error.terminal)
+          throw new RegistryError(`registry ${this.#options.registry}: ${error.message}`, {
+            terminal: true,
+            cause: error,
+          });
         failure = error;
       }
       const retryable =
@@ -311,6 +362,10 @@ export class RegistryClient {
       );
     }
   }
+}
+
+function sha256Of(bytes: Buffer): string {
+  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
 function basicHeader(credentials: RegistryCredentials): string {

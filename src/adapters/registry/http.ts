@@ -24,6 +24,12 @@ export interface HttpOptions {
 
 export class RegistryHttpError extends Error {
   override name = 'RegistryHttpError';
+  /** Retrying cannot help (an answer over the size cap). */
+  readonly terminal: boolean;
+  constructor(message: string, options: { terminal?: boolean } = {}) {
+    super(message);
+    this.terminal = options.terminal ?? false;
+  }
 }
 
 const maxRedirects = 5;
@@ -72,6 +78,7 @@ function once(url: string, options: HttpOptions): Promise<Omit<HttpResponse, 'ur
             req.destroy(
               new RegistryHttpError(
                 `answer of ${target.origin}${target.pathname} is larger than ${maxBytes} bytes`,
+                { terminal: true },
               ),
             );
             return;

@@ -44,9 +44,10 @@ test('an Application with a chart is validated as a chart source, not as a Git U
     spec: { source, destination: {} },
   });
   assert.deepEqual(validateApplication(app({ repoURL: 'oci://r.example.com/charts', chart: 'web' })), []);
+  // Without chart, oci:// is an OCI artifact of manifests, which needs a tag or digest.
   assert.match(
     validateApplication(app({ repoURL: 'oci://r.example.com/charts' })).join('\n'),
-    /uses oci:\/\/; use https, ssh, git or http/,
+    /an OCI artifact source needs targetRevision/,
   );
   assert.match(
     validateApplication(app({ repoURL: 'ftp://r.example.com', chart: 'web' })).join('\n'),

@@ -1,6 +1,8 @@
 // Several sources in one Application (`spec.sources`, as Argo CD has them), pure rules: which
 // sources render, how helm value files name another source (`$REF/path`), and the one revision
 // string that names every source's revision, so status, history and rollback need no new field.
+
+import { isArtifactSource } from '../oci/artifact-source.ts';
 import type {
   ApplicationSource,
   ApplicationSpec,
@@ -46,6 +48,8 @@ export function sourcesProblems(sources: Partial<ApplicationSource>[]): string[]
     if (source.ref === undefined) continue;
     if (source.chart !== undefined)
       problems.push(`spec.sources[${i}].ref: a chart source cannot be a ref; refs name Git sources`);
+    else if (isArtifactSource(source))
+      problems.push(`spec.sources[${i}].ref: an OCI artifact source cannot be a ref; refs name Git sources`);
     const first = refs.get(source.ref);
     if (first !== undefined)
       problems.push(

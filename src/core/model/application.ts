@@ -1,6 +1,7 @@
 // Application: one set of manifests in Git, rendered one way, kept equal to one destination.
 import { type Static, Type } from 'typebox';
 import { chartSourceProblem } from '../helm/chart-source.ts';
+import { artifactSourceProblem, isArtifactSource } from '../oci/artifact-source.ts';
 import { isRefOnly, sourcesProblems } from './app-sources.ts';
 import { ApplicationStatus, Operation, RetryStrategy, SyncOptionList } from './application-status.ts';
 import {
@@ -86,7 +87,7 @@ export const ApplicationSource = Closed(
     repoURL: Type.String({
       minLength: 1,
       description:
-        'URL of the Git repository; with chart, of the Helm chart repository (https://) or OCI registry (oci://).',
+        'URL of the Git repository; with chart, of the Helm chart repository (https://) or OCI registry (oci://); without chart, oci://HOST/REPOSITORY is an OCI artifact of manifests.',
     }),
     chart: Type.Optional(
       Type.String({
@@ -95,7 +96,9 @@ export const ApplicationSource = Closed(
       }),
     ),
     targetRevision: Type.Optional(
-      Type.String({ description: `Branch, tag, commit SHA or HEAD. Default: ${D.targetRevision}.` }),
+      Type.String({
+        description: `Branch, tag, commit SHA or HEAD (default: ${D.targetRevision}); of an OCI artifact, a tag or a sha256: digest.`,
+      }),
     ),
     path: Type.Optional(
       Type.String({ description: `Directory inside the repository. Default: ${D.path} (its root).` }),
@@ -298,6 +301,9 @@ function sourceProblems(
     if (problem) errors.push(`${field}: ${problem}`);
     if (source.kustomize || source.directory)
       errors.push(`${field}: a chart is rendered by helm; kustomize and directory options do not apply`);
+  } else if (typeof repoURL === 'string' && isArtifactSource(source)) {
+    const problem = artifactSourceProblem(repoURL, source.targetRevision);
+    if (problem) errors.push(`${field}: ${problem}`);
   } else if (typeof repoURL === 'string' && repoURL !== '') {
     const problem = repoURLProblem(repoURL, { allowLocal: options.allowLocalRepos });
     if (problem) errors.push(`${field}.repoURL: ${problem}`);

@@ -12,6 +12,7 @@ import { RepoCredentialStore } from '../../adapters/control-plane/repo-credentia
 import { SopsKeyStore } from '../../adapters/control-plane/sops-keys.ts';
 import { GitRepoCache } from '../../adapters/git/index.ts';
 import { KubeRest } from '../../adapters/kube/rest.ts';
+import { ArtifactStore } from '../../adapters/registry/artifact-store.ts';
 import { RenderCache, resolveTools } from '../../adapters/render/render.ts';
 import { withDefaults } from '../../core/model/application.ts';
 import { type AppDiff, appDiffOf } from './app-diff.ts';
@@ -48,6 +49,10 @@ export async function diffApplication(
         projects: apps,
         charts: new ChartStore({
           cacheDir: join(cacheDir, 'charts'),
+          credentialsFor: (location) => credentials.forChart(location),
+        }),
+        artifacts: new ArtifactStore({
+          cacheDir: join(cacheDir, 'artifacts'),
           credentialsFor: (location) => credentials.forChart(location),
         }),
         sopsKeys: new SopsKeyStore(rest, namespace),

@@ -1,6 +1,7 @@
 import type { ChartStore } from '../../adapters/charts/chart-store.ts';
 import type { SopsKeySource } from '../../adapters/control-plane/sops-keys.ts';
 import type { GitCredentials, GitRepoCache } from '../../adapters/git/index.ts';
+import type { ArtifactStore } from '../../adapters/registry/artifact-store.ts';
 import { renderHelmArchive } from '../../adapters/render/helm-archive.ts';
 import {
   assertRemoteSourcesAllowed,
@@ -14,6 +15,7 @@ import { decryptSopsObject, isSopsEncrypted, SopsError } from '../../adapters/so
 import type { KubeObject } from '../../core/manifest/object.ts';
 import { isRefOnly, splitRevisions, valueFileRef } from '../../core/model/app-sources.ts';
 import type { ResolvedApplication, ResolvedSource } from '../../core/model/application.ts';
+import { isArtifactSource } from '../../core/oci/artifact-source.ts';
 import type { ManifestSource, ProjectSource } from './ports.ts';
 
 export interface GitSourceDeps {
@@ -29,6 +31,8 @@ export interface GitSourceDeps {
   projects?: ProjectSource;
   /** Charts from chart repositories and registries (`spec.source.chart`); absent: refused. */
   charts?: ChartStore;
+  /** Manifests pushed to registries as OCI artifacts (`oci://` without chart); absent: refused. */
+  artifacts?: ArtifactStore;
   /** Age keys of each project, for SOPS-encrypted Secrets; absent: such a document is refused. */
   sopsKeys?: SopsKeySource;
 }
@@ -51,8 +55,14 @@ export class GitManifestSource implements ManifestSource {
    */
   async resolveRevision(source: { repoURL: string; chart?: string }, revision: string): Promise<string> {
     if (source.chart !== undefined) return this.chartStore().resolve(source.repoURL, source.chart, revision);
+    if (isArtifactSource(source)) return this.artifactStore().resolve(source.repoURL, revision);
     const { repoURL } = source;
     return this.deps.git.resolveRevision(repoURL, revision, await this.deps.credentialsFor(repoURL));
+  }
+
+  private artifactStore(): ArtifactStore {
+    if (!this.deps.artifacts) throw new Error('OCI artifacts are not available here');
+    return this.deps.artifacts;
   }
 
   private chartStore(): ChartStore {
@@ -129,15 +139,21 @@ export class GitManifestSource implements ManifestSource {
   ): Promise<KubeObject[]> {
     if (source.chart !== undefined)
       return this.renderChart(app, source, source.chart, revision, kubeVersion, refs);
-    return this.renderGit(app, source, revision, kubeVersion, refs);
+    // An artifact's files render as a Git checkout's do (directory, Kustomize, Helm, Jsonnet).
+    const tree = isArtifactSource(source)
+      ? () => this.artifactStore().fetch(source.repoURL, revision)
+      : async () =>
+          this.deps.git.checkout(source.repoURL, revision, await this.deps.credentialsFor(source.repoURL));
+    return this.renderTree(app, source, revision, kubeVersion, refs, tree);
   }
 
-  private async renderGit(
+  private async renderTree(
     app: ResolvedApplication,
     source: ResolvedSource,
     commit: string,
     kubeVersion: string | undefined,
     refs: ValueRefs,
+    tree: () => Promise<string>,
   ): Promise<KubeObject[]> {
     const deps = this.deps;
     const { destination } = app.spec;
@@ -155,11 +171,7 @@ export class GitManifestSource implements ManifestSource {
     const allowed = async () => (await deps.projects?.fetchProject(app.spec.project))?.spec.sourceRepos ?? [];
     let checked = false;
     const rendered = await cachedRender(deps.renderCache, key, async () => {
-      const repoDir = await deps.git.checkout(
-        source.repoURL,
-        commit,
-        await deps.credentialsFor(source.repoURL),
-      );
+      const repoDir = await tree();
       checked = true;
       return renderManifests({
         repoDir,

@@ -6,9 +6,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { ImageObjects } from '../../adapters/control-plane/image-objects.ts';
+import { appsOfArtifactPush } from '../../core/oci/artifact-source.ts';
 import { WebhookGuard, WebhookRateLimitedError } from '../../core/webhook/intake.ts';
 import { WebhookError } from '../../core/webhook/push-event.ts';
-import { checkRegistrySecret, parseRegistryEvent } from '../../core/webhook/registry-event.ts';
+import {
+  checkRegistrySecret,
+  parseRegistryEvent,
+  type RegistryPush,
+} from '../../core/webhook/registry-event.ts';
+import { requestRefresh } from '../../domain/app-operations.ts';
 import { requestScans } from '../../domain/images/scan-request.ts';
 import type { ServerContext } from '../context.ts';
 
@@ -34,6 +40,7 @@ export function registerRegistryWebhookRoutes(
         checkRegistrySecret(secret, req.headers, req.url.split('?')[1] ?? '', body);
         guard.refuseReplay('registry', body);
         const push = parseRegistryEvent(req.headers, body);
+        await refreshArtifactApps(ctx, push);
         // A count, not names: the sender is not a logged-in user.
         return { scanned: await requestScans(objects, push, new Date()) };
       } catch (error) {
@@ -56,4 +63,19 @@ export function registerRegistryWebhookRoutes(
         handler,
       );
   });
+}
+
+/**
+ * Apps with an OCI artifact source in a repository the push names are refreshed (the controller
+ * in this process directly, else through the refresh annotation); they ask the registry
+ * themselves, nothing of the notification but the repository's name is used.
+ */
+async function refreshArtifactApps(ctx: ServerContext, push: RegistryPush): Promise<void> {
+  for (const name of appsOfArtifactPush(ctx.apps.list(), push.images)) {
+    if (ctx.controller?.isActive) ctx.controller.refresh(name);
+    else
+      await requestRefresh(ctx, name).catch((error: unknown) =>
+        ctx.log(`registry webhook: refresh of ${name}: ${String(error)}`),
+      );
+  }
 }
