@@ -1,6 +1,7 @@
 // What the controller compares and reports, on a real cluster with the controller in-process:
 // ignoreDifferences end to end (an ignored field is not drift and is not healed; a changed
-// ignoreDifferences is compared afresh), the revision an OutOfSync app reports, and a cascade
+// ignoreDifferences is compared afresh; with RespectIgnoreDifferences=true a heal of the same
+// object keeps the field another manager set), the revision an OutOfSync app reports, and a cascade
 // deletion that waits for an object held by a finalizer of someone else.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -58,6 +59,7 @@ describe('comparison and status', () => {
         'ignored/tuned.yaml': configMap('tuned', { tuned: '1', fixed: 'a' }),
         'ignored/sentinel.yaml': configMap('sentinel', { value: 'git' }),
         'manual/settings.yaml': configMap('settings', { version: '1' }),
+        'respect/scaled.yaml': configMap('scaled', { replicas: '1', fixed: 'a' }),
         'held/held.yaml': configMap('held', { v: '1' }, ['test.tiphys.dev/hold']),
         'held/free.yaml': configMap('free', { v: '1' }),
       },
@@ -110,6 +112,47 @@ describe('comparison and status', () => {
     await eventually('tuned healed once no longer ignored', async () =>
       (await live('ignored', 'tuned'))?.data?.tuned === '1' ? true : undefined,
     );
+  });
+
+  test('RespectIgnoreDifferences: a heal of the object keeps the field another manager owns; without it the field is reset', async () => {
+    // Two apps render the same object into two namespaces; only the option differs. Neither
+    // applies only what is out of sync: the heal re-applies the object that drifted, whole.
+    const appFor = (name: string, respect: boolean) =>
+      createApp(env, name, {
+        source: { repoURL: repo, path: 'respect' },
+        destination: { namespace: name },
+        ignoreDifferences: [{ kind: 'ConfigMap', name: 'scaled', managedFieldsManagers: ['autoscaler'] }],
+        syncPolicy: {
+          automated: { selfHeal: true },
+          syncOptions: ['CreateNamespace=true', ...(respect ? ['RespectIgnoreDifferences=true'] : [])],
+        },
+      });
+    await appFor('respect-on', true);
+    await appFor('respect-off', false);
+    for (const name of ['respect-on', 'respect-off']) {
+      await waitForApp(env, name, synced, 'Synced');
+      // Another manager (an autoscaler, as an HPA scales a Deployment) sets the field it owns...
+      await env.rest.request('PATCH', cm(name, 'scaled'), {
+        body: { data: { replicas: '5' } },
+        contentType: 'application/merge-patch+json',
+        query: { fieldManager: 'autoscaler' },
+      });
+      // ...then a person edits another field of the same object: that is drift, and healed.
+      await editByHand(name, 'scaled', { fixed: 'by hand' });
+    }
+    for (const name of ['respect-on', 'respect-off']) {
+      await eventually(`${name}: the hand edit healed`, async () =>
+        (await live(name, 'scaled'))?.data?.fixed === 'a' ? true : undefined,
+      );
+      await waitForApp(
+        env,
+        name,
+        (a) => synced(a) && a.status?.operationState?.phase === 'Succeeded',
+        'Synced',
+      );
+    }
+    assert.equal((await live('respect-on', 'scaled'))?.data?.replicas, '5', "kept at the manager's value");
+    assert.equal((await live('respect-off', 'scaled'))?.data?.replicas, '1', "reset to Git's value");
   });
 
   test('an OutOfSync app reports the revision it last synced, not the new target', async () => {

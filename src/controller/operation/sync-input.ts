@@ -68,6 +68,7 @@ export function syncInputOf(
     desired: desiredResources,
     live,
     options: parseSyncOptions(appOptions).options,
+    ignoreDifferences: app.spec.ignoreDifferences ?? [],
     prune: operation.sync.prune ?? (operation.initiatedBy?.automated ? (automated?.prune ?? false) : false),
     allowEmpty: automated?.allowEmpty ?? false,
     dryRun: operation.sync.dryRun ?? false,

@@ -29,7 +29,7 @@ export function fieldsOwnedBy(obj: KubeObject, managers: readonly string[]): Fie
   );
 }
 
-const isLeaf = (tree: FieldsTree) => Object.keys(tree).every((key) => key === '.');
+export const isLeaf = (tree: FieldsTree): boolean => Object.keys(tree).every((key) => key === '.');
 
 /**
  * Removes from `target`, in place, the fields the tree owns. A list item the manager created
@@ -74,7 +74,8 @@ function removeFromList(target: unknown[], tree: FieldsTree): void {
   for (const index of [...whole].sort((a, b) => b - a)) target.splice(index, 1);
 }
 
-function itemIndex(list: unknown[], path: string): number {
+/** The index in `list` of the item a fieldsV1 key (`k:…`, `v:…`, `i:…`) names; -1 if none. */
+export function itemIndex(list: unknown[], path: string): number {
   const kind = path.slice(0, 2);
   const text = path.slice(2);
   if (kind === 'i:') return /^\d+$/.test(text) && Number(text) < list.length ? Number(text) : -1;

@@ -10,6 +10,8 @@ export interface SyncOptionSet {
   pruneLast?: boolean;
   createNamespace?: boolean;
   applyOutOfSyncOnly?: boolean;
+  /** An apply keeps the live values of the fields the app's ignoreDifferences name. */
+  respectIgnoreDifferences?: boolean;
   replace?: boolean;
   force?: boolean;
   serverSideApply?: boolean;
@@ -38,6 +40,7 @@ const booleanOptions: Record<string, BooleanOption> = {
   PruneLast: 'pruneLast',
   CreateNamespace: 'createNamespace',
   ApplyOutOfSyncOnly: 'applyOutOfSyncOnly',
+  RespectIgnoreDifferences: 'respectIgnoreDifferences',
   Replace: 'replace',
   Force: 'force',
   ServerSideApply: 'serverSideApply',

@@ -153,3 +153,34 @@ test('plan: the same input gives the same plan', () => {
   };
   assert.deepEqual(planSync(input), planSync(structuredClone(input)));
 });
+
+test('plan: RespectIgnoreDifferences applies ignored fields at their live values, other fields and new objects as Git says', () => {
+  const web: Spec = {
+    kind: 'Deployment',
+    name: 'web',
+    namespace: 'shop',
+    spec: { replicas: 2, paused: false },
+  };
+  const fresh: Spec = { kind: 'Deployment', name: 'fresh', namespace: 'shop', spec: { replicas: 2 } };
+  const live = liveOf({ ...web, spec: { replicas: 5, paused: true } });
+  const planned = (syncOptions: string[]) => {
+    const result = planSync({
+      operationId: 'op-1',
+      desired: [desiredOf(web), desiredOf(fresh)],
+      live: [live],
+      options: parseSyncOptions(syncOptions).options,
+      ignoreDifferences: [{ group: 'apps', kind: 'Deployment', jsonPointers: ['/spec/replicas'] }],
+    });
+    assert.ok(result.ok);
+    const specOf = (name: string) =>
+      result.plan.tasks.find((task) => task.type === 'apply' && task.object.metadata.name === name)?.object
+        .spec;
+    return { web: specOf('web'), fresh: specOf('fresh') };
+  };
+  assert.deepEqual(planned(['RespectIgnoreDifferences=true']), {
+    web: { replicas: 5, paused: false },
+    fresh: { replicas: 2 },
+  });
+  assert.deepEqual(planned([]), { web: { replicas: 2, paused: false }, fresh: { replicas: 2 } });
+  assert.deepEqual(planned(['RespectIgnoreDifferences=false']).web, { replicas: 2, paused: false });
+});

@@ -1,3 +1,4 @@
+import { keepIgnoredLiveValues } from '../diff/keep-ignored.ts';
 import { SyncPlanError } from './errors.ts';
 import { generatedHookName } from './hook-name.ts';
 import { defaultKeyOf, groupOf } from './object-ref.ts';
@@ -92,9 +93,11 @@ export function planSync(input: SyncInput): PlanResult {
       continue;
     }
     const refusal = applyRefusal(input, resource, options);
-    drafts.push(
-      draft('Sync', 'apply', resource.key, resource.object, resource.wave ?? 0, options, [], refusal),
-    );
+    const object =
+      options.respectIgnoreDifferences && live && input.ignoreDifferences?.length
+        ? keepIgnoredLiveValues(resource.object, live.object, input.ignoreDifferences)
+        : resource.object;
+    drafts.push(draft('Sync', 'apply', resource.key, object, resource.wave ?? 0, options, [], refusal));
   }
 
   const kept = new Set([...input.desired.map((d) => d.key), ...drafts.map((d) => d.task.key)]);

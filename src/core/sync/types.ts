@@ -2,6 +2,7 @@
 // src/core/manifest/ structurally but are declared here so that sync/ depends only on data:
 // annotations are parsed by the caller and arrive as fields (hook phases, wave, policies), and
 // so does ownership: the caller reads tracking ids and passes what it judged.
+import type { IgnoreDifference } from '../diff/types.ts';
 import type { Ownership } from '../manifest/tracking.ts';
 import type { SyncOptionSet, TaskOptions } from './options.ts';
 
@@ -85,6 +86,11 @@ export interface SyncInput {
   live: readonly LiveResource[];
   /** Application-level sync options (the Application's and the operation's, merged). */
   options?: SyncOptionSet;
+  /**
+   * The app's ignoreDifferences: with `RespectIgnoreDifferences=true`, an apply of an object that
+   * exists keeps the live values of the fields they name.
+   */
+  ignoreDifferences?: readonly IgnoreDifference[];
   /** Whether this operation may delete live objects that are no longer desired. */
   prune?: boolean;
   /** Allow a sync whose render is empty to prune everything. */
