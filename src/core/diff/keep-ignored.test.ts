@@ -12,11 +12,11 @@ interface Scenario {
   applied: KubeObject;
 }
 
-const dir = new URL('./keep-ignored-testdata/', import.meta.url);
+const dir = new URL('./testdata/keep-ignored/', import.meta.url);
 const files = readdirSync(dir).filter((name) => name.endsWith('.yaml'));
 
 test('every keep-ignored scenario is read', () => {
-  assert.ok(files.length >= 4, `only ${files.length} scenarios in keep-ignored-testdata/`);
+  assert.ok(files.length >= 4, `only ${files.length} scenarios in testdata/keep-ignored/`);
 });
 
 for (const file of files) {
