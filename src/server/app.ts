@@ -25,6 +25,7 @@ import { registerApplicationSetRoutes } from './routes/application-sets.ts';
 import { registerApplicationViewRoutes } from './routes/application-views.ts';
 import { registerApplicationRoutes } from './routes/applications.ts';
 import { registerClusterRoutes } from './routes/clusters.ts';
+import { registerPermissionRoutes } from './routes/permissions.ts';
 import { registerPipelineRoutes } from './routes/pipelines.ts';
 import { registerPodLogRoutes } from './routes/pod-logs.ts';
 import { registerProjectRoutes } from './routes/projects.ts';
@@ -199,6 +200,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerApplicationSetRoutes(app, ctx);
   registerPipelineRoutes(app, ctx);
   registerClusterRoutes(app, ctx);
+  registerPermissionRoutes(app, ctx);
   registerRepositoryRoutes(app, ctx);
   registerSystemRoutes(app, ctx, metrics);
   registerWebhookRoutes(app, ctx, options.webhookSecrets ?? {});

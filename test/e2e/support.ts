@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { installTiphys, loadKubeConfig } from '../../src/adapters/kube/install.ts';
 import { KubeRest } from '../../src/adapters/kube/rest.ts';
-import { Controller } from '../../src/controller/controller.ts';
+import { Controller, type ControllerOptions } from '../../src/controller/controller.ts';
 import type { KubeObject } from '../../src/core/manifest/object.ts';
 import type { Application } from '../../src/core/model/application.ts';
 import { buildServer, type ServerOptions } from '../../src/server/app.ts';
@@ -75,8 +75,16 @@ export async function createExamplesRepo(env: Env, name = 'config'): Promise<str
   return url;
 }
 
-export function startInProcessController(env: Env, options: { pollIntervalMs?: number } = {}): Controller {
+export function startInProcessController(
+  env: Env,
+  options: { pollIntervalMs?: number } & Pick<
+    ControllerOptions,
+    'recoveryActions' | 'clusterProbeIntervalMs'
+  > = {},
+): Controller {
   const controller = new Controller({
+    ...(options.recoveryActions ? { recoveryActions: options.recoveryActions } : {}),
+    ...(options.clusterProbeIntervalMs ? { clusterProbeIntervalMs: options.clusterProbeIntervalMs } : {}),
     kubeConfig: loadKubeConfig(env.cluster.kubeconfigPath),
     namespace: NAMESPACE,
     tools: env.tools,

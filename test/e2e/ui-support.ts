@@ -64,7 +64,10 @@ export interface UiStack {
   stop(): Promise<void>;
 }
 
-export async function startUiStack(name: string): Promise<UiStack> {
+export async function startUiStack(
+  name: string,
+  options: { controller?: Parameters<typeof startInProcessController>[1] } = {},
+): Promise<UiStack> {
   ensureUiBuilt();
   const env = await startEnv(name);
   const stops: (() => Promise<unknown>)[] = [() => env.stop()];
@@ -75,7 +78,7 @@ export async function startUiStack(name: string): Promise<UiStack> {
     const repo = await createExamplesRepo(env);
     const kubeConfig = loadKubeConfig(env.cluster.kubeconfigPath);
     await ensureAdminAccount(kubeConfig, NAMESPACE);
-    const controller = startInProcessController(env);
+    const controller = startInProcessController(env, options.controller);
     await controller.start();
     stops.push(() => controller.stop());
     const log = process.env.TIPHYS_TEST_LOG ? (line: string) => console.error(`[server] ${line}`) : () => {};

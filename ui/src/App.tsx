@@ -7,6 +7,7 @@ import { TopNav } from './components/TopNav.tsx';
 import { Toasts } from './components/toasts.tsx';
 import { AppListPage } from './pages/AppListPage.tsx';
 import { AppPage } from './pages/AppPage.tsx';
+import { ClusterPage } from './pages/ClusterPage.tsx';
 import { ClustersPage } from './pages/ClustersPage.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';
 import { PipelinesPage } from './pages/PipelinesPage.tsx';
@@ -81,6 +82,7 @@ function Pages() {
   if (first === 'applications' && second !== undefined) return <AppPage key={second} name={second} />;
   if (first === 'projects' && second !== undefined) return <ProjectPage key={second} name={second} />;
   if (first === 'pipelines') return <PipelinesPage />;
+  if (first === 'clusters' && second !== undefined) return <ClusterPage key={second} name={second} />;
   if (first === 'clusters') return <ClustersPage />;
   if (first === 'repositories') return <RepositoriesPage />;
   return (

@@ -5,6 +5,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Static } from 'typebox';
 import { KubeApiError } from '../../adapters/kube/rest.ts';
+import type { KubeObject } from '../../core/manifest/object.ts';
 import { type Cluster, ClusterSecretKey } from '../../core/model/cluster.ts';
 import { clusterKubeconfigProblems } from '../../core/model/cluster-kubeconfig.ts';
 import { IN_CLUSTER } from '../../core/model/common.ts';
@@ -20,6 +21,7 @@ import {
   ClusterLabelsPatch,
   ClusterList,
   ClusterView,
+  EventList,
   NameParams,
 } from '../schemas.ts';
 
@@ -162,6 +164,31 @@ export function registerClusterRoutes(app: FastifyInstance, ctx: ServerContext):
     async (req) => {
       const { cluster } = await viewOf(req, req.params.name, 'get');
       return cluster ? clusterView(cluster) : inClusterView(ctx);
+    },
+  );
+
+  app.get<{ Params: Static<typeof NameParams> }>(
+    '/api/v1/clusters/:name/events',
+    {
+      schema: {
+        summary: "Kubernetes Events of a Cluster: its health and its recovery's steps, oldest first",
+        tags,
+        params: NameParams,
+        response: { 200: EventList },
+      },
+    },
+    async (req) => {
+      const { name } = req.params;
+      await viewOf(req, name, 'get');
+      if (name === IN_CLUSTER) return { items: [] };
+      // The controller's Events carry masked messages only (docs/recovery.md, Secrets).
+      const list = await kubeGet<{ items: KubeObject[] }>(
+        ctx,
+        `/api/v1/namespaces/${encodeURIComponent(ctx.namespace)}/events`,
+        { fieldSelector: `involvedObject.kind=Cluster,involvedObject.name=${name}` },
+      );
+      const time = (e: KubeObject) => String(e.lastTimestamp ?? e.eventTime ?? '');
+      return { items: list.items.sort((a, b) => time(a).localeCompare(time(b))) };
     },
   );
 

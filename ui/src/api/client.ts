@@ -173,6 +173,19 @@ export const api = {
     })}`,
 
   listClusters: async () => itemsOf(await request<{ items: Cluster[] }>('GET', '/api/v1/clusters')),
+  getCluster: (name: string) => request<Cluster>('GET', `/api/v1/clusters/${enc(name)}`),
+  clusterEvents: async (name: string) =>
+    itemsOf(await request<{ items: KubeEvent[] }>('GET', `/api/v1/clusters/${enc(name)}/events`)),
+  approveRecovery: (name: string) =>
+    request<{ message: string }>('POST', `/api/v1/clusters/${enc(name)}/recovery/approve`),
+  /** The server's RBAC decision for the caller; the route itself checks again. */
+  canI: async (resource: string, action: string, object: string) =>
+    (
+      await request<{ allowed: boolean }>(
+        'GET',
+        `/api/v1/account/can-i${query({ resource, action, object })}`,
+      )
+    ).allowed,
   listRepositories: async () =>
     itemsOf(await request<{ items: Repository[] }>('GET', '/api/v1/repositories')),
 };

@@ -3,6 +3,7 @@ import type { Connection } from '../api/types.ts';
 import { ConnectionBadge } from '../components/Badge.tsx';
 import { ErrorBox } from '../components/ErrorBox.tsx';
 import { useAsync } from '../lib/use-async.ts';
+import { href } from '../router.ts';
 
 /** `connection` is a status word or `{status, message}`; both read the same. */
 export function connectionParts(c: Connection): { status?: string; message?: string } {
@@ -36,6 +37,7 @@ export function ClustersPage() {
               <th>Name</th>
               <th>Server</th>
               <th>Connection</th>
+              <th>Health</th>
               <th>Labels</th>
             </tr>
           </thead>
@@ -45,12 +47,18 @@ export function ClustersPage() {
               return (
                 <tr key={c.name} data-cluster={c.name}>
                   <td>
-                    <strong>{c.name}</strong>
+                    <a href={href('clusters', c.name)}>
+                      <strong>{c.name}</strong>
+                    </a>
                   </td>
                   <td className="mono">{c.server}</td>
                   <td>
                     <ConnectionBadge status={conn.status} message={conn.message} />
                     {conn.message && <div className="muted small">{conn.message}</div>}
+                  </td>
+                  <td data-health-phase={c.health?.phase ?? ''}>
+                    {c.health?.phase ?? ''}
+                    {c.recovery && <div className="muted small">recovery {c.recovery.phase}</div>}
                   </td>
                   <td>
                     {Object.entries(c.labels ?? {}).map(([k, v]) => (
