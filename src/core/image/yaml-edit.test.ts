@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { parseMarker } from './markers.ts';
 import { InvalidImageReferenceError, parseImageName, splitReference } from './reference.ts';
 import { setHelmValues, setKustomizeImage, setMarkedFields } from './yaml-edit.ts';
 
@@ -127,7 +128,12 @@ data:
 `;
 
   test('sets each field marked for the policy, nothing else', () => {
-    const { text, marked } = setMarkedFields(manifest, 'deploy.yaml', 'hello', hello);
+    const { text, marked } = setMarkedFields(
+      manifest,
+      'deploy.yaml',
+      { name: 'hello', namespace: 'tiphys' },
+      hello,
+    );
     assert.equal(marked, 3);
     assert.equal(
       text,
@@ -135,6 +141,71 @@ data:
         .replace('hello:1.0.0 # tiphys', 'hello:1.0.1 # tiphys')
         .replace("value: '1.0.0'", "value: '1.0.1'")
         .replace('version: 1.0.0   # spaced', 'version: 1.0.1   # spaced'),
+    );
+  });
+});
+
+describe('Flux setter markers', () => {
+  const flux = `spec:
+  containers:
+    - name: hello
+      image: 127.0.0.1:5000/hello:1.0.0 # {"$imagepolicy": "tiphys:hello"}
+      env:
+        - name: TAG
+          value: "1.0.0" # {"$imagepolicy": "tiphys:hello:tag"}
+        - name: NAME
+          value: old/name # {"$imagepolicy": "tiphys:hello:name"}
+    - name: other-namespace
+      image: 127.0.0.1:5000/hello:1.0.0 # {"$imagepolicy": "team-b:hello"}
+    - name: another-policy
+      image: 127.0.0.1:5000/hello:1.0.0 # {"$imagepolicy": "tiphys:hello-b"}
+    - name: not-a-marker
+      image: 127.0.0.1:5000/hello:1.0.0 # {"$imagepolicy": "tiphys:hello:digest"}
+`;
+
+  test('full reference, :tag and :name are set; only the named namespace and policy', () => {
+    const { text, marked } = setMarkedFields(
+      flux,
+      'deploy.yaml',
+      { name: 'hello', namespace: 'tiphys' },
+      hello,
+    );
+    assert.equal(marked, 3);
+    const lines = text.split('\n');
+    assert.equal(lines[3], '      image: 127.0.0.1:5000/hello:1.0.1 # {"$imagepolicy": "tiphys:hello"}');
+    assert.equal(lines[6], '          value: "1.0.1" # {"$imagepolicy": "tiphys:hello:tag"}');
+    assert.equal(lines[8], '          value: 127.0.0.1:5000/hello # {"$imagepolicy": "tiphys:hello:name"}');
+    // A marker naming the policy in another namespace, another policy, or an unknown part: untouched.
+    assert.deepEqual(lines.slice(9), flux.split('\n').slice(9));
+  });
+
+  test('parseMarker reads both spellings and nothing else', () => {
+    assert.deepEqual(parseMarker(' tiphys.dev/image-tag: hello'), { policy: 'hello', field: 'tag' });
+    assert.deepEqual(parseMarker(' {"$imagepolicy": "ns:p"}'), {
+      policy: 'p',
+      namespace: 'ns',
+      field: 'image',
+    });
+    for (const text of [
+      ' {"$imagepolicy": "p"}',
+      ' {"$imagepolicy": "ns:p:tag:x"}',
+      ' {"$imagepolicy": 1}',
+      ' tiphys.dev/image: Not_A_Name',
+      ' set by tiphys.dev/image: hello',
+    ])
+      assert.equal(parseMarker(text), undefined, text);
+  });
+
+  test('a marked field in a block scalar or a map is an error naming the file', () => {
+    assert.throws(
+      () =>
+        setMarkedFields(
+          'x: 1\n# tiphys.dev/image: hello\na:\n  b: c\n',
+          'x.yaml',
+          { name: 'hello', namespace: 'tiphys' },
+          hello,
+        ),
+      /x\.yaml: the field marked for policy hello is not a single value/,
     );
   });
 });

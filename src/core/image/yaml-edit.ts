@@ -14,7 +14,7 @@ import {
   visit,
   YAMLMap,
 } from 'yaml';
-import { IMAGE_MARKER, IMAGE_TAG_MARKER } from '../model/image-updater.ts';
+import { type MarkedField, type Marker, markerNames, type PolicyRef, parseMarker } from './markers.ts';
 import { assertValidDigest, assertValidTag, parseImageName, sameImage } from './reference.ts';
 
 export class YamlEditError extends Error {
@@ -179,17 +179,14 @@ export function setHelmValues(
 }
 
 /**
- * Sets every field marked for `policy`: `# tiphys.dev/image: <policy>` takes the full reference,
- * `# tiphys.dev/image-tag: <policy>` the tag. The marker is the comment after the value, or the
- * comment line just above the key. Returns the text and how many fields carry the marker.
+ * Sets marked fields (markers.ts): `choose` is asked, for each field carrying a marker, what the
+ * field should now hold (undefined: leave it). Returns the text and how many fields were chosen.
  */
-export function setMarkedFields(
+export function editMarkedFields(
   text: string,
   file: string,
-  policy: string,
-  value: ImageValue,
+  choose: (marker: Marker, current: unknown) => string | undefined,
 ): { text: string; marked: number } {
-  validateImageValue(value);
   const splices: Splice[] = [];
   let marked = 0;
   for (const doc of parseStrict(text, file)) {
@@ -203,12 +200,16 @@ export function setMarkedFields(
             index === 0
               ? [map.commentBefore, keyNode?.commentBefore].filter(Boolean).join('\n')
               : keyNode?.commentBefore;
-          const kind = markerOf(valueNode?.comment, policy) ?? markerOf(above, policy);
-          if (!kind) continue;
+          const marker = parseMarker(valueNode?.comment) ?? parseMarker(above);
+          if (!marker) continue;
+          const wanted = choose(marker, isScalar(valueNode) ? valueNode.value : undefined);
+          if (wanted === undefined) continue;
           if (!isScalar(valueNode))
-            throw new YamlEditError(`${file}: the field marked for ${policy} is not a single value`);
+            throw new YamlEditError(
+              `${file}: the field marked for policy ${marker.policy} is not a single value`,
+            );
           marked++;
-          const splice = spliceScalar(valueNode, kind === 'image' ? reference(value) : tagValue(value));
+          const splice = spliceScalar(valueNode, wanted);
           if (splice) splices.push(splice);
         }
       },
@@ -217,12 +218,20 @@ export function setMarkedFields(
   return { text: applySplices(text, splices), marked };
 }
 
-function markerOf(comment: string | null | undefined, policy: string): 'image' | 'tag' | undefined {
-  if (!comment) return undefined;
-  for (const line of comment.split('\n')) {
-    const match = /^\s*(tiphys\.dev\/image(?:-tag)?)\s*:\s*(\S+)\s*$/.exec(line);
-    if (match && match[2] === policy)
-      return match[1] === IMAGE_MARKER ? 'image' : match[1] === IMAGE_TAG_MARKER ? 'tag' : undefined;
-  }
-  return undefined;
+/** What a marked field of `kind` holds for an image value. */
+export function markedValue(field: MarkedField, value: ImageValue): string {
+  return field === 'image' ? reference(value) : field === 'tag' ? tagValue(value) : value.name;
+}
+
+/** Sets every field marked for `policy` (either spelling; a Flux marker must name its namespace). */
+export function setMarkedFields(
+  text: string,
+  file: string,
+  policy: PolicyRef,
+  value: ImageValue,
+): { text: string; marked: number } {
+  validateImageValue(value);
+  return editMarkedFields(text, file, (marker) =>
+    markerNames(marker, policy) ? markedValue(marker.field, value) : undefined,
+  );
 }

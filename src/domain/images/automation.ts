@@ -14,7 +14,7 @@ import type { ImageRepository } from '../../core/model/image-repository.ts';
 import type { ImageUpdater } from '../../core/model/image-updater.ts';
 import { commitEditForProject, type WriteBackDeps } from '../write-back.ts';
 import { caFromSecret, checkRegistrySecret, credentialsFromSecret } from './registry-access.ts';
-import { type ChosenImage, computeWrites } from './targets.ts';
+import { type ChosenImage, choicesFor, computeWrites } from './targets.ts';
 
 export interface ImageAutomationDeps {
   objects: ImageObjects;
@@ -143,7 +143,13 @@ export async function evaluatePolicy(
         chosenAt: now.toISOString(),
         conditions: [],
       });
-    return { policy: policy.metadata.name, value, repositoryImage: repo.spec.image };
+    return {
+      policy: policy.metadata.name,
+      value,
+      repositoryImage: repo.spec.image,
+      project: repo.spec.project ?? DEFAULT_PROJECT,
+      namespace: policy.metadata.namespace ?? deps.objects.namespace,
+    };
   } catch (error) {
     return fail(`policy ${policy.metadata.name}: ${errorText(error)}`);
   }
@@ -167,7 +173,7 @@ export async function runUpdater(
 ): Promise<'skipped' | 'done' | 'failed'> {
   const now = deps.now?.() ?? new Date();
   const { spec } = updater;
-  const mine = chosen.filter((item) => spec.updates.some((update) => update.policy === item.policy));
+  const mine = choicesFor(spec, chosen);
   if (mine.length === 0) return 'skipped';
   const applied = appliedKey(mine);
   const status = updater.status ?? {};

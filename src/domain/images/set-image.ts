@@ -1,20 +1,19 @@
 // `tiphys image set APP IMAGE=TAG`: a CI pipeline that pushed its own image commits the new tag
-// to the config repository, to the Kustomize `images:` entry of the Application's own path and
-// branch, through the project-scoped write-back (the app's AppProject must list the repository).
-// Only an existing entry is changed: an image the kustomization does not name is a mistake in the
-// pipeline (a typo), not something to add.
-import { posix } from 'node:path';
-import { parseDocument } from 'yaml';
-import type { TreeReader } from '../../adapters/git/commit-edit.ts';
+// to the config repository, in the Application's own path and branch (a Kustomize images: entry,
+// Helm values, or marked fields: set-image-targets.ts), through the project-scoped write-back
+// (the app's AppProject must list the repository). Only what names the image is changed: an image
+// the files do not name is a mistake in the pipeline (a typo), not something to add.
+import { ImageObjects } from '../../adapters/control-plane/image-objects.ts';
 import type { ImageAssignment } from '../../core/image/assignment.ts';
+import type { PolicyRef } from '../../core/image/markers.ts';
 import { sameImage } from '../../core/image/reference.ts';
-import { setKustomizeImage } from '../../core/image/yaml-edit.ts';
 import { DEFAULT_PROJECT } from '../../core/model/common.ts';
 import { getApplication } from '../applications.ts';
 import type { ControlPlane } from '../control-plane.ts';
 import { InvalidRequestError } from '../errors.ts';
 import { getProject } from '../projects.ts';
 import { commitEditForProject, type WriteBackDeps } from '../write-back.ts';
+import { setImageWrites } from './set-image-targets.ts';
 
 export interface SetImageResult {
   outcome: 'committed' | 'unchanged' | 'dry-run';
@@ -25,33 +24,23 @@ export interface SetImageResult {
   diff: string;
 }
 
-const KUSTOMIZATIONS = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
-
-/** The entry's image (newName, else name) when one of `images:` is named or points at `image`. */
-function entryImage(text: string, file: string, image: string): string {
-  const doc = parseDocument(text);
-  if (doc.errors[0]) throw new InvalidRequestError(`${file}: not valid YAML: ${doc.errors[0].message}`);
-  const images = (doc.toJS() as { images?: { name?: unknown; newName?: unknown }[] } | null)?.images ?? [];
-  for (const entry of Array.isArray(images) ? images : []) {
-    const name = typeof entry?.name === 'string' ? entry.name : '';
-    const newName = typeof entry?.newName === 'string' ? entry.newName : undefined;
-    if (name === image || sameImage(name, image) || (newName && sameImage(newName, image)))
-      return newName ?? name;
-  }
-  throw new InvalidRequestError(
-    `${file} has no images: entry named ${image} (nor with newName ${image}); nothing was written`,
+/** The policies of `project` whose repository is `image`: the ones a tag marker may name. */
+async function policiesFollowing(cp: ControlPlane, project: string, image: string): Promise<PolicyRef[]> {
+  const objects = new ImageObjects(cp.rest, cp.namespace);
+  const [repositories, policies] = await Promise.all([
+    objects.list('ImageRepository'),
+    objects.list('ImagePolicy'),
+  ]);
+  const mine = new Set(
+    repositories
+      .filter(
+        (repo) => (repo.spec.project ?? DEFAULT_PROJECT) === project && sameImage(repo.spec.image, image),
+      )
+      .map((repo) => repo.metadata.name),
   );
-}
-
-async function kustomizationOf(tree: TreeReader, folder: string): Promise<{ file: string; text: string }> {
-  for (const name of KUSTOMIZATIONS) {
-    const file = posix.join(folder, name).replace(/^\.\//, '');
-    const text = await tree.read(file);
-    if (text !== undefined) return { file, text };
-  }
-  throw new InvalidRequestError(
-    `${folder || 'the repository root'} has no kustomization.yaml: tiphys image set writes a Kustomize images: entry; nothing was written`,
-  );
+  return policies
+    .filter((policy) => mine.has(policy.spec.imageRepositoryRef.name))
+    .map((policy) => ({ name: policy.metadata.name, namespace: cp.namespace }));
 }
 
 /**
@@ -65,7 +54,7 @@ export async function setApplicationImage(
   appName: string,
   set: ImageAssignment,
   by: string,
-  options: { dryRun?: boolean } = {},
+  options: { dryRun?: boolean; valuePath?: string } = {},
 ): Promise<SetImageResult> {
   const app = await getApplication(cp, appName);
   const source = app.spec.source;
@@ -90,16 +79,11 @@ export async function setApplicationImage(
       message: `tiphys image set: ${appName} ${set.image} to ${set.tag}${set.digest ? `@${set.digest}` : ''}\n\nRequested by ${by}.`,
       dryRun: options.dryRun,
       edit: async (tree) => {
-        const found = await kustomizationOf(tree, (source.path ?? '').replace(/\/+$/, ''));
-        file = found.file;
-        const name = entryImage(found.text, found.file, set.image);
-        return {
-          [found.file]: setKustomizeImage(found.text, found.file, set.image, {
-            name,
-            tag: set.tag,
-            digest: set.digest,
-          }),
-        };
+        const writes = await setImageWrites(tree, source, { ...set, valuePath: options.valuePath }, () =>
+          policiesFollowing(cp, projectName, set.image),
+        );
+        file = Object.keys(writes).join(', ');
+        return writes;
       },
     },
   );

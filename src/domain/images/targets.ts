@@ -2,12 +2,14 @@
 // TreeReader, so a retried push recomputes them on the new tip).
 import { posix } from 'node:path';
 import type { FileWrites, TreeReader } from '../../adapters/git/commit-edit.ts';
+import { markerExamples } from '../../core/image/markers.ts';
 import {
   type ImageValue,
   setHelmValues,
   setKustomizeImage,
   setMarkedFields,
 } from '../../core/image/yaml-edit.ts';
+import { DEFAULT_PROJECT } from '../../core/model/common.ts';
 import type { ImageUpdaterSpec } from '../../core/model/image-updater.ts';
 
 export class UpdateTargetError extends Error {
@@ -19,6 +21,22 @@ export interface ChosenImage {
   value: ImageValue;
   /** The ImageRepository's image as written (the default kustomize entry name). */
   repositoryImage: string;
+  /** The AppProject of the policy's ImageRepository: only that project's updaters may write it. */
+  project: string;
+  /** The policy's namespace (a Flux marker names it). */
+  namespace: string;
+}
+
+/**
+ * The choices an updater may write: those of the policies it lists whose repository belongs to
+ * its own project. Another team's policy is ignored as if it did not exist, so an updater cannot
+ * copy (or learn) what another project's private repository runs by naming its policy.
+ */
+export function choicesFor(spec: ImageUpdaterSpec, chosen: readonly ChosenImage[]): ChosenImage[] {
+  const project = spec.project ?? DEFAULT_PROJECT;
+  return chosen.filter(
+    (item) => item.project === project && spec.updates.some((update) => update.policy === item.policy),
+  );
 }
 
 function inPath(base: string | undefined, file: string): string {
@@ -56,13 +74,18 @@ export async function computeWrites(
       let marked = 0;
       for (const file of await tree.list(spec.git.path ?? '')) {
         if (!/\.ya?ml$/.test(file)) continue;
-        const result = setMarkedFields(await read(file), file, update.policy, image.value);
+        const result = setMarkedFields(
+          await read(file),
+          file,
+          { name: update.policy, namespace: image.namespace },
+          image.value,
+        );
         marked += result.marked;
         if (result.marked > 0) writes[file] = result.text;
       }
       if (marked === 0)
         throw new UpdateTargetError(
-          `no field under ${spec.git.path || 'the repository root'} is marked "# tiphys.dev/image: ${update.policy}" or "# tiphys.dev/image-tag: ${update.policy}"`,
+          `no field under ${spec.git.path || 'the repository root'} is marked ${markerExamples({ name: update.policy, namespace: image.namespace })}`,
         );
     }
   }

@@ -1,6 +1,7 @@
 // The Git side of promotion: what freight a stage runs at a revision, and the commit that puts a
-// freight into a stage. Overlays layout: the image entries of the stage's kustomization.yaml are
-// set to the freight's (one commit on the pipeline's branch). Branches layout: the stage's branch
+// freight into a stage. Overlays layout: the image entries of the stage's kustomization.yaml (or,
+// without one, the image maps of its values.yaml) are set to the freight's (one commit on the
+// pipeline's branch). Branches layout: the stage's branch
 // moves to the verified commit, or gets the earlier tree back as a new commit (rollback). Every
 // write is made in the name of the pipeline's project and refused, before any Git call, for a
 // repository the project does not permit.
@@ -18,6 +19,7 @@ import {
   kustomizationImages,
   withImages,
 } from '../../core/promotion/freight.ts';
+import { valuesFreightImages, withValuesImages } from '../../core/promotion/values-freight.ts';
 import {
   commitEditForProject,
   RepositoryNotPermittedError,
@@ -33,6 +35,8 @@ export interface PromotionGit extends WriteBackDeps {
 export const DEFAULT_AUTHOR = { name: 'Tiphys', email: 'tiphys@localhost' };
 
 const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
+/** A stage path without a kustomization: a Helm values file per environment. */
+const VALUES_FILE = 'values.yaml';
 
 /** The freight `stage` runs when its apps are synced at `revision` (reads are cached by commit). */
 export async function freightAt(
@@ -52,8 +56,11 @@ export async function freightAt(
     const text = await readFile(join(dir, path), 'utf8').catch(() => undefined);
     if (text !== undefined) return freightOfImages(kustomizationImages(text, path), revision);
   }
+  const values = `${stage.path}/${VALUES_FILE}`;
+  const text = await readFile(join(dir, values), 'utf8').catch(() => undefined);
+  if (text !== undefined) return freightOfImages(valuesFreightImages(text, values), revision);
   throw new FreightError(
-    `${stage.path}/kustomization.yaml not found at ${revision.slice(0, 7)} of ${repoURL}`,
+    `${stage.path}/kustomization.yaml (or ${VALUES_FILE}) not found at ${revision.slice(0, 7)} of ${repoURL}`,
   );
 }
 
@@ -120,8 +127,11 @@ export async function writeFreight(
         const text = await tree.read(path);
         if (text !== undefined) return { [path]: withImages(text, images, path) };
       }
+      const values = `${stage.path}/${VALUES_FILE}`;
+      const text = await tree.read(values);
+      if (text !== undefined) return { [values]: withValuesImages(text, images, values) };
       throw new FreightError(
-        `${stage.path}/kustomization.yaml not found on branch ${spec.branch ?? 'main'} of ${spec.repoURL}`,
+        `${stage.path}/kustomization.yaml (or ${VALUES_FILE}) not found on branch ${spec.branch ?? 'main'} of ${spec.repoURL}`,
       );
     },
   });

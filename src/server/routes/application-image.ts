@@ -25,6 +25,14 @@ const SetImageRequest = Type.Object(
   {
     set: Type.String({ maxLength: 1024, description: 'IMAGE=TAG or IMAGE=TAG@sha256:…' }),
     dryRun: Type.Optional(Type.Boolean({ description: 'Return the diff; commit nothing.' })),
+    valuePath: Type.Optional(
+      Type.String({
+        maxLength: 256,
+        pattern: '^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$',
+        description:
+          'Helm apps: the dotted path of the values field holding the tag (default: every image map naming IMAGE).',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -57,7 +65,8 @@ export function registerApplicationImageRoutes(app: FastifyInstance, ctx: Server
     '/api/v1/applications/:name/image',
     {
       schema: {
-        summary: "Commit an image tag to the app's kustomization in Git (tiphys image set)",
+        summary:
+          "Commit an image tag to the app's kustomization, Helm values or marked fields in Git (tiphys image set)",
         tags: ['applications'],
         params: NameParams,
         body: SetImageRequest,
@@ -81,6 +90,7 @@ export function registerApplicationImageRoutes(app: FastifyInstance, ctx: Server
           try {
             return await setApplicationImage(ctx, deps(), name, set, identity?.subject ?? 'anonymous', {
               dryRun: req.body.dryRun,
+              valuePath: req.body.valuePath,
             });
           } catch (error) {
             if (error instanceof YamlEditError || error instanceof InvalidImageReferenceError)
