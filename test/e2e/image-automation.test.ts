@@ -23,7 +23,13 @@ import { type AuthService, createAuthService, ensureAdminAccount } from '../../s
 import { pushProbeImage } from '../../testbed/src/node/real-node-kit.ts';
 import { freePorts } from '../../testbed/src/ports.ts';
 import { startRegistry, type TestRegistry } from '../../testbed/src/registry.ts';
-import { createImageObject, createRegistrySecrets, helloKustomization, imageStatus } from './image-kit.ts';
+import {
+  createImageObject,
+  createRegistrySecrets,
+  helloDeployment,
+  helloKustomization,
+  imageStatus,
+} from './image-kit.ts';
 import {
   createApp,
   type Env,
@@ -451,5 +457,95 @@ describe('image automation: failures commit nothing; tiphys image set', { timeou
     const replay = await post(body, `Bearer ${WEBHOOK_SECRET}`);
     assert.equal(replay.status, 409, await replay.text());
     assert.equal(await annotation(), asked);
+  });
+
+  test('a Helm-values app: the updater writes values.yaml, image set moves it again, the Deployment follows', async () => {
+    const values = `# hello chart values (dev)
+replicaCount: 1
+image:
+  repository: ${image} # the tag is Tiphys's
+  tag: "1.0.0"
+`;
+    await env.git.commitFiles(
+      'config',
+      {
+        'charts/hello/Chart.yaml': 'apiVersion: v2\nname: hello\nversion: 0.1.0\n',
+        'charts/hello/values.yaml': values,
+        'charts/hello/templates/deployment.yaml': helloDeployment
+          .replace('replicas: 1', 'replicas: {{ .Values.replicaCount }}')
+          .replace('image: hello', 'image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"'),
+      },
+      'hello chart',
+    );
+    await createApp(env, 'hello-chart', {
+      project: 'team-a',
+      source: { repoURL: configUrl, path: 'charts/hello' },
+      destination: { namespace: 'hello-chart' },
+      syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ['CreateNamespace=true'] },
+    });
+    const deployed = (tag: string) =>
+      eventually(
+        `the chart's Deployment runs ${tag}`,
+        async () => {
+          const deployment = await env.rest
+            .request<{ spec: { template: { spec: { containers: { image: string }[] } } } }>(
+              'GET',
+              '/apis/apps/v1/namespaces/hello-chart/deployments/hello',
+            )
+            .catch(() => undefined);
+          return deployment?.spec.template.spec.containers[0].image === `${image}:${tag}`
+            ? deployment
+            : undefined;
+        },
+        180_000,
+      );
+    await deployed('1.0.0');
+    const valuesAt = () =>
+      execFileSync('git', ['show', 'main:charts/hello/values.yaml'], {
+        cwd: join(env.git.root, 'config.git'),
+        encoding: 'utf8',
+      });
+
+    // The image updater (semver ~1.0.0 over 1.0.0, 1.0.1, 2.0.0) writes image.tag.
+    await createImageObject(env, 'ImageRepository', 'chart', {
+      project: 'team-a',
+      interval: '1h',
+      image,
+      credentials: { secretName: 'team-a-registry' },
+      ca: { secretName: 'team-a-registry' },
+    });
+    await createImageObject(env, 'ImagePolicy', 'chart', {
+      imageRepositoryRef: { name: 'chart' },
+      policy: { semver: { range: '~1.0.0' } },
+    });
+    await createImageObject(env, 'ImageUpdater', 'chart', {
+      project: 'team-a',
+      git: { repoURL: configUrl, path: 'charts/hello' },
+      updates: [{ policy: 'chart', target: { helm: { tagPath: 'image.tag' } } }],
+    });
+    await eventually('the chart updater committed', async () => {
+      const status = await imageStatus(env, 'imageupdaters', 'chart');
+      return status.lastCommit ? status : undefined;
+    });
+    assert.equal(valuesAt(), values.replace('tag: "1.0.0"', 'tag: "1.0.1"'));
+    await deployed('1.0.1');
+    await env.rest.request('PATCH', `/apis/tiphys.dev/v1alpha1/namespaces/${NAMESPACE}/imageupdaters/chart`, {
+      body: { spec: { suspend: true } },
+      contentType: 'application/merge-patch+json',
+    });
+
+    // A pipeline pushed 1.0.3: tiphys image set finds the image map naming it in values.yaml.
+    await pushProbeImage(registry, 'team/hello', '1.0.3');
+    const set = await tiphys('deployer', ['image', 'set', 'hello-chart', `${image}=1.0.3`]);
+    assert.equal(set.code, 0, set.stderr);
+    assert.match(set.stdout, /^committed [0-9a-f]{40} to .* main: charts\/hello\/values\.yaml /);
+    assert.equal(valuesAt(), values.replace('tag: "1.0.0"', 'tag: "1.0.3"'));
+    await deployed('1.0.3');
+    // An image the values do not name is refused, nothing committed.
+    const committed = await head();
+    const typo = await tiphys('deployer', ['image', 'set', 'hello-chart', `${image}-typo=1.0.4`]);
+    assert.equal(typo.code, 1);
+    assert.match(typo.stderr, /charts\/hello\/values\.yaml: no image .* names .*hello-typo/);
+    assert.equal(await head(), committed);
   });
 });
