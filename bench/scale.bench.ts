@@ -5,14 +5,18 @@
 // measured polling, not rest. Reconciles seen during the idle window are reported and warned of.
 // Prints the time until all are Synced, then the controller's resident memory (VmRSS, VmHWM)
 // and its idle CPU over 30 s. Floor for memory: an idle `node -e "setInterval(...)"` started
-// the same way.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+// the same way. Floor for the sync time and its CPU: `kubectl apply --server-side` of the same
+// Namespaces and ConfigMaps (other names) on the same cluster, its end seen through the same
+// 250 ms polling of the API, and the CPU kubectl used.
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import type { Application } from '../src/core/model/application.ts';
 import { createApp, NAMESPACE, startControllerProcess, startEnv } from '../test/e2e/support.ts';
+import { ensureTestbedBinaries } from '../testbed/src/binaries.ts';
 import { freePorts } from '../testbed/src/ports.ts';
 import {
   automatedSpec,
@@ -44,6 +48,29 @@ for (let i = 0; i < appCount; i++) {
   }
 }
 writeFiles(work, files);
+// The floor's copy: the same objects under other namespace names, Namespaces first.
+const floorName = (i: number) => `floor-${String(i).padStart(3, '0')}`;
+const floorFiles: Record<string, string> = {
+  '0-namespaces.yaml': Array.from(
+    { length: appCount },
+    (_, i) => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${floorName(i)}\n`,
+  ).join('---\n'),
+};
+for (let i = 0; i < appCount; i++) {
+  const docs = Array.from({ length: objectsPerApp }, (_, j) =>
+    configMapYaml(`cm-${j}`, floorName(i), `app ${i} object ${j}`),
+  );
+  floorFiles[`${floorName(i)}.yaml`] = docs.join('---\n');
+}
+const floorDir = join(work, '.floor');
+writeFiles(floorDir, floorFiles);
+
+/** CPU ticks of this process's children that have ended (kubectl once awaited). */
+function endedChildrenTicks(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[13]) + Number(fields[14]);
+}
 
 const env = await startEnv('bench-scale');
 const [port] = await freePorts(1);
@@ -65,6 +92,38 @@ try {
   const pid = controller.pid;
   if (pid === undefined) throw new Error('the controller process has no pid');
   const startupMemory = memoryOf(pid);
+
+  // Floor: kubectl applies the same objects; done when the same polling sees all of them.
+  const { kubectl } = await ensureTestbedBinaries();
+  const floorTicks = endedChildrenTicks();
+  const floorStart = performance.now();
+  await promisify(execFile)(
+    kubectl,
+    [
+      '--kubeconfig',
+      env.cluster.kubeconfigPath,
+      'apply',
+      '--server-side',
+      '--field-manager=bench',
+      '-f',
+      floorDir,
+    ],
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
+  const floorCpuSeconds = (endedChildrenTicks() - floorTicks) / CLOCK_TICKS_PER_SECOND;
+  const floorConfigMaps = async () =>
+    (
+      await env.rest.request<{ items: { metadata: { namespace: string; name: string } }[] }>(
+        'GET',
+        '/api/v1/configmaps',
+      )
+    ).items.filter((cm) => cm.metadata.namespace.startsWith('floor-') && cm.metadata.name.startsWith('cm-'))
+      .length;
+  const floorSynced = await pollUntil(
+    'the floor objects applied',
+    async () => (await floorConfigMaps()) >= appCount * objectsPerApp,
+    { start: floorStart, intervalMs: 250, timeoutMs: 600_000 },
+  );
 
   const list = async () =>
     (
@@ -119,8 +178,12 @@ try {
 
   const apps = `${appCount} apps × ${objectsPerApp} ConfigMaps`;
   report(`create ${appCount} Applications (10 in parallel)`, created, 'ms');
-  report(`${apps}: creation to all Synced`, allSynced, 'ms');
-  report(`controller CPU during that sync`, syncCpuSeconds, 's');
+  const syncFloor = { name: 'kubectl apply --server-side', value: floorSynced };
+  const cpuFloor = { name: 'kubectl CPU', value: floorCpuSeconds };
+  report(`kubectl apply --server-side of the same objects (floor)`, floorSynced, 'ms');
+  report(`${apps}: creation to all Synced`, allSynced, 'ms', syncFloor);
+  report(`kubectl CPU for that apply (floor)`, floorCpuSeconds, 's');
+  report(`controller CPU during that sync`, syncCpuSeconds, 's', cpuFloor);
   report(`controller CPU idle over ${idleSeconds} s`, idleCpuPercent, '% of a core');
   report(`reconciles while idle (${idleSeconds} s)`, idleReconciles, 'reconciles');
   report(`Git operations while idle (${idleSeconds} s)`, idleGit, 'operations');

@@ -57,7 +57,9 @@ try {
     floors.push(
       await pollUntil(`replicas ${drifted} visible`, async () => (await replicas(floorPath)) === drifted, {
         start: writeStart,
-        intervalMs: 0,
+        // The same polling as the heal's below: a floor polled faster would be smaller by up to
+        // one interval for no reason of the controller's.
+        intervalMs: 20,
         timeoutMs: 10_000,
       }),
     );
