@@ -11,6 +11,7 @@ import { ClusterPage } from './pages/ClusterPage.tsx';
 import { ClustersPage } from './pages/ClustersPage.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';
 import { PipelinesPage } from './pages/PipelinesPage.tsx';
+import { PreviewPage } from './pages/PreviewPage.tsx';
 import { ProjectPage } from './pages/ProjectPage.tsx';
 import { RepositoriesPage } from './pages/RepositoriesPage.tsx';
 import { useRoute } from './router.ts';
@@ -75,11 +76,14 @@ export function App() {
 
 function Pages() {
   const { segments, query } = useRoute();
-  const [first, second] = segments;
+  const [first, second, third] = segments;
   if (first === undefined || (first === 'applications' && second === undefined)) {
     return <AppListPage query={query} />;
   }
-  if (first === 'applications' && second !== undefined) return <AppPage key={second} name={second} />;
+  if (first === 'applications' && second !== undefined && third === 'preview')
+    return <PreviewPage key={second} name={second} revision={query.get('revision') ?? ''} />;
+  if (first === 'applications' && second !== undefined && third === undefined)
+    return <AppPage key={second} name={second} />;
   if (first === 'projects' && second !== undefined) return <ProjectPage key={second} name={second} />;
   if (first === 'pipelines') return <PipelinesPage />;
   if (first === 'clusters' && second !== undefined) return <ClusterPage key={second} name={second} />;

@@ -128,6 +128,8 @@ export const api = {
       `${appPath(name)}/manifests${query({ group: ref.group ?? '', kind: ref.kind, namespace: ref.namespace, name: ref.name })}`,
     ),
   diff: (name: string) => request<AppDiff>('GET', `${appPath(name)}/diff`),
+  preview: (name: string, revision: string) =>
+    request<AppDiff>('POST', `${appPath(name)}/preview`, { revision }),
   events: async (name: string) =>
     itemsOf(await request<{ items: KubeEvent[] }>('GET', `${appPath(name)}/events`)),
   sync: (name: string, body: SyncRequest) => request<unknown>('POST', `${appPath(name)}/sync`, body),

@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react';
 import { api } from '../api/client.ts';
 import type { Application, KubeEvent } from '../api/types.ts';
 import { HealthBadge, SyncBadge } from '../components/Badge.tsx';
+import { DiffText } from '../components/DiffText.tsx';
 import { ErrorBox } from '../components/ErrorBox.tsx';
 import { kindBadge, kindCategory } from '../graph/kinds.ts';
 import { type GraphNode, keyOfRef, refOf } from '../graph/model.ts';
@@ -166,25 +167,6 @@ function DiffTab({ app, node }: { app: string; node: GraphNode }) {
         </section>
       ))}
     </div>
-  );
-}
-
-function DiffText({ text }: { text: string }) {
-  const lines = text.split('\n');
-  return (
-    <pre className="code diff-text">
-      {lines.map((line, i) => {
-        const c = line[0];
-        const cls = c === '+' ? 'add' : c === '-' ? 'del' : c === '@' ? 'hunk' : '';
-        return (
-          // biome-ignore lint/suspicious/noArrayIndexKey: lines of a fixed text; position is identity
-          <span key={i} className={cls}>
-            {line}
-            {'\n'}
-          </span>
-        );
-      })}
-    </pre>
   );
 }
 

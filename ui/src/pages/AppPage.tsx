@@ -129,6 +129,9 @@ function AppView({ app }: { app: Application }) {
             <button type="button" className="button" onClick={() => setDialog('history')}>
               History
             </button>
+            <a className="button" href={href('applications', name, 'preview')}>
+              Preview a revision
+            </a>
             <button type="button" className="button danger-outline" onClick={() => setDialog('delete')}>
               Delete
             </button>
