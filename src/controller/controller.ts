@@ -33,6 +33,7 @@ import { ImageAutomation } from './images/image-automation.ts';
 import { LeaderElector } from './leader-election.ts';
 import { errorMessage, type Logger, toLogger } from './log.ts';
 import { ControllerMetrics } from './metrics.ts';
+import { ClusterNotifier } from './notifications/cluster-notifier.ts';
 import { Notifier } from './notifications/notifier.ts';
 import { ObjectEvents } from './object-events.ts';
 import { PipelineLoop } from './promotion/pipeline-loop.ts';
@@ -151,8 +152,9 @@ export class Controller {
     });
     this.events = new EventRecorder(this.eventRest, { component: 'tiphys-controller', instance: identity });
     this.objectEvents = new ObjectEvents(this.events, options.namespace, this.log);
+    const notificationSettings = new NotificationSettings(this.eventRest, options.namespace);
     this.notifier = new Notifier({
-      settings: new NotificationSettings(this.eventRest, options.namespace),
+      settings: notificationSettings,
       fetchProject: (name) => this.apps.fetchProject(name),
       patchStatus: (name, status) => this.apps.patchStatus(name, status),
       recordEvent: (app, note) => this.objectEvents.onApp(app, note),
@@ -190,6 +192,13 @@ export class Controller {
       assessHealth: options.assessHealth,
       notify: (stored, status) => this.notifier.evaluate(stored, status),
     });
+    const clusterNotifier = new ClusterNotifier({
+      settings: notificationSettings,
+      queue: this.notifier.queue,
+      recordEvent: (cluster, note) => this.objectEvents.onCluster(cluster, note),
+      count: (labels) => this.notifier.count(labels),
+      log: this.log,
+    });
     const clusterDeps = {
       cp: { rest: this.eventRest, namespace: options.namespace },
       destinations: this.destinations,
@@ -203,6 +212,7 @@ export class Controller {
       recordEvent: (cluster, note) => this.objectEvents.onCluster(cluster, note),
       metrics: this.metrics,
       intervalMs: options.clusterProbeIntervalMs ?? 30_000,
+      notify: (cluster, status) => clusterNotifier.evaluate(cluster, status),
     });
     this.pipelines = new PipelineLoop(
       {

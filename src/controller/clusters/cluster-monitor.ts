@@ -13,6 +13,7 @@ import { listClusters } from '../../domain/clusters.ts';
 import type { ControlPlane } from '../../domain/control-plane.ts';
 import { errorMessage, type Logger } from '../log.ts';
 import type { ControllerMetrics } from '../metrics.ts';
+import type { Notice } from '../notifications/notifier.ts';
 import type { RecoveryCoordinator } from './recovery-coordinator.ts';
 
 export interface ClusterMonitorDeps {
@@ -25,6 +26,8 @@ export interface ClusterMonitorDeps {
   metrics: ControllerMetrics;
   log: Logger;
   intervalMs: number;
+  /** Cluster notifications fired by the status about to be written (sent once it is). */
+  notify?: (cluster: Cluster, status: ClusterStatus) => Promise<Notice>;
 }
 
 /** Status fields that change at every probe: not a reason to write on their own. */
@@ -129,7 +132,10 @@ export class ClusterMonitor {
       driftedApps: drifted,
       now: attemptedAt,
     });
+    const notice = await this.deps.notify?.(cluster, status);
+    if (notice?.notified) status.notified = notice.notified;
     await this.write(name, status, now);
+    notice?.send();
     const all = [...notes, ...stepped.notes];
     for (const note of all) {
       this.deps.log[note.type === 'Warning' ? 'warn' : 'info'](

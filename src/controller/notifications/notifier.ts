@@ -78,6 +78,11 @@ export class Notifier {
     };
   }
 
+  /** Counts a delivery's result in the controller's metrics (cluster notifications share them). */
+  count(labels: { service: string; trigger: string; outcome: string }): void {
+    this.counters.deliveries.inc(labels);
+  }
+
   /** The Application is gone: its on-deleted subscribers are told (results in metrics and logs). */
   async deleted(app: Application): Promise<void> {
     this.results.delete(app.metadata.name);

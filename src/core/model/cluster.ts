@@ -120,6 +120,11 @@ export const ClusterStatus = Type.Object({
   health: Type.Optional(ClusterHealthStatus),
   recovery: Type.Optional(ClusterRecoveryStatus),
   conditions: Type.Optional(Type.Array(Condition)),
+  notified: Type.Optional(
+    Type.Record(Type.String(), Type.String(), {
+      description: 'The last event each cluster notification trigger notified (docs/notifications.md).',
+    }),
+  ),
 });
 export type ClusterStatus = Static<typeof ClusterStatus>;
 

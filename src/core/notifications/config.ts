@@ -3,6 +3,14 @@
 // the Secret `tiphys-notifications-secret`. Each bad key is reported by name and left out; the
 // others keep working. Secret values are collected so every message can be masked with them.
 import { parse as parseYaml } from 'yaml';
+import {
+  CLUSTER_SUBSCRIPTIONS_KEY,
+  CLUSTER_TEMPLATES,
+  CLUSTER_TRIGGERS,
+  isClusterTrigger,
+  parseClusterSubscriptions,
+} from './cluster-notifications.ts';
+import type { Subscription } from './subscriptions.ts';
 import { BUILTIN_TEMPLATES, type Template } from './templates.ts';
 import {
   BUILTIN_TRIGGERS,
@@ -50,6 +58,9 @@ export interface DeliverySettings {
 export interface NotificationConfig {
   services: Map<string, ServiceConfig>;
   triggers: CompiledTrigger[];
+  /** Triggers named on-cluster-… and the subscriptions of every Cluster (cluster-notifications.ts). */
+  clusterTriggers: CompiledTrigger[];
+  clusterSubscriptions: Subscription[];
   templates: Map<string, Template>;
   context: Record<string, string>;
   delivery: DeliverySettings;
@@ -70,13 +81,17 @@ export function parseNotificationConfig(
   const config: NotificationConfig = {
     services: new Map(),
     triggers: [],
-    templates: new Map(BUILTIN_TEMPLATES.map((t) => [t.name, t])),
+    clusterTriggers: [],
+    clusterSubscriptions: [],
+    templates: new Map([...BUILTIN_TEMPLATES, ...CLUSTER_TEMPLATES].map((t) => [t.name, t])),
     context: {},
     delivery: { ...DEFAULT_DELIVERY },
     errors: [],
     secrets: [],
   };
-  const triggers = new Map<string, Trigger>(BUILTIN_TRIGGERS.map((t) => [t.name, t]));
+  const triggers = new Map<string, Trigger>(
+    [...BUILTIN_TRIGGERS, ...CLUSTER_TRIGGERS].map((t) => [t.name, t]),
+  );
   for (const [key, text] of Object.entries(data).sort(([a], [b]) => a.localeCompare(b))) {
     try {
       if (key.startsWith('service.')) {
@@ -88,6 +103,8 @@ export function parseNotificationConfig(
       } else if (key.startsWith('trigger.')) {
         const name = key.slice('trigger.'.length);
         triggers.set(name, parseTrigger(name, parseYaml(text, { maxAliasCount: 10 })));
+      } else if (key === CLUSTER_SUBSCRIPTIONS_KEY) {
+        config.clusterSubscriptions = parseClusterSubscriptions(text);
       } else if (key === 'context') config.context = stringMap(key, fields(key, text));
       else if (key === 'delivery') config.delivery = parseDelivery(fields(key, text));
     } catch (error) {
@@ -96,7 +113,9 @@ export function parseNotificationConfig(
   }
   for (const trigger of triggers.values()) {
     try {
-      config.triggers.push(compileTrigger(trigger));
+      (isClusterTrigger(trigger.name) ? config.clusterTriggers : config.triggers).push(
+        compileTrigger(trigger),
+      );
     } catch (error) {
       config.errors.push(
         `${NOTIFICATIONS_CONFIGMAP} key trigger.${trigger.name}: ${(error as Error).message}`,

@@ -19,8 +19,10 @@ export function deliveriesFor(
   config: NotificationConfig,
   fired: readonly Fired[],
   subscriptions: readonly Subscription[],
-  app: unknown,
-  project: string,
+  subject: unknown,
+  /** The app's project; undefined for a Cluster, which only services without `projects` serve. */
+  project: string | undefined,
+  kind: 'app' | 'cluster' = 'app',
 ): Delivery[] {
   const out: Delivery[] = [];
   for (const { trigger, event } of fired) {
@@ -46,8 +48,19 @@ export function deliveriesFor(
             });
             continue;
           }
-          const message = renderTemplate(template, { app, context: config.context, trigger: trigger.name });
-          out.push({ ...base, planned: planDelivery(service, recipient, message, project) });
+          if (project === undefined && service.projects) {
+            out.push({
+              ...base,
+              planned: { refused: `service ${service.name} serves only apps of its projects, not clusters` },
+            });
+            continue;
+          }
+          const message = renderTemplate(template, {
+            [kind]: subject,
+            context: config.context,
+            trigger: trigger.name,
+          });
+          out.push({ ...base, planned: planDelivery(service, recipient, message, project ?? '') });
         }
       }
     }

@@ -13,8 +13,8 @@ export interface Subscription {
   trigger: string;
   service: string;
   recipients: string[];
-  /** Where it was written: the app or its project (for messages). */
-  from: 'application' | 'project';
+  /** Where it was written (for messages): the app, its project, a Cluster, the notifications ConfigMap. */
+  from: 'application' | 'project' | 'cluster' | 'config';
 }
 
 /** Subscriptions of the annotations; a key with an empty trigger or service is skipped. */

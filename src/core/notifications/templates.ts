@@ -14,7 +14,9 @@ export interface Template {
 }
 
 export interface RenderContext {
-  app: unknown;
+  app?: unknown;
+  /** A Cluster's notification view (cluster-notifications.ts), for cluster triggers. */
+  cluster?: unknown;
   /** Installation values from the ConfigMap's `context` key (a UI URL, an environment name). */
   context: Record<string, string>;
   trigger: string;
@@ -67,7 +69,8 @@ const MAX_RENDERED = 16_384;
 /** Replaces each placeholder by the value at its path (objects as JSON; absent: empty). */
 export function renderText(text: string, context: RenderContext): string {
   const root: Record<string, unknown> = {
-    app: context.app,
+    ...(context.app !== undefined ? { app: context.app } : {}),
+    ...(context.cluster !== undefined ? { cluster: context.cluster } : {}),
     context: context.context,
     trigger: context.trigger,
   };
@@ -103,7 +106,8 @@ export function renderTemplate(template: Template, context: RenderContext): Rend
       )
     : undefined;
   return {
-    title: renderText(template.title ?? `${name}: ${context.trigger}`, context),
+    // One of the two names is empty: a message is about an app or a cluster.
+    title: renderText(template.title ?? `${name}{{cluster.metadata.name}}: ${context.trigger}`, context),
     message: renderText(template.message, context),
     ...(webhook ? { webhook } : {}),
   };

@@ -100,7 +100,9 @@ export function compileTrigger(trigger: Trigger): CompiledTrigger {
 }
 
 export interface TriggerContext {
-  app: unknown;
+  app?: unknown;
+  /** A Cluster's notification view, for the on-cluster-… triggers. */
+  cluster?: unknown;
   firstReconcile: boolean;
 }
 
@@ -123,7 +125,11 @@ export function evaluateTriggers(
   const next: Record<string, string> = { ...notified };
   const fired: Fired[] = [];
   const errors: string[] = [];
-  const vars = { app: context.app, firstReconcile: context.firstReconcile };
+  const vars = {
+    ...(context.app !== undefined ? { app: context.app } : {}),
+    ...(context.cluster !== undefined ? { cluster: context.cluster } : {}),
+    firstReconcile: context.firstReconcile,
+  };
   for (const compiled of triggers) {
     const { name } = compiled.trigger;
     let holds: boolean;
