@@ -17,6 +17,7 @@ import { loadKubeConfig } from '../../src/adapters/kube/install.ts';
 import { runTiphys } from '../../src/cli/app/cli-testkit.ts';
 import { Controller } from '../../src/controller/controller.ts';
 import type { Pipeline, StageStatus } from '../../src/core/model/pipeline.ts';
+import { recentAuditEvents } from '../../src/server/auth/audit.ts';
 import type { AuthService } from '../../src/server/auth/index.ts';
 import {
   createApp,
@@ -142,6 +143,14 @@ describe('promotion between environments', () => {
       roles: [
         { name: 'deployer', policies: deployer },
         { name: 'reader', policies: ['p, proj:team-a:reader, applications, get, team-a/*, allow'] },
+        {
+          // May see the apps and approve prod of pipeline hello, nothing else (no sync).
+          name: 'approver',
+          policies: [
+            'p, proj:team-a:approver, applications, get, team-a/*, allow',
+            'p, proj:team-a:approver, pipelines, approve, team-a/hello/prod, allow',
+          ],
+        },
       ],
     });
     await createProject(env, 'team-b', {
@@ -188,6 +197,7 @@ describe('promotion between environments', () => {
     for (const [who, project, role] of [
       ['deployer', 'team-a', 'deployer'],
       ['reader', 'team-a', 'reader'],
+      ['approver', 'team-a', 'approver'],
       ['teamB', 'team-b', 'deployer'],
     ])
       tokens[who] = await createToken(base, tokens.admin, { project, role });
@@ -254,10 +264,25 @@ describe('promotion between environments', () => {
     // Not approved: prod's overlay is untouched.
     assert.match(await fileAt('config', 'overlays/prod/kustomization.yaml'), /newTag: 1\.0\.0/);
 
-    // Approving needs sync on prod's apps: a reader is refused, nothing is recorded.
+    // Approving is a right of its own (approve on pipelines team-a/hello/prod): a reader is
+    // refused, and so is the deployer, who may sync prod's apps but not sign off; both audited.
     const refused = await call('reader', 'POST', '/api/v1/pipelines/hello/stages/prod/approve', {});
     assert.equal(refused.status, 403, refused.text);
-    assert.match(refused.text, /may not sync applications team-a\/hello-prod/);
+    assert.match(refused.text, /may not approve pipelines team-a\/hello\/prod/);
+    const syncer = await call('deployer', 'POST', '/api/v1/pipelines/hello/stages/prod/approve', {});
+    assert.equal(syncer.status, 403, syncer.text);
+    assert.match(syncer.text, /may not approve pipelines team-a\/hello\/prod/);
+    assert.ok(
+      recentAuditEvents().some(
+        (a) =>
+          a.result === 'denied' &&
+          a.action === 'approve' &&
+          a.resource === 'pipelines' &&
+          a.object === 'team-a/pipeline:hello/prod' &&
+          /deployer/.test(a.subject ?? ''),
+      ),
+      JSON.stringify(recentAuditEvents().slice(-5)),
+    );
     assert.equal(
       (await call('anonymous', 'POST', '/api/v1/pipelines/hello/stages/prod/approve', {})).status,
       401,
@@ -267,11 +292,16 @@ describe('promotion between environments', () => {
     assert.equal((await getPipeline('hello')).approvals, undefined);
     assert.match(await fileAt('config', 'overlays/prod/kustomization.yaml'), /newTag: 1\.0\.0/);
 
-    const approved = await call('deployer', 'POST', '/api/v1/pipelines/hello/stages/prod/approve', {});
+    const approved = await call('approver', 'POST', '/api/v1/pipelines/hello/stages/prod/approve', {});
     assert.equal(approved.status, 202, approved.text);
     const [approval] = (await getPipeline('hello')).approvals ?? [];
     assert.equal(approval.freight, freight);
-    assert.match(approval.by, /team-a/);
+    assert.match(approval.by, /team-a.*approver/);
+    assert.ok(
+      recentAuditEvents().some(
+        (a) => a.result === 'success' && a.action === 'approve' && a.object === 'team-a/pipeline:hello/prod',
+      ),
+    );
 
     // CI waits on the stage: progress lines on stderr, exit 0 once prod runs the approved freight.
     const kubeconfig = env.cluster.kubeconfigPath;

@@ -137,7 +137,8 @@ export function projectRoleSubject(project: string, role: string): string {
 
 /**
  * A project's role policies, confined to the project: each line must name the role's own subject
- * and an application object under `PROJECT/`, so editing a project cannot grant rights elsewhere.
+ * and an application or pipeline object under `PROJECT/`, so editing a project cannot grant rights
+ * elsewhere.
  * A role's `groups` become `g, GROUP, proj:PROJECT:ROLE`.
  */
 export function projectRolePolicies(project: ProjectRoles): {
@@ -156,8 +157,10 @@ export function projectRolePolicies(project: ProjectRoles): {
     for (const rule of parsed.policies) {
       const [sub, res, , obj] = rule;
       if (sub !== subject) result.problems.push(`${where}: subject must be ${subject}, not ${sub}`);
-      else if (res !== 'applications' || !obj.startsWith(`${name}/`)) {
-        result.problems.push(`${where}: only applications under ${name}/ may be granted, not ${res} ${obj}`);
+      else if ((res !== 'applications' && res !== 'pipelines') || !obj.startsWith(`${name}/`)) {
+        result.problems.push(
+          `${where}: only applications and pipelines under ${name}/ may be granted, not ${res} ${obj}`,
+        );
       } else result.policies.push(rule);
     }
     for (const group of role.groups ?? []) {

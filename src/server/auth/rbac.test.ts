@@ -33,6 +33,10 @@ const teamA = {
         policies: ['p, proj:team-a:deployer, applications, sync, team-a/*, allow'],
         groups: ['team-a-ci'],
       },
+      {
+        name: 'release-manager',
+        policies: ['p, proj:team-a:release-manager, pipelines, approve, team-a/*/prod, allow'],
+      },
     ],
   },
 };
@@ -80,6 +84,50 @@ describe('RBAC decisions', async () => {
       false,
     ],
     ['a project role group', user('ci', ['team-a-ci']), 'applications', 'sync', 'team-a/app', true],
+    // Approving a promotion is its own right: sync on the apps does not give it, nor a wildcard on applications.
+    [
+      'sync is not approve',
+      token('proj:team-a:deployer'),
+      'pipelines',
+      'approve',
+      'team-a/hello/prod',
+      false,
+    ],
+    ['applications * is not approve', user('bob'), 'pipelines', 'approve', 'default/hello/prod', false],
+    ['the readonly role does not approve', user('carol'), 'pipelines', 'approve', 'team-b/hello/prod', false],
+    [
+      'a release manager approves prod',
+      token('proj:team-a:release-manager'),
+      'pipelines',
+      'approve',
+      'team-a/hello/prod',
+      true,
+    ],
+    [
+      'only the stage granted',
+      token('proj:team-a:release-manager'),
+      'pipelines',
+      'approve',
+      'team-a/hello/dev',
+      false,
+    ],
+    [
+      'only in the project',
+      token('proj:team-a:release-manager'),
+      'pipelines',
+      'approve',
+      'team-b/hello/prod',
+      false,
+    ],
+    [
+      'a release manager does not sync',
+      token('proj:team-a:release-manager'),
+      'applications',
+      'sync',
+      'team-a/x',
+      false,
+    ],
+    ['admin approves', local('admin'), 'pipelines', 'approve', 'team-b/hello/prod', true],
     ['an SSO user named admin-like is not admin', user('administrator'), 'clusters', 'delete', 'c1', false],
   ];
   for (const [name, identity, resource, action, object, expected] of rows) {
@@ -149,6 +197,8 @@ describe('policy parsing', () => {
             name: 'r',
             policies: [
               'p, proj:team-a:r, applications, get, team-a/*, allow',
+              'p, proj:team-a:r, pipelines, approve, team-a/hello/prod, allow',
+              'p, proj:team-a:r, pipelines, approve, team-b/hello/prod, allow',
               'p, proj:team-a:r, applications, sync, team-b/*, allow',
               'p, proj:team-a:r, applications, sync, */*, allow',
               'p, proj:team-a:r, clusters, delete, *, allow',
@@ -160,9 +210,12 @@ describe('policy parsing', () => {
         ],
       },
     });
-    assert.deepEqual(parsed.policies, [['proj:team-a:r', 'applications', 'get', 'team-a/*', 'allow']]);
+    assert.deepEqual(parsed.policies, [
+      ['proj:team-a:r', 'applications', 'get', 'team-a/*', 'allow'],
+      ['proj:team-a:r', 'pipelines', 'approve', 'team-a/hello/prod', 'allow'],
+    ]);
     assert.deepEqual(parsed.groupings, [['ok-group', 'proj:team-a:r']]);
-    assert.equal(parsed.problems.length, 7);
+    assert.equal(parsed.problems.length, 8);
   });
 
   test('scopes', () => {

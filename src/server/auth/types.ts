@@ -18,11 +18,13 @@ export const RBAC_RESOURCES = [
   'clusters',
   'repositories',
   'accounts',
+  'pipelines',
 ] as const;
 export type RbacResource = (typeof RBAC_RESOURCES)[number];
-export const RBAC_ACTIONS = ['get', 'create', 'update', 'delete', 'sync', 'override'] as const;
+export const RBAC_ACTIONS = ['get', 'create', 'update', 'delete', 'sync', 'override', 'approve'] as const;
 /**
- * The fixed actions, plus `logs` (read an app's Pod logs) and `action/<group>/<kind>/<name>`
+ * The fixed actions (`approve` is on `pipelines`, object `PROJECT/PIPELINE/STAGE`: a promotion
+ * approval is a right of its own, which `sync` on the stage's apps does not give), plus `logs` (read an app's Pod logs) and `action/<group>/<kind>/<name>`
  * (run a resource action, docs/actions.md), both on the `applications` resource as in Argo CD.
  */
 export type RbacAction = (typeof RBAC_ACTIONS)[number] | 'logs' | `action/${string}`;

@@ -92,6 +92,27 @@ export function registerPipelineRoutes(app: FastifyInstance, ctx: ServerContext)
     }
     return { pipeline, identity };
   };
+  /**
+   * Approving is its own right: `approve` on `pipelines`, object PROJECT/PIPELINE/STAGE. Sync on
+   * the stage's apps does not give it (the person who deploys is not the one who signs off), and
+   * it does not need sync (a release manager may approve what others deploy).
+   */
+  const approver = async (req: FastifyRequest, name: string, stage: string) => {
+    const { pipeline, identity } = await authorized(req, name, 'get');
+    const object = `${pipeline.spec.project}/${name}/${stage}`;
+    if (!(await ctx.auth.enforce(identity, 'pipelines', 'approve', object))) {
+      ctx.auth.audit({
+        identity,
+        action: 'approve',
+        resource: 'pipelines',
+        object: `${pipeline.spec.project}/pipeline:${name}/${stage}`,
+        result: 'denied',
+      });
+      if (!identity) throw unauthenticated();
+      throw forbidden(identity, 'pipelines', 'approve', object);
+    }
+    return { pipeline, identity };
+  };
   const stageApps = (stage: string) => (p: Pipeline) =>
     p.spec.stages.find((s) => s.name === stage)?.applications ?? [];
 
@@ -188,12 +209,15 @@ export function registerPipelineRoutes(app: FastifyInstance, ctx: ServerContext)
       { schema: { summary, tags, params: StageParams, body: FreightBody, response: { 202: Accepted } } },
       async (req, reply) => {
         const { name, stage } = req.params;
-        const { pipeline, identity } = await authorized(req, name, 'sync', stageApps(stage));
+        const { pipeline, identity } =
+          verb === 'approve'
+            ? await approver(req, name, stage)
+            : await authorized(req, name, 'sync', stageApps(stage));
         const object = `${pipeline.spec.project}/pipeline:${name}/${stage}`;
         const by = identity?.subject ?? 'anonymous';
         const message = await audited(
           ctx.auth,
-          { identity, action: verb, resource: 'applications', object },
+          { identity, action: verb, resource: verb === 'approve' ? 'pipelines' : 'applications', object },
           () => run(pipeline, req, by),
         );
         reply.code(202);
