@@ -67,12 +67,14 @@ export class AppSchedule {
   }
 
   /**
-   * A push moved the repo and branch of these apps: each is reconciled in the ordinary lane, so
-   * the syncs it starts (urgent, see ReconcileOutcome) go before the rest of the push's apps.
+   * A push moved the repo and branch of these apps: those whose folder changed (`changed`,
+   * push-triage.ts) in the urgent lane, the others in the ordinary one; the syncs they start
+   * (urgent, see ReconcileOutcome) go before the rest of the push's apps.
    */
-  refreshPushed(names: readonly string[]): void {
+  refreshPushed(names: readonly string[], changed: ReadonlySet<string> = new Set()): void {
     if (!this.deps.isActive()) return;
-    for (const name of names) this.queue.add(name);
+    for (const name of names) if (changed.has(name)) this.queue.add(name, { urgent: true });
+    for (const name of names) if (!changed.has(name)) this.queue.add(name);
   }
 
   /** This replica starts leading: every app once. */

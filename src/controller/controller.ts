@@ -37,6 +37,7 @@ import { ClusterNotifier } from './notifications/cluster-notifier.ts';
 import { Notifier } from './notifications/notifier.ts';
 import { ObjectEvents } from './object-events.ts';
 import { PipelineLoop } from './promotion/pipeline-loop.ts';
+import { type PushTriageDeps, triagePush } from './push-triage.ts';
 import { Reconciler } from './reconcile/reconciler.ts';
 import type { WorkQueue } from './work-queue.ts';
 
@@ -65,6 +66,8 @@ export class Controller {
   private readonly cacheDir: CacheDir;
   /** When each app is reconciled: lanes, polls, retries (app-schedule.ts). */
   private readonly schedule: AppSchedule;
+  /** Which of a push's apps changed: Git lookups shared with the reconciles. */
+  private readonly triage: PushTriageDeps;
   private active = false;
   /** Whether there are Pipelines and image objects: their loops tick only while there are. */
   private readonly kindWatches: KindWatch[];
@@ -104,6 +107,11 @@ export class Controller {
       log: (line) => this.log.debug({}, line),
     });
     this.metrics.trackGit(() => ({ ...git.stats }));
+    this.triage = {
+      resolveRevision: (url, revision, creds) => git.resolveRevision(url, revision, creds),
+      treeIds: (url, commit, paths, creds) => git.treeIds(url, commit, paths, creds),
+      credentialsFor: (url) => credentials.forUrl(url),
+    };
     this.metrics.trackApps(() => this.apps.list());
     this.eventRest = new KubeRest(options.kubeConfig);
     const local = { allowLocalRepos: options.allowLocalRepos };
@@ -288,9 +296,23 @@ export class Controller {
     this.schedule.refresh(name);
   }
 
-  /** A push moved these apps' repo and branch: reconciled in the ordinary lane (app-schedule.ts). */
+  /**
+   * A push moved these apps' repo and branch: the apps whose folder changed are reconciled in
+   * the urgent lane, the others in the ordinary one (push-triage.ts, app-schedule.ts).
+   */
   refreshPushed(names: readonly string[]): void {
-    this.schedule.refreshPushed(names);
+    if (!this.active) return;
+    const apps = names.flatMap((name) => this.apps.get(name) ?? []);
+    void triagePush(apps, this.triage).then(
+      (lanes) => {
+        const urgent = new Set([...lanes].filter(([, lane]) => lane === 'urgent').map(([name]) => name));
+        this.schedule.refreshPushed(names, urgent);
+      },
+      (error: unknown) => {
+        this.log.warn({}, `push triage failed, every app in the ordinary lane: ${errorMessage(error)}`);
+        this.schedule.refreshPushed(names);
+      },
+    );
   }
 
   /** A registry notification: scan the ImageRepositories it names (leader only); how many. */

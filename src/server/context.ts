@@ -31,6 +31,8 @@ export interface EmbeddedController {
   readonly apps: ApplicationSource;
   readonly metrics: { readonly registry: Registry };
   refresh(name: string): void;
+  /** A push moved these apps: those whose folder changed are reconciled first. */
+  refreshPushed(names: readonly string[]): void;
 }
 
 export interface ServerContext {

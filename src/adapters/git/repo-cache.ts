@@ -2,7 +2,7 @@
 // revisions resolved with ls-remote, and one extracted folder per commit. Calls for the same
 // repository are serialised so two fetches never race on a mirror; different repositories run
 // in parallel.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -13,6 +13,7 @@ import { KeyedMutex } from './keyed-mutex.ts';
 import { maskSecrets } from './mask.ts';
 import { parseLsRemote, pickRevision } from './refs.ts';
 import { gitEnv, runGit } from './run-git.ts';
+import { batchCheckInput, parseBatchCheck, SharedRuns, TreeIdMemo, treePath } from './tree-ids.ts';
 import {
   isFullSha,
   isShortSha,
@@ -46,6 +47,10 @@ export class GitRepoCache {
   readonly #allowLocal: boolean;
   readonly #log: (line: string) => void;
   readonly #locks = new KeyedMutex();
+  /** One `ls-remote` for the reconciles of a repository that asked while another ran. */
+  readonly #listings = new SharedRuns<Map<string, string>>();
+  readonly #treeLookups = new SharedRuns<void>();
+  readonly #trees = new TreeIdMemo();
   #askpass: Promise<string> | undefined;
 
   constructor(options: GitRepoCacheOptions) {
@@ -74,7 +79,58 @@ export class GitRepoCache {
   async resolveRevision(repoURL: string, revision: string, creds?: GitCredentials): Promise<string> {
     const repo = this.#repo(repoURL, creds);
     validateRevision(revision);
-    return this.#locks.run(repo.key, () => this.#resolve(repo, revision));
+    if (isFullSha(revision)) return this.#locks.run(repo.key, () => this.#resolve(repo, revision));
+    // The reconciles of a push (hundreds of apps of one monorepo) share one listing taken after
+    // each asked, instead of one ls-remote each, one at a time.
+    const refs = await this.#listings.run(
+      `${repo.key}\u0000${credentialsId(repo.credentials)}`,
+      [],
+      (task) => this.#locks.run(repo.key, task),
+      () => this.#lsRemote(repo),
+    );
+    return pickRevision(refs, revision) ?? this.#locks.run(repo.key, () => this.#resolve(repo, revision));
+  }
+
+  /**
+   * The tree id of each folder path at a commit (undefined: no such folder, or a symlink), what
+   * its files are by content: equal ids, equal files. Remembered; paths asked for while a
+   * lookup of the same commit waits go into the same `git` call.
+   */
+  async treeIds(
+    repoURL: string,
+    commitSha: string,
+    paths: readonly string[],
+    creds?: GitCredentials,
+  ): Promise<Map<string, string | undefined>> {
+    const repo = this.#repo(repoURL, creds);
+    const sha = validateCommitSha(commitSha);
+    const key = `${repo.key}\u0000${sha}`;
+    const wanted = paths.map((path) => treePath(path));
+    const unknown = wanted.filter(
+      (path): path is string => path !== undefined && this.#trees.get(key, path) === null,
+    );
+    if (unknown.length > 0)
+      await this.#treeLookups.run(
+        key,
+        unknown,
+        (task) => this.#locks.run(repo.key, task),
+        async (all) => {
+          const args = [`--git-dir=${repo.mirror}`, 'cat-file', '--batch-check=%(objectname) %(objecttype)'];
+          const look = () => this.#local(repo, args, 'look up folders', {}, batchCheckInput(sha, all));
+          let found = parseBatchCheck(existsSync(join(repo.mirror, 'HEAD')) ? await look() : '', all);
+          if (!found.commitKnown) {
+            await this.#ensureCommit(repo, sha);
+            found = parseBatchCheck(await look(), all);
+          }
+          this.#trees.add(key, found.trees);
+        },
+      );
+    return new Map(
+      paths.map((path, i) => {
+        const normal = wanted[i];
+        return [path, normal === undefined ? undefined : (this.#trees.get(key, normal) ?? undefined)];
+      }),
+    );
   }
 
   /**
@@ -240,14 +296,26 @@ export class GitRepoCache {
     }
   }
 
-  #local(repo: Repo, args: string[], what: string, env: Record<string, string> = {}): Promise<string> {
+  #local(
+    repo: Repo,
+    args: string[],
+    what: string,
+    env: Record<string, string> = {},
+    input?: string,
+  ): Promise<string> {
     return runGit(args, {
       cwd: this.cacheDir,
       env: gitEnv(env, { allowLocal: this.#allowLocal }),
       timeoutMs: this.#timeoutMs,
       what: `${what} (${repo.url})`,
+      input,
     });
   }
+}
+
+/** Which credentials a listing was taken with (callers with other credentials do not share it). */
+function credentialsId(credentials: GitCredentials): string {
+  return createHash('sha256').update(JSON.stringify(credentials)).digest('hex');
 }
 
 async function removeStaleLocks(mirror: string): Promise<void> {

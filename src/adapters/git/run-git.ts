@@ -61,6 +61,8 @@ export type RunGitOptions = {
   /** Says what was being done, e.g. "fetch from https://host/repo.git", for error messages. */
   what: string;
   secrets?: readonly string[];
+  /** Written to git's standard input (batch commands); without it stdin is closed. */
+  input?: string;
 };
 
 /** Runs `git args…`; resolves with stdout, rejects with GitCommandError or GitTimeoutError. */
@@ -70,9 +72,12 @@ export function runGit(args: readonly string[], options: RunGitOptions): Promise
     const child = spawn('git', args, {
       cwd: options.cwd,
       env: options.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [options.input === undefined ? ('ignore' as const) : ('pipe' as const), 'pipe', 'pipe'],
       detached: true,
     });
+    // A git that exits before reading all of it gives EPIPE: its exit code says what happened.
+    child.stdin?.on('error', () => {});
+    child.stdin?.end(options.input);
     const stdout: Buffer[] = [];
     let stdoutBytes = 0;
     let stderr = '';
@@ -88,12 +93,12 @@ export function runGit(args: readonly string[], options: RunGitOptions): Promise
     };
     const timer = setTimeout(() => kill('timeout'), options.timeoutMs);
 
-    child.stdout.on('data', (chunk: Buffer) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
       stdoutBytes += chunk.length;
       if (stdoutBytes > maxStdoutBytes) kill('output');
       else stdout.push(chunk);
     });
-    child.stderr.on('data', (chunk: Buffer) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString()).slice(-maxStderrChars);
     });
     child.on('error', (error) => {

@@ -34,6 +34,15 @@ export function renderCacheKey(input: RenderCacheKeyInput): string {
   return JSON.stringify([input.repoURL, input.commit, path, hash]);
 }
 
+/**
+ * The key of a render by the app path's Git tree instead of its commit: only for renders that
+ * read nothing outside the path (`RenderResult.selfContained`), so equal trees render equally.
+ */
+export function treeRenderKey(commitKey: string, treeId: string): string {
+  const [repoURL, , path, hash] = JSON.parse(commitKey) as string[];
+  return JSON.stringify([repoURL, `tree:${treeId}`, path, hash]);
+}
+
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item ?? null)).join(',')}]`;
   if (typeof value === 'object' && value !== null) {

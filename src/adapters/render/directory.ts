@@ -21,10 +21,18 @@ interface ManifestFile {
   /** Path relative to the app directory (what include/exclude match). */
   rel: string;
   abs: string;
+  symlink: boolean;
 }
 
-/** Plain manifests: every .yaml, .yml and .json file of the app path, in path order. */
-export async function renderDirectory(req: ResolvedRequest): Promise<KubeObject[]> {
+/**
+ * Plain manifests: every .yaml, .yml and .json file of the app path, in path order.
+ * `selfContained`: the render read nothing but regular files under the app path (no symlink,
+ * which may lead elsewhere in the repository, no .jsonnet, whose imports may), so the path's
+ * Git tree alone decides it.
+ */
+export async function renderDirectory(
+  req: ResolvedRequest,
+): Promise<{ objects: KubeObject[]; selfContained: boolean }> {
   const options = req.source.directory ?? {};
   const select = selector(options);
   const all = await listFiles(req.appDir, '', options.recurse === true);
@@ -37,12 +45,15 @@ export async function renderDirectory(req: ResolvedRequest): Promise<KubeObject[
   // Code-point order, not locale order: the same checkout renders the same on every machine.
   files.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
   const objects: KubeObject[] = [];
+  let selfContained = true;
   for (const file of files) {
+    if (file.symlink) selfContained = false;
     if (jsonnetExtension.test(file.abs)) {
+      selfContained = false;
       objects.push(...(await renderJsonnetFile(req, await realFileInsideRepo(req.repoRoot, file.abs))));
     } else objects.push(...(await readManifestFile(req.repoRoot, file.abs)));
   }
-  return objects;
+  return { objects, selfContained };
 }
 
 /** Files matched against include/exclude between two turns of the event loop. */
@@ -58,7 +69,7 @@ async function listFiles(dir: string, rel: string, recurse: boolean): Promise<Ma
     if (entry.isDirectory()) {
       if (recurse && entry.name !== '.git') files.push(...(await listFiles(abs, entryRel, recurse)));
     } else if ((entry.isFile() || entry.isSymbolicLink()) && manifestExtension.test(entry.name)) {
-      files.push({ rel: entryRel, abs });
+      files.push({ rel: entryRel, abs, symlink: entry.isSymbolicLink() });
     }
   }
   return files;

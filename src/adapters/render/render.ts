@@ -8,7 +8,13 @@ import { renderKustomize } from './kustomize.ts';
 import { isFile, repoRelative, resolveInsideRepo } from './paths.ts';
 import type { RendererName, RenderRequest, RenderResult, RenderSource, ResolvedRequest } from './types.ts';
 
-export { cachedRender, RenderCache, type RenderCacheKeyInput, renderCacheKey } from './cache.ts';
+export {
+  cachedRender,
+  RenderCache,
+  type RenderCacheKeyInput,
+  renderCacheKey,
+  treeRenderKey,
+} from './cache.ts';
 export { EMPTY_MARKER, EmptyRenderError } from './empty-render.ts';
 export { PathOutsideRepoError, RenderError, RenderTimeoutError, RenderToolError } from './errors.ts';
 export { assertRemoteSourcesAllowed } from './kustomize-sources.ts';
@@ -57,8 +63,10 @@ async function renderWith(renderer: RendererName, resolved: ResolvedRequest): Pr
       const { objects, remoteSources } = await renderKustomize(resolved);
       return remoteSources.length > 0 ? { renderer, objects, remoteSources } : { renderer, objects };
     }
-    case 'directory':
-      return { renderer, objects: await renderDirectory(resolved) };
+    case 'directory': {
+      const { objects, selfContained } = await renderDirectory(resolved);
+      return selfContained ? { renderer, objects, selfContained } : { renderer, objects };
+    }
   }
 }
 

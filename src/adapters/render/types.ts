@@ -93,6 +93,11 @@ export interface RenderResult {
   objects: KubeObject[];
   /** Remote sources the render fetched (Kustomize remote bases), as written. */
   remoteSources?: string[];
+  /**
+   * The render read only regular files under the app path: the same Git tree of that path
+   * renders the same at any commit (render caches may key it by the tree instead).
+   */
+  selfContained?: boolean;
 }
 
 /** What a renderer gets once the app path has been checked. */

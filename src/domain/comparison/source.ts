@@ -10,6 +10,7 @@ import {
   type RenderTools,
   renderCacheKey,
   renderManifests,
+  treeRenderKey,
 } from '../../adapters/render/render.ts';
 import { decryptSopsObject, isSopsEncrypted, SopsError } from '../../adapters/sops/decrypt.ts';
 import type { KubeObject } from '../../core/manifest/object.ts';
@@ -169,6 +170,11 @@ export class GitManifestSource implements ManifestSource {
       valueRefs: refIds(source, refs),
     });
     const allowed = async () => (await deps.projects?.fetchProject(app.spec.project))?.spec.sourceRepos ?? [];
+    // A render that read only the path's own files is also kept under the path's tree id: a
+    // commit that did not touch the path (most commits of a monorepo) renders nothing again.
+    const byTree = await this.treeKey(source, commit, key);
+    const reused = byTree ? deps.renderCache.get(byTree) : undefined;
+    if (reused) return reused.objects as KubeObject[];
     let checked = false;
     const rendered = await cachedRender(deps.renderCache, key, async () => {
       const repoDir = await tree();
@@ -189,7 +195,25 @@ export class GitManifestSource implements ManifestSource {
     // what the project no longer allows.
     if (!checked && rendered.remoteSources?.length)
       assertRemoteSourcesAllowed(rendered.remoteSources, await allowed());
+    if (byTree && rendered.selfContained) deps.renderCache.set(byTree, rendered);
     return rendered.objects as KubeObject[];
+  }
+
+  /** The render key with the commit replaced by the path's tree id (undefined: no such folder). */
+  private async treeKey(
+    source: ResolvedSource,
+    commit: string,
+    commitKey: string,
+  ): Promise<string | undefined> {
+    let tree: string | undefined;
+    try {
+      const creds = await this.deps.credentialsFor(source.repoURL);
+      tree = (await this.deps.git.treeIds(source.repoURL, commit, [source.path], creds)).get(source.path);
+    } catch {
+      // The render by commit says what is wrong (the commit's checkout fails the same way).
+      return undefined;
+    }
+    return tree === undefined ? undefined : treeRenderKey(commitKey, tree);
   }
 
   /** A chart from a chart repository or registry, cached by its digest (in the revision). */

@@ -73,6 +73,7 @@ export function registerWebhookRoutes(
       }
       if (!event) return { refreshed: 0 };
       let refreshed = 0;
+      const pushed: string[] = [];
       for (const item of ctx.apps.list()) {
         const sources = item.spec.sources ?? (item.spec.source ? [item.spec.source] : []);
         if (!sources.some((source) => pushMatches(event, source.repoURL, source.targetRevision ?? 'HEAD')))
@@ -84,7 +85,7 @@ export function registerWebhookRoutes(
         const audit = { action: 'refresh', resource: 'applications', object: appObject(item) } as const;
         const message = `${event.provider} push to ${event.ref}`;
         if (ctx.controller?.isActive) {
-          ctx.controller.refresh(item.metadata.name);
+          pushed.push(item.metadata.name);
           ctx.auth.audit({ ...audit, result: 'success', message });
           continue;
         }
@@ -96,6 +97,8 @@ export function registerWebhookRoutes(
           },
         );
       }
+      // The apps whose folder the push changed first (the controller's push triage).
+      if (pushed.length > 0) ctx.controller?.refreshPushed(pushed);
       return { refreshed };
     };
     for (const url of ['/webhook', '/api/webhook']) {

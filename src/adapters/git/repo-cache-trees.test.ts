@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { type GitServer, startGitServer } from '../../../testbed/src/git-server.ts';
+import { RevisionNotFoundError } from './errors.ts';
+import { GitRepoCache } from './repo-cache.ts';
+
+const scratch = await mkdtemp(join(tmpdir(), 'tiphys-git-trees-test-'));
+after(() => rm(scratch, { recursive: true, force: true }));
+
+describe('GitRepoCache tree ids and shared listings (testbed Git server)', () => {
+  let server: GitServer;
+  let url: string;
+  let first: string;
+  before(async () => {
+    server = await startGitServer();
+    const dir = join(scratch, 'mono');
+    for (const app of ['web', 'api']) {
+      await mkdir(join(dir, app), { recursive: true });
+      await writeFile(join(dir, app, 'cm.yaml'), `kind: ConfigMap\nmetadata: {name: ${app}}\n`);
+    }
+    await symlink('web', join(dir, 'alias'));
+    const created = await server.createRepo('mono', dir);
+    assert.ok(created.commit);
+    url = created.url;
+    first = created.commit;
+  });
+  after(() => server.close());
+
+  test('a commit that changes one folder changes its tree id only; missing folders and symlinks have none', async () => {
+    const cache = new GitRepoCache({ cacheDir: join(scratch, 'cache-1') });
+    const second = await server.commitFiles(
+      'mono',
+      { 'web/cm.yaml': 'kind: ConfigMap\nmetadata: {name: w2}\n' },
+      'web',
+    );
+    // Neither commit is in the mirror yet: the lookup fetches once.
+    const before = await cache.treeIds(url, first, ['web', 'api/', 'missing', 'alias', '../x']);
+    const after = await cache.treeIds(url, second, ['./web', 'api', '.']);
+    assert.match(before.get('web') ?? '', /^[0-9a-f]{40}$/);
+    assert.equal(before.get('api/'), after.get('api'));
+    assert.notEqual(before.get('web'), after.get('./web'));
+    assert.equal(before.get('missing'), undefined);
+    assert.equal(before.get('alias'), undefined, 'a symlink is not a folder Git can vouch for');
+    assert.equal(before.get('../x'), undefined);
+    assert.match(after.get('.') ?? '', /^[0-9a-f]{40}$/);
+    assert.equal(cache.stats.fetches, 1);
+    // Remembered: no git call, no fetch.
+    assert.deepEqual(await cache.treeIds(url, first, ['web']), new Map([['web', before.get('web')]]));
+    assert.equal(cache.stats.fetches, 1);
+  });
+
+  test('a commit the remote does not have is an error naming it', async () => {
+    const cache = new GitRepoCache({ cacheDir: join(scratch, 'cache-2') });
+    await assert.rejects(cache.treeIds(url, 'f'.repeat(40), ['web']), RevisionNotFoundError);
+  });
+
+  test('revisions asked for together share one listing of the remote, taken after each asked', async () => {
+    const cache = new GitRepoCache({ cacheDir: join(scratch, 'cache-3') });
+    const head = await cache.resolveRevision(url, 'main');
+    assert.equal(cache.stats.lsRemotes, 1);
+    const resolved = await Promise.all(Array.from({ length: 20 }, () => cache.resolveRevision(url, 'main')));
+    assert.ok(resolved.every((commit) => commit === head));
+    // The first of the twenty lists; the others asked before it started or while it ran.
+    assert.ok(cache.stats.lsRemotes <= 3, `${cache.stats.lsRemotes} listings for 20 resolves`);
+    // A push after the last listing is seen by the next resolve: nothing is served from before it.
+    const pushed = await server.commitFiles(
+      'mono',
+      { 'api/cm.yaml': 'kind: ConfigMap\nmetadata: {name: a2}\n' },
+      'api',
+    );
+    assert.equal(await cache.resolveRevision(url, 'main'), pushed);
+  });
+});

@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Application } from '../core/model/application.ts';
+import { triagePush } from './push-triage.ts';
+
+const repo = 'https://git.example/mono.git';
+const [c1, c2] = ['1'.repeat(40), '2'.repeat(40)];
+const app = (name: string, path: string, revision = c1, targetRevision = 'main') =>
+  ({
+    metadata: { name },
+    spec: { source: { repoURL: repo, path, targetRevision }, destination: {} },
+    status: { sync: { status: 'Synced', revision } },
+  }) as unknown as Application;
+
+test('one listing per repository and revision, one folder lookup per commit, lanes by folder', async () => {
+  const resolves: string[] = [];
+  const lookups: { commit: string; paths: readonly string[] }[] = [];
+  const trees: Record<string, string> = {
+    [`${c1}:web`]: 'w1',
+    [`${c2}:web`]: 'w2',
+    [`${c1}:api`]: 'a',
+    [`${c2}:api`]: 'a',
+  };
+  const lanes = await triagePush(
+    [app('web', 'web'), app('api', 'api'), app('dev', 'api', c1, 'dev'), app('new', 'api', c2)],
+    {
+      resolveRevision: async (_url, revision) => {
+        resolves.push(revision);
+        if (revision === 'dev') throw new Error('no such branch');
+        return c2;
+      },
+      treeIds: async (_url, commit, paths) => {
+        lookups.push({ commit, paths });
+        return new Map(paths.map((p) => [p, trees[`${commit}:${p}`]]));
+      },
+      credentialsFor: async () => undefined,
+    },
+  );
+  assert.deepEqual(Object.fromEntries(lanes), {
+    web: 'urgent',
+    api: 'ordinary',
+    dev: 'urgent',
+    new: 'ordinary',
+  });
+  assert.deepEqual(resolves.sort(), ['dev', 'main']);
+  assert.deepEqual(lookups.map((l) => [l.commit, [...l.paths].sort()]).sort(), [
+    [c1, ['api', 'web']],
+    [c2, ['api', 'web']],
+  ]);
+});
