@@ -32,6 +32,7 @@ interface CachedVerdict {
   desiredHash: string;
   liveVersion: string;
   equal: boolean;
+  /** Only for a difference (what applying would change); an equal verdict predicts the live object. */
   predicted?: KubeObject;
   message?: string;
 }
@@ -138,7 +139,8 @@ async function compareOne(
   const known = cache.get(appName, item.id);
   if (known && known.desiredHash === desiredHash && known.liveVersion === liveVersion) {
     entry.status = known.equal ? 'Synced' : known.message && !known.predicted ? 'Unknown' : 'OutOfSync';
-    entry.predicted = known.predicted;
+    // An equal verdict keeps no prediction: the live object is what applying would give.
+    entry.predicted = known.predicted ?? (known.equal ? live : undefined);
     entry.message = known.message;
     return;
   }
@@ -151,7 +153,8 @@ async function compareOne(
     const equal = deepEqual(normalize(predicted, options), normalize(live, options));
     entry.status = equal ? 'Synced' : 'OutOfSync';
     entry.predicted = predicted;
-    cache.set(appName, item.id, { desiredHash, liveVersion, equal, predicted });
+    // Hundreds of apps stay equal for days: their verdicts keep hashes, not a copy of each object.
+    cache.set(appName, item.id, { desiredHash, liveVersion, equal, ...(equal ? {} : { predicted }) });
   } catch (error) {
     // The object cannot be applied as it is (an immutable field, a webhook refusing it): the
     // comparison cannot say, and a sync would fail with this message.
@@ -177,6 +180,5 @@ export function recordApplied(
     desiredHash: hashOf([item.object, ignoreDifferences]),
     liveVersion: result.metadata.resourceVersion ?? '',
     equal: true,
-    predicted: result,
   });
 }

@@ -232,8 +232,12 @@ test('verdicts are kept while neither side changes; a new resourceVersion is com
   source.commits.set('head-commit', [configMap('cm', { a: '1' })]);
   cluster.put(setTrackingId(configMap('cm', { a: '1' }, 'team-a'), 'web'), '1');
   await service.compareApp(app, cluster);
-  await service.compareApp(app, cluster);
+  const again = await service.compareApp(app, cluster);
   assert.equal(cluster.dryRuns.length, 1, 'the second look made no API call');
+  // An equal verdict keeps no copy of the prediction: the live object stands for it (a diff shows none).
+  const [resource] = again.comparison.resources;
+  assert.equal(resource.status, 'Synced');
+  assert.equal(resource.predicted, resource.live);
   cluster.put(setTrackingId(configMap('cm', { a: 'edited' }, 'team-a'), 'web'), '2');
   const { comparison } = await service.compareApp(app, cluster);
   assert.equal(cluster.dryRuns.length, 2);
