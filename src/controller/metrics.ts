@@ -109,7 +109,9 @@ export class ControllerMetrics {
   constructor() {
     // Without a prefix (process_cpu_seconds_total, nodejs_heap_size_used_bytes…), the names
     // stock Node.js dashboards and alerts use.
-    collectDefaultMetrics({ register: this.registry });
+    // The event-loop lag histogram samples on a timer: prom-client's default (every 10 ms) woke an
+    // idle controller 100 times a second, about half a percent of a core (measured, docs/performance.md).
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 1000 });
   }
 
   /** Per-app info, sync and health gauges (app-metrics.ts), read from the informer at scrape time. */
