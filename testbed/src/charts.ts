@@ -11,11 +11,14 @@ import { ensureTestbedCa, issueCertificate } from './ca.ts';
 import { runCommand } from './host-command.ts';
 import type { TestRegistry } from './registry.ts';
 
-/** Writes a chart with one ConfigMap naming its version and packages it; returns the .tgz path. */
+/**
+ * Writes a chart with one ConfigMap naming its version (and any extra `files`, relative to the
+ * chart's folder) and packages it; returns the .tgz path.
+ */
 export async function packageChart(
   helm: string,
   dir: string,
-  chart: { name: string; version: string; data?: Record<string, string> },
+  chart: { name: string; version: string; data?: Record<string, string>; files?: Record<string, string> },
 ): Promise<string> {
   const src = mkdtempSync(join(dir, 'chart-src-'));
   const chartDir = join(src, chart.name);
@@ -27,6 +30,8 @@ export async function packageChart(
     `apiVersion: v2\nname: ${chart.name}\nversion: ${chart.version}\n`,
   );
   writeFileSync(join(chartDir, 'values.yaml'), 'greeting: hello\n');
+  for (const [name, content] of Object.entries(chart.files ?? {}))
+    writeFileSync(join(chartDir, name), content);
   const lines = Object.entries(data).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`);
   writeFileSync(
     join(templates, 'configmap.yaml'),

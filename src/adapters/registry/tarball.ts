@@ -80,6 +80,28 @@ export async function extractTarball(
   return { files: files.size + links.length, bytes };
 }
 
+/**
+ * The regular files of a gzipped tarball, by normalised path, that `wanted` keeps (read in
+ * memory, nothing written); entries with unsafe names are refused as by extractTarball.
+ */
+export function tarballFiles(
+  gzipped: Buffer,
+  label: string,
+  wanted: (path: string) => boolean,
+  limits: ExtractLimits = DEFAULT_EXTRACT_LIMITS,
+): Map<string, Buffer> {
+  const found = new Map<string, Buffer>();
+  let count = 0;
+  for (const entry of entries(gunzip(gzipped, label, limits.maxBytes), label)) {
+    if (++count > limits.maxEntries)
+      throw new UnsafeArchiveError(`${label}: more than ${limits.maxEntries} entries in the tarball`);
+    const path = safePath(entry.path, label);
+    if ((entry.type === '0' || entry.type === '\0' || entry.type === '7') && wanted(path))
+      found.set(path, entry.data);
+  }
+  return found;
+}
+
 function gunzip(gzipped: Buffer, label: string, maxBytes: number): Buffer {
   try {
     return gunzipSync(gzipped, { maxOutputLength: maxBytes });

@@ -106,7 +106,7 @@ describe('a chart archive that renders nothing', () => {
     assert.equal((await render(false, 'enabled: true\n')).length, 1, 'with values that render, no error');
   });
 
-  test('a value file that is not a $REF file is refused', async () => {
+  test('a plain value file is read from the chart itself: one it does not ship is refused, named', async () => {
     await assert.rejects(
       renderHelmArchive({
         archive,
@@ -115,7 +115,7 @@ describe('a chart archive that renders nothing', () => {
         appName: 'q',
         tools,
       }),
-      /helm value file "values.yaml": a chart reads value files of a Git source of the app only/,
+      /chart quiet 0\.3\.1: helm value file "values.yaml" is not a file of the chart/,
     );
   });
 });

@@ -97,3 +97,23 @@ export function parseChartRevision(text: string): ChartRevision | undefined {
 export function isDigest(text: string): boolean {
   return digestPattern.test(text);
 }
+
+/** Why a chart value file path may not be used, or undefined (pure; also used at validation). */
+export function chartValueFileProblem(file: string): string | undefined {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(file)) return 'remote value files are not supported';
+  if (file.startsWith('/')) return 'an absolute path; name a file of the chart, like values-prod.yaml';
+  if (normalizedPath(file).split('/')[0] === '..') return 'it climbs out of the chart';
+  if (file.includes('\0') || file.trim() === '') return 'not a file name';
+  return undefined;
+}
+
+/** A relative path with `.` and `..` segments resolved as far as they go (`a/../../b` → `../b`). */
+function normalizedPath(file: string): string {
+  const out: string[] = [];
+  for (const part of file.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..' && out.length > 0 && out[out.length - 1] !== '..') out.pop();
+    else out.push(part);
+  }
+  return out.join('/');
+}

@@ -62,13 +62,7 @@ export function sourcesProblems(sources: Partial<ApplicationSource>[]): string[]
   for (const [i, source] of sources.entries()) {
     for (const file of source.helm?.valueFiles ?? []) {
       const named = valueFileRef(file);
-      if (!named) {
-        if (source.chart !== undefined)
-          problems.push(
-            `spec.sources[${i}].helm.valueFiles: ${JSON.stringify(file)}: a chart source reads value files of a ref source only ($REF/path)`,
-          );
-        continue;
-      }
+      if (!named) continue;
       if (!refs.has(named.ref))
         problems.push(
           `spec.sources[${i}].helm.valueFiles: ${JSON.stringify(file)} names $${named.ref}, which no source has as ref`,

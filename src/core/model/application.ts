@@ -1,6 +1,6 @@
 // Application: one set of manifests in Git, rendered one way, kept equal to one destination.
 import { type Static, Type } from 'typebox';
-import { chartSourceProblem } from '../helm/chart-source.ts';
+import { chartSourceProblem, chartValueFileProblem } from '../helm/chart-source.ts';
 import { artifactSourceProblem, isArtifactSource } from '../oci/artifact-source.ts';
 import { isRefOnly, sourcesProblems } from './app-sources.ts';
 import { ApplicationStatus, Operation, RetryStrategy, SyncOptionList } from './application-status.ts';
@@ -301,6 +301,10 @@ function sourceProblems(
     if (problem) errors.push(`${field}: ${problem}`);
     if (source.kustomize || source.directory)
       errors.push(`${field}: a chart is rendered by helm; kustomize and directory options do not apply`);
+    for (const file of source.helm?.valueFiles ?? []) {
+      const fileProblem = file.startsWith('$') ? undefined : chartValueFileProblem(file);
+      if (fileProblem) errors.push(`${field}.helm.valueFiles: ${JSON.stringify(file)}: ${fileProblem}`);
+    }
   } else if (typeof repoURL === 'string' && isArtifactSource(source)) {
     const problem = artifactSourceProblem(repoURL, source.targetRevision);
     if (problem) errors.push(`${field}: ${problem}`);
