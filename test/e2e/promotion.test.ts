@@ -415,10 +415,12 @@ describe('promotion between environments', () => {
   });
 
   test('branches: prod fast-forwards to the commit dev verified; a failing verification Job stops it', async () => {
-    const verification = (fail: boolean) => ({
+    // 'fail': every attempt's Pod fails; 'flaky': only the first attempt's (testbed kwok stages).
+    const verification = (mode: 'pass' | 'fail' | 'flaky') => ({
+      ...(mode === 'pass' ? {} : { retries: 1, retryBackoffSeconds: 1 }),
       job: {
         template: {
-          metadata: fail ? { annotations: { 'testbed.tiphys.dev/fail': 'true' } } : {},
+          metadata: mode === 'pass' ? {} : { annotations: { [`testbed.tiphys.dev/${mode}`]: 'true' } },
           spec: { restartPolicy: 'Never', containers: [{ name: 'check', image: 'smoke-test' }] },
         },
       },
@@ -432,7 +434,7 @@ describe('promotion between environments', () => {
           repoURL: branchesUrl,
           layout: 'branches',
           stages: [
-            { name: 'dev', applications: ['cfg-dev'], branch: 'env/dev', verification: verification(false) },
+            { name: 'dev', applications: ['cfg-dev'], branch: 'env/dev', verification: verification('pass') },
             { name: 'prod', applications: ['cfg-prod'], branch: 'env/prod' },
           ],
         },
@@ -466,9 +468,9 @@ describe('promotion between environments', () => {
     assert.equal(dev?.verification?.phase, 'Succeeded');
     await waitForApp(env, 'cfg-prod', syncedAndHealthy, 'synced and healthy');
 
-    // Now the smoke test fails: v3 stays in dev, prod is not moved, and the reason shows.
+    // Now the smoke test fails, on its retry too: v3 stays in dev, prod is not moved, and the reason shows.
     await env.rest.request('PATCH', `${PIPELINES}/cfg`, {
-      body: [{ op: 'replace', path: '/spec/stages/0/verification', value: verification(true) }],
+      body: [{ op: 'replace', path: '/spec/stages/0/verification', value: verification('fail') }],
       contentType: 'application/json-patch+json',
     });
     const v3 = await env.git.commitFiles(
@@ -488,7 +490,27 @@ describe('promotion between environments', () => {
     );
     assert.match(
       failed.conditions?.find((c) => c.type === 'VerificationFailed')?.message ?? '',
-      /verification Job hello-cfg-dev\/verify-cfg-dev-\w+ failed/,
+      /verification Job hello-cfg-dev\/verify-cfg-dev-\w+-r1 failed: .*\(attempt 2 of 2, no retry left\)/,
+    );
+    assert.equal(failed.verification?.attempt, 2);
+    // Two Jobs ran, each failed by the cluster's Job controller: the first attempt and its retry.
+    const jobs = await env.rest.request<{
+      items: { metadata: { name: string }; status?: { conditions?: { type: string; status: string }[] } }[];
+    }>(
+      'GET',
+      `/apis/batch/v1/namespaces/hello-cfg-dev/jobs?labelSelector=tiphys.dev/freight=${failed.current?.id}`,
+    );
+    assert.deepEqual(
+      jobs.items
+        .map((job) => [
+          job.metadata.name.replace(failed.current?.id ?? '', 'F'),
+          job.status?.conditions?.some((c) => c.type === 'Failed' && c.status === 'True'),
+        ])
+        .sort(),
+      [
+        ['verify-cfg-dev-F', true],
+        ['verify-cfg-dev-F-r1', true],
+      ],
     );
     const blocked = await waitForStage('cfg', 'prod', 'blocked', (s) =>
       (s.conditions ?? []).some((c) => c.type === 'PromotionBlocked'),
@@ -528,5 +550,46 @@ describe('promotion between environments', () => {
     assert.equal(stageWait.code, 3, stageWait.stderr);
     assert.match(stageWait.stderr, /PromotionBlocked: verification: verification Job .* failed/);
     assert.equal(await env.git.headCommit('config-branches', 'env/prod'), v2, 'nothing promoted');
+
+    // A flaky smoke test (its first attempt fails, a retry passes) does not stop the release: the
+    // retry is a new Job, and once it succeeds prod fast-forwards to v4.
+    await env.rest.request('PATCH', `${PIPELINES}/cfg`, {
+      body: [{ op: 'replace', path: '/spec/stages/0/verification', value: verification('flaky') }],
+      contentType: 'application/json-patch+json',
+    });
+    const v4 = await env.git.commitFiles(
+      'config-branches',
+      {
+        'settings.yaml':
+          'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: settings }\ndata: { version: "4" }\n',
+      },
+      'v4',
+      { branch: 'env/dev' },
+    );
+    await waitForStage('cfg', 'prod', 'runs v4', (s) => s.current?.commit === v4 && s.health === 'Healthy');
+    const flaky = await stageOf('cfg', 'dev');
+    assert.equal(flaky?.verification?.phase, 'Succeeded');
+    assert.equal(flaky?.verification?.attempt, 2);
+    assert.match(flaky?.verification?.job ?? '', /^hello-cfg-dev\/verify-cfg-dev-\w+-r1$/);
+    const flakyJobs = await env.rest.request<{
+      items: { metadata: { name: string }; status?: { conditions?: { type: string; status: string }[] } }[];
+    }>(
+      'GET',
+      `/apis/batch/v1/namespaces/hello-cfg-dev/jobs?labelSelector=tiphys.dev/freight=${flaky?.current?.id}`,
+    );
+    assert.deepEqual(
+      flakyJobs.items
+        .map((job) => [
+          job.metadata.name.endsWith('-r1') ? 'retry' : 'first',
+          job.status?.conditions?.find((c) => c.status === 'True' && ['Failed', 'Complete'].includes(c.type))
+            ?.type,
+        ])
+        .sort(),
+      [
+        ['first', 'Failed'],
+        ['retry', 'Complete'],
+      ],
+    );
+    assert.equal(await env.git.headCommit('config-branches', 'env/prod'), v4);
   });
 });

@@ -157,17 +157,23 @@ export function componentSpecs(
   };
 }
 
-/** The lifecycle stages kwok plays: build.sh copies kwok's own stage files next to its binary. */
+/**
+ * The lifecycle stages kwok plays: kwok's own, which build.sh copies next to its binary, and the
+ * testbed's, read from testbed/kwok/ in the repository (so a new one needs no rebuild).
+ */
 function kwokStageFiles(bins: TestbedBinaries): string[] {
-  const stages = join(bins.dir, 'kwok-stages');
+  const stock = join(bins.dir, 'kwok-stages');
+  const own = join(import.meta.dirname, '..', 'kwok');
   return [
-    'node-initialize.yaml',
-    'node-heartbeat-with-lease.yaml',
-    'pod-ready.yaml',
-    'pod-complete.yaml',
-    'pod-delete.yaml',
-    'pod-fail.yaml',
-    'pod-slow.yaml',
-    'service-lb.yaml',
-  ].map((file) => join(stages, file));
+    ...[
+      'node-initialize.yaml',
+      'node-heartbeat-with-lease.yaml',
+      'pod-ready.yaml',
+      'pod-complete.yaml',
+      'pod-delete.yaml',
+    ].map((file) => join(stock, file)),
+    ...['pod-fail.yaml', 'pod-fail-first-attempt.yaml', 'pod-slow.yaml', 'service-lb.yaml'].map((file) =>
+      join(own, file),
+    ),
+  ];
 }

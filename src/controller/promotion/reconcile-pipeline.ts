@@ -20,6 +20,7 @@ import {
   nextStageStatus,
   observeStage,
 } from '../../core/promotion/stage-state.ts';
+import { attemptOf, retryDue } from '../../core/promotion/verification-retry.ts';
 import { pipelineProblems } from '../../domain/pipelines.ts';
 import { freightAt, type PromotionGit, writeFreight } from '../../domain/promotion/git-promotion.ts';
 import { errorMessage, type Logger } from '../log.ts';
@@ -135,6 +136,16 @@ async function observe(
         status.current,
         firstApp,
         now,
+      );
+    } else if (status.current && status.verification && retryDue(status.verification, now)) {
+      status.verification = await startVerification(
+        deps.destinations,
+        pipeline,
+        stage,
+        status.current,
+        firstApp,
+        now,
+        attemptOf(status.verification) + 1,
       );
     } else if (status.verification?.phase === 'Running') {
       status.verification = await checkVerification(

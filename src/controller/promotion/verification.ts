@@ -7,15 +7,19 @@ import type { DestinationRegistry } from '../../adapters/control-plane/destinati
 import type { Application } from '../../core/model/application.ts';
 import { IN_CLUSTER } from '../../core/model/common.ts';
 import type { Freight, Pipeline, StageSpec, VerificationState } from '../../core/model/pipeline.ts';
+import { afterFailedAttempt } from '../../core/promotion/verification-retry.ts';
 
 const DEFAULT_TIMEOUT_S = 600;
+/** On the Job's Pods: which attempt they run (1, then 2 for the first retry, …). */
+export const ATTEMPT_ANNOTATION = 'tiphys.dev/verification-attempt';
 
 interface JobStatus {
   conditions?: { type: string; status: string; reason?: string; message?: string }[];
 }
 
-export function verificationJobName(pipeline: string, stage: string, freight: string): string {
-  const name = `verify-${pipeline}-${stage}-${freight}`;
+/** The Job of an attempt: the first has no suffix, retry N ends in `-rN` (a new Job, the failed one kept). */
+export function verificationJobName(pipeline: string, stage: string, freight: string, attempt = 1): string {
+  const name = `verify-${pipeline}-${stage}-${freight}${attempt > 1 ? `-r${attempt - 1}` : ''}`;
   if (name.length <= 63) return name;
   const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
   return `${name.slice(0, 54).replace(/-+$/, '')}-${hash}`;
@@ -35,16 +39,27 @@ export function verificationJob(
   freight: Freight,
   name: string,
   namespace: string,
+  attempt = 1,
 ) {
   const spec = structuredClone(stage.verification?.job ?? {}) as Record<string, unknown> & {
-    template?: { spec?: { containers?: { env?: unknown[] }[] } };
+    template?: {
+      metadata?: { annotations?: Record<string, string> };
+      spec?: { containers?: { env?: unknown[] }[] };
+    };
   };
   for (const container of spec.template?.spec?.containers ?? []) {
     container.env = [
       ...(container.env ?? []),
       { name: 'TIPHYS_FREIGHT', value: freight.id },
       { name: 'TIPHYS_STAGE', value: stage.name },
+      { name: 'TIPHYS_ATTEMPT', value: String(attempt) },
     ];
+  }
+  if (spec.template) {
+    spec.template.metadata = {
+      ...spec.template.metadata,
+      annotations: { ...spec.template.metadata?.annotations, [ATTEMPT_ANNOTATION]: String(attempt) },
+    };
   }
   return {
     apiVersion: 'batch/v1',
@@ -70,21 +85,31 @@ export async function startVerification(
   freight: Freight,
   firstApp: Application | undefined,
   now: Date,
+  attempt = 1,
 ): Promise<VerificationState> {
   const { cluster, namespace } = verificationTarget(stage, firstApp);
-  const name = verificationJobName(pipeline.metadata.name, stage.name, freight.id);
+  const name = verificationJobName(pipeline.metadata.name, stage.name, freight.id, attempt);
   const { client } = await destinations.get(cluster);
   try {
     await client.rest.request('POST', `/apis/batch/v1/namespaces/${encodeURIComponent(namespace)}/jobs`, {
-      body: verificationJob(pipeline, stage, freight, name, namespace),
+      body: verificationJob(pipeline, stage, freight, name, namespace, attempt),
     });
   } catch (error) {
     if ((error as { status?: number }).status !== 409) throw error;
   }
-  return { freight: freight.id, job: `${namespace}/${name}`, phase: 'Running', startedAt: now.toISOString() };
+  return {
+    freight: freight.id,
+    job: `${namespace}/${name}`,
+    phase: 'Running',
+    startedAt: now.toISOString(),
+    attempt,
+  };
 }
 
-/** The state after reading the Job: Succeeded, Failed (with the Job's reason), or still Running. */
+/**
+ * The state after reading the Job: Succeeded, still Running, or (the Job failed, was deleted or
+ * timed out) Retrying when retries are left, else Failed with the Job's reason.
+ */
 export async function checkVerification(
   destinations: DestinationRegistry,
   stage: StageSpec,
@@ -92,7 +117,8 @@ export async function checkVerification(
   firstApp: Application | undefined,
   now: Date,
 ): Promise<VerificationState> {
-  if (state.phase !== 'Running') return state;
+  const verification = stage.verification;
+  if (state.phase !== 'Running' || !verification) return state;
   const { cluster } = verificationTarget(stage, firstApp);
   const [namespace, name] = state.job.split('/');
   const { client } = await destinations.get(cluster);
@@ -104,22 +130,22 @@ export async function checkVerification(
     );
   } catch (error) {
     if ((error as { status?: number }).status !== 404) throw error;
-    return { ...state, phase: 'Failed', message: `Job ${state.job} was deleted before it finished` };
+    return afterFailedAttempt(verification, state, `Job ${state.job} was deleted before it finished`, now);
   }
   const conditions = job?.status?.conditions ?? [];
   const holds = (type: string) => conditions.find((c) => c.type === type && c.status === 'True');
   const failed = holds('Failed');
   if (failed)
-    return {
-      ...state,
-      phase: 'Failed',
-      message: [failed.reason, failed.message].filter(Boolean).join(': ') || 'the Job failed',
-    };
+    return afterFailedAttempt(
+      verification,
+      state,
+      [failed.reason, failed.message].filter(Boolean).join(': ') || 'the Job failed',
+      now,
+    );
   if (holds('Complete') || holds('SuccessCriteriaMet'))
     return { ...state, phase: 'Succeeded', message: 'the Job completed' };
   const timeout = stage.verification?.timeoutSeconds ?? DEFAULT_TIMEOUT_S;
-  if (now.getTime() - Date.parse(state.startedAt) > timeout * 1000) {
-    return { ...state, phase: 'Failed', message: `the Job did not finish within ${timeout} s` };
-  }
+  if (now.getTime() - Date.parse(state.startedAt) > timeout * 1000)
+    return afterFailedAttempt(verification, state, `the Job did not finish within ${timeout} s`, now);
   return state;
 }

@@ -32,6 +32,21 @@ export const VerificationSpec = Closed({
   timeoutSeconds: Type.Optional(
     Type.Integer({ minimum: 1, description: 'Fail the gate after this long (default 600).' }),
   ),
+  retries: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: 10,
+      description:
+        'Run a failed (or timed-out) Job again, as a new Job, up to this many times before the gate fails (default 0).',
+    }),
+  ),
+  retryBackoffSeconds: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 3600,
+      description: 'Wait before the first retry, doubled for each next one (default 10).',
+    }),
+  ),
 });
 export type VerificationSpec = Static<typeof VerificationSpec>;
 
@@ -122,9 +137,13 @@ export type StageHistoryEntry = Static<typeof StageHistoryEntry>;
 export const VerificationState = Type.Object({
   freight: Type.String(),
   job: Type.String(),
+  /** Running, Retrying (an attempt failed, the next starts at retryAt), Succeeded, Failed. */
   phase: Type.String(),
   message: Type.Optional(Type.String()),
   startedAt: Timestamp(),
+  /** 1 for the first Job; each retry is a new Job with the next number. */
+  attempt: Type.Optional(Type.Integer()),
+  retryAt: Type.Optional(Timestamp()),
 });
 export type VerificationState = Static<typeof VerificationState>;
 

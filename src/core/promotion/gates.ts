@@ -61,7 +61,9 @@ export function evaluateGates(input: GateInput, freight?: Freight): GateVerdict 
           ? `verification Job ${v.job} succeeded`
           : v.phase === 'Failed'
             ? `verification Job ${v.job} failed${v.message ? `: ${v.message}` : ''}`
-            : `verification Job ${v.job} is running`;
+            : v.phase === 'Retrying'
+              ? `verification Job ${v.job} ${v.message ?? 'failed; it will be retried'}`
+              : `verification Job ${v.job} is running`;
     gates.push({ name: 'verification', passed: done, message });
   }
   if (stage.soakSeconds) {
