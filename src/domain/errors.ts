@@ -50,3 +50,8 @@ export class SecretExistsError extends ConflictError {
     this.secret = secret;
   }
 }
+
+/** Something the operation depends on (a destination cluster) did not answer in time. */
+export class UnavailableError extends DomainError {
+  override name = 'UnavailableError';
+}

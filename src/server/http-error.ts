@@ -2,7 +2,7 @@
 // input is a 4xx with a message a person can act on; only Tiphys's own faults are a 5xx.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { KubeApiError } from '../adapters/kube/rest.ts';
-import { ConflictError, InvalidRequestError, NotFoundError } from '../domain/errors.ts';
+import { ConflictError, InvalidRequestError, NotFoundError, UnavailableError } from '../domain/errors.ts';
 
 export class HttpError extends Error {
   override name = 'HttpError';
@@ -46,6 +46,7 @@ function domainStatus(error: unknown): number | undefined {
   if (error instanceof InvalidRequestError) return 400;
   if (error instanceof NotFoundError) return 404;
   if (error instanceof ConflictError) return 409;
+  if (error instanceof UnavailableError) return 502;
   return undefined;
 }
 

@@ -20,6 +20,7 @@ import { RenderCache, type RenderTools } from '../adapters/render/render.ts';
 import { keyOf } from '../core/manifest/key.ts';
 import type { AppProject } from '../core/model/app-project.ts';
 import { type Application, withDefaults } from '../core/model/application.ts';
+import type { Visibility } from '../domain/app-objects/visibility.ts';
 import { type AppDiff, appDiffOf } from '../domain/comparison/app-diff.ts';
 import { argoApplicationContext } from '../domain/comparison/argo-applications.ts';
 import type { Comparison, ResourceComparison } from '../domain/comparison/compare.ts';
@@ -28,7 +29,6 @@ import { ProjectViolationError } from '../domain/comparison/errors.ts';
 import type { ProjectSource } from '../domain/comparison/ports.ts';
 import { GitManifestSource } from '../domain/comparison/source.ts';
 import { HttpError } from './http-error.ts';
-import type { Visibility } from './visibility.ts';
 
 export interface RenderedApp {
   desired: DesiredState;

@@ -1,10 +1,13 @@
 // `tiphys app logs APP [--kind K --name N] [-f]`: the Pod logs of an app through the API server
-// (RBAC action `logs`), every line prefixed with its Pod and container; a log that cannot be read
-// is said on stderr, with why.
+// (RBAC action `logs`), or with a kubeconfig alone through the same domain operations (the same
+// Pods: those of the app's resource tree that its project permits); every line prefixed with its
+// Pod and container; a log that cannot be read is said on stderr, with why.
 import { createInterface } from 'node:readline';
 import { type Command, InvalidArgumentError } from 'commander';
-import { withDefaults } from '../../core/model/application.ts';
-import { withApi } from '../kube-context.ts';
+import { type Application, withDefaults } from '../../core/model/application.ts';
+import type { ResourceRef } from '../../core/model/common.ts';
+import type { LogEntry, LogOptions } from '../../domain/pod-logs.ts';
+import { type CliContext, type CommandContext, withBackend } from '../kube-context.ts';
 import { CliError, exitWith } from '../output.ts';
 import { appApiPath, getApp } from './app-api.ts';
 import { addResourceFlags, type ResourceFlags, resolveResource } from './resource-flags.ts';
@@ -40,6 +43,73 @@ export function formatLogEntry(entry: Entry): { out?: string; err?: string } {
   return { err: entry.notice ?? JSON.stringify(entry) };
 }
 
+/** The resource the flags name; a Pod the app's workloads made is taken as named (checked later). */
+function resourceOf(current: Application, flags: LogFlags): Required<ResourceRef> | undefined {
+  if (!flags.kind && !flags.name) return undefined;
+  try {
+    return resolveResource(current, flags);
+  } catch (error) {
+    // A Pod the app's workloads made is not one of its resources; the tree check decides.
+    if (!(error instanceof CliError) || flags.kind !== 'Pod' || !flags.name) throw error;
+    const namespace = flags.resourceNamespace ?? withDefaults(current).spec.destination.namespace ?? '';
+    return { group: '', kind: 'Pod', namespace, name: flags.name };
+  }
+}
+
+/** Each entry of the stream, as the API server sends them or as read here. */
+async function readEntries(
+  ctx: CommandContext,
+  name: string,
+  flags: LogFlags,
+  each: (entry: LogEntry, text: string) => void,
+): Promise<void> {
+  const options: LogOptions = {
+    follow: flags.follow || undefined,
+    container: flags.container,
+    previous: flags.previous || undefined,
+    tailLines: flags.tail,
+    sinceSeconds: flags.since,
+  };
+  if (!ctx.api) return readLocally(ctx, name, flags, options, each);
+  const resource = flags.kind || flags.name ? resourceOf(await getApp(ctx, name), flags) : undefined;
+  const response = await ctx.api.stream(appApiPath(name, 'logs'), { ...resource, ...options });
+  for await (const text of createInterface({ input: response, crlfDelay: Number.POSITIVE_INFINITY })) {
+    if (text !== '') each(JSON.parse(text) as LogEntry, text);
+  }
+}
+
+async function readLocally(
+  ctx: CliContext,
+  name: string,
+  flags: LogFlags,
+  options: LogOptions,
+  each: (entry: LogEntry, text: string) => void,
+): Promise<void> {
+  // Loaded on use: the destination registry is heavy for the other commands.
+  const { withLocalAppObjects } = await import('../../domain/app-objects/local-context.ts');
+  const { appLogSources } = await import('../../domain/app-objects/log-sources.ts');
+  const { streamPodLogs } = await import('../../domain/pod-logs.ts');
+  const current = await getApp(ctx, name);
+  const under = resourceOf(current, flags);
+  await withLocalAppObjects(ctx, async (local) => {
+    const { destination, sources, notices } = await appLogSources(local, current, {
+      under,
+      container: flags.container,
+    });
+    const emit = (entry: LogEntry) => each(entry, JSON.stringify(entry));
+    for (const notice of notices) emit(notice);
+    if (sources.length === 0) return;
+    const abort = new AbortController();
+    const stop = () => abort.abort();
+    process.once('SIGINT', stop);
+    try {
+      await streamPodLogs(destination.client.rest, sources, options, emit, abort.signal);
+    } finally {
+      process.off('SIGINT', stop);
+    }
+  });
+}
+
 export function registerLogsCommand(app: Command): void {
   addResourceFlags(
     app
@@ -53,45 +123,23 @@ export function registerLogsCommand(app: Command): void {
       .option('--since <duration>', 'only lines newer than this, e.g. 5m', parseSince),
     false,
   ).action(async (name: string, flags: LogFlags, command: Command) =>
-    withApi(command, async (ctx) => {
-      let resource: Record<string, string> = {};
-      if (flags.kind || flags.name) {
-        const current = await getApp(ctx, name);
-        try {
-          resource = resolveResource(current, flags);
-        } catch (error) {
-          // A Pod the app's workloads made is not one of its resources; the server checks it is in the tree.
-          if (!(error instanceof CliError) || flags.kind !== 'Pod' || !flags.name) throw error;
-          const namespace = flags.resourceNamespace ?? withDefaults(current).spec.destination.namespace ?? '';
-          resource = { group: '', kind: 'Pod', namespace, name: flags.name };
-        }
-      }
-      const response = await ctx.api.stream(appApiPath(name, 'logs'), {
-        ...resource,
-        follow: flags.follow || undefined,
-        container: flags.container,
-        previous: flags.previous || undefined,
-        tailLines: flags.tail,
-        sinceSeconds: flags.since,
-      });
+    withBackend(command, async (ctx) => {
       let lines = 0;
       let errors = 0;
-      for await (const text of createInterface({ input: response, crlfDelay: Number.POSITIVE_INFINITY })) {
-        if (text === '') continue;
+      await readEntries(ctx, name, flags, (entry, text) => {
         if (ctx.output === 'json') {
           process.stdout.write(`${text}\n`);
-          continue;
+          return;
         }
-        const entry = JSON.parse(text) as Entry;
         const { out, err } = formatLogEntry(entry);
         if (out !== undefined) {
           lines++;
           process.stdout.write(`${out}\n`);
         } else {
-          if (entry.error !== undefined) errors++;
+          if ('error' in entry) errors++;
           process.stderr.write(`${err}\n`);
         }
-      }
+      });
       if (lines === 0 && errors > 0) exitWith(1, 'tiphys.app.logsUnavailable');
     }),
   );

@@ -6,11 +6,13 @@ import { validateRevision } from '../../adapters/git/validate.ts';
 import { maskSecret } from '../../core/diff/index.ts';
 import type { KubeObject } from '../../core/manifest/object.ts';
 import { withoutManagedFields } from '../../core/manifest/object.ts';
+import { resourceTree } from '../../domain/app-objects/live-objects.ts';
+import { visibilityOf } from '../../domain/app-objects/visibility.ts';
 import { getAppWindows } from '../../domain/app-windows.ts';
 import { authorizedApp } from '../app-access.ts';
 import type { ServerContext } from '../context.ts';
 import { HttpError } from '../http-error.ts';
-import { applicationEvents, appManifests, resourceTree } from '../live-state.ts';
+import { applicationEvents, appManifests } from '../live-state.ts';
 import {
   AppDiff,
   AppWindows,
@@ -21,7 +23,6 @@ import {
   PreviewRequest,
   ResourceTree,
 } from '../schemas.ts';
-import { visibilityOf } from '../visibility.ts';
 
 const tags = ['applications'];
 type Params = Static<typeof NameParams>;

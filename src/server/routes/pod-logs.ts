@@ -5,14 +5,12 @@
 // saying why, in a 200 stream: the page shows it next to the logs that could be read.
 import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
-import type { KubeObject } from '../../core/manifest/object.ts';
-import { type LogEntry, type LogSource, streamPodLogs } from '../../domain/pod-logs.ts';
+import { appLogSources } from '../../domain/app-objects/log-sources.ts';
+import { type LogEntry, streamPodLogs } from '../../domain/pod-logs.ts';
 import { appObject, authorizedApp } from '../app-access.ts';
-import { appPods } from '../app-resources.ts';
 import { maskTokens } from '../auth/signed-token.ts';
 import type { ServerContext } from '../context.ts';
 import { badRequest, HttpError } from '../http-error.ts';
-import { liveObject } from '../live-state.ts';
 import { NameParams } from '../schemas.ts';
 import { LogsQuery } from '../schemas-resources.ts';
 import { RECHECK_MS } from './stream.ts';
@@ -20,23 +18,8 @@ import { RECHECK_MS } from './stream.ts';
 type Params = Static<typeof NameParams>;
 type Query = Static<typeof LogsQuery>;
 
-/** Pods whose logs one request reads at most (the rest are named in a notice). */
-export const MAX_LOG_PODS = 30;
 /** Log streams one caller holds open at once. */
 const MAX_STREAMS_PER_CALLER = 10;
-
-function containersOf(pod: KubeObject | undefined, wanted: string | undefined): string[] {
-  const spec = (pod?.spec ?? {}) as {
-    containers?: { name?: unknown }[];
-    initContainers?: { name?: unknown }[];
-  };
-  const names = [...(spec.initContainers ?? []), ...(spec.containers ?? [])]
-    .map((c) => c.name)
-    .filter((n): n is string => typeof n === 'string');
-  return wanted === undefined
-    ? (spec.containers ?? []).map((c) => String(c.name))
-    : names.filter((n) => n === wanted);
-}
 
 export function registerPodLogRoutes(
   app: FastifyInstance,
@@ -69,13 +52,10 @@ export function registerPodLogRoutes(
         query.kind && query.name
           ? { group: query.group ?? '', kind: query.kind, namespace: query.namespace ?? '', name: query.name }
           : undefined;
-      const { destination, pods } = await appPods(ctx, current, under);
-      const sources: LogSource[] = [];
-      for (const pod of pods.slice(0, MAX_LOG_PODS)) {
-        const live = await liveObject(destination, { kind: 'Pod', namespace: pod.namespace, name: pod.name });
-        const containers = containersOf(live, query.container);
-        if (containers.length > 0) sources.push({ namespace: pod.namespace, pod: pod.name, containers });
-      }
+      const { destination, sources, notices } = await appLogSources(ctx, current, {
+        under,
+        container: query.container,
+      });
       const key = identity
         ? identity.tokenId
           ? `token:${identity.tokenId}`
@@ -120,17 +100,8 @@ export function registerPodLogRoutes(
         const safe = 'error' in entry ? { ...entry, error: maskTokens(entry.error) } : entry;
         res.write(`${JSON.stringify(safe)}\n`);
       };
-      if (pods.length > MAX_LOG_PODS) {
-        write({
-          notice: `${pods.length} Pods: the logs of the first ${MAX_LOG_PODS} are shown; name a resource to see others`,
-        });
-      }
+      for (const notice of notices) write(notice);
       if (sources.length === 0) {
-        write({
-          notice: query.container
-            ? `no Pod of the app has a container ${query.container}`
-            : 'the app has no Pods',
-        });
         end();
         return;
       }

@@ -3,11 +3,9 @@
 // the app tracks and its project permits: any other answers as a missing object.
 import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
-import { keyOf } from '../../core/manifest/key.ts';
-import { listResourceActions, runResourceAction } from '../../domain/resource-actions.ts';
+import { listAppResourceActions, runAppResourceAction } from '../../domain/app-objects/app-actions.ts';
 import { audited, authorize } from '../access.ts';
 import { appObject, authorizedApp } from '../app-access.ts';
-import { noSuchResource, trackedLiveObject } from '../app-resources.ts';
 import type { ServerContext } from '../context.ts';
 import { NameParams } from '../schemas.ts';
 import {
@@ -42,8 +40,7 @@ export function registerResourceActionRoutes(app: FastifyInstance, ctx: ServerCo
     },
     async (req) => {
       const { app: current } = await authorizedApp(ctx, req, req.params.name, 'get');
-      const { live } = await trackedLiveObject(ctx, current, keyOfQuery(req.query));
-      return listResourceActions(ctx, live, ctx.lua);
+      return listAppResourceActions(ctx, current, keyOfQuery(req.query), ctx.lua);
     },
   );
 
@@ -72,19 +69,7 @@ export function registerResourceActionRoutes(app: FastifyInstance, ctx: ServerCo
       const result = await audited(
         ctx.auth,
         { identity, action: rbacAction, resource: 'applications', object: `${object} ${target}` },
-        async () => {
-          const { destination, live, visibility } = await trackedLiveObject(ctx, current, key);
-          return runResourceAction(ctx, {
-            client: destination.client,
-            target: live,
-            accept: (obj) => visibility.owns(obj),
-            permitsCreate: (obj) => visibility.permits(keyOf(obj)),
-            action,
-            params,
-            lua: ctx.lua,
-            gone: () => noSuchResource(current),
-          });
-        },
+        () => runAppResourceAction(ctx, current, { key, action, params, lua: ctx.lua }),
       );
       return {
         message: result.changed ? `${action} of ${target} done` : `${action} of ${target}: nothing to change`,

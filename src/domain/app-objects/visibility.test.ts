@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { KubeObject } from '../core/manifest/object.ts';
-import { setTrackingId } from '../core/manifest/tracking.ts';
-import type { AppProject } from '../core/model/app-project.ts';
-import { testApp } from './testkit.ts';
+import type { KubeObject } from '../../core/manifest/object.ts';
+import { setTrackingId } from '../../core/manifest/tracking.ts';
+import type { AppProject } from '../../core/model/app-project.ts';
+import type { Application } from '../../core/model/application.ts';
 import { visibilityFor } from './visibility.ts';
 
 const project: AppProject = {
@@ -17,7 +17,16 @@ const project: AppProject = {
     namespaceResourceBlacklist: [{ group: '', kind: 'ResourceQuota' }],
   },
 };
-const app = testApp('web', { project: 'team-a', destination: { namespace: 'team-a' } });
+const app: Application = {
+  apiVersion: 'tiphys.dev/v1alpha1',
+  kind: 'Application',
+  metadata: { name: 'web', namespace: 'tiphys' },
+  spec: {
+    project: 'team-a',
+    source: { repoURL: 'https://git.example.com/config.git', path: 'web' },
+    destination: { namespace: 'team-a' },
+  },
+};
 const visibility = visibilityFor(app, project);
 const configMap = (namespace: string, name = 'c'): KubeObject => ({
   apiVersion: 'v1',

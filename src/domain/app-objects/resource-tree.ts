@@ -1,14 +1,24 @@
 // The resource tree of an Application: its managed objects (status.resources) and, below them,
 // the objects their controllers made, found by ownerReferences (Deployment → ReplicaSet → Pod).
 // Pure: the caller supplies the live objects and the candidate children.
-import type { Static } from 'typebox';
-import { assessHealth } from '../core/health/index.ts';
-import { groupOf, versionOf } from '../core/manifest/key.ts';
-import type { KubeObject } from '../core/manifest/object.ts';
-import type { ResourceStatus } from '../core/model/application-status.ts';
-import type { ResourceNode } from './schemas.ts';
+import { assessHealth } from '../../core/health/index.ts';
+import { groupOf, versionOf } from '../../core/manifest/key.ts';
+import type { KubeObject } from '../../core/manifest/object.ts';
+import type { ResourceStatus } from '../../core/model/application-status.ts';
 
-export type TreeNode = Static<typeof ResourceNode>;
+/** One object of the tree; the API's ResourceNode schema describes the same shape. */
+export interface TreeNode {
+  group: string;
+  version: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  uid?: string;
+  health?: { status: string; message?: string };
+  sync?: 'Synced' | 'OutOfSync';
+  hook?: boolean;
+  parentRefs: { group: string; kind: string; namespace: string; name: string; uid?: string }[];
+}
 
 /** Which kinds (apiVersion, kind) a workload kind makes; the tree looks for these below it. */
 const CHILD_KINDS: Record<string, { apiVersion: string; kind: string }[]> = {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { KubeObject } from '../core/manifest/object.ts';
+import type { KubeObject } from '../../core/manifest/object.ts';
 import { buildResourceTree, childKindsOf } from './resource-tree.ts';
 
 const owner = (kind: string, name: string, uid: string, apiVersion = 'apps/v1') => ({

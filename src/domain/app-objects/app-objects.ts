@@ -1,20 +1,20 @@
 // The live objects an app lets a person act on (resource actions) or read from (Pod logs): only
 // objects the app tracks (its status lists them, the live object carries its tracking id) and
 // its project permits, and for logs the Pods below them in the resource tree. Anything else,
-// existing or not, gets the one answer a missing object gets (class 3 of docs/api.md).
-import type { Destination } from '../adapters/control-plane/destination-registry.ts';
-import { formatKey, type ResourceKey } from '../core/manifest/key.ts';
-import type { KubeObject } from '../core/manifest/object.ts';
-import type { Application } from '../core/model/application.ts';
-import type { ServerContext } from './context.ts';
-import { notFound } from './http-error.ts';
-import { destinationOf, liveObject, resourceTree } from './live-state.ts';
+// existing or not, gets the one answer a missing object gets (class 3 of docs/api.md). The API
+// server and the CLI with a kubeconfig both come here, so neither can skip a check.
+import type { Destination } from '../../adapters/control-plane/destination-registry.ts';
+import { formatKey, type ResourceKey } from '../../core/manifest/key.ts';
+import type { KubeObject } from '../../core/manifest/object.ts';
+import type { Application } from '../../core/model/application.ts';
+import { NotFoundError } from '../errors.ts';
+import { type AppObjectsContext, destinationOf, liveObject, resourceTree } from './live-objects.ts';
 import type { TreeNode } from './resource-tree.ts';
 import { type Visibility, visibilityOf } from './visibility.ts';
 
-/** The same body as the manifests route's for an object that is not the app's to show. */
+/** The one answer for an object that is not the app's to touch, naming nothing but the app. */
 export const noSuchResource = (app: Application) =>
-  notFound(`no such resource in application "${app.metadata.name}"`);
+  new NotFoundError(`no such resource in application "${app.metadata.name}"`);
 
 export interface TrackedObject {
   destination: Destination;
@@ -22,9 +22,9 @@ export interface TrackedObject {
   visibility: Visibility;
 }
 
-/** A managed object of the app, live and owned by it, that its project permits; else 404. */
+/** A managed object of the app, live and owned by it, that its project permits; else NotFoundError. */
 export async function trackedLiveObject(
-  ctx: ServerContext,
+  ctx: AppObjectsContext,
   app: Application,
   key: ResourceKey,
 ): Promise<TrackedObject> {
@@ -47,7 +47,7 @@ export async function trackedLiveObject(
  * project permits), or with `under`, those below that one tracked object only.
  */
 export async function appPods(
-  ctx: ServerContext,
+  ctx: AppObjectsContext,
   app: Application,
   under?: ResourceKey,
 ): Promise<{ destination: Destination; pods: TreeNode[] }> {
