@@ -6,6 +6,7 @@ import { isMap, parseAllDocuments } from 'yaml';
 import { compilePathGlob, GlobError, type PathMatcher } from '../../core/glob/glob.ts';
 import type { KubeObject } from '../../core/manifest/object.ts';
 import { ManifestParseError, parseManifests } from '../../core/manifest/parse.ts';
+import { isSopsEncrypted, SopsError } from '../sops/decrypt.ts';
 import { RenderError } from './errors.ts';
 import { jsonnetExtension, renderJsonnetFile } from './jsonnet.ts';
 import { realFileInsideRepo, repoRelative } from './paths.ts';
@@ -129,7 +130,13 @@ async function readManifestFile(repoRoot: string, abs: string): Promise<KubeObje
   }
   const text = await readFile(real, 'utf8');
   try {
-    return parseManifests(text, shown, { maxTotalBytes: maxManifestFileBytes });
+    const objects = parseManifests(text, shown, { maxTotalBytes: maxManifestFileBytes });
+    // SOPS's MAC covers a whole file: one document of several cannot be checked alone.
+    if (objects.length > 1 && objects.some(isSopsEncrypted))
+      throw new SopsError(
+        `${shown}: a SOPS-encrypted file of ${objects.length} documents; Tiphys decrypts one document per file (the MAC covers the whole file): encrypt each Secret in a file of its own`,
+      );
+    return objects;
   } catch (error) {
     if (error instanceof ManifestParseError && isOtherYaml(text)) return [];
     throw error;

@@ -3,7 +3,7 @@
 // moved to another key, a key added, a file encrypted for another key.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -12,6 +12,8 @@ import { generateIdentity, identityToRecipient } from 'age-encryption';
 import { parse } from 'yaml';
 import { ensureTestbedBinary } from '../../../testbed/src/binaries.ts';
 import type { KubeObject } from '../../core/manifest/object.ts';
+import { renderManifests } from '../render/render.ts';
+import { testTools } from '../render/testkit.ts';
 import { decryptSopsObject, isSopsEncrypted, SopsError } from './decrypt.ts';
 
 const secretYaml = `apiVersion: v1
@@ -124,5 +126,55 @@ describe('SOPS documents of the real tool', () => {
       ),
     );
     await assert.rejects(decryptSopsObject(doc, [], 'theirs.yaml'), refused(/has no age key/));
+  });
+
+  test('limits, each named with its cause: key groups, a KMS/PGP-only document, a file of several documents', async () => {
+    // Key groups (Shamir), as the real tool writes them.
+    const second = await identityToRecipient(await generateIdentity());
+    const rule = join(work, 'groups.sops.yaml');
+    await writeFile(
+      rule,
+      `creation_rules:\n  - shamir_threshold: 2\n    key_groups:\n      - age: [${recipient}]\n      - age: [${second}]\n`,
+    );
+    const plain = join(work, 'groups.yaml');
+    await writeFile(plain, secretYaml);
+    const run = (args: string[]) =>
+      promisify(execFile)(sops, args, { env: { PATH: process.env.PATH, HOME: work } });
+    const grouped = parse((await run(['--config', rule, 'encrypt', plain])).stdout) as KubeObject;
+    await assert.rejects(
+      decryptSopsObject(grouped, [identity], 'Secret shop/db'),
+      refused(/Secret shop\/db: SOPS key groups \(Shamir\) are not supported; encrypt to age recipients/),
+    );
+    // Only a PGP (or KMS) key can open it: no age stanza.
+    const doc = await encrypted();
+    const { age, ...others } = (doc as unknown as { sops: Record<string, unknown> }).sops;
+    assert.ok(age);
+    const pgpOnly = {
+      ...doc,
+      sops: { ...others, pgp: [{ fp: 'ABCDEF', enc: '-----BEGIN PGP MESSAGE-----' }] },
+    };
+    await assert.rejects(
+      decryptSopsObject(pgpOnly as unknown as KubeObject, [identity], 'Secret shop/db'),
+      refused(
+        /Secret shop\/db: not encrypted to an age recipient \(only pgp\); Tiphys decrypts with age keys/,
+      ),
+    );
+    // Two Secrets in one encrypted file: the directory renderer names the file.
+    const repo = join(work, 'repo');
+    await mkdir(join(repo, 'app'), { recursive: true });
+    const two = join(work, 'two.yaml');
+    await writeFile(two, `${secretYaml}---\n${secretYaml.replace('name: db', 'name: db2')}`);
+    const rules = join(work, 'two.sops.yaml');
+    await writeFile(rules, `creation_rules:\n  - age: ${recipient}\n`);
+    await writeFile(
+      join(repo, 'app', 'secrets.yaml'),
+      (await run(['--config', rules, 'encrypt', two])).stdout,
+    );
+    await assert.rejects(
+      renderManifests({ repoDir: repo, path: 'app', source: {}, appName: 'shop', tools: await testTools() }),
+      refused(
+        /app\/secrets\.yaml: a SOPS-encrypted file of 2 documents; Tiphys decrypts one document per file/,
+      ),
+    );
   });
 });

@@ -91,6 +91,7 @@ export class GitManifestSource implements ManifestSource {
    */
   private async decrypt(app: ResolvedApplication, objects: KubeObject[]): Promise<KubeObject[]> {
     if (!objects.some(isSopsEncrypted)) return objects;
+    assertOneDocumentPerSopsFile(objects.filter(isSopsEncrypted));
     const identities = (await this.deps.sopsKeys?.identitiesFor(app.spec.project)) ?? [];
     return Promise.all(
       objects.map(async (obj) => {
@@ -252,6 +253,25 @@ export class GitManifestSource implements ManifestSource {
       return { renderer: 'helm', objects };
     });
     return rendered.objects as KubeObject[];
+  }
+}
+
+/**
+ * Documents of one multi-document SOPS file share its MAC; a renderer other than the directory
+ * one (Kustomize, Helm) does not say which file an object came from, so the objects are named.
+ */
+function assertOneDocumentPerSopsFile(encrypted: readonly KubeObject[]): void {
+  const byMac = new Map<string, string>();
+  for (const obj of encrypted) {
+    const mac = (obj as { sops?: { mac?: unknown } }).sops?.mac;
+    if (typeof mac !== 'string') continue;
+    const label = `${obj.kind} ${obj.metadata?.namespace ? `${obj.metadata.namespace}/` : ''}${obj.metadata?.name}`;
+    const first = byMac.get(mac);
+    if (first !== undefined)
+      throw new SopsError(
+        `${first} and ${label} come from one SOPS-encrypted file of several documents; Tiphys decrypts one document per file (the MAC covers the whole file): encrypt each Secret in a file of its own`,
+      );
+    byMac.set(mac, label);
   }
 }
 
