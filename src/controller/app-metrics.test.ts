@@ -37,6 +37,22 @@ test("per-app info, sync and health gauges carry Argo CD's label names and follo
   assert.match(after, /^tiphys_app_health_status\{[^}]*name="api"[^}]*health_status="Healthy"\} 1$/m);
 });
 
+test('an app with only spec.sources (or an empty list stored before minItems) gets its gauges, not a failed scrape', async () => {
+  const registry = new Registry();
+  const several = app('several', 'Healthy', 'Synced');
+  delete (several.spec as { source?: unknown }).source;
+  several.spec.sources = [
+    { repoURL: 'oci://registry.example/team/config', targetRevision: 'prod', path: 'app' },
+  ];
+  const empty = app('empty', 'Unknown', 'Unknown');
+  delete (empty.spec as { source?: unknown }).source;
+  empty.spec.sources = [];
+  registerAppGauges(registry, () => [several, empty]);
+  const text = await registry.metrics();
+  assert.match(text, /^tiphys_app_info\{name="several",[^}]*repo="oci:\/\/registry.example\/team\/config"/m);
+  assert.match(text, /^tiphys_app_info\{name="empty",[^}]*repo=""/m);
+});
+
 test('process metrics have no prefix, as stock dashboards expect', async () => {
   const text = await new ControllerMetrics().registry.metrics();
   assert.match(text, /^process_resident_memory_bytes \d+/m);

@@ -86,6 +86,22 @@ describe('application list query', () => {
     assert.deepEqual(names({ search: 'git.example.com' }).length, 4);
   });
 
+  test('search reads every source of an app with only spec.sources, and an app with none', () => {
+    const several = testApp('several');
+    delete (several.spec as { source?: unknown }).source;
+    several.spec.sources = [
+      { repoURL: 'oci://registry.example.com/charts', chart: 'shop', targetRevision: '1.0.0' },
+      { repoURL: 'https://git.example.com/values.git', path: 'env/prod' },
+    ];
+    const none = testApp('none');
+    delete (none.spec as { source?: unknown }).source;
+    const match = (search: string) =>
+      [several, none].filter(applicationFilter({ search })).map((a) => a.metadata.name);
+    assert.deepEqual(match('values.git'), ['several']);
+    assert.deepEqual(match('ENV/PROD'), ['several']);
+    assert.deepEqual(match('none'), ['none']);
+  });
+
   test('sorted by name, then paginated by offset and limit', () => {
     const sorted = sortByName([...apps]).map((a) => a.metadata.name);
     assert.deepEqual(sorted, ['api', 'db', 'legacy', 'web']);

@@ -48,7 +48,9 @@ export function applicationFilter(query: ApplicationQuery): (app: Application) =
     if (syncs && !syncs.has(app.status?.sync?.status ?? 'Unknown')) return false;
     if (selector && !selector(app.metadata.labels)) return false;
     if (search) {
-      const text = `${app.metadata.name}\n${app.spec?.source?.repoURL ?? ''}\n${app.spec?.source?.path ?? ''}`;
+      // Every source: an app of several sources has no spec.source.
+      const sources = app.spec?.sources ?? (app.spec?.source ? [app.spec.source] : []);
+      const text = [app.metadata.name, ...sources.flatMap((s) => [s.repoURL ?? '', s.path ?? ''])].join('\n');
       if (!text.toLowerCase().includes(search)) return false;
     }
     return true;

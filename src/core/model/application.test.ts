@@ -11,6 +11,26 @@ const minimal = (): Application => ({
 });
 
 describe('withDefaults', () => {
+  test('an app with only spec.sources, an empty list or no source at all resolves without throwing', () => {
+    const several = minimal();
+    delete several.spec.source;
+    several.spec.sources = [
+      { repoURL: 'https://git.example/values.git', ref: 'values' },
+      { repoURL: 'oci://r.example/charts', chart: 'shop', targetRevision: '1.0.0' },
+    ];
+    const spec = withDefaults(several).spec;
+    assert.equal(spec.source.chart, 'shop', 'the primary source is the first that renders');
+    assert.equal(spec.sources?.length, 2);
+    const empty = minimal();
+    delete empty.spec.source;
+    empty.spec.sources = [];
+    assert.equal(withDefaults(empty).spec.source.repoURL, '');
+    const none = minimal();
+    delete none.spec.source;
+    assert.equal(withDefaults(none).spec.source.repoURL, '');
+    assert.deepEqual(validateApplication(none), ['spec.source: is required']);
+  });
+
   test('fills project, revision, path, cluster and history limit', () => {
     const spec = withDefaults(minimal()).spec;
     assert.equal(spec.project, 'default');

@@ -232,9 +232,10 @@ export function withDefaults(app: Application): ResolvedApplication {
   }
   const sources = spec.sources?.map(sourceDefaults);
   // An invalid stored object (neither field) still resolves; validation reports it.
-  const source = sources
-    ? (sources.find((s) => !isRefOnly(s)) ?? sources[0])
-    : sourceDefaults(spec.source ?? { repoURL: '' });
+  // An empty list (stored before the CRD said minItems) resolves like no list: readers of a
+  // stored app (metrics, lists, the CLI) must never fail on it.
+  const source =
+    sources?.find((s) => !isRefOnly(s)) ?? sources?.[0] ?? sourceDefaults(spec.source ?? { repoURL: '' });
   return {
     ...app,
     spec: {
