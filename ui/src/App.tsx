@@ -7,6 +7,7 @@ import { TopNav } from './components/TopNav.tsx';
 import { Toasts } from './components/toasts.tsx';
 import { AppListPage } from './pages/AppListPage.tsx';
 import { AppPage } from './pages/AppPage.tsx';
+import { AppSetListPage, AppSetPage } from './pages/AppSetPages.tsx';
 import { ClusterPage } from './pages/ClusterPage.tsx';
 import { ClustersPage } from './pages/ClustersPage.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';
@@ -85,6 +86,8 @@ function Pages() {
   if (first === 'applications' && second !== undefined && third === undefined)
     return <AppPage key={second} name={second} />;
   if (first === 'projects' && second !== undefined) return <ProjectPage key={second} name={second} />;
+  if (first === 'applicationsets' && second !== undefined) return <AppSetPage key={second} name={second} />;
+  if (first === 'applicationsets') return <AppSetListPage />;
   if (first === 'pipelines') return <PipelinesPage />;
   if (first === 'clusters' && second !== undefined) return <ClusterPage key={second} name={second} />;
   if (first === 'clusters') return <ClustersPage />;

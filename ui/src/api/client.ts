@@ -4,6 +4,7 @@ import type {
   AppDiff,
   Application,
   ApplicationList,
+  ApplicationSet,
   AppWindows,
   Cluster,
   KubeEvent,
@@ -174,6 +175,9 @@ export const api = {
       tailLines: options.tailLines,
     })}`,
 
+  listApplicationSets: async () =>
+    itemsOf(await request<{ items: ApplicationSet[] }>('GET', '/api/v1/applicationsets')),
+  getApplicationSet: (name: string) => request<ApplicationSet>('GET', `/api/v1/applicationsets/${enc(name)}`),
   listClusters: async () => itemsOf(await request<{ items: Cluster[] }>('GET', '/api/v1/clusters')),
   getCluster: (name: string) => request<Cluster>('GET', `/api/v1/clusters/${enc(name)}`),
   clusterEvents: async (name: string) =>

@@ -4,6 +4,7 @@ import { useApps } from '../state/apps-store.ts';
 
 const LINKS = [
   { href: '#/applications', label: 'Applications', section: 'applications' },
+  { href: '#/applicationsets', label: 'AppSets', section: 'applicationsets' },
   { href: '#/pipelines', label: 'Pipelines', section: 'pipelines' },
   { href: '#/clusters', label: 'Clusters', section: 'clusters' },
   { href: '#/repositories', label: 'Repositories', section: 'repositories' },
