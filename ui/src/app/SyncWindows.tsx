@@ -73,7 +73,7 @@ function Verdict({ kind, verdict }: { kind: 'manual' | 'automated'; verdict: Syn
 
 /** The app page's section; nothing when no window concerns the app. */
 export function AppSyncWindows({ name, tick }: { name: string; tick: number }) {
-  const state = useAsync<AppWindows>(() => api.appWindows(name), [name, tick]);
+  const state = useAsync<AppWindows>(() => api.appWindows(name), [name], tick);
   if (state.error) return <ErrorBox error={`Sync windows: ${state.error}`} onRetry={state.reload} />;
   const data = state.data;
   if (!data || data.windows.length === 0) return null;

@@ -2,6 +2,7 @@
 // blanks the screen, and drops answers that arrive after the inputs changed.
 import { type DependencyList, useCallback, useEffect, useRef, useState } from 'react';
 import { errorMessage } from '../api/client.ts';
+import { LoadGate } from './load-gate.ts';
 
 export interface AsyncState<T> {
   data: T | undefined;
@@ -10,37 +11,53 @@ export interface AsyncState<T> {
   reload: () => void;
 }
 
-export function useAsync<T>(load: () => Promise<T>, deps: DependencyList): AsyncState<T> {
+/**
+ * `deps` say what is loaded: when they change, an answer still on its way is dropped. `refresh`
+ * (a tick) only asks for the same thing again: a load in flight is not dropped for it (on a server
+ * slower than the tick, every answer would be, and the data would never show), and a tick that
+ * comes while one is in flight loads once more after it, never two at a time.
+ */
+export function useAsync<T>(load: () => Promise<T>, deps: DependencyList, refresh?: unknown): AsyncState<T> {
   const [data, setData] = useState<T>();
   const [error, setError] = useState<string>();
   const [loading, setLoading] = useState(true);
-  const [tick, setTick] = useState(0);
   const loadRef = useRef(load);
   loadRef.current = load;
+  const again = useRef<() => void>(() => {});
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the caller's deps decide when to load
+  // The caller's deps decide when to load (spread: what is loaded, not a fixed list).
   useEffect(() => {
-    let current = true;
-    setLoading(true);
-    loadRef.current().then(
+    const gate = new LoadGate(
+      () => loadRef.current(),
       (value) => {
-        if (!current) return;
         setData(value);
         setError(undefined);
         setLoading(false);
       },
-      (e: unknown) => {
-        if (!current) return;
+      (e) => {
         setError(errorMessage(e));
         setLoading(false);
       },
     );
-    return () => {
-      current = false;
+    again.current = () => {
+      setLoading(true);
+      gate.request();
     };
-  }, [...deps, tick]);
+    again.current();
+    return () => gate.close();
+  }, [...deps]);
 
-  const reload = useCallback(() => setTick((t) => t + 1), []);
+  const first = useRef(true);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: refresh is the trigger itself
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    again.current();
+  }, [refresh]);
+
+  const reload = useCallback(() => again.current(), []);
   return { data, error, loading, reload };
 }
 

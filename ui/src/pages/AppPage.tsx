@@ -82,7 +82,7 @@ function AppView({ app }: { app: Application }) {
   const [filter, setFilter] = useState('');
 
   const tick = useThrottledTick(app.metadata.resourceVersion, 1500, 15_000);
-  const tree = useAsync(() => api.resourceTree(name), [name, tick]);
+  const tree = useAsync(() => api.resourceTree(name), [name], tick);
   const health = app.status?.health;
   const sync = app.status?.sync;
   const graph = useMemo(

@@ -25,8 +25,8 @@ export function ClusterPage({ name }: { name: string }) {
     }, POLL_MS);
     return () => clearInterval(timer);
   }, []);
-  const cluster = useAsync(() => api.getCluster(name), [name, tick]);
-  const events = useAsync(() => api.clusterEvents(name), [name, tick]);
+  const cluster = useAsync(() => api.getCluster(name), [name], tick);
+  const events = useAsync(() => api.clusterEvents(name), [name], tick);
   const mayApprove = useAsync(() => api.canI('clusters', 'update', name), [name]);
   const c = cluster.data;
   return (

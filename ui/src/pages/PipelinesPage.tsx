@@ -14,7 +14,7 @@ import { useApps } from '../state/apps-store.ts';
 export function PipelinesPage() {
   const { sorted } = useApps();
   const tick = useThrottledTick(sorted, 1000, 3000);
-  const { data, error, reload } = useAsync(() => api.listPipelines(), [tick]);
+  const { data, error, reload } = useAsync(() => api.listPipelines(), [], tick);
   return (
     <div className="page">
       <div className="page-title">
