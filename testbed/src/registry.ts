@@ -29,6 +29,14 @@ export interface StartRegistryOptions {
   notifications?: { url: string; secret: string };
   /** Write an access log line per request to registry.log (benchmarks count requests). */
   accessLog?: boolean;
+  /**
+   * Token auth (distribution's `auth.token`: a 401 with `WWW-Authenticate: Bearer realm,service,
+   * scope`, then JWTs signed by a key whose certificate chains to `rootCertBundle`) instead of
+   * htpasswd; the test runs the token service at `realm`.
+   */
+  tokenAuth?: { realm: string; service: string; issuer: string; rootCertBundle: string };
+  /** Serve this storage folder (another registry's `data`, e.g. images pushed with basic auth). */
+  storageDir?: string;
 }
 
 /** What `state.json` of a registry holds (mode 0600: it has the password). */
@@ -152,7 +160,7 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
   writeFileSync(join(dir, 'htpasswd'), `${hashed.stdout.trim()}\n`, { mode: 0o600 });
   writeFileSync(
     join(dir, 'config.yml'),
-    registryConfig(dir, port, tls, options.notifications, options.accessLog ?? false),
+    registryConfig(dir, port, tls, options.notifications, options.accessLog ?? false, options),
     {
       mode: 0o600,
     },
@@ -200,7 +208,22 @@ function registryConfig(
   tls: { certPath: string; keyPath: string },
   notifications?: { url: string; secret: string },
   accessLog = false,
+  extra: Pick<StartRegistryOptions, 'tokenAuth' | 'storageDir'> = {},
 ): string {
+  const token = extra.tokenAuth;
+  const auth = token
+    ? `auth:
+  token:
+    realm: ${JSON.stringify(token.realm)}
+    service: ${JSON.stringify(token.service)}
+    issuer: ${JSON.stringify(token.issuer)}
+    rootcertbundle: ${JSON.stringify(token.rootCertBundle)}
+`
+    : `auth:
+  htpasswd:
+    realm: tiphys-testbed
+    path: ${join(dir, 'htpasswd')}
+`;
   // Backoff 1 s: a notification the receiver refused or missed is sent again soon, in order.
   const endpoints = notifications
     ? `notifications:
@@ -224,7 +247,7 @@ log:
     disabled: ${!accessLog}
 storage:
   filesystem:
-    rootdirectory: ${join(dir, 'data')}
+    rootdirectory: ${extra.storageDir ?? join(dir, 'data')}
   delete:
     enabled: true
   cache:
@@ -237,11 +260,7 @@ http:
     key: ${tls.keyPath}
   headers:
     X-Content-Type-Options: [nosniff]
-auth:
-  htpasswd:
-    realm: tiphys-testbed
-    path: ${join(dir, 'htpasswd')}
-${endpoints}`;
+${auth}${endpoints}`;
 }
 
 /** A GET on the registry's API with the testbed CA, with or without its credentials. */
