@@ -6,7 +6,8 @@
 // Knobs: PEERS_RUNS (3; 1 for a quick check), PEERS_APPS (200), PEERS_ROUNDS (commits per run,
 // 2), PEERS_CONFIGS ("tiphys flux:10"; tool:N sets --concurrency / --concurrent),
 // PEERS_IDLE_SECONDS (30), PEERS_TMPDIR (scratch of both tools, /dev/shm: on disk Flux untars
-// the whole monorepo per reconcile and measures the disk instead), PEERS_OUT (results folder).
+// the whole monorepo per reconcile and measures the disk instead), PEERS_OUT (results folder),
+// PEERS_TIPHYS_NODE_ARGS (Node options of the Tiphys controller only, to profile it).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';

@@ -310,10 +310,14 @@ try {
       stdio: 'ignore',
     });
     const port = await freePort();
+    // PEERS_TIPHYS_NODE_ARGS: Node options of the controller alone, e.g. to profile it under this
+    // workload ("--cpu-prof --cpu-prof-dir=DIR", "--heapsnapshot-signal=SIGUSR2").
+    const nodeArgs = (process.env.PEERS_TIPHYS_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
     const ctl = startChild(
       'tiphys-controller',
       node,
       [
+        ...nodeArgs,
         join(tiphysRoot, 'bin/tiphys.mjs'),
         'controller',
         '--port',

@@ -196,7 +196,11 @@ export class GitManifestSource implements ManifestSource {
     // what the project no longer allows.
     if (!checked && rendered.remoteSources?.length)
       assertRemoteSourcesAllowed(rendered.remoteSources, await allowed());
-    if (byTree && rendered.selfContained) deps.renderCache.set(byTree, rendered);
+    // Kept once, under the tree: the commit's entry would take a second place in the LRU.
+    if (byTree && rendered.selfContained) {
+      deps.renderCache.set(byTree, rendered);
+      deps.renderCache.delete(key);
+    }
     return rendered.objects as KubeObject[];
   }
 
