@@ -1,13 +1,9 @@
-import {
-  type Informer,
-  type KubernetesObject,
-  makeInformer,
-  type ObjectCache,
-} from '@kubernetes/client-node';
+import type { Informer, KubernetesObject, makeInformer, ObjectCache } from '@kubernetes/client-node';
 import { groupOf as groupOfVersion, keyOf, type ResourceKey, sameKey } from '../../core/manifest/key.ts';
 import type { KubeObject } from '../../core/manifest/object.ts';
 import { trackingIdOf } from '../../core/manifest/tracking.ts';
 import type { ClusterClient, ResourceInfo } from './cluster-client.ts';
+import { makeLongInformer } from './long-watch.ts';
 
 export type CacheEventType = 'add' | 'update' | 'delete';
 export type CacheListener = (type: CacheEventType, obj: KubeObject, appName: string | undefined) => void;
@@ -133,7 +129,7 @@ export class ClusterCache {
       watch.failures = 0;
       return list as unknown as Awaited<ReturnType<Parameters<typeof makeInformer>[2]>>;
     };
-    const informer = makeInformer(this.client.kubeConfig, path, listFn);
+    const informer = makeLongInformer(this.client.kubeConfig, path, listFn);
     watch.informers.set(namespace, informer);
     let markSynced: () => void = () => {};
     const synced = new Promise<void>((resolve) => {

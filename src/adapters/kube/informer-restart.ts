@@ -1,11 +1,11 @@
-import {
-  type Informer,
-  type KubeConfig,
-  type KubernetesObject,
-  type ListPromise,
-  makeInformer,
-  type ObjectCache,
+import type {
+  Informer,
+  KubeConfig,
+  KubernetesObject,
+  ListPromise,
+  ObjectCache,
 } from '@kubernetes/client-node';
+import { makeLongInformer } from './long-watch.ts';
 
 export type CachingInformer = Informer<KubernetesObject> & ObjectCache<KubernetesObject>;
 
@@ -50,7 +50,7 @@ export function restartingInformer(
   options: RestartingInformerOptions = {},
 ): RestartingInformer {
   const backoff = options.backoff ?? DEFAULT_RESTART_BACKOFF;
-  const make = options.make ?? makeInformer;
+  const make = options.make ?? makeLongInformer;
   let failures = 0;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
