@@ -17,6 +17,12 @@ export interface AppScheduleDeps {
   reconcile: (name: string) => Promise<ReconcileOutcome>;
   /** Whether this replica acts (leads); nothing is scheduled while it does not. */
   isActive: () => boolean;
+  /**
+   * Whether this replica reconciles the app (sharding: its cluster is this replica's); every app
+   * by default. Checked when an app is queued and again when its turn comes, so an app whose
+   * cluster went to another replica meanwhile is dropped, not reconciled.
+   */
+  owns?: (name: string) => boolean;
   apps: () => readonly Application[];
   /** An app's sync or health changed (pipelines look again). */
   onOutcomeChanged: () => void;
@@ -41,6 +47,15 @@ export class AppSchedule {
     });
   }
 
+  private owns(name: string): boolean {
+    return this.deps.owns?.(name) ?? true;
+  }
+
+  /** Queues an app this replica reconciles; the others are left to their own replica. */
+  private add(name: string, options?: { urgent?: boolean }): void {
+    if (this.owns(name)) this.queue.add(name, options);
+  }
+
   /** A watch event of an Application (undefined: deleted). */
   appChanged(name: string, app: Application | undefined): void {
     if (!this.deps.isActive()) return;
@@ -51,19 +66,19 @@ export class AppSchedule {
     }
     const change = this.changes.changed(app);
     // A change of what a person or CI controls (spec, operation, refresh annotation): urgent.
-    if (change.reconcile) this.queue.add(name, { urgent: true });
+    if (change.reconcile) this.add(name, { urgent: true });
     // Apps waiting on this one (dependsOn) look again when its sync or health changes.
     if (change.outcomeChanged) {
       this.deps.onOutcomeChanged();
       for (const other of this.deps.apps()) {
-        if (other.spec.dependsOn?.includes(name)) this.queue.add(other.metadata.name);
+        if (other.spec.dependsOn?.includes(name)) this.add(other.metadata.name);
       }
     }
   }
 
   /** Reconcile now, before the polls waiting (a person's refresh, self-heal, a cluster back). */
   refresh(name: string): void {
-    if (this.deps.isActive()) this.queue.add(name, { urgent: true });
+    if (this.deps.isActive()) this.add(name, { urgent: true });
   }
 
   /**
@@ -73,17 +88,24 @@ export class AppSchedule {
    */
   refreshPushed(names: readonly string[], changed: ReadonlySet<string> = new Set()): void {
     if (!this.deps.isActive()) return;
-    for (const name of names) if (changed.has(name)) this.queue.add(name, { urgent: true });
-    for (const name of names) if (!changed.has(name)) this.queue.add(name);
+    for (const name of names) if (changed.has(name)) this.add(name, { urgent: true });
+    for (const name of names) if (!changed.has(name)) this.add(name);
   }
 
-  /** This replica starts leading: every app once. */
+  /**
+   * This replica starts acting, or what it owns changed: every app it owns once, and the apps it
+   * no longer owns leave the queue (a reconcile in progress ends; nothing more is started).
+   */
   all(): void {
-    for (const app of this.deps.apps()) this.queue.add(app.metadata.name);
+    for (const app of this.deps.apps()) {
+      const name = app.metadata.name;
+      if (this.owns(name)) this.queue.add(name);
+      else this.queue.forget(name);
+    }
   }
 
   private async reconcileOne(name: string): Promise<void> {
-    if (!this.deps.isActive()) return;
+    if (!this.deps.isActive() || !this.owns(name)) return;
     const { metrics } = this.deps;
     const stop = metrics.reconcileDuration.startTimer();
     try {

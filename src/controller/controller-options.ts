@@ -20,6 +20,14 @@ export interface ControllerOptions {
   /** Compete for the leader Lease (default true); false runs at once (tests, single replica). */
   leaderElection?: boolean;
   identity?: string;
+  /**
+   * Sharding (docs/fleet.md): several replicas split the clusters, each reconciling only the apps
+   * of the clusters it owns; the leader Lease still picks one replica for the loops that must run
+   * once (ApplicationSets, cluster probes, pipelines, image automation). Default false.
+   */
+  sharding?: boolean;
+  /** Lease duration of the leader and shard Leases (default 15 s): how soon a dead replica is replaced. */
+  leaseDurationSeconds?: number;
   /** Namespaced mode: watch and manage only these namespaces of the control cluster. */
   namespaces?: string[];
   /** A pino logger (or any with its level methods); a plain function gets one line each. */

@@ -16,6 +16,7 @@ import { KubeRest } from '../adapters/kube/rest.ts';
 import { NotificationSettings } from '../adapters/notifications/settings.ts';
 import { ArtifactStore } from '../adapters/registry/artifact-store.ts';
 import { RenderCache } from '../adapters/render/render.ts';
+import { IN_CLUSTER } from '../core/model/common.ts';
 import { pushMatches } from '../core/webhook/push-event.ts';
 import type { RegistryPush } from '../core/webhook/registry-event.ts';
 import { FleetSources } from '../domain/application-sets/sources.ts';
@@ -39,6 +40,7 @@ import { ObjectEvents } from './object-events.ts';
 import { PipelineLoop } from './promotion/pipeline-loop.ts';
 import { type PushTriageDeps, triagePush } from './push-triage.ts';
 import { Reconciler } from './reconcile/reconciler.ts';
+import { ShardMembership } from './shard-membership.ts';
 import type { WorkQueue } from './work-queue.ts';
 
 export type { ControllerOptions } from './controller-options.ts';
@@ -56,6 +58,10 @@ export class Controller {
   private readonly destinations: DestinationRegistry;
   private readonly reconciler: Reconciler;
   private readonly elector: LeaderElector | undefined;
+  /** Sharding: which clusters this replica reconciles (undefined: all of them). */
+  readonly shards: ShardMembership | undefined;
+  /** Between start and stop: with sharding, apps are reconciled whoever leads. */
+  private running = false;
   private readonly pipelines: PipelineLoop;
   private readonly log: Logger;
   private readonly events: EventRecorder;
@@ -94,7 +100,8 @@ export class Controller {
       concurrency: options.concurrency ?? 10,
       pollIntervalMs,
       reconcile: (name) => this.reconciler.reconcile(name),
-      isActive: () => this.active,
+      isActive: () => (this.shards ? this.running : this.active),
+      owns: (name) => this.owns(name),
       apps: () => this.apps.list(),
       onOutcomeChanged: () => this.pipelines.poke(),
       metrics: this.metrics,
@@ -241,11 +248,25 @@ export class Controller {
       options.pipelineIntervalMs,
       pipelineKind,
     );
+    if (options.sharding) {
+      this.shards = new ShardMembership(options.kubeConfig, {
+        namespace: options.namespace,
+        identity,
+        leaseDurationSeconds: options.leaseDurationSeconds,
+        // Apps of clusters gained are queued, those of clusters lost leave the queue.
+        onChange: (members) => {
+          this.metrics.shardMembers.set(members.length);
+          this.schedule.all();
+        },
+        log: (line) => this.log.info({}, line),
+      });
+    }
     if (options.leaderElection ?? true) {
       this.elector = new LeaderElector(options.kubeConfig, {
         namespace: options.namespace,
         name: 'tiphys-controller',
         identity,
+        leaseDurationSeconds: options.leaseDurationSeconds,
         onStartedLeading: () => this.activate(),
         onStoppedLeading: () => this.deactivate(),
         log: (line) => this.log.info({}, line),
@@ -268,12 +289,16 @@ export class Controller {
     await this.apps.start();
     await this.appSets.start();
     for (const watch of this.kindWatches) watch.start();
+    this.running = true;
+    this.shards?.start();
     if (this.elector) this.elector.start();
     else this.activate();
   }
 
   async stop(): Promise<void> {
     this.active = false;
+    this.running = false;
+    await this.shards?.stop();
     await this.clusters.stop();
     await this.pipelines.stop();
     await this.images.stop();
@@ -289,6 +314,14 @@ export class Controller {
     await Promise.all(this.kindWatches.map((watch) => watch.stop()));
     await this.destinations.stop();
     this.cacheDir.remove();
+  }
+
+  /** Whether this replica reconciles the app: always, unless sharding gave its cluster to another. */
+  private owns(name: string): boolean {
+    if (!this.shards) return true;
+    const app = this.apps.get(name);
+    // An app not seen yet is looked at again when its watch event arrives.
+    return app ? this.shards.owns(app.spec.destination.cluster || IN_CLUSTER) : false;
   }
 
   /** Reconcile now, before the polls waiting (a person's refresh, a cluster recovered). */
@@ -324,7 +357,8 @@ export class Controller {
     this.active = true;
     this.images.start();
     this.metrics.leader.set(1);
-    this.schedule.all();
+    // With sharding the apps were queued by the shard membership, whoever leads.
+    if (!this.shards) this.schedule.all();
     this.appSets.activate();
     this.clusters.start();
     this.pipelines.start();

@@ -63,6 +63,12 @@ export class ControllerMetrics {
     registers: [this.registry],
   });
 
+  readonly shardMembers = new Gauge({
+    name: 'tiphys_shard_members',
+    help: 'Sharding: the replicas this one counts as alive and acting, itself included once it acts (0 before).',
+    registers: [this.registry],
+  });
+
   readonly clusterPhase = new Gauge({
     name: 'tiphys_cluster_phase',
     help: 'Registered clusters: 1 for the phase each is in (Reachable, Unreachable, Lost).',

@@ -12,6 +12,9 @@ interface ControllerCommandOptions {
   address: string;
   pollInterval: string;
   leaderElection: boolean;
+  shards?: boolean;
+  leaseDuration: string;
+  identity?: string;
   concurrency: string;
   cacheDir?: string;
   allowLocalRepos?: boolean;
@@ -47,6 +50,20 @@ export function registerControllerCommand(program: Command): void {
     .option('--cluster-probe-interval <seconds>', 'how often each registered cluster is probed', '30')
     .option('--poll-interval <seconds>', 'how often each app polls Git', '180')
     .option('--no-leader-election', 'act at once instead of competing for the leader Lease')
+    .option(
+      '--shards',
+      'run as one of several replicas that split the clusters: each reconciles the apps of the clusters it owns (or TIPHYS_SHARDING=true; docs/fleet.md)',
+    )
+    .option(
+      '--lease-duration <seconds>',
+      'duration of the leader and shard Leases: how soon a dead replica is replaced',
+      '15',
+    )
+    .option(
+      '--identity <name>',
+      "this replica's name in the Leases (or TIPHYS_IDENTITY; default: host name, process id and a random suffix)",
+      process.env.TIPHYS_IDENTITY,
+    )
     .option('--concurrency <n>', 'parallel reconciles', '10')
     .option(
       '--cache-dir <path>',
@@ -93,9 +110,11 @@ export function registerControllerCommand(program: Command): void {
       clusterProbeIntervalMs: Number(opts.clusterProbeInterval) * 1000,
       concurrency: Number(opts.concurrency),
       leaderElection: opts.leaderElection,
+      sharding: opts.shards === true || process.env.TIPHYS_SHARDING === 'true',
+      leaseDurationSeconds: leaseDurationOf(opts.leaseDuration),
       insecureRegistries: (process.env.TIPHYS_INSECURE_REGISTRIES ?? '').split(',').filter(Boolean),
       // The Pod's name (its hostname) in the Lease says which replica leads.
-      identity: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+      identity: opts.identity || `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
       log: logger,
     });
     const http = controllerHttp(controller, {
@@ -111,4 +130,13 @@ export function registerControllerCommand(program: Command): void {
       await health.stop();
     });
   });
+}
+
+/** `--lease-duration`: whole seconds, 3 or more (a renewal every 2 s must fit in it). */
+function leaseDurationOf(text: string): number {
+  const seconds = Number(text);
+  if (!Number.isInteger(seconds) || seconds < 3) {
+    throw new Error(`--lease-duration ${text}: give whole seconds, 3 or more (renewals come every 2 s)`);
+  }
+  return seconds;
 }
