@@ -49,8 +49,11 @@ async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTER
 async function metric(port: number, name: string): Promise<number | undefined> {
   try {
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-    return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+    // The sum over the metric's series (a counter has one per label set).
+    const lines = text.split('\n').filter((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+    return lines.length === 0
+      ? undefined
+      : lines.reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
   } catch {
     return undefined;
   }
