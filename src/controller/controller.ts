@@ -248,11 +248,16 @@ export class Controller {
       options.pipelineIntervalMs,
       pipelineKind,
     );
+    // Passed only when set: an undefined would override the Leases' own default.
+    const leaseDuration =
+      options.leaseDurationSeconds === undefined
+        ? {}
+        : { leaseDurationSeconds: options.leaseDurationSeconds };
     if (options.sharding) {
       this.shards = new ShardMembership(options.kubeConfig, {
         namespace: options.namespace,
         identity,
-        leaseDurationSeconds: options.leaseDurationSeconds,
+        ...leaseDuration,
         // Apps of clusters gained are queued, those of clusters lost leave the queue.
         onChange: (members) => {
           this.metrics.shardMembers.set(members.length);
@@ -266,7 +271,7 @@ export class Controller {
         namespace: options.namespace,
         name: 'tiphys-controller',
         identity,
-        leaseDurationSeconds: options.leaseDurationSeconds,
+        ...leaseDuration,
         onStartedLeading: () => this.activate(),
         onStoppedLeading: () => this.deactivate(),
         log: (line) => this.log.info({}, line),

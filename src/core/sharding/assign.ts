@@ -1,4 +1,4 @@
-// Which controller replica reconciles which cluster (pure; not wired into the controller yet, see
+// Which controller replica reconciles which cluster (pure; wired by src/controller/shard-membership.ts, see
 // docs/fleet.md "Sharding"). Clusters, not apps, are the unit: every app of a cluster goes to the
 // replica that holds that cluster's live cache, so no cache is kept twice. Rendezvous hashing
 // (highest random weight): each cluster goes to the live replica with the highest hash of
