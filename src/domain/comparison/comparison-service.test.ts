@@ -64,7 +64,9 @@ class FakeCluster implements ComparisonTarget {
 class FakeSource implements ManifestSource {
   readonly commits = new Map<string, KubeObject[]>([['head-commit', []]]);
   renders = 0;
+  resolves = 0;
   async resolveRevision(_source: unknown, revision: string): Promise<string> {
+    this.resolves++;
     return revision === 'HEAD' ? 'head-commit' : revision;
   }
   async render(_app: unknown, commit: string): Promise<KubeObject[]> {
@@ -387,4 +389,25 @@ test('several sources: one revision names each, a rollback must name as many, ev
     return true;
   });
   assert.deepEqual(strict.cluster.dryRuns, []);
+});
+
+test('attacker: a repository or registry the project refuses is never contacted, not even to resolve a revision', async () => {
+  const { cluster, source, service, app } = setUp({
+    project: { ...teamA, sourceRepos: ['https://git.example.com/team-a/*'] },
+  });
+  source.commits.set('c0ffee', [configMap('web', {})]);
+  const refused = (error: Error) => {
+    assert.ok(error instanceof ProjectViolationError);
+    assert.match(
+      error.message,
+      /repository https:\/\/git.example.com\/web.git is not permitted in project team-a/,
+    );
+    return true;
+  };
+  await assert.rejects(service.resolve(app), refused);
+  await assert.rejects(service.resolve(app, 'c0ffee'), refused);
+  await assert.rejects(service.desired(app, 'c0ffee', cluster), refused);
+  assert.equal(source.resolves, 0, 'no revision was resolved against the refused repository');
+  assert.equal(source.renders, 0, 'nothing was fetched or rendered from it');
+  assert.deepEqual(cluster.dryRuns, []);
 });

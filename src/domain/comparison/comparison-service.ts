@@ -13,7 +13,7 @@ import { type Comparison, ComparisonCache, compareResources, recordApplied } fro
 import { type DesiredObject, prepareDesired, watchPreviousKinds } from './desired-state.ts';
 import { ClusterUnreachableError, SourceRevisionError } from './errors.ts';
 import type { ComparisonTarget, ManifestSource, ProjectSource } from './ports.ts';
-import { assertProjectPermits } from './project-check.ts';
+import { assertProjectPermits, assertSourcesPermitted } from './project-check.ts';
 
 const PERMITTED: unique symbol = Symbol('permitted by the project');
 
@@ -73,6 +73,7 @@ export class ComparisonService {
    * them) into one revision naming all of them, so a rollback restores every source.
    */
   async resolve(app: ResolvedApplication, revision?: string): Promise<string> {
+    await assertSourcesPermitted(this.projects, app);
     const sources = app.spec.sources;
     if (!sources)
       return this.source.resolveRevision(app.spec.source, revision ?? app.spec.source.targetRevision);
@@ -95,6 +96,7 @@ export class ComparisonService {
    */
   async desired(app: ResolvedApplication, commit: string, target: ComparisonTarget): Promise<DesiredState> {
     assertReachable(target);
+    await assertSourcesPermitted(this.projects, app);
     target.serverVersion ??= await target.client.serverVersion();
     const rendered = await convertArgoApplications(
       await this.source.render(app, commit, target.serverVersion),

@@ -39,6 +39,27 @@ export async function assertProjectPermits(
   if (problems.length > 0) throw new ProjectViolationError(`not permitted: ${problems.join('; ')}`);
 }
 
+/**
+ * The part of the wall that needs no render: the app's repositories and destination. Checked
+ * before a source is contacted (a revision resolved, a chart or artifact pulled), so an app
+ * naming a repository or registry its project refuses never makes Tiphys read from it.
+ */
+export async function assertSourcesPermitted(
+  projects: ProjectSource,
+  app: ResolvedApplication,
+): Promise<void> {
+  const name = app.spec.project;
+  const project = await projects.fetchProject(name);
+  if (!project) throw new ProjectViolationError(`project ${name} does not exist`);
+  const { cluster, namespace } = app.spec.destination;
+  const problems = projectViolations(name, project.spec, {
+    repoURL: repoURLsOf(app.spec),
+    cluster,
+    namespace: namespace ?? '',
+  });
+  if (problems.length > 0) throw new ProjectViolationError(`not permitted: ${problems.join('; ')}`);
+}
+
 const generatedName = (item: DesiredObject) => {
   const prefix = item.object.metadata.generateName;
   return prefix ? `${prefix}*` : '';
