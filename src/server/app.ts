@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { prepareCacheDir } from '../adapters/cache-dir.ts';
 import { ApplicationStore } from '../adapters/control-plane/application-store.ts';
 import { DestinationRegistry } from '../adapters/control-plane/destination-registry.ts';
+import { PipelineWatch } from '../adapters/control-plane/pipeline-watch.ts';
 import { LuaHealthRuntime } from '../adapters/health/lua-runtime.ts';
 import { KubeRest } from '../adapters/kube/rest.ts';
 import { type RenderTools, resolveTools } from '../adapters/render/render.ts';
@@ -17,6 +18,7 @@ import { GetDecisionCache } from './decision-cache.ts';
 import { errorHandler } from './http-error.ts';
 import { ServerMetrics } from './metrics.ts';
 import { collectRoutes, methodsOf, openApiDocument } from './openapi.ts';
+import { PipelineEventHub, type PipelineSource } from './pipeline-events.ts';
 import { RenderService } from './render-service.ts';
 import { type RequestLogEntry, registerRequestLog } from './request-log.ts';
 import { registerApplicationActionRoutes } from './routes/application-actions.ts';
@@ -45,6 +47,8 @@ export interface ServerOptions {
   controller?: EmbeddedController;
   /** Reads of Applications; default the controller's informer, else one of the server's own. */
   apps?: ApplicationSource;
+  /** Changes of Pipelines for the live stream; default a watch of the server's own, started lazily. */
+  pipelines?: PipelineSource;
   /** The built web UI; default ui/dist of the repository. */
   uiDir?: string;
   webhookSecrets?: Partial<Record<GitProvider, string>>;
@@ -169,12 +173,17 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       allowLocalRepos: options.allowLocalRepos,
     }),
     appEvents: new AppEventHub(apps),
+    pipelineEvents: new PipelineEventHub(
+      options.pipelines ?? new PipelineWatch(options.kubeConfig, options.namespace),
+      log,
+    ),
     lua,
     log,
     allowLocalRepos: options.allowLocalRepos ?? false,
   };
   app.addHook('onClose', async () => {
     await ownStore?.stop();
+    await ctx.pipelineEvents.stop();
     await destinations.stop();
     rest.close();
     lua.close();

@@ -10,6 +10,7 @@ import type { Application } from '../core/model/application.ts';
 import type { AppEventHub } from './app-events.ts';
 import type { AuthService } from './auth/index.ts';
 import type { GetDecisionCache } from './decision-cache.ts';
+import type { PipelineEventHub } from './pipeline-events.ts';
 import type { RenderService } from './render-service.ts';
 
 /** The read side of an ApplicationStore: what the server needs of the informer. */
@@ -48,6 +49,8 @@ export interface ServerContext {
   destinations: DestinationRegistry;
   renderer: RenderService;
   appEvents: AppEventHub;
+  /** Pipeline changes for the live stream (the watch starts with the first stream). */
+  pipelineEvents: PipelineEventHub;
   /** The sandboxed Lua VM of custom resource actions (a worker thread, started on first use). */
   lua: LuaValueRunner;
   log: (line: string) => void;

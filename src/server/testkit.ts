@@ -4,9 +4,11 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Application } from '../core/model/application.ts';
+import type { Pipeline } from '../core/model/pipeline.ts';
 import { buildServer } from './app.ts';
 import type { AuditInput, AuthService, Identity, RbacAction, RbacResource } from './auth/index.ts';
 import type { ApplicationSource } from './context.ts';
+import type { PipelineEventListener, PipelineSource } from './pipeline-events.ts';
 
 export class MemoryApps implements ApplicationSource {
   private readonly apps = new Map<string, Application>();
@@ -32,6 +34,36 @@ export class MemoryApps implements ApplicationSource {
   delete(name: string): void {
     this.apps.delete(name);
     for (const callback of this.callbacks) callback(name, undefined);
+  }
+}
+
+/** Pipelines a test changes by hand; `started` says whether anyone asked to watch them. */
+export class MemoryPipelines implements PipelineSource {
+  private readonly pipelines = new Map<string, Pipeline>();
+  private readonly callbacks: PipelineEventListener[] = [];
+  started = false;
+
+  onChange(callback: PipelineEventListener): void {
+    this.callbacks.push(callback);
+  }
+
+  async start(): Promise<void> {
+    this.started = true;
+  }
+
+  async stop(): Promise<void> {}
+
+  set(pipeline: Pipeline): void {
+    const type = this.pipelines.has(pipeline.metadata.name) ? 'MODIFIED' : 'ADDED';
+    this.pipelines.set(pipeline.metadata.name, pipeline);
+    for (const callback of this.callbacks) callback({ type, pipeline });
+  }
+
+  delete(name: string): void {
+    const pipeline = this.pipelines.get(name);
+    if (!pipeline) return;
+    this.pipelines.delete(name);
+    for (const callback of this.callbacks) callback({ type: 'DELETED', pipeline });
   }
 }
 
@@ -105,6 +137,7 @@ export function unreachableKubeConfig(): KubeConfig {
 export async function testServer(
   options: {
     apps?: MemoryApps;
+    pipelines?: MemoryPipelines;
     auth?: FakeAuth;
     heartbeatMs?: number;
     streamRecheckMs?: number;
@@ -118,6 +151,7 @@ export async function testServer(
     namespace: 'tiphys',
     auth,
     apps,
+    pipelines: options.pipelines ?? new MemoryPipelines(),
     uiDir: '/nonexistent-ui',
     heartbeatMs: options.heartbeatMs,
     streamRecheckMs: options.streamRecheckMs,

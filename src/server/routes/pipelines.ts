@@ -19,10 +19,10 @@ import {
   requestPromotion,
 } from '../../domain/pipelines.ts';
 import { audited, forbidden, identityOf, unauthenticated } from '../access.ts';
-import { appObject } from '../app-access.ts';
 import type { Identity, RbacAction } from '../auth/index.ts';
 import type { ServerContext } from '../context.ts';
 import { badRequest, notFound } from '../http-error.ts';
+import { mayOnApps, maySeePipeline, pipelineAppObjects, pipelineApps } from '../pipeline-access.ts';
 import { Accepted, NameParams } from '../schemas.ts';
 
 const tags = ['pipelines'];
@@ -45,19 +45,10 @@ const PipelineBody = Type.Object(
 type StageReq = { Params: Static<typeof StageParams>; Body: Static<typeof FreightBody> | undefined };
 
 export function registerPipelineRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  /** The object each app is checked as: its own project (a missing app: the pipeline's). */
-  const objects = (pipeline: Pipeline, names: readonly string[]) =>
-    names.map((name) => {
-      const found = ctx.apps.get(name);
-      return found ? appObject(found) : `${pipeline.spec.project}/${name}`;
-    });
-  const allApps = (pipeline: Pipeline) => [...new Set(pipeline.spec.stages.flatMap((s) => s.applications))];
-
-  const may = async (identity: Identity | undefined, action: RbacAction, list: string[]) => {
-    for (const object of list)
-      if (!(await ctx.auth.enforce(identity, 'applications', action, object))) return false;
-    return true;
-  };
+  const objects = (pipeline: Pipeline, names: readonly string[]) => pipelineAppObjects(ctx, pipeline, names);
+  const allApps = pipelineApps;
+  const may = (identity: Identity | undefined, action: RbacAction, list: string[]) =>
+    mayOnApps(ctx, identity, action, list);
 
   /**
    * The pipeline if the caller may see it and do `action` on `names` (default all its apps).
@@ -74,7 +65,7 @@ export function registerPipelineRoutes(app: FastifyInstance, ctx: ServerContext)
       if (error instanceof NotFoundError && !identity) throw unauthenticated();
       throw error;
     });
-    if (!(await may(identity, 'get', objects(pipeline, allApps(pipeline))))) {
+    if (!(await maySeePipeline(ctx, identity, pipeline))) {
       if (!identity) throw unauthenticated();
       throw notFound(`pipeline "${name}" not found in namespace ${ctx.namespace}`);
     }
@@ -123,8 +114,7 @@ export function registerPipelineRoutes(app: FastifyInstance, ctx: ServerContext)
       const identity = await identityOf(ctx.auth, req);
       const items = [];
       for (const pipeline of await listPipelines(ctx)) {
-        if (await may(identity, 'get', objects(pipeline, allApps(pipeline))))
-          items.push(withoutManagedFields(pipeline));
+        if (await maySeePipeline(ctx, identity, pipeline)) items.push(withoutManagedFields(pipeline));
       }
       if (
         !identity &&

@@ -1,8 +1,9 @@
-// Live updates: Server-Sent Events of every Application change the caller may see, straight
-// from the informer, so the UI never polls. A stream lives longer than the token that opened it:
+// Live updates: Server-Sent Events of every Application and Pipeline change the caller may see,
+// straight from the informers, so the UI never polls. A stream lives longer than the token that opened it:
 // the token is checked again every `recheckMs` and when it expires, and the stream ends as soon
 // as it is no longer valid (logged out, revoked, expired). Each caller may hold `maxPerCaller`
-// streams at once (a browser tab needs one), so no one can tie up the server with thousands.
+// streams of each kind at once (a browser tab needs one), so no one can tie up the server with
+// thousands.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { withoutManagedFields } from '../../core/manifest/object.ts';
 import { identityOf, unauthenticated } from '../access.ts';
@@ -11,6 +12,8 @@ import type { AppEvent } from '../app-events.ts';
 import type { Identity } from '../auth/index.ts';
 import type { ServerContext } from '../context.ts';
 import { HttpError } from '../http-error.ts';
+import { maySeePipeline } from '../pipeline-access.ts';
+import type { PipelineEvent } from '../pipeline-events.ts';
 
 export const HEARTBEAT_MS = 15_000;
 export const RECHECK_MS = 10_000;
@@ -33,29 +36,63 @@ function callerKey(identity: Identity | undefined, req: FastifyRequest): string 
 const sameCaller = (a: Identity, b: Identity | undefined) =>
   b !== undefined && a.subject === b.subject && a.kind === b.kind && a.tokenId === b.tokenId;
 
+/** One kind of live stream: where it is served, what it listens to, who may see an event. */
+interface StreamKind<E> {
+  path: string;
+  summary: string;
+  tag: string;
+  /** The SSE event name each change is sent as. */
+  event: string;
+  subscribe: (listener: (event: E) => void) => () => void;
+  visible: (identity: Identity | undefined, event: E) => Promise<boolean>;
+  data: (event: E) => unknown;
+}
+
 export function registerStreamRoutes(
   app: FastifyInstance,
   ctx: ServerContext,
   options: StreamOptions = {},
 ): void {
-  const heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
-  const recheckMs = options.recheckMs ?? RECHECK_MS;
-  const maxPerCaller = options.maxPerCaller ?? MAX_STREAMS_PER_CALLER;
   // Open streams never go idle: end them when the server closes, or closing would wait forever.
   const open = new Set<() => void>();
-  const perCaller = new Map<string, number>();
   app.addHook('preClose', async () => {
     for (const end of open) end();
   });
+  serveStream<AppEvent>(app, ctx, options, open, {
+    path: '/api/v1/stream/applications',
+    summary: 'Server-Sent Events: `event: application`, data {type: ADDED|MODIFIED|DELETED, application}',
+    tag: 'applications',
+    event: 'application',
+    subscribe: (listener) => ctx.appEvents.subscribe(listener),
+    visible: (identity, e) => ctx.auth.enforce(identity, 'applications', 'get', appObject(e.application)),
+    data: (e) => ({ type: e.type, application: withoutManagedFields(e.application) }),
+  });
+  serveStream<PipelineEvent>(app, ctx, options, open, {
+    path: '/api/v1/stream/pipelines',
+    summary:
+      'Server-Sent Events: `event: pipeline`, data {type: ADDED|MODIFIED|DELETED, pipeline}; only pipelines the caller may see (`get` on all their apps)',
+    tag: 'pipelines',
+    event: 'pipeline',
+    subscribe: (listener) => ctx.pipelineEvents.subscribe(listener),
+    visible: (identity, e) => maySeePipeline(ctx, identity, e.pipeline),
+    data: (e) => ({ type: e.type, pipeline: withoutManagedFields(e.pipeline) }),
+  });
+}
+
+function serveStream<E>(
+  app: FastifyInstance,
+  ctx: ServerContext,
+  options: StreamOptions,
+  open: Set<() => void>,
+  kind: StreamKind<E>,
+): void {
+  const heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
+  const recheckMs = options.recheckMs ?? RECHECK_MS;
+  const maxPerCaller = options.maxPerCaller ?? MAX_STREAMS_PER_CALLER;
+  const perCaller = new Map<string, number>();
   app.get(
-    '/api/v1/stream/applications',
-    {
-      schema: {
-        summary: 'Server-Sent Events: `event: application`, data {type: ADDED|MODIFIED|DELETED, application}',
-        tags: ['applications'],
-        produces: ['text/event-stream'],
-      },
-    },
+    kind.path,
+    { schema: { summary: kind.summary, tags: [kind.tag], produces: ['text/event-stream'] } },
     async (req, reply) => {
       const identity = await identityOf(ctx.auth, req);
       if (!identity && !(await ctx.auth.enforce(undefined, 'applications', 'get', '*/*')))
@@ -82,24 +119,19 @@ export function registerStreamRoutes(
       let valid = true;
       // Events are written in the order they happened even though each waits for its own check.
       let queue = Promise.resolve();
-      const send = (event: AppEvent) => {
+      const send = (event: E) => {
         queue = queue
           .then(async () => {
             if (!valid) return;
-            if (!(await ctx.auth.enforce(identity, 'applications', 'get', appObject(event.application))))
-              return;
+            if (!(await kind.visible(identity, event))) return;
             if (res.destroyed || !valid) return;
-            const data = JSON.stringify({
-              type: event.type,
-              application: withoutManagedFields(event.application),
-            });
-            res.write(`event: application\ndata: ${data}\n\n`);
+            res.write(`event: ${kind.event}\ndata: ${JSON.stringify(kind.data(event))}\n\n`);
           })
           .catch((error: unknown) =>
             ctx.log(`stream: ${error instanceof Error ? error.message : String(error)}`),
           );
       };
-      const unsubscribe = ctx.appEvents.subscribe(send);
+      const unsubscribe = kind.subscribe(send);
       const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), heartbeatMs);
       const timers: NodeJS.Timeout[] = [];
       let closed = false;
