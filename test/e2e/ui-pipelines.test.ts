@@ -1,5 +1,7 @@
 // The pipelines page in a real browser against the whole stack: stages side by side, the freight
-// waiting at prod with its gates, Approve, the promotion arriving live, and Roll back.
+// waiting at prod with its gates, Approve, the promotion arriving live, and Roll back. The page is
+// never reloaded, and the controller's first status change arrives over the pipelines' stream
+// alone (no list request in between).
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -89,6 +91,15 @@ describe('UI: pipelines page', () => {
         .locator('[data-current]', { hasText: 'registry.local/hello:1.0.0' })
         .waitFor({ timeout: 120_000 });
       await card('dev').waitFor();
+      await page.locator('.page[data-live="live"]').waitFor();
+      // A full reload would lose this; it must still be there at the end.
+      await page.evaluate(() => {
+        (globalThis as { pipelinesMarker?: string }).pipelinesMarker = 'not reloaded';
+      });
+      const lists: string[] = [];
+      page.on('request', (request) => {
+        if (new URL(request.url()).pathname === '/api/v1/pipelines') lists.push(request.url());
+      });
 
       await stack.env.git.commitFiles(
         'web-config',
@@ -98,6 +109,7 @@ describe('UI: pipelines page', () => {
       // As a push webhook would (the apps poll Git every 3 minutes here).
       stack.controller.refresh('web-dev');
       await card('prod').locator('[data-gate="approval"][data-passed="false"]').waitFor({ timeout: 120_000 });
+      assert.deepEqual(lists, [], 'the waiting freight came over the stream, not by listing again');
       await card('prod').getByRole('button', { name: 'Approve' }).click();
       await card('prod')
         .locator('[data-current]', { hasText: 'registry.local/hello:1.0.1' })
@@ -116,6 +128,10 @@ describe('UI: pipelines page', () => {
       await card('prod')
         .getByText(/rollback \w+ by admin: Committed/)
         .waitFor({ state: 'attached' });
+      assert.equal(
+        await page.evaluate(() => (globalThis as { pipelinesMarker?: string }).pipelinesMarker),
+        'not reloaded',
+      );
       assert.deepEqual(errors, []);
     } catch (error) {
       await screenshot(page, 'ui-pipelines-failure').catch(() => {});

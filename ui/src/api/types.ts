@@ -347,6 +347,12 @@ export interface Pipeline {
     lastRequest?: { at: string; result: string; message: string };
   };
 }
+
+/** One message of GET /api/v1/stream/pipelines (`event: pipeline`). */
+export interface PipelineStreamEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  pipeline: Pipeline;
+}
 /** GET /api/v1/applications/:name/resource/actions (docs/actions.md). */
 export interface ResourceActionList {
   actions: {

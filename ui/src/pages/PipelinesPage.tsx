@@ -1,22 +1,20 @@
 // Pipelines: each pipeline's stages side by side, what each runs, the freight waiting at it and
-// its gates, with approve / promote / roll back. Kept live by the Applications' SSE stream: a
-// stage moves when its apps do, so an app event (throttled) or a 3 s poll reloads the pipelines.
+// its gates, with approve / promote / roll back. Kept live by the pipelines' SSE stream (a stage's
+// state is the Pipeline's status, written by the controller); the apps' badges by the apps' stream.
 import { useState } from 'react';
 import { api, errorMessage } from '../api/client.ts';
 import type { Freight, Pipeline, StageSpec, StageStatus } from '../api/types.ts';
 import { HealthBadge, SyncBadge } from '../components/Badge.tsx';
 import { ErrorBox } from '../components/ErrorBox.tsx';
 import { notify } from '../components/toasts.tsx';
-import { useAsync, useThrottledTick } from '../lib/use-async.ts';
 import { href } from '../router.ts';
 import { useApps } from '../state/apps-store.ts';
+import { useLivePipelines } from '../state/pipelines-live.ts';
 
 export function PipelinesPage() {
-  const { sorted } = useApps();
-  const tick = useThrottledTick(sorted, 1000, 3000);
-  const { data, error, reload } = useAsync(() => api.listPipelines(), [], tick);
+  const { data, error, reload, live } = useLivePipelines();
   return (
-    <div className="page">
+    <div className="page" data-live={live ? 'live' : 'reconnecting'}>
       <div className="page-title">
         <h1>Pipelines</h1>
         <span className="muted count">{data?.length ?? ''}</span>
