@@ -7,9 +7,19 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Browser, Page, Request } from 'playwright-core';
 import { createApp, NAMESPACE } from './support.ts';
 import { launchBrowser, screenshot, startUiStack, type UiStack, watchConsole } from './ui-support.ts';
+
+/** Waits for state the test observes (a generous limit for a loaded machine, not a speed claim). */
+async function until(what: string, check: () => boolean, patienceMs = 60_000): Promise<void> {
+  const deadline = Date.now() + patienceMs;
+  while (!check()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
 
 const overlay = (tag: string) =>
   `resources: [../../base]\nimages:\n  - name: hello\n    newName: registry.local/hello\n    newTag: ${tag}\n`;
@@ -82,6 +92,14 @@ describe('UI: pipelines page', () => {
 
   test('approve, see the promotion arrive live, roll back', async () => {
     try {
+      const isList = (request: Request) => new URL(request.url()).pathname === '/api/v1/pipelines';
+      const lists = { sent: 0, done: 0 };
+      page.on('request', (request) => {
+        if (isList(request)) lists.sent++;
+      });
+      page.on('requestfinished', (request) => {
+        if (isList(request)) lists.done++;
+      });
       await page.goto(stack.baseUrl);
       await page.getByLabel('Username').fill('admin');
       await page.getByLabel('Password').fill(stack.adminPassword);
@@ -96,10 +114,9 @@ describe('UI: pipelines page', () => {
       await page.evaluate(() => {
         (globalThis as { pipelinesMarker?: string }).pipelinesMarker = 'not reloaded';
       });
-      const lists: string[] = [];
-      page.on('request', (request) => {
-        if (new URL(request.url()).pathname === '/api/v1/pipelines') lists.push(request.url());
-      });
+      // The page lists on mount and once more when its stream opens; after those, nothing more.
+      await until('the two first list answers', () => lists.done >= 2 && lists.done === lists.sent);
+      const listed = lists.sent;
 
       await stack.env.git.commitFiles(
         'web-config',
@@ -109,7 +126,7 @@ describe('UI: pipelines page', () => {
       // As a push webhook would (the apps poll Git every 3 minutes here).
       stack.controller.refresh('web-dev');
       await card('prod').locator('[data-gate="approval"][data-passed="false"]').waitFor({ timeout: 120_000 });
-      assert.deepEqual(lists, [], 'the waiting freight came over the stream, not by listing again');
+      assert.equal(lists.sent, listed, 'the waiting freight came over the stream, not by listing again');
       await card('prod').getByRole('button', { name: 'Approve' }).click();
       await card('prod')
         .locator('[data-current]', { hasText: 'registry.local/hello:1.0.1' })
