@@ -356,7 +356,13 @@ describe('ApplicationSets across three clusters', () => {
           'GET',
           `/apis/tiphys.dev/v1alpha1/namespaces/${NAMESPACE}/clusters/us-1`,
         );
-        return c.status?.connection?.lastSuccessAt && (c.status.applicationsCount ?? 0) > 0 ? c : undefined;
+        // The probe counts what the cluster's cache holds: a probe that ran while the cache was
+        // still listing reports 0, the next one the objects.
+        return c.status?.connection?.lastSuccessAt &&
+          (c.status.applicationsCount ?? 0) > 0 &&
+          (c.status.cacheInfo?.resourcesCount ?? 0) > 0
+          ? c
+          : undefined;
       },
       90_000,
     );
