@@ -5,13 +5,13 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { KubeObject } from '../../src/core/manifest/object.ts';
 import { freePorts } from '../../testbed/src/ports.ts';
 import {
   createApp,
   type Env,
   eventually,
   readObject,
+  runningPod,
   startControllerProcess,
   startEnv,
   syncedAndHealthy,
@@ -77,16 +77,7 @@ describe('controller processes', () => {
     });
     const hookPath = '/api/v1/namespaces/resume/pods/gated-migrate';
     // The hook Pod stays Running until this test ends it, so the kill lands mid-hook for sure.
-    const hook = await eventually(
-      'the PreSync hook Pod to run',
-      async () => {
-        const found = (await readObject(env, hookPath)) as
-          | (KubeObject & { status?: { phase?: string } })
-          | undefined;
-        return found?.status?.phase === 'Running' ? found : undefined;
-      },
-      slowly,
-    );
+    const hook = await runningPod(env, hookPath, slowly);
     const running = await waitForApp(
       env,
       'resumable',

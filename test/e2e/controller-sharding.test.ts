@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { KubeObject } from '../../src/core/manifest/object.ts';
 import { ownerOf } from '../../src/core/sharding/assign.ts';
 import { registerCluster } from '../../src/domain/clusters.ts';
 import { freePorts } from '../../testbed/src/ports.ts';
@@ -18,6 +17,7 @@ import {
   getApp,
   NAMESPACE,
   readObject,
+  runningPod,
   startControllerProcess,
   startEnv,
   syncedAndHealthy,
@@ -172,16 +172,7 @@ describe('controller sharding', () => {
       syncPolicy: { automated: { prune: true }, syncOptions: ['CreateNamespace=true'] },
     });
     const hookPath = '/api/v1/namespaces/gated/pods/gated-migrate';
-    const hook = await eventually(
-      'the PreSync hook Pod to run',
-      async () => {
-        const found = (await readObject(env, hookPath)) as
-          | (KubeObject & { status?: { phase?: string } })
-          | undefined;
-        return found?.status?.phase === 'Running' ? found : undefined;
-      },
-      slowly,
-    );
+    const hook = await runningPod(env, hookPath, slowly);
     const running = await waitForApp(
       env,
       'gated',

@@ -189,6 +189,22 @@ export async function waitForApp(
 export const syncedAndHealthy = (app: Application) =>
   app.status?.sync?.status === 'Synced' && app.status?.health?.status === 'Healthy';
 
+/** The Pod at `path` once it is Running (a hook Pod the test holds open). */
+type PodLike = KubeObject & { status?: { phase?: string } };
+
+export function runningPod(env: Env, path: string, timeoutMs: number): Promise<PodLike> {
+  return eventually(
+    `the Pod ${path} to run`,
+    async () => {
+      const found = (await readObject(env, path)) as
+        | (KubeObject & { status?: { phase?: string } })
+        | undefined;
+      return found?.status?.phase === 'Running' ? found : undefined;
+    },
+    timeoutMs,
+  );
+}
+
 export async function readObject(env: Env, path: string): Promise<KubeObject | undefined> {
   try {
     return await env.rest.request<KubeObject>('GET', path);
