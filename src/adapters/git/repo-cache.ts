@@ -50,6 +50,7 @@ export class GitRepoCache {
   /** One `ls-remote` for the reconciles of a repository that asked while another ran. */
   readonly #listings = new SharedRuns<Map<string, string>>();
   readonly #treeLookups = new SharedRuns<void>();
+  readonly #readers = new KeyedMutex();
   readonly #trees = new TreeIdMemo();
   #askpass: Promise<string> | undefined;
 
@@ -85,7 +86,7 @@ export class GitRepoCache {
     const refs = await this.#listings.run(
       `${repo.key}\u0000${credentialsId(repo.credentials)}`,
       [],
-      (task) => this.#locks.run(repo.key, task),
+      (task) => this.#readerLock(repo, 'list', task),
       () => this.#lsRemote(repo),
     );
     return pickRevision(refs, revision) ?? this.#locks.run(repo.key, () => this.#resolve(repo, revision));
@@ -109,17 +110,23 @@ export class GitRepoCache {
     const unknown = wanted.filter(
       (path): path is string => path !== undefined && this.#trees.get(key, path) === null,
     );
+    let holdsMirror = false;
     if (unknown.length > 0)
       await this.#treeLookups.run(
         key,
         unknown,
-        (task) => this.#locks.run(repo.key, task),
+        (task) => {
+          holdsMirror = !existsSync(join(repo.mirror, 'HEAD'));
+          return this.#readerLock(repo, 'trees', task);
+        },
         async (all) => {
           const args = [`--git-dir=${repo.mirror}`, 'cat-file', '--batch-check=%(objectname) %(objecttype)'];
           const look = () => this.#local(repo, args, 'look up folders', {}, batchCheckInput(sha, all));
           let found = parseBatchCheck(existsSync(join(repo.mirror, 'HEAD')) ? await look() : '', all);
           if (!found.commitKnown) {
-            await this.#ensureCommit(repo, sha);
+            // Under the mirror's lock already when the mirror did not exist (the lock is not re-entrant).
+            if (holdsMirror) await this.#ensureCommit(repo, sha);
+            else await this.#locks.run(repo.key, () => this.#ensureCommit(repo, sha));
             found = parseBatchCheck(await look(), all);
           }
           this.#trees.add(key, found.trees);
@@ -156,6 +163,17 @@ export class GitRepoCache {
       this.#log(`git: checked out ${sha} of ${repo.url} in ${Date.now() - started}ms`);
       return dest;
     });
+  }
+
+  /**
+   * Listings and folder lookups only read (the remote, or the mirror's objects, which a fetch
+   * adds to without changing any): once the mirror exists they queue apart from the fetches and
+   * checkouts, one at a time per kind, so a push's listings do not hold up its changed app's
+   * checkout. Before the mirror exists they take the mirror's lock, which creates it.
+   */
+  #readerLock<T>(repo: Repo, kind: string, task: () => Promise<T>): Promise<T> {
+    if (!existsSync(join(repo.mirror, 'HEAD'))) return this.#locks.run(repo.key, task);
+    return this.#readers.run(`${repo.key}\u0000${kind}`, task);
   }
 
   #repo(repoURL: string, creds: GitCredentials | undefined): Repo {
