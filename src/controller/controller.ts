@@ -35,6 +35,7 @@ import { LeaderElector } from './leader-election.ts';
 import { errorMessage, type Logger, toLogger } from './log.ts';
 import { ControllerMetrics } from './metrics.ts';
 import { ClusterNotifier } from './notifications/cluster-notifier.ts';
+import { DeletionNotice } from './notifications/deletion-notice.ts';
 import { Notifier } from './notifications/notifier.ts';
 import { ObjectEvents } from './object-events.ts';
 import { PipelineLoop } from './promotion/pipeline-loop.ts';
@@ -206,6 +207,12 @@ export class Controller {
       allowLocalRepos: options.allowLocalRepos ?? false,
       assessHealth: options.assessHealth,
       notify: (stored, status) => this.notifier.evaluate(stored, status),
+      deletionNotice: new DeletionNotice({
+        subscribed: (app) => this.notifier.subscribedToDeletion(app),
+        notify: (app) => this.notifier.deletionStarted(app),
+        patch: (name, body) => this.apps.patch(name, body),
+        log: this.log,
+      }),
     });
     const clusterNotifier = new ClusterNotifier({
       settings: notificationSettings,

@@ -39,6 +39,9 @@ export interface Notice {
 
 const nothing: Notice = { send() {} };
 
+/** How long a project's on-deleted subscription is taken as known. */
+const PROJECT_TTL_MS = 5_000;
+
 export class Notifier {
   private readonly deps: NotifierDeps;
   readonly queue: DeliveryQueue;
@@ -47,6 +50,10 @@ export class Notifier {
   private readonly writes = new Map<string, Promise<void>>();
   private readonly reportedErrors = new Set<string>();
   private readonly dispatching = new Set<Promise<void>>();
+  /** Apps (uid) whose deletion was told before their finalizer went: not told again on removal. */
+  private readonly notifiedDeletions = new Set<string>();
+  private stopped = false;
+  private readonly projectSubscriptions = new Map<string, { at: number; subscribed: boolean }>();
 
   constructor(deps: NotifierDeps) {
     this.deps = deps;
@@ -71,7 +78,7 @@ export class Notifier {
       ...(changed ? { notified } : {}),
       send: () => {
         if (fired.length === 0) return;
-        const work = this.dispatch(config, app, fired, true);
+        const work = this.dispatch(config, app, fired, true).then(() => {});
         this.dispatching.add(work);
         void work.finally(() => this.dispatching.delete(work));
       },
@@ -83,13 +90,56 @@ export class Notifier {
     this.counters.deliveries.inc(labels);
   }
 
-  /** The Application is gone: its on-deleted subscribers are told (results in metrics and logs). */
+  /**
+   * The Application is gone: its on-deleted subscribers are told (results in metrics and logs),
+   * unless they were told already before its deletion finalizer was removed (deletion-notice.ts).
+   */
   async deleted(app: Application): Promise<void> {
     this.results.delete(app.metadata.name);
+    const uid = app.metadata.uid ?? app.metadata.name;
+    if (this.notifiedDeletions.delete(uid)) return;
+    await this.sendDeleted(app);
+  }
+
+  /**
+   * Whether the app (or its project) subscribes to on-deleted with a trigger configured; throws
+   * when the settings cannot be read, so a deletion waits rather than going untold.
+   */
+  async subscribedToDeletion(app: Application): Promise<boolean> {
+    const config = await this.deps.settings.get();
+    if (!config.triggers.some((t) => t.trigger.name === 'on-deleted')) return false;
+    const subscribes = (annotations: Application['metadata']['annotations']) =>
+      mergedSubscriptions(annotations, undefined).some((s) => s.trigger === 'on-deleted');
+    if (subscribes(app.metadata.annotations)) return true;
+    // Asked at every reconcile of every app: the project's answer is kept a few seconds.
+    const name = app.spec.project || 'default';
+    const known = this.projectSubscriptions.get(name);
+    if (known && Date.now() - known.at < PROJECT_TTL_MS) return known.subscribed;
+    const subscribed = subscribes((await this.deps.fetchProject(name))?.metadata.annotations);
+    if (this.projectSubscriptions.size > 1_000) this.projectSubscriptions.clear();
+    this.projectSubscriptions.set(name, { at: Date.now(), subscribed });
+    return subscribed;
+  }
+
+  /** Tells on-deleted subscribers now, the app still there; resolves once every delivery ended. */
+  async deletionStarted(app: Application): Promise<void> {
+    const uid = app.metadata.uid ?? app.metadata.name;
+    // Told already: by this process, or by the on-deleted trigger of a reconcile that failed.
+    if (this.notifiedDeletions.has(uid) || app.status?.notified?.['on-deleted'] !== undefined) return;
+    const outcomes = await this.sendDeleted(app);
+    // Not sent because of Tiphys itself (stopping, queue full): the finalizer stays, tried again.
+    if (this.stopped || outcomes.includes('Dropped')) {
+      throw new Error(`the on-deleted notification of ${app.metadata.name} was not sent; it is tried again`);
+    }
+    if (this.notifiedDeletions.size > 10_000) this.notifiedDeletions.clear();
+    this.notifiedDeletions.add(uid);
+  }
+
+  private async sendDeleted(app: Application): Promise<NotificationResult['outcome'][]> {
     const config = await this.config();
     const trigger = config?.triggers.find((t) => t.trigger.name === 'on-deleted')?.trigger;
-    if (!config || !trigger) return;
-    await this.dispatch(config, app, [{ trigger, event: app.metadata.uid ?? app.metadata.name }], false);
+    if (!config || !trigger) return [];
+    return this.dispatch(config, app, [{ trigger, event: app.metadata.uid ?? app.metadata.name }], false);
   }
 
   /** Resolves when queued deliveries and their status writes are done (tests, shutdown). */
@@ -100,6 +150,7 @@ export class Notifier {
   }
 
   stop(): void {
+    this.stopped = true;
     this.queue.stop();
   }
 
@@ -119,7 +170,7 @@ export class Notifier {
     app: Application,
     fired: Fired[],
     exists: boolean,
-  ): Promise<void> {
+  ): Promise<NotificationResult['outcome'][]> {
     const projectName = app.spec.project || 'default';
     let project: AppProject | undefined;
     try {
@@ -132,9 +183,14 @@ export class Notifier {
     }
     const subscriptions = mergedSubscriptions(app.metadata.annotations, project?.metadata.annotations);
     const deliveries = deliveriesFor(config, fired, subscriptions, app, projectName);
+    const ended: Promise<NotificationResult['outcome']>[] = [];
     for (const delivery of deliveries) {
-      const finish = (outcome: NotificationResult['outcome'], attempts: number, message?: string) =>
+      let end = (_: NotificationResult['outcome']) => {};
+      ended.push(new Promise((resolve) => (end = resolve)));
+      const finish = (outcome: NotificationResult['outcome'], attempts: number, message?: string) => {
         this.finished(config, app, delivery, exists, { outcome, attempts, message });
+        end(outcome);
+      };
       if ('refused' in delivery.planned) {
         finish('Refused', 0, delivery.planned.refused);
         continue;
@@ -144,6 +200,7 @@ export class Notifier {
       );
       if (!queued) finish('Dropped', 0, 'the notification queue is full');
     }
+    return Promise.all(ended);
   }
 
   private finished(

@@ -23,6 +23,7 @@ import type {
 import { watchPreviousKinds } from '../../domain/comparison/desired-state.ts';
 import { errorMessage, type LogFields, type Logger } from '../log.ts';
 import type { ControllerMetrics } from '../metrics.ts';
+import type { DeletionNotice } from '../notifications/deletion-notice.ts';
 import type { Notice } from '../notifications/notifier.ts';
 import { deleteApplicationObjects } from '../operation/cascade.ts';
 import { comparedStatus } from './compared-status.ts';
@@ -47,6 +48,8 @@ export interface ReconcilerDeps {
   assessHealth?: HealthAssessor;
   /** Notification triggers, evaluated on the status about to be written (docs/notifications.md). */
   notify?: (stored: Application, status: Partial<ApplicationStatus>) => Promise<Notice>;
+  /** The finalizer that holds a deletion until on-deleted subscribers are told (deletion-notice.ts). */
+  deletionNotice?: Pick<DeletionNotice, 'keep' | 'release'>;
 }
 
 /** When to look at the app again, and what went wrong if the reconcile failed. */
@@ -86,11 +89,18 @@ export class Reconciler {
       return {};
     }
     const fields: LogFields = { app: name, cluster: stored.spec?.destination?.cluster };
+    const deleting = Boolean((stored.metadata as { deletionTimestamp?: string }).deletionTimestamp);
     try {
+      // The cascade goes first; telling on-deleted subscribers is the last thing a deletion
+      // waits for, and needs neither a valid spec nor the destination.
+      if (deleting && !(stored.metadata.finalizers ?? []).includes(RESOURCES_FINALIZER)) {
+        await this.deps.deletionNotice?.release(stored);
+        return {};
+      }
       const app = this.validateSpec(stored);
       const destination = await this.deps.destinations.get(app.spec.destination.cluster);
-      if ((stored.metadata as { deletionTimestamp?: string }).deletionTimestamp)
-        return await this.finalize(app, destination);
+      if (deleting) return await this.finalize(app, destination);
+      await this.deps.deletionNotice?.keep(stored);
       const hold = clusterHold(
         destination.name,
         { name, wave: syncWaveOf(stored as unknown as KubeObject) },
@@ -245,7 +255,6 @@ export class Reconciler {
   private async finalize(app: ResolvedApplication, destination: Destination): Promise<ReconcileOutcome> {
     const name = app.metadata.name;
     const finalizers = app.metadata.finalizers ?? [];
-    if (!finalizers.includes(RESOURCES_FINALIZER)) return {};
     await watchPreviousKinds(destination, app.status?.resources);
     const tracked = recordedObjects(app.status, destination.cache.trackedBy(name));
     const { remaining } = await deleteApplicationObjects(
