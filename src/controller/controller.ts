@@ -209,8 +209,10 @@ export class Controller {
       notify: (stored, status) => this.notifier.evaluate(stored, status),
       deletionNotice: new DeletionNotice({
         subscribed: (app) => this.notifier.subscribedToDeletion(app),
-        notify: (app) => this.notifier.deletionStarted(app),
+        tell: (app) => this.notifier.tellDeletion(app),
         patch: (name, body) => this.apps.patch(name, body),
+        patchStatus: (name, status) => this.apps.patchStatus(name, status),
+        refresh: (name) => this.refresh(name),
         log: this.log,
       }),
     });
@@ -319,6 +321,9 @@ export class Controller {
     await this.appSets.stop();
     // Let reconciles in flight finish (bounded), so nothing writes after stop returns.
     await Promise.race([this.queue.idle(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+    // Deliveries waiting in the queue end as not sent (a deletion's notice is then tried again by
+    // the next controller); the one being sent finishes its attempt.
+    this.notifier.stop();
     await this.events.flush();
     this.eventRest.close();
     this.setRest.close();

@@ -3,6 +3,8 @@
 // reconciles of the unchanged apps send nothing more. And as the attacker: deliveries that fail
 // (a webhook URL with credentials and a token, an SMTP server that echoes the password in its
 // refusal) are shown by `tiphys app get`, text and JSON, and the app's Events without a secret.
+// An app deleted while no controller runs is told once by the next controller, and a receiver
+// that keeps failing holds a deletion only for the delivery's retries.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
@@ -12,12 +14,15 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SMTPServer } from 'smtp-server';
 import type { Controller } from '../../src/controller/controller.ts';
+import { NOTIFY_FINALIZER } from '../../src/controller/notifications/deletion-notice.ts';
 import type { Application } from '../../src/core/model/application.ts';
 import {
   applicationObject,
   type Env,
   eventually,
+  getApp,
   NAMESPACE,
+  readObject,
   startEnv,
   startInProcessController,
   syncedAndHealthy,
@@ -37,6 +42,8 @@ describe('notifications', () => {
   let receiver: Server;
   let repo: string;
   const received: { path: string; body: string; signature: string }[] = [];
+  /** Requests to the receiver's failing path (it answers 503). */
+  let downHits = 0;
   let smtp: SMTPServer;
 
   before(async () => {
@@ -46,6 +53,11 @@ describe('notifications', () => {
         body += chunk;
       });
       req.on('end', () => {
+        if (req.url === '/down') {
+          downHits++;
+          res.writeHead(503).end();
+          return;
+        }
         received.push({
           path: req.url ?? '',
           body,
@@ -55,7 +67,8 @@ describe('notifications', () => {
       });
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/secret-path`;
+    const receiverBase = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+    const url = `${receiverBase}/hooks/secret-path`;
     // A port nobody listens on: the webhook's connection is refused.
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
@@ -82,6 +95,7 @@ describe('notifications', () => {
         metadata: { name: 'tiphys-notifications-secret' },
         stringData: {
           'hook-url': url,
+          'down-url': `${receiverBase}/down`,
           hmac: HMAC,
           'leaky-url': leakyUrl,
           'smtp-user': 'smtp-user-4',
@@ -97,6 +111,7 @@ describe('notifications', () => {
         data: {
           'service.webhook.team': 'url: $hook-url\nsecret: $hmac',
           'service.webhook.leaky': 'url: $leaky-url',
+          'service.webhook.down': 'url: $down-url',
           'service.email': `host: 127.0.0.1\nport: ${smtpPort}\nfrom: tiphys@example.com\nusername: $smtp-user\npassword: $smtp-password\nrecipientDomains: [example.com]`,
           delivery: 'retries: 1\nbackoffMs: 50\ntimeoutMs: 5000',
           'template.app-sync-failed':
@@ -220,5 +235,50 @@ describe('notifications', () => {
     assert.ok(failures.length >= 2, JSON.stringify(failures));
     const everything = [text.out, json.out, JSON.stringify(app.status), JSON.stringify(failures)].join('\n');
     for (const secret of LEAKS) assert.ok(!everything.includes(secret), `${secret} shown: ${everything}`);
+  });
+
+  test('on-deleted: an app deleted while no controller runs is told once by the next one; a failing receiver holds it only for the retries', async () => {
+    const appsPath = `/apis/tiphys.dev/v1alpha1/namespaces/${NAMESPACE}/applications`;
+    const subscribed = async (name: string, service: string, finalizers: string[] = []) => {
+      const app = applicationObject(name, {
+        source: { repoURL: repo, path: 'deps/first' },
+        destination: { namespace: name },
+      });
+      app.metadata.annotations = { [`notifications.tiphys.dev/subscribe.on-deleted.${service}`]: '' };
+      app.metadata.finalizers = finalizers;
+      await env.rest.request('POST', appsPath, { body: app });
+    };
+    // A cascade first (nothing deployed: it ends at once), then the notice.
+    await subscribed('told', 'team', ['resources-finalizer.tiphys.dev']);
+    await subscribed('unheard', 'down');
+    const held = (a: Application) => (a.metadata.finalizers ?? []).includes(NOTIFY_FINALIZER);
+    await waitForApp(env, 'told', held, 'the notification finalizer', 60_000);
+    await waitForApp(env, 'unheard', held, 'the notification finalizer', 60_000);
+
+    await controller.stop();
+    for (const name of ['told', 'unheard']) await env.rest.request('DELETE', `${appsPath}/${name}`);
+    // No controller: the finalizer holds both deletions.
+    for (const name of ['told', 'unheard']) {
+      const app = await getApp(env, name);
+      assert.ok((app.metadata as { deletionTimestamp?: string }).deletionTimestamp, name);
+    }
+    const toldBodies = () =>
+      received.filter((r) => r.body.includes('Application told has been deleted')).length;
+    assert.equal(toldBodies(), 0);
+    assert.equal(downHits, 0);
+
+    controller = startInProcessController(env);
+    await controller.start();
+    const gone = async (name: string) => (await readObject(env, `${appsPath}/${name}`)) === undefined;
+    await eventually('told and unheard deleted', async () => (await gone('told')) && (await gone('unheard')));
+    // Every delivery of the deletions (and any second one the watch would start) has ended.
+    await eventually(
+      'the controller saw both go',
+      async () => !controller.apps.get('told') && !controller.apps.get('unheard'),
+    );
+    await controller.notifier.idle();
+    assert.equal(toldBodies(), 1, 'told exactly once');
+    // delivery retries: 1, so a receiver that keeps failing gets two attempts, then the app goes.
+    assert.equal(downHits, 2);
   });
 });

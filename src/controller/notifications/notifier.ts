@@ -18,6 +18,7 @@ import { mergedSubscriptions } from '../../core/notifications/subscriptions.ts';
 import { evaluateTriggers, type Fired } from '../../core/notifications/triggers.ts';
 import { errorMessage, type Logger } from '../log.ts';
 import type { ControllerMetrics } from '../metrics.ts';
+import { NOTIFY_FINALIZER, ON_DELETED } from './deletion-notice.ts';
 import { notificationMetrics } from './metrics.ts';
 
 export interface NotifierDeps {
@@ -50,8 +51,6 @@ export class Notifier {
   private readonly writes = new Map<string, Promise<void>>();
   private readonly reportedErrors = new Set<string>();
   private readonly dispatching = new Set<Promise<void>>();
-  /** Apps (uid) whose deletion was told before their finalizer went: not told again on removal. */
-  private readonly notifiedDeletions = new Set<string>();
   private stopped = false;
   private readonly projectSubscriptions = new Map<string, { at: number; subscribed: boolean }>();
 
@@ -67,8 +66,11 @@ export class Notifier {
     if (!config) return nothing;
     const app = { ...stored, status: { ...stored.status, ...status } } as Application;
     const before = stored.status?.notified ?? {};
+    // An app holding the notification finalizer is told of its deletion after the cascade, by
+    // deletion-notice.ts; a status write during the cascade must not tell it early.
+    const held = (stored.metadata.finalizers ?? []).includes(NOTIFY_FINALIZER);
     const { fired, notified, errors } = evaluateTriggers(
-      config.triggers,
+      held ? config.triggers.filter((t) => t.trigger.name !== ON_DELETED) : config.triggers,
       { app, firstReconcile: !stored.status?.reconciledAt },
       before,
     );
@@ -92,13 +94,16 @@ export class Notifier {
 
   /**
    * The Application is gone: its on-deleted subscribers are told (results in metrics and logs),
-   * unless they were told already before its deletion finalizer was removed (deletion-notice.ts).
+   * unless its last state records them told (by the replica that released the notification
+   * finalizer, deletion-notice.ts, which under sharding need not be this one).
    */
-  async deleted(app: Application): Promise<void> {
+  deleted(app: Application): Promise<void> {
     this.results.delete(app.metadata.name);
-    const uid = app.metadata.uid ?? app.metadata.name;
-    if (this.notifiedDeletions.delete(uid)) return;
-    await this.sendDeleted(app);
+    if (app.status?.notified?.[ON_DELETED] !== undefined) return Promise.resolve();
+    const work = this.sendDeleted(app).then(() => {});
+    this.dispatching.add(work);
+    void work.finally(() => this.dispatching.delete(work));
+    return work;
   }
 
   /**
@@ -107,9 +112,9 @@ export class Notifier {
    */
   async subscribedToDeletion(app: Application): Promise<boolean> {
     const config = await this.deps.settings.get();
-    if (!config.triggers.some((t) => t.trigger.name === 'on-deleted')) return false;
+    if (!config.triggers.some((t) => t.trigger.name === ON_DELETED)) return false;
     const subscribes = (annotations: Application['metadata']['annotations']) =>
-      mergedSubscriptions(annotations, undefined).some((s) => s.trigger === 'on-deleted');
+      mergedSubscriptions(annotations, undefined).some((s) => s.trigger === ON_DELETED);
     if (subscribes(app.metadata.annotations)) return true;
     // Asked at every reconcile of every app: the project's answer is kept a few seconds.
     const name = app.spec.project || 'default';
@@ -121,24 +126,22 @@ export class Notifier {
     return subscribed;
   }
 
-  /** Tells on-deleted subscribers now, the app still there; resolves once every delivery ended. */
-  async deletionStarted(app: Application): Promise<void> {
-    const uid = app.metadata.uid ?? app.metadata.name;
-    // Told already: by this process, or by the on-deleted trigger of a reconcile that failed.
-    if (this.notifiedDeletions.has(uid) || app.status?.notified?.['on-deleted'] !== undefined) return;
+  /**
+   * Tells on-deleted subscribers now, the app still there (being deleted); resolves once every
+   * delivery ended: true when each was delivered, refused or failed after its retries, false
+   * when Tiphys itself did not send one (stopping, queue full), so it is tried again.
+   */
+  async tellDeletion(app: Application): Promise<boolean> {
     const outcomes = await this.sendDeleted(app);
-    // Not sent because of Tiphys itself (stopping, queue full): the finalizer stays, tried again.
-    if (this.stopped || outcomes.includes('Dropped')) {
-      throw new Error(`the on-deleted notification of ${app.metadata.name} was not sent; it is tried again`);
-    }
-    if (this.notifiedDeletions.size > 10_000) this.notifiedDeletions.clear();
-    this.notifiedDeletions.add(uid);
+    return outcomes !== undefined && !this.stopped && !outcomes.includes('Dropped');
   }
 
-  private async sendDeleted(app: Application): Promise<NotificationResult['outcome'][]> {
+  /** The outcome of each delivery; undefined when the settings could not be read. */
+  private async sendDeleted(app: Application): Promise<NotificationResult['outcome'][] | undefined> {
     const config = await this.config();
-    const trigger = config?.triggers.find((t) => t.trigger.name === 'on-deleted')?.trigger;
-    if (!config || !trigger) return [];
+    if (!config) return undefined;
+    const trigger = config.triggers.find((t) => t.trigger.name === ON_DELETED)?.trigger;
+    if (!trigger) return [];
     return this.dispatch(config, app, [{ trigger, event: app.metadata.uid ?? app.metadata.name }], false);
   }
 

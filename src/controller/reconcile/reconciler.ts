@@ -94,8 +94,7 @@ export class Reconciler {
       // The cascade goes first; telling on-deleted subscribers is the last thing a deletion
       // waits for, and needs neither a valid spec nor the destination.
       if (deleting && !(stored.metadata.finalizers ?? []).includes(RESOURCES_FINALIZER)) {
-        await this.deps.deletionNotice?.release(stored);
-        return {};
+        return await this.releaseNotice(stored, fields);
       }
       const app = this.validateSpec(stored);
       const destination = await this.deps.destinations.get(app.spec.destination.cluster);
@@ -272,6 +271,23 @@ export class Reconciler {
     });
     this.deps.comparisons.forgetApp(name);
     return {};
+  }
+
+  /**
+   * The last step of a deletion (deletion-notice.ts). Its failures are not written as a status:
+   * a status write of a deleted app would evaluate the triggers, on-deleted among them.
+   */
+  private async releaseNotice(stored: Application, fields: LogFields): Promise<ReconcileOutcome> {
+    try {
+      const state = await this.deps.deletionNotice?.release(stored);
+      // Deliveries under way refresh the app when they end; the requeue is only a fallback.
+      if (state === 'delivering') return { requeueAfterMs: 5_000 };
+      if (state === 'recorded') return { requeueAfterMs: 0, urgent: true };
+      return {};
+    } catch (error) {
+      this.deps.log.warn(fields, `deletion held by its notification: ${errorMessage(error)}`);
+      return { requeueAfterMs: RETRY_AFTER_FAILURE_MS };
+    }
   }
 
   private async persist(name: string, status: Partial<ApplicationStatus>): Promise<void> {
