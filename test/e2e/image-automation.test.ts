@@ -536,8 +536,15 @@ image:
 
     // A pipeline pushed 1.0.3: tiphys image set finds the image map naming it in values.yaml.
     await pushProbeImage(registry, 'team/hello', '1.0.3');
+    const setAt = Date.now() - 1000;
     const set = await tiphys('deployer', ['image', 'set', 'hello-chart', `${image}=1.0.3`]);
     assert.equal(set.code, 0, set.stderr);
+    // The app is asked to look at Git now, not at its next poll (which would come after minutes).
+    const asked = await env.rest.request<{ metadata: { annotations?: Record<string, string> } }>(
+      'GET',
+      `/apis/tiphys.dev/v1alpha1/namespaces/${NAMESPACE}/applications/hello-chart`,
+    );
+    assert.ok(Date.parse(asked.metadata.annotations?.['tiphys.dev/refresh'] ?? '') >= setAt);
     assert.match(set.stdout, /^committed [0-9a-f]{40} to .* main: charts\/hello\/values\.yaml /);
     assert.equal(valuesAt(), values.replace('tag: "1.0.0"', 'tag: "1.0.3"'));
     await deployed('1.0.3');

@@ -8,6 +8,7 @@ import type { ImageAssignment } from '../../core/image/assignment.ts';
 import type { PolicyRef } from '../../core/image/markers.ts';
 import { sameImage } from '../../core/image/reference.ts';
 import { DEFAULT_PROJECT } from '../../core/model/common.ts';
+import { requestRefresh } from '../app-operations.ts';
 import { getApplication } from '../applications.ts';
 import type { ControlPlane } from '../control-plane.ts';
 import { InvalidRequestError } from '../errors.ts';
@@ -87,6 +88,9 @@ export async function setApplicationImage(
       },
     },
   );
+  // The pipeline that set the image waits for it to run: the app looks at Git now rather than at
+  // its next poll, as it does after the image updater's own commits.
+  if (result.outcome === 'committed') await requestRefresh(cp, appName);
   return {
     outcome: result.outcome,
     repoURL: source.repoURL,
