@@ -20,4 +20,6 @@ if (major < 24) {
   });
   process.exit(result.status ?? 1);
 }
+// Before the program loads the Kubernetes client: its generated API code stays out of memory.
+(await import('../src/adapters/kube/lean-client/hooks.ts')).keepKubeClientLean();
 await import('../src/main/main.ts');

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { RepoCredentialStore } from '../adapters/control-plane/repo-credential-store.ts';
 import { GitWriter } from '../adapters/git/commit-edit.ts';
-import { loadKubeConfig } from '../adapters/kube/install.ts';
+import { loadKubeConfig } from '../adapters/kube/kubeconfig.ts';
 import { type ImageAssignment, parseImageAssignment } from '../core/image/assignment.ts';
 import { type SetImageResult, setApplicationImage } from '../domain/images/set-image.ts';
 import { addGlobalOptions, withBackend } from './kube-context.ts';

@@ -38,7 +38,7 @@ async function readSources(flags: ImportFlags) {
     }
   }
   if (flags.fromKubeconfig) {
-    const { loadKubeConfig } = await import('../adapters/kube/install.ts');
+    const { loadKubeConfig } = await import('../adapters/kube/kubeconfig.ts');
     const { KubeRest } = await import('../adapters/kube/rest.ts');
     const { readArgoInstallation } = await import('../domain/argocd-import/read-live.ts');
     const config = loadKubeConfig(flags.fromKubeconfig);

@@ -147,7 +147,7 @@ export function globalOptions(command: Command): GlobalOptions {
 export async function withContext<T>(command: Command, body: (ctx: CliContext) => Promise<T>): Promise<T> {
   const options = globalOptions(command);
   // Loaded on use: the Kubernetes client is heavy and `tiphys --help` should not pay for it.
-  const { loadKubeConfig } = await import('../adapters/kube/install.ts');
+  const { loadKubeConfig } = await import('../adapters/kube/kubeconfig.ts');
   const { KubeRest } = await import('../adapters/kube/rest.ts');
   const rest = new KubeRest(loadKubeConfig(options.kubeconfig));
   try {
@@ -197,7 +197,7 @@ export async function flattenKubeConfig(
   context?: string,
 ): Promise<{ text: string; server: string }> {
   // Loaded on use: the Kubernetes client is heavy and `tiphys --help` should not pay for it.
-  const { KubeConfig } = await import('@kubernetes/client-node');
+  const { KubeConfig } = await import('@kubernetes/client-node/dist/config.js');
   const kc = new KubeConfig();
   try {
     kc.loadFromFile(path);

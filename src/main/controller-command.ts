@@ -76,7 +76,7 @@ export function registerControllerCommand(program: Command): void {
     );
   addLogLevelOption(command).action(async (opts: ControllerCommandOptions) => {
     // Loaded here so that `tiphys --help` stays fast.
-    const { loadKubeConfig } = await import('../adapters/kube/install.ts');
+    const { loadKubeConfig } = await import('../adapters/kube/kubeconfig.ts');
     const { findTools } = await import('../adapters/render/render.ts');
     const { Controller } = await import('../controller/controller.ts');
     const { HealthSettings } = await import('../adapters/health/health-settings.ts');

@@ -28,7 +28,7 @@ export function registerInstallCommand(program: Command): Command {
       });
       // The local admin account: its initial password is generated here, stored hashed, and
       // revealed once by `tiphys admin initial-password`.
-      const { loadKubeConfig } = await import('../adapters/kube/install.ts');
+      const { loadKubeConfig } = await import('../adapters/kube/kubeconfig.ts');
       const { ensureAdminAccount } = await import('../domain/accounts/admin-account.ts');
       const admin = await ensureAdminAccount(loadKubeConfig(flags.kubeconfig), result.namespace);
       if (admin.created)

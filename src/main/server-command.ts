@@ -108,7 +108,7 @@ export function registerServerCommand(program: Command): void {
     const namespaces = managedNamespaces(opts.managedNamespaces, opts.namespace);
     const listenPort = port(opts.port);
     // Loaded here so that `tiphys --help` stays fast.
-    const { loadKubeConfig } = await import('../adapters/kube/install.ts');
+    const { loadKubeConfig } = await import('../adapters/kube/kubeconfig.ts');
     const { ensureAdminAccount } = await import('../domain/accounts/admin-account.ts');
     const { createAuthService } = await import('../server/auth/index.ts');
     const { buildServer } = await import('../server/app.ts');

@@ -1,9 +1,10 @@
-import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { ApplicationSet, ApplicationSetStatus } from '../../core/model/application-set.ts';
 import { TIPHYS_GROUP, TIPHYS_VERSION } from '../../core/model/common.ts';
 import { asKubeApiError } from '../kube/cluster-client.ts';
 import {
   type CachingInformer,
+  listByRest,
   type RestartingInformer,
   restartingInformer,
 } from '../kube/informer-restart.ts';
@@ -20,17 +21,9 @@ export class ApplicationSetStore {
 
   constructor(kc: KubeConfig, namespace: string) {
     this.namespace = namespace;
-    const api = kc.makeApiClient(CustomObjectsApi);
     this.rest = new KubeRest(kc);
     const path = `/apis/${TIPHYS_GROUP}/${TIPHYS_VERSION}/namespaces/${namespace}/${PLURAL}`;
-    this.watch = restartingInformer(kc, path, () =>
-      api.listNamespacedCustomObject({
-        group: TIPHYS_GROUP,
-        version: TIPHYS_VERSION,
-        namespace,
-        plural: PLURAL,
-      }),
-    );
+    this.watch = restartingInformer(kc, path, listByRest(this.rest, path));
     this.informer = this.watch.informer;
   }
 

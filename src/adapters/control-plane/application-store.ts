@@ -1,4 +1,4 @@
-import { CustomObjectsApi, type KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { AppProject } from '../../core/model/app-project.ts';
 import type { Application } from '../../core/model/application.ts';
 import type { ApplicationStatus } from '../../core/model/application-status.ts';
@@ -6,10 +6,12 @@ import { TIPHYS_GROUP, TIPHYS_VERSION } from '../../core/model/common.ts';
 import { asKubeApiError } from '../kube/cluster-client.ts';
 import {
   type CachingInformer,
+  listByRest,
   type RestartingInformer,
   restartingInformer,
 } from '../kube/informer-restart.ts';
 import { KubeRest } from '../kube/rest.ts';
+import { MERGE_PATCH, tiphysPath } from './paths.ts';
 
 const PLURAL = 'applications';
 
@@ -19,24 +21,15 @@ const PLURAL = 'applications';
  */
 export class ApplicationStore {
   readonly namespace: string;
-  private readonly api: CustomObjectsApi;
   private readonly rest: KubeRest;
   private readonly watch: RestartingInformer;
   private readonly informer: CachingInformer;
 
   constructor(kc: KubeConfig, namespace: string) {
     this.namespace = namespace;
-    this.api = kc.makeApiClient(CustomObjectsApi);
     this.rest = new KubeRest(kc);
-    const path = `/apis/${TIPHYS_GROUP}/${TIPHYS_VERSION}/namespaces/${namespace}/${PLURAL}`;
-    this.watch = restartingInformer(kc, path, () =>
-      this.api.listNamespacedCustomObject({
-        group: TIPHYS_GROUP,
-        version: TIPHYS_VERSION,
-        namespace,
-        plural: PLURAL,
-      }),
-    );
+    const path = tiphysPath(namespace, PLURAL);
+    this.watch = restartingInformer(kc, path, listByRest(this.rest, path));
     this.informer = this.watch.informer;
   }
 
@@ -72,13 +65,7 @@ export class ApplicationStore {
   /** Reads straight from the API server (the informer may lag behind a write just made). */
   async fetch(name: string): Promise<Application | undefined> {
     try {
-      return (await this.api.getNamespacedCustomObject({
-        group: TIPHYS_GROUP,
-        version: TIPHYS_VERSION,
-        namespace: this.namespace,
-        plural: PLURAL,
-        name,
-      })) as Application;
+      return await this.rest.request<Application>('GET', tiphysPath(this.namespace, PLURAL, name));
     } catch (error) {
       const failure = asKubeApiError(error, `read of Application ${name}`);
       if (failure.status === 404) return undefined;
@@ -92,7 +79,7 @@ export class ApplicationStore {
    * very first write, when the Application has no status yet, is a merge patch.
    */
   async patchStatus(name: string, status: Partial<ApplicationStatus>): Promise<void> {
-    const path = `/apis/${TIPHYS_GROUP}/${TIPHYS_VERSION}/namespaces/${this.namespace}/${PLURAL}/${name}/status`;
+    const path = tiphysPath(this.namespace, PLURAL, name, 'status');
     const ops = Object.entries(status)
       .filter(([, value]) => value !== undefined)
       .map(([field, value]) => ({ op: 'add', path: `/status/${field}`, value }));
@@ -129,17 +116,10 @@ export class ApplicationStore {
   /** Merge-patches the Application itself (its operation, or spec fields such as syncPolicy). */
   async patch(name: string, body: Record<string, unknown>): Promise<void> {
     try {
-      await this.api.patchNamespacedCustomObject(
-        {
-          group: TIPHYS_GROUP,
-          version: TIPHYS_VERSION,
-          namespace: this.namespace,
-          plural: PLURAL,
-          name,
-          body,
-        },
-        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-      );
+      await this.rest.request('PATCH', tiphysPath(this.namespace, PLURAL, name), {
+        body,
+        contentType: MERGE_PATCH,
+      });
     } catch (error) {
       throw asKubeApiError(error, `update of Application ${name}`);
     }

@@ -1,10 +1,12 @@
-import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { CREDENTIALS_REVISION_ANNOTATION } from '../../core/cluster-health/recovery.ts';
 import type { Cluster } from '../../core/model/cluster.ts';
-import { IN_CLUSTER, TIPHYS_GROUP, TIPHYS_VERSION } from '../../core/model/common.ts';
+import { IN_CLUSTER } from '../../core/model/common.ts';
 import { ClusterCache } from '../kube/cluster-cache.ts';
 import { asKubeApiError, ClusterClient } from '../kube/cluster-client.ts';
 import { type ClusterCredentials, ClusterCredentialsError, remoteKubeConfig } from '../kube/connection.ts';
+import { KubeRest } from '../kube/rest.ts';
+import { secretPath, tiphysPath } from './paths.ts';
 
 /** A cluster Applications deploy to: its client, its live-state cache and what is known of it. */
 export interface Destination {
@@ -29,8 +31,8 @@ export class DestinationNotFoundError extends Error {
 export class DestinationRegistry {
   private readonly controlKc: KubeConfig;
   private readonly namespace: string;
-  private readonly custom: CustomObjectsApi;
-  private readonly core: CoreV1Api;
+  /** Reads Clusters and their Secrets in the control cluster. */
+  private readonly rest: KubeRest;
   private readonly destinations = new Map<string, { destination: Destination; resourceVersion: string }>();
   private readonly onCacheEvent: (destination: string) => Parameters<ClusterCache['onEvent']>[0];
   private readonly inClusterNamespaces: string[] | undefined;
@@ -55,8 +57,7 @@ export class DestinationRegistry {
     this.controlKc = controlKc;
     this.namespace = namespace;
     this.inClusterNamespaces = options.inClusterNamespaces;
-    this.custom = controlKc.makeApiClient(CustomObjectsApi);
-    this.core = controlKc.makeApiClient(CoreV1Api);
+    this.rest = new KubeRest(controlKc);
     this.onCacheEvent = onCacheEvent;
   }
 
@@ -113,6 +114,7 @@ export class DestinationRegistry {
       destination.client.rest.close();
     }
     this.destinations.clear();
+    this.rest.close();
   }
 
   /**
@@ -144,13 +146,7 @@ export class DestinationRegistry {
 
   private async readCluster(name: string): Promise<Cluster> {
     try {
-      return (await this.custom.getNamespacedCustomObject({
-        group: TIPHYS_GROUP,
-        version: TIPHYS_VERSION,
-        namespace: this.namespace,
-        plural: 'clusters',
-        name,
-      })) as Cluster;
+      return await this.rest.request<Cluster>('GET', tiphysPath(this.namespace, 'clusters', name));
     } catch (error) {
       const failure = asKubeApiError(error, `read of Cluster ${name}`);
       if (failure.status === 404) {
@@ -173,7 +169,10 @@ export class DestinationRegistry {
       );
     }
     try {
-      const secret = await this.core.readNamespacedSecret({ name: ref.name, namespace });
+      const secret = await this.rest.request<{ data?: Record<string, string> }>(
+        'GET',
+        secretPath(namespace, ref.name),
+      );
       const decode = (key: string) =>
         secret.data?.[key] ? Buffer.from(secret.data[key], 'base64').toString('utf8') : undefined;
       return {

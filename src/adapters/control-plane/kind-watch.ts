@@ -2,18 +2,15 @@
 // when one changes. Loops that need a clock only while they have objects (pipelines soaking,
 // image repositories to scan) stop their timer when there is none, so an idle controller has
 // no periodic work, and start again on the watch event of the first object created.
-import {
-  CustomObjectsApi,
-  type KubeConfig,
-  type KubernetesObject,
-  type ListPromise,
-} from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject, ListPromise } from '@kubernetes/client-node';
 import { TIPHYS_GROUP, TIPHYS_VERSION } from '../../core/model/common.ts';
 import {
+  listByRest,
   type RestartingInformer,
   type RestartingInformerOptions,
   restartingInformer,
 } from '../kube/informer-restart.ts';
+import { KubeRest } from '../kube/rest.ts';
 
 /** What the loops need of a watch: whether it may be trusted, how many objects, and changes. */
 export interface KindPresence {
@@ -28,20 +25,11 @@ export interface KindWatchOptions extends RestartingInformerOptions {
   list?: ListPromise<KubernetesObject>;
 }
 
-function listOf(kc: KubeConfig, namespace: string, plural: string): ListPromise<KubernetesObject> {
-  const api = kc.makeApiClient(CustomObjectsApi);
-  return () =>
-    api.listNamespacedCustomObject({
-      group: TIPHYS_GROUP,
-      version: TIPHYS_VERSION,
-      namespace,
-      plural,
-    }) as ReturnType<ListPromise<KubernetesObject>>;
-}
-
 export class KindWatch implements KindPresence {
   private readonly running: RestartingInformer;
   private readonly namespace: string;
+  /** The client of the default list; none when the options give one. */
+  private readonly rest: KubeRest | undefined;
   private stopped = false;
   // Set by a list that worked, not by the informer's 'connect' (fired before the list is sent):
   // an empty cache is "no objects" only once a list has filled it.
@@ -50,7 +38,8 @@ export class KindWatch implements KindPresence {
   constructor(kc: KubeConfig, namespace: string, plural: string, options: KindWatchOptions = {}) {
     this.namespace = namespace;
     const path = `/apis/${TIPHYS_GROUP}/${TIPHYS_VERSION}/namespaces/${namespace}/${plural}`;
-    const listKind = options.list ?? listOf(kc, namespace, plural);
+    this.rest = options.list ? undefined : new KubeRest(kc);
+    const listKind = options.list ?? listByRest(this.rest as KubeRest, path);
     const list: ListPromise<KubernetesObject> = async () => {
       const result = await listKind();
       this.listed = true;
@@ -87,5 +76,6 @@ export class KindWatch implements KindPresence {
     this.stopped = true;
     this.listed = false;
     await this.running.stop();
+    this.rest?.close();
   }
 }

@@ -1,9 +1,10 @@
 // A watch on the Pipelines of the control namespace, for the server's live stream. The informer
 // reports each add, change and deletion (a deletion with the last state it knew).
-import { CustomObjectsApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { TIPHYS_GROUP, TIPHYS_VERSION } from '../../core/model/common.ts';
 import type { Pipeline } from '../../core/model/pipeline.ts';
-import { type RestartingInformer, restartingInformer } from '../kube/informer-restart.ts';
+import { listByRest, type RestartingInformer, restartingInformer } from '../kube/informer-restart.ts';
+import { KubeRest } from '../kube/rest.ts';
 
 const PLURAL = 'pipelines';
 
@@ -11,18 +12,12 @@ export type PipelineChange = { type: 'ADDED' | 'MODIFIED' | 'DELETED'; pipeline:
 
 export class PipelineWatch {
   private readonly watch: RestartingInformer;
+  private readonly rest: KubeRest;
 
   constructor(kc: KubeConfig, namespace: string) {
-    const api = kc.makeApiClient(CustomObjectsApi);
+    this.rest = new KubeRest(kc);
     const path = `/apis/${TIPHYS_GROUP}/${TIPHYS_VERSION}/namespaces/${namespace}/${PLURAL}`;
-    this.watch = restartingInformer(kc, path, () =>
-      api.listNamespacedCustomObject({
-        group: TIPHYS_GROUP,
-        version: TIPHYS_VERSION,
-        namespace,
-        plural: PLURAL,
-      }),
-    );
+    this.watch = restartingInformer(kc, path, listByRest(this.rest, path));
   }
 
   onChange(callback: (change: PipelineChange) => void): void {
@@ -36,7 +31,8 @@ export class PipelineWatch {
     return this.watch.start();
   }
 
-  stop(): Promise<void> {
-    return this.watch.stop();
+  async stop(): Promise<void> {
+    await this.watch.stop();
+    this.rest.close();
   }
 }

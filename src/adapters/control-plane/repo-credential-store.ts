@@ -1,7 +1,10 @@
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { type ChartLocation, chartCredentialMatches } from '../../core/helm/chart-source.ts';
 import { bestCredentialMatch } from '../../core/model/repo-url.ts';
 import type { ChartCredentials } from '../charts/types.ts';
+import { asKubeApiError } from '../kube/cluster-client.ts';
+import { KubeRest } from '../kube/rest.ts';
+import { secretPath } from './paths.ts';
 
 /** Label of the Secrets that hold repository credentials; their `url` names what they are for. */
 export const REPOSITORY_SECRET_LABEL = 'tiphys.dev/secret-type';
@@ -59,12 +62,13 @@ export function chartCredentialsFor(
 
 /** Reads the labelled repository Secrets of the control namespace (cached for a few seconds). */
 export class RepoCredentialStore {
-  private readonly core: CoreV1Api;
+  private readonly rest: KubeRest;
   private readonly namespace: string;
   private cached: { at: number; entries: RepoCredentialEntry[] } | undefined;
 
   constructor(kc: KubeConfig, namespace: string) {
-    this.core = kc.makeApiClient(CoreV1Api);
+    // Never closed: its idle kept-alive sockets do not hold the process open.
+    this.rest = new KubeRest(kc);
     this.namespace = namespace;
   }
 
@@ -82,10 +86,14 @@ export class RepoCredentialStore {
 
   private async entries(): Promise<RepoCredentialEntry[]> {
     if (this.cached && Date.now() - this.cached.at < CACHE_MS) return this.cached.entries;
-    const list = await this.core.listNamespacedSecret({
-      namespace: this.namespace,
-      labelSelector: `${REPOSITORY_SECRET_LABEL}=${REPOSITORY_SECRET_TYPE}`,
-    });
+    type SecretList = { items: { data?: Record<string, string> }[] };
+    const list = await this.rest
+      .request<SecretList>('GET', secretPath(this.namespace), {
+        query: { labelSelector: `${REPOSITORY_SECRET_LABEL}=${REPOSITORY_SECRET_TYPE}` },
+      })
+      .catch((error: unknown) => {
+        throw asKubeApiError(error, `list of the repository Secrets of namespace ${this.namespace}`);
+      });
     const entries = list.items.flatMap((secret) => {
       const decode = (key: string) =>
         secret.data?.[key] ? Buffer.from(secret.data[key], 'base64').toString('utf8') : undefined;

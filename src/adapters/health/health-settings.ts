@@ -1,7 +1,8 @@
-import { CoreV1Api, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { type HealthAssessor, healthAssessor } from '../../core/health/assessor.ts';
 import { emptyCustomizations, parseHealthCustomizations } from '../../core/health/customizations.ts';
-import { type RestartingInformer, restartingInformer } from '../kube/informer-restart.ts';
+import { listByRest, type RestartingInformer, restartingInformer } from '../kube/informer-restart.ts';
+import { KubeRest } from '../kube/rest.ts';
 import { LuaHealthRuntime, type LuaRuntimeOptions } from './lua-runtime.ts';
 
 /** The ConfigMap of the control namespace that holds Tiphys's settings, as argocd-cm does Argo CD's. */
@@ -25,6 +26,7 @@ export class HealthSettings {
   private lastData = '';
   private errors: string[] = [];
   private readonly watch: RestartingInformer;
+  private readonly rest: KubeRest;
   private readonly runtime: LuaHealthRuntime;
   private readonly log: (message: string) => void;
   private readonly name: string;
@@ -33,12 +35,11 @@ export class HealthSettings {
     this.name = options.name ?? SETTINGS_CONFIGMAP;
     this.log = options.log ?? (() => {});
     this.runtime = new LuaHealthRuntime(options.lua);
-    const api = kc.makeApiClient(CoreV1Api);
+    this.rest = new KubeRest(kc);
     // The informer of this client version takes no field selector, so it watches the control
     // namespace's ConfigMaps (a handful) and this one is picked by name.
-    this.watch = restartingInformer(kc, `/api/v1/namespaces/${namespace}/configmaps`, () =>
-      api.listNamespacedConfigMap({ namespace }),
-    );
+    const path = `/api/v1/namespaces/${namespace}/configmaps`;
+    this.watch = restartingInformer(kc, path, listByRest(this.rest, path));
     const informer = this.watch.informer;
     const ours = (obj: KubernetesObject) => obj.metadata?.name === this.name;
     const apply = (obj: KubernetesObject) => {
@@ -58,6 +59,7 @@ export class HealthSettings {
 
   async stop(): Promise<void> {
     await this.watch.stop();
+    this.rest.close();
     this.runtime.close();
   }
 

@@ -1,7 +1,7 @@
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { clusterKubeconfigProblems } from '../../core/model/cluster-kubeconfig.ts';
 
-import { loadKubeConfig } from './install.ts';
+import { loadKubeConfig } from './kubeconfig.ts';
 
 /**
  * The KubeConfig of the control cluster: `--kubeconfig` when given, else `KUBECONFIG`, else

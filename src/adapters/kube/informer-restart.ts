@@ -6,6 +6,12 @@ import type {
   ObjectCache,
 } from '@kubernetes/client-node';
 import { makeLongInformer } from './long-watch.ts';
+import type { KubeRest } from './rest.ts';
+
+/** An informer's list: a GET of the collection `path` as raw JSON. */
+export function listByRest(rest: KubeRest, path: string): ListPromise<KubernetesObject> {
+  return () => rest.request('GET', path);
+}
 
 export type CachingInformer = Informer<KubernetesObject> & ObjectCache<KubernetesObject>;
 

@@ -1,12 +1,8 @@
 // `tiphys install`: server-side applies the CRDs, the control namespace and the default AppProject
 // to the cluster of a kubeconfig. Idempotent: applying the same objects again changes nothing.
-import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ApiException,
-  KubeConfig,
   type KubernetesObject,
   KubernetesObjectApi,
   loadYaml,
@@ -15,6 +11,11 @@ import {
 } from '@kubernetes/client-node';
 import { DEFAULT_CONTROL_NAMESPACE } from '../../core/model/common.ts';
 import { controlPlaneObjects } from '../../core/model/control-plane.ts';
+import { InstallError, loadKubeConfig } from './kubeconfig.ts';
+
+// Where they lived first; the controller and the server import them from kubeconfig.ts, which
+// does not load the client's typed API code this file needs.
+export { InstallError, loadKubeConfig };
 
 export const FIELD_MANAGER = 'tiphys';
 
@@ -35,12 +36,7 @@ export interface InstallResult {
   applied: string[];
 }
 
-export class InstallError extends Error {
-  override name = 'InstallError';
-}
-
 const POLL_MS = 250;
-const SA_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
 export async function installTiphys(options: InstallOptions = {}): Promise<InstallResult> {
   const kc = loadKubeConfig(options.kubeconfigPath);
@@ -68,31 +64,6 @@ export async function installTiphys(options: InstallOptions = {}): Promise<Insta
     applyLogged(KubernetesObjectApi.makeApiClient(kc), objects.defaultProject),
   );
   return { server, namespace, applied };
-}
-
-/**
- * The kubeconfig to use: the given file, else what kubectl would use ($KUBECONFIG, possibly a
- * list, then ~/.kube/config, then the pod's service account). Never the client library's silent
- * fallback to http://localhost:8080.
- */
-export function loadKubeConfig(path?: string): KubeConfig {
-  const kc = new KubeConfig();
-  try {
-    if (path) kc.loadFromFile(path);
-    else if (process.env.KUBECONFIG || existsSync(join(homedir(), '.kube', 'config'))) kc.loadFromDefault();
-    else if (process.env.KUBERNETES_SERVICE_HOST && existsSync(SA_TOKEN)) kc.loadFromCluster();
-    else throw new InstallError('no kubeconfig found: set KUBECONFIG or pass --kubeconfig');
-  } catch (error) {
-    if (error instanceof InstallError) throw error;
-    throw new InstallError(
-      `cannot load kubeconfig ${path ?? process.env.KUBECONFIG ?? ''}: ${message(error)}`,
-      {
-        cause: error,
-      },
-    );
-  }
-  if (!kc.getCurrentCluster()) throw new InstallError('the kubeconfig has no current context with a cluster');
-  return kc;
 }
 
 /** Server-side apply of one object, owned by the `tiphys` field manager. */

@@ -5,13 +5,11 @@
 // asks the server to end it after 5 to 10 minutes (`timeoutSeconds`, client-go's choice) and with
 // bookmarks, and the client gives up on a watch only when it stays silent a minute longer than
 // that: a connection that died without a word (a partition) is still noticed, later.
-import {
-  type KubeConfig,
-  type KubernetesObject,
-  type ListPromise,
-  ListWatch,
-  Watch,
-} from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject, ListPromise } from '@kubernetes/client-node';
+// The modules themselves, not the package's index, which loads its generated API code
+// (docs/performance.md, "Memory").
+import { ListWatch } from '@kubernetes/client-node/dist/cache.js';
+import { Watch } from '@kubernetes/client-node/dist/watch.js';
 import type { CachingInformer } from './informer-restart.ts';
 
 /** How long the server keeps one watch open, drawn per informer (client-go draws 5-10 min). */

@@ -1,7 +1,7 @@
 // Clusters Applications deploy to, registered by the domain operations `tiphys cluster add` uses
 // too: credentials go in a Secret the Cluster resource points at; responses show name, server,
 // labels and connection only.
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Static } from 'typebox';
 import { KubeApiError } from '../../adapters/kube/rest.ts';
