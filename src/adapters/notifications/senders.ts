@@ -2,7 +2,6 @@
 // Answers whether it worked and whether trying again may help; never throws, never quotes a
 // secret (the caller masks the message with the configuration's secret values as well).
 import { createHmac, randomUUID } from 'node:crypto';
-import nodemailer from 'nodemailer';
 import type { DeliveryPlan } from '../../core/notifications/services.ts';
 
 export type SendResult = { ok: true } | { ok: false; retryable: boolean; message: string };
@@ -57,6 +56,8 @@ async function sendMail(
   timeoutMs: number,
 ): Promise<SendResult> {
   const { server, mail } = plan;
+  // Loaded on the first mail: most controllers never send one (docs/performance.md, "Memory").
+  const { default: nodemailer } = await import('nodemailer');
   const transport = nodemailer.createTransport({
     host: server.host,
     port: server.port,

@@ -4,7 +4,6 @@
 // value moved, removed, changed or added after encryption is refused (a tampered file). Nothing
 // is written anywhere: plain values exist only in the returned object.
 import { createDecipheriv, createHash } from 'node:crypto';
-import { armor, Decrypter } from 'age-encryption';
 import type { KubeObject } from '../../core/manifest/object.ts';
 
 export class SopsError extends Error {
@@ -107,6 +106,9 @@ async function openDataKey(
     throw new SopsError(
       `${label}: is SOPS-encrypted, and the app's project has no age key (a Secret labelled tiphys.dev/secret-type: sops-age)`,
     );
+  // Loaded on the first encrypted document: with its post-quantum keys, age is the largest
+  // library an ordinary controller would otherwise keep in memory unused (docs/performance.md).
+  const { armor, Decrypter } = await import('age-encryption');
   const decrypter = new Decrypter();
   for (const identity of identities) decrypter.addIdentity(identity);
   for (const stanza of stanzas) {
