@@ -1,13 +1,23 @@
 // Sync windows as a person meets them (docs/sync-windows.md), on the whole stack: the API answers
 // which windows concern an app and refuses a manual sync or rollback inside a deny window with the
-// reason (a window with manualSync lets it through). The browser case for the app and project
-// pages was withdrawn: it never passed on this machine (see the session note); the pages are
-// untested in a browser until it is written again.
+// reason (a window with manualSync lets it through); the app page shows the windows and why a sync
+// is blocked, its Sync dialog shows the refusal, and the project page lists the windows and the
+// apps the controller holds, with its reason.
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
 import type { AppProject } from '../../src/core/model/app-project.ts';
 import { createApp, getApp, NAMESPACE, waitForApp } from './support.ts';
-import { startUiStack, type UiStack } from './ui-support.ts';
+import {
+  launchBrowser,
+  resultsDir,
+  screenshot,
+  startUiStack,
+  type UiStack,
+  watchConsole,
+} from './ui-support.ts';
 
 const project: AppProject = {
   apiVersion: 'tiphys.dev/v1alpha1',
@@ -36,6 +46,10 @@ const project: AppProject = {
 describe('UI and API: sync windows', () => {
   let stack: UiStack;
   let token = '';
+  let browser: Browser;
+  let page: Page;
+  let errors: string[];
+  const requests: string[] = [];
 
   const call = async (path: string, init: RequestInit = {}, auth = true) => {
     const response = await fetch(`${stack.baseUrl}${path}`, {
@@ -66,9 +80,23 @@ describe('UI and API: sync windows', () => {
       body: JSON.stringify({ username: 'admin', password: stack.adminPassword }),
     });
     token = ((await login.json()) as { token: string }).token;
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    // Under a loaded machine a login (scrypt) alone has taken minutes: waits for state, not timings.
+    page.setDefaultTimeout(180_000);
+    errors = watchConsole(page);
+    const t0 = Date.now();
+    page.on('request', (r) => requests.push(`${Date.now() - t0} start ${r.method()} ${r.url()}`));
+    page.on('response', (r) =>
+      requests.push(`${Date.now() - t0} ${r.status()} ${r.request().method()} ${r.url()}`),
+    );
+    page.on('requestfailed', (r) =>
+      requests.push(`FAILED ${r.method()} ${r.url()} ${r.failure()?.errorText}`),
+    );
   });
 
   after(async () => {
+    await browser?.close();
     await stack?.stop();
   });
 
@@ -133,5 +161,57 @@ describe('UI and API: sync windows', () => {
       started.status?.conditions?.find((c) => c.type === 'SyncWindowClosed'),
       undefined,
     );
+  });
+
+  test('UI: the app page shows why a sync is blocked and the refusal; the project page lists windows and held apps', async () => {
+    try {
+      await page.goto(stack.baseUrl);
+      await page.getByLabel('Username').fill('admin');
+      await page.getByLabel('Password').fill(stack.adminPassword);
+      await page.getByRole('button', { name: 'Log in', exact: true }).click();
+      await page.locator('.topnav .user', { hasText: 'admin' }).waitFor();
+      await page.goto(`${stack.baseUrl}/#/applications/frozen-web`);
+      const section = page.getByRole('region', { name: 'Sync windows' });
+      const blocked = section.locator('[data-sync-blocked="manual"]');
+      await blocked.waitFor();
+      assert.match(
+        (await blocked.textContent()) ?? '',
+        /^Manual sync blocked a deny sync window is open: #0 deny "\* \* \* \* \*" for 1h \(freeze\).*; no opening found ahead\.$/,
+      );
+      const row = section.locator('tr[data-window="0"][data-open="true"]');
+      assert.match((await row.textContent()) ?? '', /^deny\* \* \* \* \* for 1hfreeze.*open until at least /);
+      assert.equal(await section.locator('tr[data-window]').count(), 1, 'only the window concerning the app');
+      await screenshot(page, 'ui-sync-windows-app');
+      await page.getByRole('button', { name: 'Sync', exact: true }).click();
+      const dialog = page.getByRole('dialog', { name: 'Sync frozen-web' });
+      await dialog.getByRole('button', { name: 'Synchronize' }).click();
+      await dialog.getByText(/manual sync refused: a deny sync window is open: #0 deny/).waitFor();
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      await page.getByRole('link', { name: 'frozen', exact: true }).click();
+      await page.getByRole('heading', { name: 'Project frozen' }).waitFor();
+      const windows = page.getByRole('region', { name: 'Sync windows' });
+      await windows.locator('tr[data-window="0"][data-open="true"]').waitFor();
+      await windows.locator('tr[data-window="1"][data-open="true"]', { hasText: 'allowed' }).waitFor();
+      const closed = windows.locator('tr[data-window="2"][data-open="false"]');
+      assert.match((await closed.textContent()) ?? '', /opens /);
+      const held = page.locator('li[data-app="frozen-auto"] [data-sync-held="true"]');
+      await held.waitFor({ timeout: 180_000 });
+      assert.match(
+        (await held.textContent()) ?? '',
+        /automated sync waits: a deny sync window is open: #0 deny/,
+      );
+      await screenshot(page, 'ui-sync-windows-project');
+      assert.deepEqual(
+        errors.filter((e) => !e.includes('409')),
+        [],
+      );
+    } catch (error) {
+      const dom = await page.content().catch(() => '');
+      writeFileSync(
+        join(resultsDir, 'ui-sync-windows-failure.txt'),
+        `${page.url()}\n\nerrors:\n${errors.join('\n')}\n\nrequests:\n${requests.join('\n')}\n\n${dom}`,
+      );
+      throw error;
+    }
   });
 });
