@@ -51,6 +51,28 @@ describe('sync window schedule', () => {
     assert.deepEqual(open?.end, at('2026-11-30T12:30:00Z'));
   });
 
+  it('follows a dense chain a duration per step, not a fire per step, and stops a day ahead', () => {
+    const minutely = compileSchedule('* * * * *', '1h');
+    let calls = 0;
+    const counted = { ...minutely, nextFire: (after: Date) => (calls++, minutely.nextFire(after)) };
+    const open = openingAt(counted, at('2026-11-30T12:00:30Z'));
+    assert.equal(open?.atLeast, true);
+    assert.ok(open && open.end.getTime() > Date.parse('2026-12-01T12:00:30Z'), 'followed a day ahead');
+    // A fire per step would be 1 440 calls; a duration per step is about one call an hour.
+    assert.ok(calls <= 30, `${calls} calls of the schedule`);
+  });
+
+  it('ends an opening exactly when fires do not overlap, even shorter than a minute', () => {
+    const s = compileSchedule('* * * * *', '45s');
+    assert.deepEqual(openingAt(s, at('2026-11-30T12:00:30Z')), {
+      start: at('2026-11-30T12:00:00Z'),
+      end: at('2026-11-30T12:00:45Z'),
+    });
+    assert.equal(openingAt(s, at('2026-11-30T12:00:50Z')), undefined);
+    // A fire exactly at the end of the previous opening chains: a minute each minute never closes.
+    assert.equal(openingAt(compileSchedule('* * * * *', '1m'), at('2026-11-30T12:00:30Z'))?.atLeast, true);
+  });
+
   it('reads the schedule in its time zone (Paris is UTC+1 in winter)', () => {
     const s = compileSchedule('0 9 * * 1-5', '8h', 'Europe/Paris');
     assert.equal(openingAt(s, at('2026-11-30T07:59:00Z')), undefined);

@@ -84,6 +84,13 @@ export function windowStates(windows: readonly SyncWindow[], now: Date): WindowS
   return windows.map((window, index) => stateOf(window, index, now));
 }
 
+/** The windows that concern the target at `now` (the others' schedules are never computed). */
+function matchingStates(windows: readonly SyncWindow[], target: WindowTarget, now: Date): WindowState[] {
+  return windows.flatMap((window, index) =>
+    windowMatches(window, target) ? [stateOf(window, index, now)] : [],
+  );
+}
+
 function stateOf(window: SyncWindow, index: number, now: Date): WindowState {
   let schedule: Schedule;
   try {
@@ -111,20 +118,22 @@ export function syncAllowed(
   kind: SyncKind,
   now: Date,
 ): SyncVerdict {
-  const states = windowStates(windows, now).filter((s) => windowMatches(s.window, target));
+  const states = matchingStates(windows, target, now);
   const verdict = judge(states, kind);
   if (verdict.allowed) return verdict;
   const opensAt = opensAtOf(windows, target, kind, now);
   return { ...verdict, ...(opensAt ? { opensAt } : {}) };
 }
 
+/** A window that lets this kind of sync through even while it blocks others. */
+const passes = (s: WindowState, kind: SyncKind) => kind === 'manual' && s.window.manualSync === true;
+
 function judge(states: WindowState[], kind: SyncKind): SyncVerdict {
   const broken = states.find((s) => s.error);
   // A window that cannot be read blocks (fail closed): it may have been meant as a deny.
   if (broken)
     return { allowed: false, reason: `sync window ${describe(broken)} cannot be read: ${broken.error}` };
-  const passes = (s: WindowState) => kind === 'manual' && s.window.manualSync === true;
-  const denying = states.filter((s) => s.window.kind === 'deny' && s.open && !passes(s));
+  const denying = states.filter((s) => s.window.kind === 'deny' && s.open && !passes(s, kind));
   if (denying.length > 0) {
     const last = denying.map((s) => s.open).sort((a, b) => (a?.end ?? '').localeCompare(b?.end ?? ''))[
       denying.length - 1
@@ -136,7 +145,7 @@ function judge(states: WindowState[], kind: SyncKind): SyncVerdict {
     };
   }
   const allows = states.filter((s) => s.window.kind === 'allow');
-  if (allows.length === 0 || allows.some((s) => s.open || passes(s))) return { allowed: true };
+  if (allows.length === 0 || allows.some((s) => s.open || passes(s, kind))) return { allowed: true };
   return { allowed: false, reason: `no allow sync window is open: ${allows.map(describe).join(', ')}` };
 }
 
@@ -149,9 +158,12 @@ function opensAtOf(
 ): string | undefined {
   let at = now;
   for (let step = 0; step < 50; step++) {
-    const states = windowStates(windows, at).filter((s) => windowMatches(s.window, target));
+    const states = matchingStates(windows, target, at);
     if (states.some((s) => s.error)) return undefined;
     if (judge(states, kind).allowed) return at.toISOString();
+    // A blocking deny window open past what is followed: no opening within sight (stepping on
+    // would follow the same endless chain again, a day per step).
+    if (states.some((s) => s.open?.atLeast && s.window.kind === 'deny' && !passes(s, kind))) return undefined;
     const changes = states.flatMap((s) =>
       s.window.kind === 'deny' ? (s.open ? [s.open.end] : []) : s.nextOpen ? [s.nextOpen] : [],
     );

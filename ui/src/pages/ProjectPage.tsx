@@ -3,13 +3,17 @@
 import { api } from '../api/client.ts';
 import { WindowTable } from '../app/SyncWindows.tsx';
 import { ErrorBox } from '../components/ErrorBox.tsx';
-import { useAsync } from '../lib/use-async.ts';
+import { useAsync, useThrottledTick } from '../lib/use-async.ts';
 import { projectOf } from '../list/filter.ts';
 import { href } from '../router.ts';
 import { useApps } from '../state/apps-store.ts';
 
+const WINDOWS_RELOAD_MS = 30_000;
+
 export function ProjectPage({ name }: { name: string }) {
-  const windows = useAsync(() => api.projectWindows(name), [name]);
+  // Windows open and close with time: read again every half minute (a slow answer is still shown).
+  const tick = useThrottledTick(name, WINDOWS_RELOAD_MS, WINDOWS_RELOAD_MS);
+  const windows = useAsync(() => api.projectWindows(name), [name], tick);
   const { byName } = useApps();
   const apps = [...byName.values()]
     .filter((a) => projectOf(a) === name)
