@@ -54,7 +54,13 @@ describe('sync window schedule', () => {
   it('follows a dense chain a duration per step, not a fire per step, and stops a day ahead', () => {
     const minutely = compileSchedule('* * * * *', '1h');
     let calls = 0;
-    const counted = { ...minutely, nextFire: (after: Date) => (calls++, minutely.nextFire(after)) };
+    const counted = {
+      ...minutely,
+      nextFire: (after: Date) => {
+        calls++;
+        return minutely.nextFire(after);
+      },
+    };
     const open = openingAt(counted, at('2026-11-30T12:00:30Z'));
     assert.equal(open?.atLeast, true);
     assert.ok(open && open.end.getTime() > Date.parse('2026-12-01T12:00:30Z'), 'followed a day ahead');
