@@ -1,42 +1,55 @@
 // The ApplicationSet pages in a real browser against the whole stack: the list, and a set's page
 // with its generators, its apps grouped by rollout step with sync and health, and the rollout's
-// progress. As the attacker, a team-a user who may read every set opens team-b's set: no team-b
-// app is named on the page or in the API's answer.
+// progress with Resume and Abort. As attackers: a team-a user who may read every set opens
+// team-b's set (no team-b app is named on the page or in the API's answer), and, read-only, sees
+// no rollout button and is refused a direct resume (403, audited, nothing changes). One testbed
+// and one browser serve the whole file; the generated apps are ConfigMaps, Healthy once applied.
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import type { ApplicationSet } from '../../src/core/model/application-set.ts';
-import { createSet, waitForSet } from './fleet-support.ts';
-import { createProject, createToken, loginAsAdmin, NAMESPACE } from './support.ts';
+import { recentAuditEvents } from '../../src/server/auth/audit.ts';
+import { createSet, getSet, waitForSet } from './fleet-support.ts';
+import {
+  createProject,
+  createToken,
+  loginAsAdmin,
+  NAMESPACE,
+  syncedAndHealthy,
+  waitForApp,
+} from './support.ts';
 import { launchBrowser, screenshot, startUiStack, type UiStack, watchConsole } from './ui-support.ts';
 
 const automated = { automated: { prune: true }, syncOptions: ['CreateNamespace=true'] };
+const healthy = (count: number) => (s: ApplicationSet) =>
+  (s.status?.applicationStatus ?? []).filter((a) => a.status === 'Healthy').length === count;
+
+/** Steps selecting `region` In [r], one app at a time each. */
+const stepsByRegion = (regions: string[]) => ({
+  type: 'RollingSync',
+  rollingSync: {
+    steps: regions.map((region) => ({
+      matchExpressions: [{ key: 'region', operator: 'In', values: [region] }],
+      maxUpdate: 1,
+    })),
+  },
+});
 
 describe('UI: ApplicationSets', () => {
   let stack: UiStack;
   let browser: Browser;
+  let repo: string;
   let teamAToken: string;
 
-  const setSpec = (team: string, regions: string[], rollout: boolean) => ({
+  const teamSet = (team: string, regions: string[], rollout: boolean) => ({
     generators: [{ list: { elements: regions.map((region) => ({ region })) } }],
-    ...(rollout
-      ? {
-          strategy: {
-            type: 'RollingSync',
-            rollingSync: {
-              steps: regions.map((region) => ({
-                matchExpressions: [{ key: 'region', operator: 'In', values: [region] }],
-                maxUpdate: 1,
-              })),
-            },
-          },
-        }
-      : {}),
+    ...(rollout ? { strategy: stepsByRegion(regions) } : {}),
     template: {
       metadata: { name: `${team}-web-{{region}}`, labels: { region: '{{region}}' } },
       spec: {
         project: team,
-        source: { repoURL: stack.repo, path: 'guestbook' },
+        source: { repoURL: repo, path: 'rollout/good' },
         destination: { namespace: `${team}-web-{{region}}` },
         syncPolicy: automated,
       },
@@ -44,12 +57,14 @@ describe('UI: ApplicationSets', () => {
   });
 
   before(async () => {
+    browser = await launchBrowser();
     stack = await startUiStack('ui-appsets');
     const { env } = stack;
+    repo = (await env.git.createRepo('ui-fleet', join(import.meta.dirname, 'testdata', 'fleet'))).url;
     const everywhere = { sourceRepos: ['*'], destinations: [{ cluster: '*', namespace: '*' }] };
     await createProject(env, 'team-a', { ...everywhere, roles: [{ name: 'dev' }] });
     await createProject(env, 'team-b', everywhere);
-    // team-a's developer may read every set, and the apps of team-a only.
+    // team-a's developer may read every set, and the apps of team-a only: never update a set.
     await env.rest.request('POST', `/api/v1/namespaces/${NAMESPACE}/configmaps`, {
       body: {
         apiVersion: 'v1',
@@ -68,22 +83,43 @@ describe('UI: ApplicationSets', () => {
       project: 'team-a',
       role: 'dev',
     });
-    await createSet(env, 'team-a-web', setSpec('team-a', ['eu', 'us'], true));
-    await createSet(env, 'team-b-web', setSpec('team-b', ['ap'], false));
-    for (const [set, count] of [
-      ['team-a-web', 2],
-      ['team-b-web', 1],
-    ] as const) {
-      await waitForSet(
+    await createSet(env, 'team-a-web', teamSet('team-a', ['eu', 'us'], true));
+    await createSet(env, 'team-b-web', teamSet('team-b', ['ap'], false));
+    // Three steps; step 2's Job fails (kwok fails its Pod), so the rollout stops there.
+    await createSet(env, 'release', {
+      generators: [
+        {
+          list: {
+            elements: [
+              { region: 'a', dir: 'rollout/good' },
+              { region: 'b', dir: 'rollout/bad' },
+              { region: 'c', dir: 'rollout/good' },
+            ],
+          },
+        },
+      ],
+      strategy: stepsByRegion(['a', 'b', 'c']),
+      template: {
+        metadata: { name: 'release-{{region}}', labels: { region: '{{region}}' } },
+        spec: {
+          source: { repoURL: repo, path: '{{dir}}' },
+          destination: { namespace: 'release-{{region}}' },
+          syncPolicy: automated,
+        },
+      },
+    });
+    await Promise.all([
+      waitForSet(env, 'team-a-web', healthy(2), 'every app Healthy', 120_000),
+      // A set without a rollout reports its apps' states at its next poll only: wait on the app.
+      waitForApp(env, 'team-b-web-ap', syncedAndHealthy, 'synced and healthy', 120_000),
+      waitForSet(
         env,
-        set,
-        (s: ApplicationSet) =>
-          (s.status?.applicationStatus ?? []).filter((a) => a.status === 'Healthy').length === count,
-        'every app Healthy',
-        240_000,
-      );
-    }
-    browser = await launchBrowser();
+        'release',
+        (s) => s.status?.rollout?.phase === 'Stopped',
+        'the rollout to stop',
+        120_000,
+      ),
+    ]);
   });
 
   after(async () => {
@@ -115,6 +151,11 @@ describe('UI: ApplicationSets', () => {
         assert.equal(await row.getAttribute('data-rollout-state'), 'Healthy');
       }
       assert.match((await page.locator('[data-step="1"] h3').textContent()) ?? '', /region In \[eu\]/);
+      // A completed rollout has nothing to resume or abort, even for the admin.
+      await page
+        .locator('[data-rollout-actions="team-a-web"][data-allowed="true"]')
+        .waitFor({ state: 'attached' });
+      assert.equal(await page.locator('[data-rollout-actions] button').count(), 0);
       assert.deepEqual(errors, []);
     } catch (error) {
       await screenshot(page, 'ui-appsets-admin-failure').catch(() => {});
@@ -152,6 +193,88 @@ describe('UI: ApplicationSets', () => {
       assert.deepEqual(errors, []);
     } catch (error) {
       await screenshot(page, 'ui-appsets-attacker-failure').catch(() => {});
+      throw error;
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('attacker: a read-only user sees no Resume or Abort on a stopped rollout; a direct POST is 403 and changes nothing', async () => {
+    const context = await browser.newContext();
+    await context.addCookies([{ name: 'tiphys.token', value: teamAToken, url: stack.baseUrl }]);
+    const page = await context.newPage();
+    const errors = watchConsole(page);
+    try {
+      const before = await getSet(stack.env, 'release');
+      await page.goto(`${stack.baseUrl}/#/applicationsets/release`);
+      await page.locator('[data-rollout-phase="Stopped"]').waitFor({ timeout: 60_000 });
+      await page
+        .locator('[data-rollout-actions="release"][data-allowed="false"]')
+        .waitFor({ state: 'attached' });
+      assert.equal(await page.getByRole('button', { name: /rollout/i }).count(), 0);
+
+      for (const action of ['resume', 'abort']) {
+        const response = await fetch(`${stack.baseUrl}/api/v1/applicationsets/release/rollout/${action}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${teamAToken}` },
+        });
+        assert.equal(response.status, 403, await response.text());
+        assert.ok(
+          recentAuditEvents().some(
+            (e) => e.resource === 'applicationsets' && e.object === 'release' && e.result === 'denied',
+          ),
+          JSON.stringify(recentAuditEvents(5)),
+        );
+      }
+      const afterwards = await getSet(stack.env, 'release');
+      assert.equal(
+        afterwards.metadata.resourceVersion,
+        before.metadata.resourceVersion,
+        'the set is unchanged',
+      );
+      assert.equal(afterwards.status?.rollout?.phase, 'Stopped');
+      assert.deepEqual(errors, []);
+    } catch (error) {
+      await screenshot(page, 'ui-appsets-readonly-failure').catch(() => {});
+      throw error;
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('the admin resumes a stopped rollout from the page (audited) and sees the next step proceed', async () => {
+    const context = await browser.newContext();
+    const token = await loginAsAdmin(stack.env, stack.baseUrl);
+    await context.addCookies([{ name: 'tiphys.token', value: token, url: stack.baseUrl }]);
+    const page = await context.newPage();
+    const errors = watchConsole(page);
+    try {
+      await page.goto(`${stack.baseUrl}/#/applicationsets/release`);
+      await page.locator('[data-rollout-phase="Stopped"]').waitFor({ timeout: 60_000 });
+      assert.equal(
+        await page.locator('[data-step="2"] tr[data-app="release-b"]').getAttribute('data-rollout-state'),
+        'Degraded',
+      );
+      assert.equal(
+        await page.locator('[data-step="3"] tr[data-app="release-c"]').getAttribute('data-rollout-state'),
+        'Waiting',
+      );
+      await page.getByRole('button', { name: 'Abort rollout' }).waitFor();
+      await page.getByRole('button', { name: 'Resume rollout' }).click();
+
+      const row = page.locator('[data-step="3"] tr[data-app="release-c"]');
+      await row.locator('[data-badge="sync"][data-status="Synced"]').waitFor({ timeout: 90_000 });
+      await row.locator('[data-badge="health"][data-status="Healthy"]').waitFor({ timeout: 60_000 });
+      await page.locator('[data-rollout-phase="Completed"]').waitFor({ timeout: 60_000 });
+      assert.equal(await page.getByRole('button', { name: /rollout/i }).count(), 0);
+      const audit = recentAuditEvents().find(
+        (e) => e.action === 'rollout-resume' && e.object === 'release' && e.result === 'success',
+      );
+      assert.ok(audit, JSON.stringify(recentAuditEvents(5)));
+      assert.equal(audit.subject, 'admin');
+      assert.deepEqual(errors, []);
+    } catch (error) {
+      await screenshot(page, 'ui-appsets-resume-failure').catch(() => {});
       throw error;
     } finally {
       await context.close();

@@ -178,6 +178,8 @@ export const api = {
   listApplicationSets: async () =>
     itemsOf(await request<{ items: ApplicationSet[] }>('GET', '/api/v1/applicationsets')),
   getApplicationSet: (name: string) => request<ApplicationSet>('GET', `/api/v1/applicationsets/${enc(name)}`),
+  rolloutAction: (name: string, action: 'resume' | 'abort') =>
+    request<{ message: string }>('POST', `/api/v1/applicationsets/${enc(name)}/rollout/${action}`),
   listClusters: async () => itemsOf(await request<{ items: Cluster[] }>('GET', '/api/v1/clusters')),
   getCluster: (name: string) => request<Cluster>('GET', `/api/v1/clusters/${enc(name)}`),
   clusterEvents: async (name: string) =>

@@ -1,8 +1,10 @@
 // ApplicationSets: the list of sets the user may see, and a set's page with its generators, the
 // apps it generated (sync and health from the live app list) grouped by rollout step, and the
-// rollout's progress. The API lists only the generated apps the user may see.
+// rollout's progress, with Resume and Abort for a person who may update the set. The API lists
+// only the generated apps the user may see.
 import { api } from '../api/client.ts';
 import type { ApplicationSet } from '../api/types.ts';
+import { RolloutActions } from '../appset/RolloutActions.tsx';
 import { generatorSummary, stepGroups } from '../appset/set-view.ts';
 import { HealthBadge, SyncBadge } from '../components/Badge.tsx';
 import { ErrorBox } from '../components/ErrorBox.tsx';
@@ -64,9 +66,10 @@ export function AppSetListPage() {
 
 export function AppSetPage({ name }: { name: string }) {
   const { byName } = useApps();
-  // The rollout moves when its apps do: reload on app events (throttled) and every 3 s.
+  // The rollout moves when its apps do: reload on app events (throttled) and every 3 s. The tick
+  // is a refresh, not a dependency: as one, an answer slower than the tick would always be dropped.
   const tick = useThrottledTick(byName, 1000, 3000);
-  const { data: set, error, reload } = useAsync(() => api.getApplicationSet(name), [name, tick]);
+  const { data: set, error, reload } = useAsync(() => api.getApplicationSet(name), [name], tick);
   const rollout = set?.status?.rollout;
   return (
     <div className="page appset-page" data-appset-page={name}>
@@ -108,7 +111,8 @@ export function AppSetPage({ name }: { name: string }) {
             <p data-rollout-phase={rollout.phase}>
               Rollout <strong>{rollout.phase}</strong>
               {rollout.step !== undefined && ` at step ${rollout.step}`}
-              {rollout.message && <span className="muted"> — {rollout.message}</span>}
+              {rollout.message && <span className="muted"> — {rollout.message}</span>}{' '}
+              <RolloutActions set={name} phase={rollout.phase} onDone={reload} />
             </p>
           )}
           <section aria-label="Applications">
