@@ -1,5 +1,6 @@
 // When each Application is reconciled: the work queue with its two lanes, the watch events that
-// reconcile (app-changes.ts), the poll after every reconcile and the retry after a failure.
+// reconcile (app-changes.ts) and the retry after a failure. Polling is per repository
+// (repo-poll.ts): an app waits for no timer of its own after a reconcile.
 // Urgent (ahead of the ordinary lane): a sync's next step and the comparison after it, a
 // person's refresh, a change of the app's spec or operation, self-heal. Ordinary: polls, a push's
 // refresh of every app of the repo, apps that depend on one whose outcome changed.
@@ -12,8 +13,6 @@ import { WorkQueue } from './work-queue.ts';
 
 export interface AppScheduleDeps {
   concurrency: number;
-  /** Polling of Git for every app, with ±10 % jitter so polls spread out. */
-  pollIntervalMs: number;
   reconcile: (name: string) => Promise<ReconcileOutcome>;
   /** Whether this replica acts (leads); nothing is scheduled while it does not. */
   isActive: () => boolean;
@@ -111,11 +110,11 @@ export class AppSchedule {
     try {
       const outcome = await this.deps.reconcile(name);
       metrics.reconciles.inc({ outcome: outcome.failure ? 'error' : 'ok' });
-      // A terminal failure (bad spec, bad manifests, a project refusal) waits for a change of the
-      // app (its watch event) or the next poll, like a success: retrying it cannot help.
-      const jitter = 1 + (Math.random() * 0.2 - 0.1);
-      const after = outcome.requeueAfterMs ?? Math.round(this.deps.pollIntervalMs * jitter);
-      this.queue.addAfter(name, after, { urgent: outcome.urgent });
+      // A success, like a terminal failure (bad spec, bad manifests, a project refusal), waits for
+      // a change of the app (its watch event), a push, or its repository's poll (repo-poll.ts):
+      // no timer per app. Only a running operation or a failure a retry may fix comes back.
+      if (outcome.requeueAfterMs !== undefined)
+        this.queue.addAfter(name, outcome.requeueAfterMs, { urgent: outcome.urgent });
     } catch (error) {
       metrics.reconciles.inc({ outcome: 'error' });
       // Not even the status could say it (the API server did not answer): try again shortly.

@@ -16,6 +16,7 @@ import { KubeRest } from '../adapters/kube/rest.ts';
 import { NotificationSettings } from '../adapters/notifications/settings.ts';
 import { ArtifactStore } from '../adapters/registry/artifact-store.ts';
 import { RenderCache } from '../adapters/render/render.ts';
+import { withDefaults } from '../core/model/application.ts';
 import { IN_CLUSTER } from '../core/model/common.ts';
 import { pushMatches } from '../core/webhook/push-event.ts';
 import type { RegistryPush } from '../core/webhook/registry-event.ts';
@@ -24,6 +25,7 @@ import { listClusters } from '../domain/clusters.ts';
 import { argoApplicationContext } from '../domain/comparison/argo-applications.ts';
 import { ComparisonCache } from '../domain/comparison/compare.ts';
 import { ComparisonService } from '../domain/comparison/comparison-service.ts';
+import { assertSourcesPermitted } from '../domain/comparison/project-check.ts';
 import { GitManifestSource } from '../domain/comparison/source.ts';
 import { AppSchedule } from './app-schedule.ts';
 import { ApplicationSetController, DEFAULT_MAX_APPLICATIONS_PER_SET } from './appset/appset-controller.ts';
@@ -41,6 +43,7 @@ import { ObjectEvents } from './object-events.ts';
 import { PipelineLoop } from './promotion/pipeline-loop.ts';
 import { type PushTriageDeps, triagePush } from './push-triage.ts';
 import { Reconciler } from './reconcile/reconciler.ts';
+import { RepoPoll } from './repo-poll.ts';
 import { ShardMembership } from './shard-membership.ts';
 import type { WorkQueue } from './work-queue.ts';
 
@@ -71,8 +74,10 @@ export class Controller {
   private readonly eventRest: KubeRest;
   private readonly clusters: ClusterMonitor;
   private readonly cacheDir: CacheDir;
-  /** When each app is reconciled: lanes, polls, retries (app-schedule.ts). */
+  /** When each app is reconciled: lanes, retries (app-schedule.ts). */
   private readonly schedule: AppSchedule;
+  /** One poll per repository, queueing only the apps whose sources moved (repo-poll.ts). */
+  readonly polls: RepoPoll;
   /** Which of a push's apps changed: Git lookups shared with the reconciles. */
   private readonly triage: PushTriageDeps;
   private active = false;
@@ -99,7 +104,6 @@ export class Controller {
     );
     this.schedule = new AppSchedule({
       concurrency: options.concurrency ?? 10,
-      pollIntervalMs,
       reconcile: (name) => this.reconciler.reconcile(name),
       isActive: () => (this.shards ? this.running : this.active),
       owns: (name) => this.owns(name),
@@ -177,26 +181,37 @@ export class Controller {
       metrics: this.metrics,
       log: this.log,
     });
+    const manifests = new GitManifestSource({
+      git,
+      renderCache: new RenderCache(),
+      tools: options.tools,
+      credentialsFor: (url) => credentials.forUrl(url),
+      projects: this.apps,
+      charts: new ChartStore({
+        cacheDir: join(cacheDir, 'charts'),
+        credentialsFor: (location) => credentials.forChart(location),
+      }),
+      artifacts: new ArtifactStore({
+        cacheDir: join(cacheDir, 'artifacts'),
+        credentialsFor: (location) => credentials.forChart(location),
+      }),
+      sopsKeys: new SopsKeyStore(this.setRest, options.namespace),
+    });
+    this.polls = new RepoPoll({
+      intervalMs: pollIntervalMs,
+      apps: () => this.apps.list(),
+      permits: (app) => assertSourcesPermitted(this.apps, withDefaults(app)).then(() => true),
+      resolve: (source, revision) => manifests.resolveRevision(source, revision),
+      moved: (names) => this.queuePushed(names),
+      retry: (names) => this.schedule.refreshPushed(names),
+      isActive: () => (this.shards ? this.running : this.active),
+      log: this.log,
+    });
     this.reconciler = new Reconciler({
       apps: this.apps,
       destinations: this.destinations,
       comparisons: new ComparisonService({
-        source: new GitManifestSource({
-          git,
-          renderCache: new RenderCache(),
-          tools: options.tools,
-          credentialsFor: (url) => credentials.forUrl(url),
-          projects: this.apps,
-          charts: new ChartStore({
-            cacheDir: join(cacheDir, 'charts'),
-            credentialsFor: (location) => credentials.forChart(location),
-          }),
-          artifacts: new ArtifactStore({
-            cacheDir: join(cacheDir, 'artifacts'),
-            credentialsFor: (location) => credentials.forChart(location),
-          }),
-          sopsKeys: new SopsKeyStore(this.setRest, options.namespace),
-        }),
+        source: manifests,
         projects: this.apps,
         verdicts: new ComparisonCache(),
         argoApplications: argoApplicationContext({ rest: this.setRest, namespace: options.namespace }),
@@ -299,6 +314,7 @@ export class Controller {
     this.apps.onChange((name, app) => {
       this.appSets.appChanged(name, app);
       this.schedule.appChanged(name, app);
+      if (app) this.polls.watch(app);
     });
     await this.apps.start();
     await this.appSets.start();
@@ -318,6 +334,7 @@ export class Controller {
     await this.images.stop();
     await this.elector?.stop();
     this.queue.stop();
+    this.polls.stop();
     await this.appSets.stop();
     // Let reconciles in flight finish (bounded), so nothing writes after stop returns.
     await Promise.race([this.queue.idle(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
@@ -351,7 +368,11 @@ export class Controller {
    * the urgent lane, the others in the ordinary one (push-triage.ts, app-schedule.ts).
    */
   refreshPushed(names: readonly string[]): void {
-    if (!this.active) return;
+    if (this.active) this.queuePushed(names);
+  }
+
+  /** Triage then queue (polls call it on every replica that runs: sharding). */
+  private queuePushed(names: readonly string[]): void {
     const apps = names.flatMap((name) => this.apps.get(name) ?? []);
     void triagePush(apps, this.triage).then(
       (lanes) => {

@@ -48,7 +48,11 @@ export function registerControllerCommand(program: Command): void {
       process.env.TIPHYS_RECOVERY_ACTIONS,
     )
     .option('--cluster-probe-interval <seconds>', 'how often each registered cluster is probed', '30')
-    .option('--poll-interval <seconds>', 'how often each app polls Git', '180')
+    .option(
+      '--poll-interval <seconds>',
+      'how often each repository is polled (Git, chart and artifact registries)',
+      '180',
+    )
     .option('--no-leader-election', 'act at once instead of competing for the leader Lease')
     .option(
       '--shards',
