@@ -41,6 +41,8 @@ export class AppSchedule {
       concurrency: deps.concurrency,
       // One worker is kept for urgent keys: a sync's next step never waits for a slow poll.
       urgentReserve: 1,
+      // A push's confirmations do not slow the changed app's sync down (one runs beside it).
+      ordinaryBesideUrgent: 1,
       handler: (name) => this.reconcileOne(name),
       onError: (name, error) => deps.log.error({ app: name }, `reconcile failed: ${errorMessage(error)}`),
     });

@@ -215,3 +215,45 @@ test('with a worker reserved, the ordinary lane leaves it free and an urgent key
   finishers.get('poll-2')?.();
   await queue.idle();
 });
+
+test('while urgent work is under way (running, waiting, or its next step due soon) few ordinary keys run', async (t: TestContext) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const runs: string[] = [];
+  const finishers = new Map<string, () => void>();
+  const queue = new WorkQueue({
+    concurrency: 4,
+    urgentReserve: 1,
+    ordinaryBesideUrgent: 1,
+    handler: (key) =>
+      new Promise<void>((resolve) => {
+        runs.push(key);
+        finishers.set(key, resolve);
+      }),
+  });
+  const finish = async (key: string) => {
+    finishers.get(key)?.();
+    await settle();
+  };
+  queue.add('changed', { urgent: true });
+  for (const key of ['same-1', 'same-2', 'same-3']) queue.add(key);
+  assert.deepEqual(runs, ['changed', 'same-1'], 'one confirmation beside the changed app');
+  // The sync's next step is due in 500 ms: still under way, the other confirmations wait.
+  queue.addAfter('changed', 500, { urgent: true });
+  await finish('changed');
+  await finish('same-1');
+  assert.deepEqual(runs, ['changed', 'same-1', 'same-2']);
+  t.mock.timers.tick(500);
+  await settle();
+  assert.deepEqual(runs, ['changed', 'same-1', 'same-2', 'changed']);
+  // Its last step done with nothing more due: the rest run together.
+  await finish('changed');
+  assert.deepEqual(runs, ['changed', 'same-1', 'same-2', 'changed', 'same-3']);
+  await finish('same-2');
+  await finish('same-3');
+  // A retry far off (10 s) is not work under way.
+  queue.addAfter('failed', 10_000, { urgent: true });
+  for (const key of ['poll-1', 'poll-2', 'poll-3']) queue.add(key);
+  assert.deepEqual(runs.slice(-3), ['poll-1', 'poll-2', 'poll-3']);
+  for (const key of ['poll-1', 'poll-2', 'poll-3']) await finish(key);
+  queue.stop();
+});

@@ -5,6 +5,9 @@ export interface AddOptions {
 
 type Timer = NodeJS.Timeout & { dueAt?: number; urgent?: boolean };
 
+/** An urgent key due again within this long (a running sync's next step) is urgent work under way. */
+const URGENT_SOON_MS = 1_000;
+
 /**
  * A keyed work queue: each key is processed by at most one worker at a time; adding a key that is
  * already waiting does nothing, adding one that is being processed runs it once more afterwards
@@ -21,11 +24,16 @@ export class WorkQueue {
   private readonly dirty = new Set<string>();
   private readonly dirtyUrgent = new Set<string>();
   private readonly timers = new Map<string, Timer>();
+  /** Keys taken from the urgent lane and running. */
+  private readonly activeUrgent = new Set<string>();
+  /** Urgent keys due again within URGENT_SOON_MS (a sync's next step): urgent work under way. */
+  private readonly soonUrgent = new Set<string>();
   private readonly idleWaiters: (() => void)[] = [];
   private running = 0;
   private stopped = false;
   private readonly concurrency: number;
   private readonly urgentReserve: number;
+  private readonly ordinaryBesideUrgent: number;
   private readonly handler: (key: string) => Promise<void>;
   private readonly onError: (key: string, error: unknown) => void;
 
@@ -36,11 +44,19 @@ export class WorkQueue {
      * starts at once instead of waiting for a slow ordinary run to end.
      */
     urgentReserve?: number;
+    /**
+     * The most ordinary keys that run while urgent work is under way (an urgent key running or
+     * waiting, or due again within a second); default: no limit. They share one event loop and
+     * one API server with the urgent ones, so a push's hundreds of confirmations would slow the
+     * changed app's sync down; a few still run, so ordinary work is never stopped.
+     */
+    ordinaryBesideUrgent?: number;
     handler: (key: string) => Promise<void>;
     onError?: (key: string, error: unknown) => void;
   }) {
     this.concurrency = options.concurrency;
     this.urgentReserve = Math.min(options.urgentReserve ?? 0, options.concurrency - 1);
+    this.ordinaryBesideUrgent = options.ordinaryBesideUrgent ?? options.concurrency;
     this.handler = options.handler;
     this.onError = options.onError ?? (() => {});
   }
@@ -72,11 +88,13 @@ export class WorkQueue {
     const existing = this.timers.get(key);
     const dueAt = Date.now() + delayMs;
     if (existing?.dueAt !== undefined && existing.dueAt <= dueAt) return;
-    if (existing) clearTimeout(existing);
+    if (existing) this.clearTimer(key);
     const timer: Timer = setTimeout(() => {
       this.timers.delete(key);
+      this.soonUrgent.delete(key);
       this.add(key, options);
     }, delayMs);
+    if (options.urgent && delayMs <= URGENT_SOON_MS) this.soonUrgent.add(key);
     timer.dueAt = dueAt;
     timer.unref();
     this.timers.set(key, timer);
@@ -89,8 +107,7 @@ export class WorkQueue {
 
   /** Forgets a key entirely (its Application was deleted). */
   forget(key: string): void {
-    clearTimeout(this.timers.get(key));
-    this.timers.delete(key);
+    this.clearTimer(key);
     this.dirty.delete(key);
     this.dirtyUrgent.delete(key);
   }
@@ -109,24 +126,39 @@ export class WorkQueue {
     this.stopped = true;
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
+    this.soonUrgent.clear();
     this.waiting.length = 0;
     this.urgentWaiting.length = 0;
     this.queued.clear();
   }
 
+  private clearTimer(key: string): void {
+    clearTimeout(this.timers.get(key));
+    this.timers.delete(key);
+    this.soonUrgent.delete(key);
+  }
+
   private pump(): void {
     while (!this.stopped && this.running < this.concurrency) {
-      const ordinaryMayRun = this.running < this.concurrency - this.urgentReserve;
-      const key = this.urgentWaiting.shift() ?? (ordinaryMayRun ? this.waiting.shift() : undefined);
+      const urgentUnderWay =
+        this.urgentWaiting.length > 0 || this.activeUrgent.size > 0 || this.soonUrgent.size > 0;
+      const ordinaryRunning = this.running - this.activeUrgent.size;
+      const ordinaryMayRun =
+        this.running < this.concurrency - this.urgentReserve &&
+        (!urgentUnderWay || ordinaryRunning < this.ordinaryBesideUrgent);
+      const urgent = this.urgentWaiting.shift();
+      const key = urgent ?? (ordinaryMayRun ? this.waiting.shift() : undefined);
       if (key === undefined) return;
       this.queued.delete(key);
       this.active.add(key);
+      if (urgent !== undefined) this.activeUrgent.add(key);
       this.running++;
       this.handler(key)
         .catch((error) => this.onError(key, error))
         .finally(() => {
           this.running--;
           this.active.delete(key);
+          this.activeUrgent.delete(key);
           if (this.dirty.delete(key)) this.add(key, { urgent: this.dirtyUrgent.delete(key) });
           this.pump();
           if (this.length === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
