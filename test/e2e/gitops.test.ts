@@ -231,12 +231,12 @@ describe('GitOps engine', () => {
     assert.match(message, /line \d+/);
     assert.equal(app.status?.operationState, undefined);
     // A broken manifest fails the same way until someone pushes a fix: the app is looked at
-    // again on the next change or poll, not rendered again every few seconds.
-    const pollMs = 180_000;
-    await eventually('the next look at the broken app to be the poll', async () => {
-      const due = controller.queue.scheduledAt('broken');
-      return due !== undefined && due - Date.now() > pollMs / 2;
-    });
+    // again on the next change or its repository's poll, not rendered again every few seconds.
+    const { failing } = await controller.polls.poll(repo);
+    assert.ok(failing.includes('broken'), `the poll retries the failing app: ${failing}`);
+    const firstLook = app.status?.reconciledAt;
+    await waitForApp(env, 'broken', (a) => a.status?.reconciledAt !== firstLook, 'the poll looked again');
+    assert.equal(controller.queue.scheduledAt('broken'), undefined, 'no timer of its own');
   });
 
   test('a path with nothing Tiphys renders is a condition naming the files, not a Healthy app; .tiphys-empty makes it intended', async () => {
