@@ -64,8 +64,8 @@ function checkCall(program: Command, words: string[], where: string): void {
     assert.ok(known.has(word.split('=')[0]), `${where}: tiphys ${words.join(' ')}: unknown option ${word}`);
 }
 
-test('each CI example parses, and every tiphys command it calls exists with those options', () => {
-  const program = buildProgram();
+test('each CI example parses, and every tiphys command it calls exists with those options', async () => {
+  const program = await buildProgram();
   const seen: string[] = [];
   for (const name of files) {
     const text = readFileSync(join(dir, name), 'utf8');
@@ -85,7 +85,7 @@ test('each CI example parses, and every tiphys command it calls exists with thos
 });
 
 test('the checker itself: an unknown command or option is caught, and the CLI exits 2 for it', async () => {
-  const program = buildProgram();
+  const program = await buildProgram();
   assert.throws(() => checkCall(program, ['imagez', 'set', 'a', 'b=1'], 'x'), /no such command/);
   assert.throws(() => checkCall(program, ['app', 'wait', 'a', '--healthy'], 'x'), /unknown option --healthy/);
   assert.throws(() => checkCall(program, ['image'], 'x'), /names a command group/);

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildProgram } from './program.ts';
 
-test('the program lists its subcommands in help', () => {
-  const program = buildProgram();
+test('the program lists its subcommands in help', async () => {
+  const program = await buildProgram();
   const help = program.helpInformation();
   const names = program.commands.map((command) => command.name());
   assert.ok(names.length >= 8, `subcommands: ${names.join(', ')}`);

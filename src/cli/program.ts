@@ -1,30 +1,25 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, Help, Option } from 'commander';
 import { tiphysVersion } from '../version.ts';
-import { registerAccountCommands } from './account.ts';
-import { registerAdminBackupCommands } from './admin-backup.ts';
-import { registerAdminHealthCommand } from './admin-health.ts';
-import { registerInitialPasswordCommand } from './admin-password.ts';
-import { registerAppCommands } from './app/index.ts';
-import { registerApplicationSetCommands } from './appset.ts';
-import { registerClusterCommands } from './cluster.ts';
-import { registerImageCommands } from './image.ts';
-import { registerImportCommands } from './import-argocd.ts';
-import { registerLoginCommands } from './login.ts';
-import { registerPipelineCommands } from './pipeline.ts';
-import { registerProjectCommands } from './proj.ts';
-import { registerRepoCommands } from './repo.ts';
+import { addCommandGroups, type CommandGroup, cliCommandGroups, placeholderTerms } from './command-groups.ts';
 import { exitCodeOf, refuseTyposBeforeHelp } from './usage-errors.ts';
 
 /**
  * Builds the command tree of the CLI door: the commands people and CI pipelines run against a
- * control plane. The commands that start Tiphys's own processes (server, controller, install) are
- * added by the composition root, src/main/program.ts; each subcommand group lives in its own module.
+ * control plane, plus `extra` groups (the composition root, src/main/program.ts, adds the commands
+ * that start Tiphys's own processes). With `argv`, only the group that the command line names is
+ * loaded, the others are placeholders for the root help (command-groups.ts); without, all are.
  */
-export function buildProgram(): Command {
+export async function buildProgram(
+  argv?: readonly string[],
+  extra: readonly CommandGroup[] = [],
+): Promise<Command> {
   const program = new Command('tiphys')
     .description('GitOps continuous delivery for Kubernetes: keeps clusters equal to Git.')
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    .configureHelp({
+      subcommandTerm: (command) => placeholderTerms.get(command) ?? new Help().subcommandTerm(command),
+    });
   program
     .command('version')
     .description('print the Tiphys version')
@@ -35,22 +30,7 @@ export function buildProgram(): Command {
         opts.output === 'json' ? JSON.stringify(info) : `tiphys ${info.tiphys} (node ${info.node})`,
       );
     });
-  const admin = program
-    .command('admin')
-    .description('administration: offline checks and control-plane tasks');
-  registerAdminHealthCommand(admin);
-  registerInitialPasswordCommand(admin);
-  registerAdminBackupCommands(admin);
-  registerAppCommands(program);
-  registerApplicationSetCommands(program);
-  registerClusterCommands(program);
-  registerRepoCommands(program);
-  registerProjectCommands(program);
-  registerPipelineCommands(program);
-  registerImageCommands(program);
-  registerLoginCommands(program);
-  registerAccountCommands(program);
-  registerImportCommands(program);
+  await addCommandGroups(program, [...cliCommandGroups, ...extra], argv);
   return program;
 }
 
@@ -58,7 +38,8 @@ export function buildProgram(): Command {
  * Runs one command line; returns the exit code: 0, 1 when the command failed, 2 when the command
  * line was not understood (even with `--help`). `program` defaults to the CLI door's commands.
  */
-export async function runCli(argv: string[], program: Command = buildProgram()): Promise<number> {
+export async function runCli(argv: string[], program?: Command): Promise<number> {
+  program ??= await buildProgram(argv);
   refuseTyposBeforeHelp(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
