@@ -3,8 +3,8 @@
 // which needs Node >= 24; when started by an older system Node, re-run under the Node 24 that
 // `npm ci` installed (the `node` package in devDependencies).
 import { spawnSync } from 'node:child_process';
-import module from 'node:module';
 import { existsSync } from 'node:fs';
+import module from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
