@@ -29,6 +29,7 @@ import { assertSourcesPermitted } from '../domain/comparison/project-check.ts';
 import { GitManifestSource } from '../domain/comparison/source.ts';
 import { AppSchedule } from './app-schedule.ts';
 import { ApplicationSetController, DEFAULT_MAX_APPLICATIONS_PER_SET } from './appset/appset-controller.ts';
+import { ClusterShards, clusterServer } from './cluster-shards.ts';
 import { ClusterMonitor } from './clusters/cluster-monitor.ts';
 import { RecoveryCoordinator } from './clusters/recovery-coordinator.ts';
 import type { ControllerOptions } from './controller-options.ts';
@@ -64,6 +65,9 @@ export class Controller {
   private readonly elector: LeaderElector | undefined;
   /** Sharding: which clusters this replica reconciles (undefined: all of them). */
   readonly shards: ShardMembership | undefined;
+  /** Sharding: the Clusters' servers (the shard keys) and the caches of clusters lost. */
+  private readonly clusterShards: ClusterShards | undefined;
+  private readonly clusterWatch: KindWatch | undefined;
   /** Between start and stop: with sharding, apps are reconciled whoever leads. */
   private running = false;
   private readonly pipelines: PipelineLoop;
@@ -125,6 +129,9 @@ export class Controller {
       credentialsFor: (url) => credentials.forUrl(url),
     };
     this.metrics.trackApps(() => this.apps.list());
+    this.metrics.trackClusterCaches(() =>
+      this.destinations.all().map((d) => ({ cluster: d.name, ...d.cache.info() })),
+    );
     this.eventRest = new KubeRest(options.kubeConfig);
     const local = { allowLocalRepos: options.allowLocalRepos };
     const watchKind = (plural: string) => new KindWatch(options.kubeConfig, options.namespace, plural);
@@ -278,17 +285,32 @@ export class Controller {
         ? {}
         : { leaseDurationSeconds: options.leaseDurationSeconds };
     if (options.sharding) {
-      this.shards = new ShardMembership(options.kubeConfig, {
+      const clusterWatch = new KindWatch(options.kubeConfig, options.namespace, 'clusters');
+      const membership = new ShardMembership(options.kubeConfig, {
         namespace: options.namespace,
         identity,
         ...leaseDuration,
         // Apps of clusters gained are queued, those of clusters lost leave the queue.
         onChange: (members) => {
           this.metrics.shardMembers.set(members.length);
-          this.schedule.all();
+          this.clusterShards?.membersChanged();
         },
         log: (line) => this.log.info({}, line),
       });
+      const shards = new ClusterShards({
+        ownsKey: (key) => membership.owns(key),
+        clusters: () => clusterWatch.objects().flatMap((c) => clusterServer(c) ?? []),
+        cached: () => this.destinations.all().map((d) => d.name),
+        release: (cluster) => this.destinations.release(cluster),
+        requeue: () => this.schedule.all(),
+        // A reconcile in progress on a cluster lost has most of a lease duration to finish.
+        releaseAfterMs: (options.leaseDurationSeconds ?? 15) * 1000,
+        log: (line) => this.log.info({}, line),
+      });
+      clusterWatch.onChange(() => shards.clustersChanged());
+      this.shards = membership;
+      this.clusterShards = shards;
+      this.clusterWatch = clusterWatch;
     }
     if (options.leaderElection ?? true) {
       this.elector = new LeaderElector(options.kubeConfig, {
@@ -320,6 +342,7 @@ export class Controller {
     await this.appSets.start();
     for (const watch of this.kindWatches) watch.start();
     this.running = true;
+    this.clusterWatch?.start();
     this.shards?.start();
     if (this.elector) this.elector.start();
     else this.activate();
@@ -329,6 +352,8 @@ export class Controller {
     this.active = false;
     this.running = false;
     await this.shards?.stop();
+    this.clusterShards?.stop();
+    await this.clusterWatch?.stop();
     await this.clusters.stop();
     await this.pipelines.stop();
     await this.images.stop();
@@ -352,10 +377,10 @@ export class Controller {
 
   /** Whether this replica reconciles the app: always, unless sharding gave its cluster to another. */
   private owns(name: string): boolean {
-    if (!this.shards) return true;
+    if (!this.clusterShards) return true;
     const app = this.apps.get(name);
     // An app not seen yet is looked at again when its watch event arrives.
-    return app ? this.shards.owns(app.spec.destination.cluster || IN_CLUSTER) : false;
+    return app ? this.clusterShards.owns(app.spec.destination.cluster || IN_CLUSTER) : false;
   }
 
   /** Reconcile now, before the polls waiting (a person's refresh, a cluster recovered). */

@@ -120,6 +120,34 @@ export class ControllerMetrics {
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 1000 });
   }
 
+  /**
+   * Each destination's live cache as this process holds it, read at scrape time: with sharding, a
+   * cluster this replica lost drops to no kinds watched (its cache is released).
+   */
+  trackClusterCaches(caches: () => readonly { cluster: string; kinds: number; objects: number }[]): void {
+    const series = (name: string, help: string, pick: (c: { kinds: number; objects: number }) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['cluster'],
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          for (const cache of caches()) this.set({ cluster: cache.cluster }, pick(cache));
+        },
+      });
+    series(
+      'tiphys_cluster_cache_kinds',
+      'Kinds watched in the live cache of a destination cluster.',
+      (c) => c.kinds,
+    );
+    series(
+      'tiphys_cluster_cache_objects',
+      'Objects held in the live cache of a destination cluster.',
+      (c) => c.objects,
+    );
+  }
+
   /** Per-app info, sync and health gauges (app-metrics.ts), read from the informer at scrape time. */
   trackApps(apps: () => readonly Application[]): void {
     registerAppGauges(this.registry, apps);

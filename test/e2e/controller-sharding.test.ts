@@ -1,14 +1,18 @@
 // Sharding with real controller processes (docs/fleet.md): two replicas started with --shards
-// split the apps of three registered clusters, each app reconciled by the replica rendezvous
-// hashing gives its cluster, never by both; when one replica is killed in the middle of a sync,
-// the other takes its clusters once that replica's Lease has run out and finishes the sync,
-// without running the hook again. Waits are for observable state (gauges, objects, Events).
+// split the apps of three registered clusters on two API servers, each app reconciled by the
+// replica rendezvous hashing gives its cluster's server, never by both (two Cluster objects naming
+// one server have one owner); when one replica is killed in the middle of a sync, the other takes
+// its clusters once that replica's Lease has run out and finishes the sync, without running the
+// hook again; when it comes back, the other releases the live caches of the clusters it gives
+// back. Waits are for observable state (gauges, objects, Events).
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ownerOf } from '../../src/core/sharding/assign.ts';
+import { normalizeServer } from '../../src/core/sharding/shard-key.ts';
 import { registerCluster } from '../../src/domain/clusters.ts';
+import { startCluster, type TestCluster } from '../../testbed/src/cluster.ts';
 import { freePorts } from '../../testbed/src/ports.ts';
 import {
   createApp,
@@ -26,17 +30,19 @@ import {
 
 const testdata = join(import.meta.dirname, 'testdata');
 const slowly = 180_000;
-const replicas = ['replica-a', 'replica-b'];
 
-/** Three cluster names that the two replicas split (each owns at least one). */
-function splitClusters(): string[] {
-  const candidates = ['east', 'west', 'north', 'south', 'edge', 'core', 'lab', 'prod'];
-  for (let i = 0; i + 3 <= candidates.length; i++) {
-    const three = candidates.slice(i, i + 3);
-    const owners = new Set(three.map((c) => ownerOf(c, replicas)));
-    if (owners.size === 2) return three;
+/**
+ * Two replica names between which the two servers go one each: the servers' ports are random,
+ * so the names are chosen (the assignment is by server, not by the Clusters' names).
+ */
+function splitReplicas(control: string, other: string): [victim: string, survivor: string] {
+  for (let i = 0; i < 100; i++) {
+    const pair = [`replica-${i}a`, `replica-${i}b`];
+    const victim = ownerOf(normalizeServer(control), pair) as string;
+    if (ownerOf(normalizeServer(other), pair) !== victim)
+      return [victim, pair.find((r) => r !== victim) as string];
   }
-  throw new Error('no three candidate clusters split between the replicas');
+  throw new Error('no two replica names split the two servers');
 }
 
 async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
@@ -66,10 +72,14 @@ interface AppEvent {
 
 describe('controller sharding', () => {
   let env: Env;
+  let second: TestCluster;
   let repo: string;
+  let replicas: string[];
   const children: ChildProcess[] = [];
-  const clusters = splitClusters();
-  const ownerOfCluster = (cluster: string) => ownerOf(cluster, replicas) as string;
+  // east and north are one API server (the control cluster) registered twice; west is another.
+  const clusters = ['east', 'west', 'north'];
+  const serverOf = (cluster: string) => (cluster === 'west' ? second : env.cluster).server;
+  const ownerOfCluster = (cluster: string) => ownerOf(normalizeServer(serverOf(cluster)), replicas) as string;
 
   /** Who reported each sync of an app (the Events' reportingInstance). */
   const syncReporters = async (app: string) => {
@@ -86,40 +96,35 @@ describe('controller sharding', () => {
   };
 
   before(async () => {
-    env = await startEnv('ctrl-shards');
+    [env, second] = await Promise.all([startEnv('ctrl-shards'), startCluster({ name: 'ctrl-shards-west' })]);
+    replicas = splitReplicas(env.cluster.server, second.server);
     repo = (await env.git.createRepo('testdata', testdata)).url;
     for (const name of clusters) {
+      const target = name === 'west' ? second : env.cluster;
       await registerCluster(
         { rest: env.rest, namespace: NAMESPACE },
-        {
-          name,
-          server: env.cluster.server,
-          credentials: { bearerToken: env.cluster.token, caData: env.cluster.ca },
-        },
+        { name, server: target.server, credentials: { bearerToken: target.token, caData: target.ca } },
         { replace: false },
       );
     }
   });
   after(async () => {
     for (const child of children) await stopProcess(child, 'SIGKILL');
+    await second?.stop();
     await env?.stop();
   });
 
   test('two replicas split the apps by cluster; killed mid-sync, one is replaced by the other after its Lease ran out', async () => {
     const ports = await freePorts(2);
     const processes = new Map<string, { child: ChildProcess; port: number }>();
-    replicas.forEach((identity, i) => {
-      const child = startControllerProcess(env, [
-        '--port',
-        String(ports[i]),
-        '--shards',
-        '--identity',
-        identity,
-        '--lease-duration',
-        '6',
-      ]);
+    const startReplica = (identity: string, port: number) => {
+      const args = ['--port', String(port), '--shards', '--identity', identity, '--lease-duration', '6'];
+      const child = startControllerProcess(env, args);
       children.push(child);
-      processes.set(identity, { child, port: ports[i] });
+      processes.set(identity, { child, port });
+    };
+    replicas.forEach((identity, i) => {
+      startReplica(identity, ports[i]);
     });
     const portOf = (identity: string) => processes.get(identity)?.port as number;
     for (const identity of replicas) {
@@ -155,6 +160,12 @@ describe('controller sharding', () => {
         `${name} synced by its cluster's owner only`,
       );
     }
+    // The one server registered twice has one owner: both names' apps went to the same replica.
+    assert.deepEqual(
+      [...(await syncReporters('east-1'))],
+      [...(await syncReporters('north-1'))],
+      'east and north (one server) synced by one replica',
+    );
     for (const identity of replicas) {
       assert.ok(
         ((await metric(portOf(identity), 'tiphys_app_reconcile_total')) ?? 0) >= 1,
@@ -162,10 +173,10 @@ describe('controller sharding', () => {
       );
     }
 
-    // A sync held by its PreSync hook on a cluster of replica-a; replica-a is killed meanwhile.
-    const victim = 'replica-a';
-    const survivor = 'replica-b';
-    const cluster = clusters.find((c) => ownerOfCluster(c) === victim) as string;
+    // A sync held by its PreSync hook on a cluster of the control server's owner, killed meanwhile.
+    const [victim, survivor] = replicas;
+    const cluster = 'east';
+    assert.equal(ownerOfCluster(cluster), victim);
     await createApp(env, 'gated', {
       source: { repoURL: repo, path: 'gated-hook' },
       destination: { cluster, namespace: 'gated' },
@@ -258,5 +269,22 @@ describe('controller sharding', () => {
     await waitForApp(env, 'after-kill', syncedAndHealthy, `synced by ${survivor}`, slowly);
     assert.deepEqual([...(await syncReporters('after-kill'))], [survivor]);
     assert.ok((await getApp(env, 'after-kill')).status?.sync?.revision);
+
+    // The victim comes back: the survivor gives its clusters back and, once the grace is over,
+    // drops their live caches (watches and objects), keeping the cache of its own cluster.
+    const watched = (port: number, cluster: string) =>
+      metric(port, `tiphys_cluster_cache_kinds{cluster="${cluster}"}`);
+    assert.ok(((await watched(portOf(survivor), cluster)) ?? 0) > 0, `${survivor} watches ${cluster} now`);
+    const [port] = await freePorts(1);
+    startReplica(victim, port);
+    await eventually(
+      `${survivor} to drop the caches of east and north`,
+      async () => {
+        const left = await Promise.all(['east', 'north'].map((c) => watched(portOf(survivor), c)));
+        return left.every((kinds) => (kinds ?? 0) === 0) ? true : undefined;
+      },
+      slowly,
+    );
+    assert.ok(((await watched(portOf(survivor), 'west')) ?? 0) > 0, `${survivor} keeps the cache of west`);
   });
 });

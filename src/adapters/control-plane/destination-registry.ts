@@ -106,6 +106,21 @@ export class DestinationRegistry {
     return [...this.destinations.values()].map((entry) => entry.destination);
   }
 
+  /**
+   * Drops a destination's cache (its watches and objects) and connections: sharding gave its
+   * cluster to another replica. A later get() connects again; holders of the old destination
+   * keep a client that still works, over new connections.
+   */
+  async release(name: string): Promise<boolean> {
+    await this.pending.get(name)?.catch(() => {});
+    const known = this.destinations.get(name);
+    if (!known) return false;
+    this.destinations.delete(name);
+    await known.destination.cache.stop();
+    known.destination.client.rest.close();
+    return true;
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     await Promise.allSettled([...this.pending.values()]);

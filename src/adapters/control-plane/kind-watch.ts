@@ -59,6 +59,11 @@ export class KindWatch implements KindPresence {
     return this.running.informer.list(this.namespace).length;
   }
 
+  /** The objects as last seen (empty before the first list). */
+  objects(): readonly KubernetesObject[] {
+    return this.running.informer.list(this.namespace);
+  }
+
   onChange(callback: () => void): void {
     for (const event of ['add', 'update', 'delete'] as const)
       this.running.informer.on(event, () => callback());
