@@ -10,7 +10,7 @@
 // Namespaces) to another fresh testbed cluster. Target (issue 11): RTO after answer < 2× the
 // floor, and < 60 s in all. Median of BENCH_ROUNDS rounds (default 3).
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -109,7 +109,10 @@ try {
     leaderElection: false,
     recoveryActions: actions,
     clusterProbeIntervalMs: 1_000,
-    log: () => {},
+    // BENCH_LOG=FILE: the controller's log with a timestamp on each line (to see where the time goes).
+    log: process.env.BENCH_LOG
+      ? (line) => appendFileSync(process.env.BENCH_LOG as string, `${new Date().toISOString()} ${line}\n`)
+      : () => {},
   });
   await controller.start();
   for (let i = 0; i < appCount; i++) {

@@ -254,7 +254,11 @@ export class Controller {
     };
     this.clusters = new ClusterMonitor({
       ...clusterDeps,
-      recovery: new RecoveryCoordinator({ ...clusterDeps, actions: options.recoveryActions ?? new Map() }),
+      recovery: new RecoveryCoordinator({
+        ...clusterDeps,
+        actions: options.recoveryActions ?? new Map(),
+        onAttemptSettled: (cluster) => this.clusters.checkSoon(cluster),
+      }),
       recordEvent: (cluster, note) => this.objectEvents.onCluster(cluster, note),
       metrics: this.metrics,
       intervalMs: options.clusterProbeIntervalMs ?? 30_000,

@@ -9,7 +9,8 @@ import { clusterConditions } from '../../core/cluster-health/conditions.ts';
 import { healthSettings, nextHealth } from '../../core/cluster-health/health.ts';
 import type { Application } from '../../core/model/application.ts';
 import type { Cluster, ClusterStatus } from '../../core/model/cluster.ts';
-import { listClusters } from '../../domain/clusters.ts';
+import { RecoveryPhase } from '../../core/model/cluster-status.ts';
+import { listClusters, readCluster } from '../../domain/clusters.ts';
 import type { ControlPlane } from '../../domain/control-plane.ts';
 import { errorMessage, type Logger } from '../log.ts';
 import type { ControllerMetrics } from '../metrics.ts';
@@ -34,6 +35,13 @@ export interface ClusterMonitorDeps {
 const VOLATILE = /"(lastProbeAt|attemptedAt|reachableSince|lastSuccessAt)":"[^"]*"/g;
 /** Written at least this often anyway, so the probe times people read stay roughly current. */
 const REFRESH_WRITE_MS = 60_000;
+/**
+ * A cluster whose replacement is being bootstrapped is looked at again this soon, not at the next
+ * probe (30 s by default): the next wave, the end of the recovery and its timeline wait on it.
+ */
+const RECOVERY_FOLLOW_UP_MS = 1_000;
+/** A check slower than this is logged with where its time went. */
+const SLOW_CHECK_MS = 2_000;
 
 export class ClusterMonitor {
   private readonly deps: ClusterMonitorDeps;
@@ -41,6 +49,10 @@ export class ClusterMonitor {
   private running = false;
   private ticking: Promise<void> | undefined;
   private readonly lastWrite = new Map<string, { text: string; at: number }>();
+  /** The check of each cluster in progress: never two of one cluster at once. */
+  private readonly checking = new Map<string, Promise<void>>();
+  /** Follow-up checks of clusters in recovery, between probes. */
+  private readonly followUps = new Map<string, NodeJS.Timeout>();
 
   constructor(deps: ClusterMonitorDeps) {
     this.deps = deps;
@@ -55,6 +67,8 @@ export class ClusterMonitor {
   async stop(): Promise<void> {
     this.running = false;
     clearTimeout(this.timer);
+    for (const timer of this.followUps.values()) clearTimeout(timer);
+    this.followUps.clear();
     this.deps.recovery.stop();
     await this.ticking;
   }
@@ -77,16 +91,38 @@ export class ClusterMonitor {
       this.deps.log.warn({}, `clusters not listed: ${errorMessage(error)}`);
       return;
     }
-    await Promise.all(
-      clusters.map((cluster) =>
-        this.check(cluster).catch((error) =>
-          this.deps.log.warn(
-            { cluster: cluster.metadata.name },
-            `cluster check failed: ${errorMessage(error)}`,
-          ),
-        ),
-      ),
-    );
+    await Promise.all(clusters.map((cluster) => this.checkOnce(cluster)));
+  }
+
+  /** Looks at one cluster again shortly (an attempt ended), whatever the probe interval. */
+  checkSoon(name: string, delayMs = 0): void {
+    if (!this.running || this.followUps.has(name)) return;
+    const timer = setTimeout(async () => {
+      this.followUps.delete(name);
+      // A check in progress may have read the cluster before what this follow-up is for.
+      await this.checking.get(name);
+      if (!this.running) return;
+      try {
+        const cluster = await readCluster(this.deps.cp, name);
+        if (cluster) await this.checkOnce(cluster);
+      } catch (error) {
+        this.deps.log.warn({ cluster: name }, `cluster not read: ${errorMessage(error)}`);
+      }
+    }, delayMs);
+    timer.unref();
+    this.followUps.set(name, timer);
+  }
+
+  /** A check, unless one of this cluster is already in progress (its result is as fresh). */
+  private checkOnce(cluster: Cluster): Promise<void> {
+    const name = cluster.metadata.name;
+    const inProgress = this.checking.get(name);
+    if (inProgress) return inProgress;
+    const check = this.check(cluster)
+      .catch((error) => this.deps.log.warn({ cluster: name }, `cluster check failed: ${errorMessage(error)}`))
+      .finally(() => this.checking.delete(name));
+    this.checking.set(name, check);
+    return check;
   }
 
   private async check(cluster: Cluster): Promise<void> {
@@ -94,6 +130,7 @@ export class ClusterMonitor {
     const name = cluster.metadata.name;
     const now = Date.now();
     const probe = await this.deps.destinations.probe(name);
+    const probedAt = Date.now();
     const before = cluster.status ?? {};
     const { health, notes } = nextHealth(
       before.health,
@@ -122,6 +159,7 @@ export class ClusterMonitor {
     };
     const stepped = await this.deps.recovery.step(cluster, status, now);
     status = stepped.status;
+    const steppedAt = Date.now();
     const appsHere = this.deps.apps().filter((a) => (a.spec.destination?.cluster ?? 'in-cluster') === name);
     status.applicationsCount = appsHere.length;
     const drifted = appsHere
@@ -136,6 +174,17 @@ export class ClusterMonitor {
     if (notice?.notified) status.notified = notice.notified;
     await this.write(name, status, now);
     notice?.send();
+    await stepped.release?.();
+    const took = Date.now() - now;
+    if (took > SLOW_CHECK_MS) {
+      this.deps.log.debug(
+        { cluster: name, probeMs: probedAt - now, recoveryMs: steppedAt - probedAt },
+        `cluster check took ${took} ms`,
+      );
+    }
+    // (A running attempt pokes the monitor itself when it ends: checkSoon.)
+    if (status.recovery?.phase === RecoveryPhase.Bootstrapping)
+      this.checkSoon(name, Math.min(RECOVERY_FOLLOW_UP_MS, this.deps.intervalMs));
     const all = [...notes, ...stepped.notes];
     for (const note of all) {
       this.deps.log[note.type === 'Warning' ? 'warn' : 'info'](

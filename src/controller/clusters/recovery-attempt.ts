@@ -18,7 +18,9 @@ import { listClusters, readCluster } from '../../domain/clusters.ts';
 import type { ControlPlane } from '../../domain/control-plane.ts';
 import { errorMessage } from '../log.ts';
 
-export type Outcome = { ok: true; apps: string[]; failoverTo?: string } | { ok: false; reason: string };
+export type Outcome =
+  /** `answeredAt`: when the replacement answered (or the apps were moved), in ms. */
+  { ok: true; apps: string[]; answeredAt: number; failoverTo?: string } | { ok: false; reason: string };
 /** An attempt in the background: its outcome and what its action reported, once known. */
 export type Run = { abort: AbortController; outcome?: Outcome; output?: string };
 
@@ -45,6 +47,7 @@ export async function replaceWithAction(
   );
   const credentials = parseCredentialsOutput(output, `action ${action.name}`);
   // The replacement must answer with these credentials before anything is registered.
+  let answeredAt = 0;
   const rest = new KubeRest(
     remoteKubeConfig(name, credentials.server, {
       kubeconfig: credentials.data.kubeconfig,
@@ -55,6 +58,7 @@ export async function replaceWithAction(
   );
   try {
     await rest.request('GET', '/version', { timeoutMs: 15_000 });
+    answeredAt = Date.now();
   } catch (error) {
     return {
       ok: false,
@@ -72,7 +76,7 @@ export async function replaceWithAction(
     credentials,
     `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`,
   );
-  return { ok: true, apps: await applicationsOnCluster(cp, name) };
+  return { ok: true, apps: await applicationsOnCluster(cp, name), answeredAt };
 }
 
 /** Moves the lost cluster's apps to the first reachable Cluster its failover selector picks. */
@@ -92,5 +96,5 @@ export async function failOverToStandby(cp: ControlPlane, cluster: Cluster): Pro
   }
   const apps = await applicationsOnCluster(cp, name);
   await moveApplications(cp, apps, name, standby.metadata.name);
-  return { ok: true, apps, failoverTo: standby.metadata.name };
+  return { ok: true, apps, answeredAt: Date.now(), failoverTo: standby.metadata.name };
 }

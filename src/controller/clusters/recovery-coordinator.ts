@@ -21,7 +21,7 @@ import type { ResolvedRecoveryAction } from '../../core/model/recovery-actions.t
 import type { ControlPlane } from '../../domain/control-plane.ts';
 import { errorMessage, type Logger } from '../log.ts';
 import { failOverToStandby, type Outcome, type Run, replaceWithAction } from './recovery-attempt.ts';
-import { bootstrapReplacement } from './recovery-bootstrap.ts';
+import { type BootstrapStep, bootstrapReplacement } from './recovery-bootstrap.ts';
 
 export interface RecoveryDeps {
   cp: ControlPlane;
@@ -30,6 +30,8 @@ export interface RecoveryDeps {
   apps: () => readonly Application[];
   actions: ReadonlyMap<string, ResolvedRecoveryAction>;
   refresh: (app: string) => void;
+  /** An attempt ended: the cluster is looked at again now, not at the next probe. */
+  onAttemptSettled?: (cluster: string) => void;
   log: Logger;
 }
 
@@ -46,12 +48,15 @@ export class RecoveryCoordinator {
     for (const run of this.running.values()) run.abort.abort(new Error('the controller stopped'));
   }
 
-  /** The recovery status after this probe, and the Events of what changed. */
+  /**
+   * The recovery status after this probe, the Events of what changed, and what to do once the
+   * status is written (`release`: the syncs of a bootstrap wave).
+   */
   async step(
     cluster: Cluster,
     status: ClusterStatus,
     now: number,
-  ): Promise<{ status: ClusterStatus; notes: EventNote[] }> {
+  ): Promise<{ status: ClusterStatus; notes: EventNote[]; release?: BootstrapStep['release'] }> {
     const name = cluster.metadata.name;
     const notes: EventNote[] = [];
     const policy = cluster.spec.recovery;
@@ -106,7 +111,12 @@ export class RecoveryCoordinator {
         this.running.delete(name);
         if (run.output) recovery = { ...recovery, actionOutput: run.output };
         if (run.outcome.ok) {
-          recovery = replacementAnswers(recovery, run.outcome.apps, now, run.outcome.failoverTo);
+          recovery = replacementAnswers(
+            recovery,
+            run.outcome.apps,
+            Math.min(run.outcome.answeredAt, now),
+            run.outcome.failoverTo,
+          );
           const output = run.output ? `; the action reported: ${run.output}` : '';
           note('Normal', 'RecoveryClusterAnswers', `${recovery.message ?? ''}${output}`);
           const nextHealth = run.outcome.failoverTo ? health : freshHealth(now);
@@ -188,6 +198,7 @@ export class RecoveryCoordinator {
         const fields = { cluster: name, reason: outcome.ok ? 'RecoveryClusterAnswers' : 'RecoveryFailed' };
         if (outcome.ok) this.deps.log.info(fields, 'recovery attempt succeeded');
         else this.deps.log.warn(fields, `recovery attempt failed: ${outcome.reason}`);
+        this.deps.onAttemptSettled?.(name);
       });
   }
 

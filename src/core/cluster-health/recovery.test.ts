@@ -89,3 +89,24 @@ test('bootstrap releases the lowest unfinished wave and ends when every app is S
   assert.equal(step.state.phase, 'Succeeded');
   assert.equal(step.state.timeline.allHealthyAt, new Date(now + 3).toISOString());
 });
+
+test('bootstrap does not sync again an app its sync left waiting for the comparison after it', () => {
+  const start = replacementAnswers(
+    attemptStarted(startIncident({ mode: 'auto', action: 'x' }, lostAt), now),
+    ['a', 'b'],
+    now,
+  );
+  const app = (name: string, syncedSinceAnswer: boolean) => ({
+    name,
+    wave: 0,
+    synced: false,
+    healthy: false,
+    operating: false,
+    syncedSinceAnswer,
+  });
+  // `a` was synced by the recovery and still shows the comparison from before its sync.
+  const step = bootstrapStep(start, [app('a', true), app('b', false)], now + 1);
+  assert.deepEqual(step.sync, ['b']);
+  assert.equal(step.done, false, 'a is not Synced and Healthy yet: the recovery waits for it');
+  assert.equal(start.timeline.clusterAnsweredAt, new Date(now).toISOString());
+});

@@ -114,7 +114,10 @@ export function attemptFailed(
   };
 }
 
-/** The replacement answers: its apps are synced next. */
+/**
+ * The replacement answers: its apps are synced next. `now` is when it answered (the attempt's
+ * check), not when the monitor noticed, so the timeline's RTO counts the time in between.
+ */
 export function replacementAnswers(
   state: ClusterRecoveryStatus,
   apps: string[],
@@ -139,6 +142,12 @@ export interface AppProgress {
   healthy: boolean;
   /** An operation is requested or running. */
   operating: boolean;
+  /**
+   * Its last operation started after the replacement answered and succeeded: it is not synced
+   * again while the comparison after that sync is on its way (a sync's status still shows the
+   * comparison from before it for a moment; syncing again on it doubled the RTO).
+   */
+  syncedSinceAnswer?: boolean;
   /** dependsOn: apps that must be Healthy first (the reconciler waits for them itself). */
 }
 
@@ -151,8 +160,9 @@ export interface BootstrapDecision {
 
 /**
  * One step of the bootstrap: the lowest wave whose apps are not all Synced and Healthy is the
- * current one; its apps without an operation are synced. Later waves wait, so the apps that
- * bring CRDs and namespaces (an earlier wave) are in place before those that use them.
+ * current one; its apps without an operation, and not already synced by this recovery, are
+ * synced. Later waves wait, so the apps that bring CRDs and namespaces (an earlier wave) are in
+ * place before those that use them.
  */
 export function bootstrapStep(
   state: ClusterRecoveryStatus,
@@ -179,7 +189,9 @@ export function bootstrapStep(
     };
   }
   const wave = Math.min(...pending.map((a) => a.wave));
-  const sync = pending.filter((a) => a.wave === wave && !a.operating && !a.synced).map((a) => a.name);
+  const sync = pending
+    .filter((a) => a.wave === wave && !a.operating && !a.synced && !a.syncedSinceAnswer)
+    .map((a) => a.name);
   const healthy = apps.length - pending.length;
   return {
     state: {
