@@ -13,7 +13,8 @@ import { WorkQueue } from './work-queue.ts';
 
 export interface AppScheduleDeps {
   concurrency: number;
-  reconcile: (name: string) => Promise<ReconcileOutcome>;
+  /** `listedSince`: when the latest event that asked for it happened (reconciler.ts). */
+  reconcile: (name: string, options: { listedSince: number }) => Promise<ReconcileOutcome>;
   /** Whether this replica acts (leads); nothing is scheduled while it does not. */
   isActive: () => boolean;
   /**
@@ -34,6 +35,10 @@ export class AppSchedule {
   private readonly deps: AppScheduleDeps;
   /** Which watch events reconcile (not the controller's own status writes). */
   private readonly changes = new AppChangeFilter();
+  /** When the latest event asking for each waiting app happened (epoch ms). */
+  private readonly askedAt = new Map<string, number>();
+  /** The same, kept for an app's own requeue (its sync's next step, a retry). */
+  private readonly carried = new Map<string, number>();
 
   constructor(deps: AppScheduleDeps) {
     this.deps = deps;
@@ -53,8 +58,10 @@ export class AppSchedule {
   }
 
   /** Queues an app this replica reconciles; the others are left to their own replica. */
-  private add(name: string, options?: { urgent?: boolean }): void {
-    if (this.owns(name)) this.queue.add(name, options);
+  private add(name: string, options?: { urgent?: boolean }, at = Date.now()): void {
+    if (!this.owns(name)) return;
+    this.askedAt.set(name, Math.max(this.askedAt.get(name) ?? 0, at));
+    this.queue.add(name, options);
   }
 
   /** A watch event of an Application (undefined: deleted). */
@@ -63,6 +70,8 @@ export class AppSchedule {
     if (app === undefined) {
       this.queue.forget(name);
       this.changes.forget(name);
+      this.askedAt.delete(name);
+      this.carried.delete(name);
       return;
     }
     const change = this.changes.changed(app);
@@ -87,10 +96,15 @@ export class AppSchedule {
    * push-triage.ts) in the urgent lane, the others in the ordinary one; the syncs they start
    * (urgent, see ReconcileOutcome) go before the rest of the push's apps.
    */
-  refreshPushed(names: readonly string[], changed: ReadonlySet<string> = new Set()): void {
+  refreshPushed(
+    names: readonly string[],
+    changed: ReadonlySet<string> = new Set(),
+    pushedAt = Date.now(),
+  ): void {
     if (!this.deps.isActive()) return;
-    for (const name of names) if (changed.has(name)) this.add(name, { urgent: true });
-    for (const name of names) if (!changed.has(name)) this.add(name);
+    // A listing of the remote taken since the push came (its triage's) is recent enough for them.
+    for (const name of names) if (changed.has(name)) this.add(name, { urgent: true }, pushedAt);
+    for (const name of names) if (!changed.has(name)) this.add(name, {}, pushedAt);
   }
 
   /**
@@ -100,7 +114,7 @@ export class AppSchedule {
   all(): void {
     for (const app of this.deps.apps()) {
       const name = app.metadata.name;
-      if (this.owns(name)) this.queue.add(name);
+      if (this.owns(name)) this.add(name);
       else this.queue.forget(name);
     }
   }
@@ -109,17 +123,24 @@ export class AppSchedule {
     if (!this.deps.isActive() || !this.owns(name)) return;
     const { metrics } = this.deps;
     const stop = metrics.reconcileDuration.startTimer();
+    // What asked for this run; a requeue of its own (a sync's next step) keeps that time.
+    const listedSince = Math.max(this.askedAt.get(name) ?? 0, this.carried.get(name) ?? 0) || Date.now();
+    this.askedAt.delete(name);
+    this.carried.delete(name);
     try {
-      const outcome = await this.deps.reconcile(name);
+      const outcome = await this.deps.reconcile(name, { listedSince });
       metrics.reconciles.inc({ outcome: outcome.failure ? 'error' : 'ok' });
       // A success, like a terminal failure (bad spec, bad manifests, a project refusal), waits for
       // a change of the app (its watch event), a push, or its repository's poll (repo-poll.ts):
       // no timer per app. Only a running operation or a failure a retry may fix comes back.
-      if (outcome.requeueAfterMs !== undefined)
+      if (outcome.requeueAfterMs !== undefined) {
+        this.carried.set(name, listedSince);
         this.queue.addAfter(name, outcome.requeueAfterMs, { urgent: outcome.urgent });
+      }
     } catch (error) {
       metrics.reconciles.inc({ outcome: 'error' });
       // Not even the status could say it (the API server did not answer): try again shortly.
+      this.carried.set(name, listedSince);
       this.queue.addAfter(name, RETRY_AFTER_FAILURE_MS);
       throw error;
     } finally {

@@ -108,7 +108,7 @@ export class Controller {
     );
     this.schedule = new AppSchedule({
       concurrency: options.concurrency ?? 10,
-      reconcile: (name) => this.reconciler.reconcile(name),
+      reconcile: (name, options) => this.reconciler.reconcile(name, options),
       isActive: () => (this.shards ? this.running : this.active),
       owns: (name) => this.owns(name),
       apps: () => this.apps.list(),
@@ -403,14 +403,16 @@ export class Controller {
   /** Triage then queue (polls call it on every replica that runs: sharding). */
   private queuePushed(names: readonly string[]): void {
     const apps = names.flatMap((name) => this.apps.get(name) ?? []);
+    // The triage lists the remote after this moment: the apps' reconciles can use its listing.
+    const pushedAt = Date.now();
     void triagePush(apps, this.triage).then(
       (lanes) => {
         const urgent = new Set([...lanes].filter(([, lane]) => lane === 'urgent').map(([name]) => name));
-        this.schedule.refreshPushed(names, urgent);
+        this.schedule.refreshPushed(names, urgent, pushedAt);
       },
       (error: unknown) => {
         this.log.warn({}, `push triage failed, every app in the ordinary lane: ${errorMessage(error)}`);
-        this.schedule.refreshPushed(names);
+        this.schedule.refreshPushed(names, new Set(), pushedAt);
       },
     );
   }

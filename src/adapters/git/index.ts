@@ -18,5 +18,10 @@ export {
   RevisionNotFoundError,
 } from './errors.ts';
 export { maskSecrets } from './mask.ts';
-export { GitRepoCache, type GitRepoCacheOptions, type GitStats } from './repo-cache.ts';
+export {
+  GitRepoCache,
+  type GitRepoCacheOptions,
+  type GitStats,
+  type ResolveOptions,
+} from './repo-cache.ts';
 export { isFullSha, validateCommitSha, validateRevision } from './validate.ts';

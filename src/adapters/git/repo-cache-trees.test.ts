@@ -73,4 +73,24 @@ describe('GitRepoCache tree ids and shared listings (testbed Git server)', () =>
     );
     assert.equal(await cache.resolveRevision(url, 'main'), pushed);
   });
+
+  test('a listing started since the event that asked is reused; one from before it is not', async () => {
+    const cache = new GitRepoCache({ cacheDir: join(scratch, 'cache-4') });
+    const asked = Date.now();
+    const head = await cache.resolveRevision(url, 'main');
+    assert.equal(await cache.resolveRevision(url, 'main', undefined, { listedSince: asked }), head);
+    assert.equal(cache.stats.lsRemotes, 1, 'the listing taken after the event served both');
+    const pushed = await server.commitFiles(
+      'mono',
+      { 'web/cm.yaml': 'kind: ConfigMap\nmetadata: {name: w3}\n' },
+      'web again',
+    );
+    const webhook = Date.now();
+    assert.equal(await cache.resolveRevision(url, 'main', undefined, { listedSince: webhook }), pushed);
+    assert.equal(cache.stats.lsRemotes, 2, 'a listing from before the push is not used for it');
+    // A branch the recent listing does not have is listed again, not refused.
+    await server.commitFiles('mono', { 'x.yaml': 'a: 1\n' }, 'on dev', { branch: 'dev' });
+    await cache.resolveRevision(url, 'dev', undefined, { listedSince: webhook });
+    assert.equal(cache.stats.lsRemotes, 3);
+  });
 });

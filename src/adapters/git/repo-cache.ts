@@ -40,6 +40,15 @@ export type GitStats = { fetches: number; lsRemotes: number; checkouts: number }
 
 type Repo = ParsedRepoURL & { mirror: string; credentials: GitCredentials };
 
+export type ResolveOptions = {
+  /**
+   * Epoch ms: a listing of the remote that started at or after this time is recent enough (the
+   * event that asked for this look, e.g. a push's webhook, came before it). Without it, only a
+   * listing that starts after the call will do.
+   */
+  listedSince?: number;
+};
+
 export class GitRepoCache {
   readonly cacheDir: string;
   readonly stats: GitStats = { fetches: 0, lsRemotes: 0, checkouts: 0 };
@@ -49,6 +58,8 @@ export class GitRepoCache {
   readonly #locks = new KeyedMutex();
   /** One `ls-remote` for the reconciles of a repository that asked while another ran. */
   readonly #listings = new SharedRuns<Map<string, string>>();
+  /** The last listing of each repository (and credentials), with when it started. */
+  readonly #listed = new Map<string, { startedAt: number; refs: Map<string, string> }>();
   readonly #treeLookups = new SharedRuns<void>();
   readonly #readers = new KeyedMutex();
   readonly #trees = new TreeIdMemo();
@@ -77,17 +88,34 @@ export class GitRepoCache {
    * a tag (peeled to its commit), a `refs/…` name, a full commit id (fetched if the mirror lacks
    * it) or a short one (looked up in the mirror). Throws RevisionNotFoundError when none fits.
    */
-  async resolveRevision(repoURL: string, revision: string, creds?: GitCredentials): Promise<string> {
+  async resolveRevision(
+    repoURL: string,
+    revision: string,
+    creds?: GitCredentials,
+    options: ResolveOptions = {},
+  ): Promise<string> {
     const repo = this.#repo(repoURL, creds);
     validateRevision(revision);
     if (isFullSha(revision)) return this.#locks.run(repo.key, () => this.#resolve(repo, revision));
+    const key = `${repo.key}\u0000${credentialsId(repo.credentials)}`;
+    // A push's triage listed the remote after the webhook came: its reconciles use that listing.
+    const last = this.#listed.get(key);
+    const recent = options.listedSince !== undefined && last && last.startedAt >= options.listedSince;
+    const known = recent ? pickRevision(last.refs, revision) : undefined;
+    if (known) return known;
     // The reconciles of a push (hundreds of apps of one monorepo) share one listing taken after
     // each asked, instead of one ls-remote each, one at a time.
     const refs = await this.#listings.run(
-      `${repo.key}\u0000${credentialsId(repo.credentials)}`,
+      key,
       [],
       (task) => this.#readerLock(repo, 'list', task),
-      () => this.#lsRemote(repo),
+      async () => {
+        const startedAt = Date.now();
+        const listed = await this.#lsRemote(repo);
+        const previous = this.#listed.get(key);
+        if (!previous || previous.startedAt <= startedAt) this.#listed.set(key, { startedAt, refs: listed });
+        return listed;
+      },
     );
     return pickRevision(refs, revision) ?? this.#locks.run(repo.key, () => this.#resolve(repo, revision));
   }

@@ -82,7 +82,11 @@ export class Reconciler {
     this.deps = deps;
   }
 
-  async reconcile(name: string): Promise<ReconcileOutcome> {
+  /**
+   * `listedSince`: when the event that asked for this reconcile happened (epoch ms); a listing of
+   * Git started since then is recent enough (a push's triage listed the remote for its apps).
+   */
+  async reconcile(name: string, options: { listedSince?: number } = {}): Promise<ReconcileOutcome> {
     const stored = await this.deps.apps.fetch(name);
     if (!stored) {
       this.deps.comparisons.forgetApp(name);
@@ -106,7 +110,7 @@ export class Reconciler {
         destination.cluster?.status,
       );
       if (hold) throw new ClusterHoldError(hold.reason, hold.message);
-      return await this.reconcileWith(app, destination, fields);
+      return await this.reconcileWith(app, destination, fields, options.listedSince);
     } catch (error) {
       return this.failed(stored, error, fields);
     }
@@ -122,9 +126,10 @@ export class Reconciler {
     app: ResolvedApplication,
     destination: Destination,
     fields: LogFields,
+    listedSince: number | undefined,
   ): Promise<ReconcileOutcome> {
     const conditions: Condition[] = [];
-    const revision = await this.resolveTarget(app);
+    const revision = await this.resolveTarget(app, listedSince);
     fields.revision = revision;
     const target = await this.renderDesired(app, revision, destination);
     const compared = await this.deps.comparisons.compare(app, target, destination);
@@ -155,8 +160,8 @@ export class Reconciler {
   }
 
   /** The commit the target revision points at now. */
-  private resolveTarget(app: ResolvedApplication): Promise<string> {
-    return this.deps.comparisons.resolve(app);
+  private resolveTarget(app: ResolvedApplication, listedSince: number | undefined): Promise<string> {
+    return this.deps.comparisons.resolve(app, undefined, { listedSince });
   }
 
   /** render → complete → project check, in the comparison service (the one chain). */

@@ -72,11 +72,19 @@ export class ComparisonService {
    * sources resolves each source's (given: one per source, `REV1;REV2`, as its history records
    * them) into one revision naming all of them, so a rollback restores every source.
    */
-  async resolve(app: ResolvedApplication, revision?: string): Promise<string> {
+  async resolve(
+    app: ResolvedApplication,
+    revision?: string,
+    options: { listedSince?: number } = {},
+  ): Promise<string> {
     await assertSourcesPermitted(this.projects, app);
     const sources = app.spec.sources;
     if (!sources)
-      return this.source.resolveRevision(app.spec.source, revision ?? app.spec.source.targetRevision);
+      return this.source.resolveRevision(
+        app.spec.source,
+        revision ?? app.spec.source.targetRevision,
+        options,
+      );
     let wanted: string[];
     try {
       wanted =
@@ -86,7 +94,9 @@ export class ComparisonService {
     } catch (error) {
       throw new SourceRevisionError(`application ${app.metadata.name}: ${(error as Error).message}`);
     }
-    return joinRevisions(await Promise.all(sources.map((s, i) => this.source.resolveRevision(s, wanted[i]))));
+    return joinRevisions(
+      await Promise.all(sources.map((s, i) => this.source.resolveRevision(s, wanted[i], options))),
+    );
   }
 
   /**

@@ -49,6 +49,11 @@ export interface ProjectSource {
  * and the app's render at it.
  */
 export interface ManifestSource {
-  resolveRevision(source: { repoURL: string; chart?: string }, revision: string): Promise<string>;
+  /** `listedSince`: a Git listing started at or after this time (epoch ms) is recent enough. */
+  resolveRevision(
+    source: { repoURL: string; chart?: string },
+    revision: string,
+    options?: { listedSince?: number },
+  ): Promise<string>;
   render(app: ResolvedApplication, commit: string, kubeVersion: string | undefined): Promise<KubeObject[]>;
 }

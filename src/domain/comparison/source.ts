@@ -1,6 +1,6 @@
 import type { ChartStore } from '../../adapters/charts/chart-store.ts';
 import type { SopsKeySource } from '../../adapters/control-plane/sops-keys.ts';
-import type { GitCredentials, GitRepoCache } from '../../adapters/git/index.ts';
+import type { GitCredentials, GitRepoCache, ResolveOptions } from '../../adapters/git/index.ts';
 import type { ArtifactStore } from '../../adapters/registry/artifact-store.ts';
 import { renderHelmArchive } from '../../adapters/render/helm-archive.ts';
 import {
@@ -54,11 +54,15 @@ export class GitManifestSource implements ManifestSource {
    * The commit a revision (branch, tag, SHA, HEAD) points at now; for a chart, the highest
    * version the revision (a version or semver range) allows, as `VERSION@sha256:DIGEST`.
    */
-  async resolveRevision(source: { repoURL: string; chart?: string }, revision: string): Promise<string> {
+  async resolveRevision(
+    source: { repoURL: string; chart?: string },
+    revision: string,
+    options: ResolveOptions = {},
+  ): Promise<string> {
     if (source.chart !== undefined) return this.chartStore().resolve(source.repoURL, source.chart, revision);
     if (isArtifactSource(source)) return this.artifactStore().resolve(source.repoURL, revision);
     const { repoURL } = source;
-    return this.deps.git.resolveRevision(repoURL, revision, await this.deps.credentialsFor(repoURL));
+    return this.deps.git.resolveRevision(repoURL, revision, await this.deps.credentialsFor(repoURL), options);
   }
 
   private artifactStore(): ArtifactStore {
