@@ -127,6 +127,7 @@ export class Controller {
       resolveRevision: (url, revision, creds) => git.resolveRevision(url, revision, creds),
       treeIds: (url, commit, paths, creds) => git.treeIds(url, commit, paths, creds),
       credentialsFor: (url) => credentials.forUrl(url),
+      prefetch: (url, creds) => git.prefetch(url, creds),
     };
     this.metrics.trackApps(() => this.apps.list());
     this.metrics.trackClusterCaches(() =>

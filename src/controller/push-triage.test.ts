@@ -48,3 +48,32 @@ test('one listing per repository and revision, one folder lookup per commit, lan
     [c2, ['api', 'web']],
   ]);
 });
+
+test('each pushed repository is fetched once, while its refs are listed, before its folders are looked up', async () => {
+  const order: string[] = [];
+  const other = 'https://git.example/other.git';
+  const elsewhere = {
+    ...app('x', 'x'),
+    spec: { source: { repoURL: other, path: 'x', targetRevision: 'main' } },
+  };
+  await triagePush([app('web', 'web'), app('api', 'api'), elsewhere as unknown as Application], {
+    resolveRevision: async (url) => {
+      order.push(`list ${url}`);
+      return c2;
+    },
+    treeIds: async (url, _commit, paths) => {
+      order.push(`look ${url}`);
+      return new Map(paths.map((p) => [p, undefined]));
+    },
+    credentialsFor: async () => undefined,
+    prefetch: async (url) => {
+      order.push(`fetch ${url}`);
+    },
+  });
+  assert.deepEqual(order.filter((step) => step.startsWith('fetch')).sort(), [
+    `fetch ${repo}`,
+    `fetch ${other}`,
+  ]);
+  const lastFetch = Math.max(order.indexOf(`fetch ${repo}`), order.indexOf(`fetch ${other}`));
+  assert.ok(order.findIndex((step) => step.startsWith('look')) > lastFetch, order.join(', '));
+});

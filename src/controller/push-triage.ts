@@ -14,6 +14,8 @@ export interface PushTriageDeps {
     creds?: GitCredentials,
   ): Promise<Map<string, string | undefined>>;
   credentialsFor(repoURL: string): Promise<GitCredentials | undefined>;
+  /** Fetches a pushed repository (its new commit), while its refs are listed. */
+  prefetch?(repoURL: string, creds?: GitCredentials): Promise<void>;
 }
 
 /** The lane of each app (by name); what could not be looked up counts as changed (urgent). */
@@ -28,12 +30,18 @@ export async function triagePush(
   for (const list of sources.values())
     for (const s of list ?? [])
       wanted.set(key(s.repoURL, s.targetRevision), { repoURL: s.repoURL, revision: s.targetRevision });
+  // The push's commit is fetched while the refs are listed, not after: the folder lookups and
+  // the changed app's checkout need it, and the fetch and the listing are two round trips.
+  const fetches = [...new Set([...wanted.values()].map((w) => w.repoURL))].map(async (repoURL) =>
+    deps.prefetch?.(repoURL, await deps.credentialsFor(repoURL)).catch(() => {}),
+  );
   await Promise.all(
     [...wanted].map(async ([k, { repoURL, revision }]) => {
       const creds = await deps.credentialsFor(repoURL);
       commits.set(k, await deps.resolveRevision(repoURL, revision, creds).catch(() => undefined));
     }),
   );
+  await Promise.all(fetches);
   const commitOf = (repoURL: string, revision: string) => commits.get(key(repoURL, revision));
   // Folders by (repository, commit): one lookup each.
   const folders = new Map<string, { repoURL: string; commit: string; paths: Set<string> }>();

@@ -52,6 +52,20 @@ describe('GitRepoCache tree ids and shared listings (testbed Git server)', () =>
     assert.equal(cache.stats.fetches, 1);
   });
 
+  test("after a prefetch the pushed commit's folders are looked up without another fetch", async () => {
+    const cache = new GitRepoCache({ cacheDir: join(scratch, 'cache-5') });
+    await cache.treeIds(url, first, ['web']);
+    const pushed = await server.commitFiles(
+      'mono',
+      { 'api/cm.yaml': 'kind: ConfigMap\nmetadata: {name: a5}\n' },
+      'api 5',
+    );
+    await cache.prefetch(url);
+    assert.equal(cache.stats.fetches, 2);
+    assert.match((await cache.treeIds(url, pushed, ['api'])).get('api') ?? '', /^[0-9a-f]{40}$/);
+    assert.equal(cache.stats.fetches, 2, 'the prefetch brought the commit');
+  });
+
   test('a commit the remote does not have is an error naming it', async () => {
     const cache = new GitRepoCache({ cacheDir: join(scratch, 'cache-2') });
     await assert.rejects(cache.treeIds(url, 'f'.repeat(40), ['web']), RevisionNotFoundError);

@@ -121,6 +121,16 @@ export class GitRepoCache {
   }
 
   /**
+   * Fetches the repository's branches and tags now (a push was announced: its commit will be
+   * needed), under the mirror's lock like any fetch; a lookup or checkout of the pushed commit
+   * that queues behind it finds the commit without fetching again.
+   */
+  async prefetch(repoURL: string, creds?: GitCredentials): Promise<void> {
+    const repo = this.#repo(repoURL, creds);
+    await this.#locks.run(repo.key, () => this.#fetch(repo));
+  }
+
+  /**
    * The tree id of each folder path at a commit (undefined: no such folder, or a symlink), what
    * its files are by content: equal ids, equal files. Remembered; paths asked for while a
    * lookup of the same commit waits go into the same `git` call.
