@@ -24,6 +24,8 @@ if (major < 24) {
 // Node keeps the compiled code of the modules between runs (in $NODE_COMPILE_CACHE, else the temp
 // dir; checked against the sources, so an edit is never run stale): a command starts in about
 // 60 % of the CPU time. Where the cache cannot be written Node runs without it.
+// A start that finds every module there also never loads Node's TypeScript stripper, which kept
+// about 25 MiB of a controller's memory (docs/performance.md, "Memory").
 module.enableCompileCache?.();
 // Before the program loads the Kubernetes client: its generated API code stays out of memory.
 (await import('../src/adapters/kube/lean-client/hooks.ts')).keepKubeClientLean();

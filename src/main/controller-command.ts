@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { flushCompileCache } from 'node:module';
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { addLogLevelOption, createLogger, type LogLevel } from './logging.ts';
@@ -128,6 +129,9 @@ export function registerControllerCommand(program: Command): void {
     await controller.start();
     const url = await http.listen({ port: Number(opts.port), host: opts.address });
     logger.info(`controller serving /metrics, /healthz and /webhook on ${url}`);
+    // Every module is loaded now: the compile cache is written here, not only at exit, so a
+    // restarted container skips TypeScript stripping (bin/tiphys.mjs).
+    flushCompileCache();
     await runUntilSignal(logger, async () => {
       await http.close();
       await controller.stop();

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { flushCompileCache } from 'node:module';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { CliError } from '../cli/output.ts';
@@ -164,6 +165,8 @@ export function registerServerCommand(program: Command): void {
     });
     const url = await server.listen({ port: listenPort, host: opts.address });
     logger.info(`serving the API and web UI on ${url}${controller ? ', with the controller' : ''}`);
+    // As the controller does: the compile cache written once every module is loaded.
+    flushCompileCache();
     await runUntilSignal(logger, async () => {
       await server.close();
       auth.close();
