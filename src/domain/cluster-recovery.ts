@@ -74,28 +74,43 @@ export async function installReplacement(
   const name = cluster.metadata.name;
   const secret = `cluster-${name}-${revision}`.slice(0, 253);
   await upsertSecret(cp, secret, credentialsLabels('cluster'), credentials.data, true);
-  let updated: Cluster;
-  try {
-    updated = await cp.rest.request<Cluster>('PUT', tiphysPath(cp.namespace, 'clusters', name), {
-      body: {
-        ...cluster,
-        status: undefined,
-        metadata: {
-          ...cluster.metadata,
-          annotations: { ...cluster.metadata.annotations, [CREDENTIALS_REVISION_ANNOTATION]: revision },
-        },
-        spec: { ...cluster.spec, server: credentials.server, credentialsSecret: { name: secret } },
-      },
-    });
-  } catch (error) {
-    await deleteSecret(cp, cp.namespace, secret).catch(() => {});
-    if (apiStatus(error) === 409)
-      throw new ConflictError(`cluster "${name}" changed while its replacement was installed`);
-    throw error;
+  let updated: Cluster | undefined;
+  let current = cluster;
+  // A status write (a probe, a notification's result) changes the resourceVersion too: the switch
+  // is tried again on the fresh Cluster while its spec (generation) is the one the attempt read.
+  for (let attempt = 1; !updated; attempt++) {
+    try {
+      updated = await cp.rest.request<Cluster>('PUT', tiphysPath(cp.namespace, 'clusters', name), {
+        body: switched(current, credentials.server, secret, revision),
+      });
+    } catch (error) {
+      const fresh = apiStatus(error) === 409 && attempt < 5 ? await readCluster(cp, name) : undefined;
+      if (fresh && fresh.metadata.generation === cluster.metadata.generation) {
+        current = fresh;
+        continue;
+      }
+      await deleteSecret(cp, cp.namespace, secret).catch(() => {});
+      if (apiStatus(error) === 409)
+        throw new ConflictError(`cluster "${name}" changed while its replacement was installed`);
+      throw error;
+    }
   }
   const old = cluster.spec.credentialsSecret;
   if (old && old.name !== secret) await deleteCredentialsSecret(cp, 'cluster', old).catch(() => {});
   return updated;
+}
+
+/** The Cluster pointed at the replacement: its server, its new credentials Secret and their revision. */
+function switched(cluster: Cluster, server: string, secret: string, revision: string): Cluster {
+  return {
+    ...cluster,
+    status: undefined,
+    metadata: {
+      ...cluster.metadata,
+      annotations: { ...cluster.metadata.annotations, [CREDENTIALS_REVISION_ANNOTATION]: revision },
+    },
+    spec: { ...cluster.spec, server, credentialsSecret: { name: secret } },
+  };
 }
 
 /** Failover: each app moves to the standby, remembering where it came from. */
