@@ -1,4 +1,4 @@
-// `tiphys cluster add|list|rm`: registers clusters Applications can deploy to. The credentials go
+// `tiphys cluster add|list|get|label|rm`: registers clusters Applications can deploy to. The credentials go
 // in a Secret the Cluster resource points at (written here, or by the API server when logged in);
 // nothing in any output of these commands shows them.
 import { readFileSync } from 'node:fs';
@@ -14,6 +14,7 @@ import {
   registerCluster,
   unregisterCluster,
 } from '../domain/clusters.ts';
+import { addClusterGet } from './cluster-get.ts';
 import {
   addGlobalOptions,
   addServerOption,
@@ -259,6 +260,7 @@ export function registerClusterCommands(program: Command): Command {
         });
       }),
   );
+  addClusterGet(group);
   addServerOption(
     group
       .command('label')

@@ -244,6 +244,7 @@ export class Controller {
       queue: this.notifier.queue,
       recordEvent: (cluster, note) => this.objectEvents.onCluster(cluster, note),
       count: (labels) => this.notifier.count(labels),
+      onResult: (cluster) => this.clusters.checkSoon(cluster),
       log: this.log,
     });
     const clusterDeps = {
@@ -264,6 +265,7 @@ export class Controller {
       metrics: this.metrics,
       intervalMs: options.clusterProbeIntervalMs ?? 30_000,
       notify: (cluster, status) => clusterNotifier.evaluate(cluster, status),
+      notificationResults: (cluster) => clusterNotifier.resultsFor(cluster),
     });
     this.pipelines = new PipelineLoop(
       {

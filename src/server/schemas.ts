@@ -198,6 +198,7 @@ export const ClusterView = Type.Object({
   serverVersion: Type.Optional(Type.String()),
   cacheInfo: Type.Optional(ClusterStatus.properties.cacheInfo),
   applicationsCount: Type.Optional(Type.Integer()),
+  notifications: Type.Optional(ClusterStatus.properties.notifications),
 });
 export const ClusterLabelsPatch = Type.Object({
   labels: Type.Record(Type.String(), Type.Union([Type.String(), Type.Null()]), {

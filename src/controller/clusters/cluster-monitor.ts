@@ -8,6 +8,7 @@ import type { EventNote } from '../../adapters/kube/event-recorder.ts';
 import { clusterConditions } from '../../core/cluster-health/conditions.ts';
 import { healthSettings, nextHealth } from '../../core/cluster-health/health.ts';
 import type { Application } from '../../core/model/application.ts';
+import type { NotificationResult } from '../../core/model/application-status.ts';
 import type { Cluster, ClusterStatus } from '../../core/model/cluster.ts';
 import { RecoveryPhase } from '../../core/model/cluster-status.ts';
 import { listClusters, readCluster } from '../../domain/clusters.ts';
@@ -29,6 +30,8 @@ export interface ClusterMonitorDeps {
   intervalMs: number;
   /** Cluster notifications fired by the status about to be written (sent once it is). */
   notify?: (cluster: Cluster, status: ClusterStatus) => Promise<Notice>;
+  /** The last delivery per trigger and destination, written with the status. */
+  notificationResults?: (cluster: Cluster) => NotificationResult[] | undefined;
 }
 
 /** Status fields that change at every probe: not a reason to write on their own. */
@@ -170,6 +173,8 @@ export class ClusterMonitor {
       driftedApps: drifted,
       now: attemptedAt,
     });
+    const results = this.deps.notificationResults?.(cluster);
+    if (results) status.notifications = results;
     const notice = await this.deps.notify?.(cluster, status);
     if (notice?.notified) status.notified = notice.notified;
     await this.write(name, status, now);

@@ -55,8 +55,10 @@ describe('cluster notifier with a real receiver', () => {
     const events: EventNote[] = [];
     const counted: string[] = [];
     const logs: string[] = [];
+    const pokes: string[] = [];
     const log = (_fields: unknown, message: string) => logs.push(message);
     const notifier = new ClusterNotifier({
+      onResult: (name) => pokes.push(name),
       settings: { get: async () => config },
       queue,
       recordEvent: async (_c, note) => {
@@ -65,7 +67,7 @@ describe('cluster notifier with a real receiver', () => {
       count: (l) => counted.push(`${l.trigger}/${l.service}/${l.outcome}`),
       log: { debug: log, info: log, warn: log, error: log },
     });
-    return { notifier, queue, events, counted, logs };
+    return { notifier, queue, events, counted, logs, pokes };
   };
 
   const cluster = (status: ClusterStatus): Cluster =>
@@ -109,6 +111,20 @@ describe('cluster notifier with a real receiver', () => {
     assert.equal(received.filter((r) => r.path === '/ops').length, 1, JSON.stringify(received));
     assert.ok(!received.some((r) => r.path !== '/ops'), 'no other destination was called');
     assert.ok(n.counted.includes('on-cluster-lost/tenant/Refused'), n.counted.join());
+    // The last result per trigger and destination, for the monitor to write on the status.
+    const results = n.notifier.resultsFor(c) ?? [];
+    assert.deepEqual(
+      results.map((r) => [r.trigger, r.service, r.recipient, r.outcome]),
+      [
+        ['on-cluster-lost', 'tenant', `${base}/stolen`, 'Refused'],
+        ['on-cluster-lost', 'ops', undefined, 'Delivered'],
+      ],
+    );
+    assert.match(results[0]?.message ?? '', /serves only apps of its projects/);
+    assert.equal(results[1]?.attempts, 1);
+    assert.ok(n.pokes.every((p) => p === 'region-a') && n.pokes.length === 2, n.pokes.join());
+    // What a restarted controller read from the status is the start of the list.
+    assert.deepEqual(setup().notifier.resultsFor(cluster({ notifications: results })), results);
 
     const done: ClusterStatus = {
       ...lost,
@@ -150,9 +166,12 @@ describe('cluster notifier with a real receiver', () => {
     const n = setup();
     await probe(n, cluster({}), { health: { phase: 'Lost', lostAt } });
     assert.equal(received.length, 1);
-    const everything = [...received.map((r) => r.body), ...n.logs, ...n.events.map((e) => e.message)].join(
-      '\n',
-    );
+    const everything = [
+      ...received.map((r) => r.body),
+      ...n.logs,
+      ...n.events.map((e) => e.message),
+      JSON.stringify(n.notifier.resultsFor(cluster({}))),
+    ].join('\n');
     assert.match(received[0]?.body ?? '', /region-a/, 'the view itself is sent');
     for (const secret of [CLUSTER_TOKEN, 'cluster-region-a-credentials', HMAC]) {
       assert.ok(!everything.includes(secret), `${secret} leaked`);

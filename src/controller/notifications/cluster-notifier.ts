@@ -2,15 +2,18 @@
 // the monitor is about to write; the events they fire are remembered in that same write
 // (`status.notified`) and sent only once it is written, as for apps (notifier.ts). Subscriptions
 // are the Cluster's annotations and the ConfigMap's `clusterSubscriptions`; a template sees only
-// the Cluster's notification view (no credentials). Results go to logs, metrics and Events on
-// the Cluster, masked of every secret of the services.
+// the Cluster's notification view (no credentials). Results go to logs, metrics, Events on the
+// Cluster and its `status.notifications` (the last delivery per trigger and destination, written
+// by the monitor with the rest of the status), masked of every secret of the services.
 import type { EventNote } from '../../adapters/kube/event-recorder.ts';
 import type { DeliveryQueue } from '../../adapters/notifications/delivery-queue.ts';
 import type { NotificationSettings } from '../../adapters/notifications/settings.ts';
+import type { NotificationResult } from '../../core/model/application-status.ts';
 import type { Cluster, ClusterStatus } from '../../core/model/cluster.ts';
 import { clusterNotificationView } from '../../core/notifications/cluster-notifications.ts';
 import type { NotificationConfig } from '../../core/notifications/config.ts';
 import { type Delivery, deliveriesFor } from '../../core/notifications/dispatch.ts';
+import { keepLastPerDestination } from '../../core/notifications/results.ts';
 import { maskSecrets } from '../../core/notifications/services.ts';
 import { subscriptionsOf } from '../../core/notifications/subscriptions.ts';
 import { evaluateTriggers } from '../../core/notifications/triggers.ts';
@@ -23,6 +26,8 @@ export interface ClusterNotifierDeps {
   recordEvent: (cluster: Cluster, note: EventNote) => Promise<void>;
   /** Counts a result (the same metric as apps' deliveries). */
   count: (labels: { service: string; trigger: string; outcome: string }) => void;
+  /** A result is in: the monitor writes the cluster's status again (with `results`). */
+  onResult?: (cluster: string) => void;
   log: Logger;
 }
 
@@ -31,9 +36,16 @@ const nothing: Notice = { send() {} };
 export class ClusterNotifier {
   private readonly deps: ClusterNotifierDeps;
   private readonly reported = new Set<string>();
+  /** The latest results per cluster, until the monitor has written them (then kept the same). */
+  private readonly results = new Map<string, NotificationResult[]>();
 
   constructor(deps: ClusterNotifierDeps) {
     this.deps = deps;
+  }
+
+  /** The results to write on the cluster's status: those in since, else what it has. */
+  resultsFor(cluster: Cluster): NotificationResult[] | undefined {
+    return this.results.get(cluster.metadata.name) ?? cluster.status?.notifications;
   }
 
   /** What the status write about to happen fires; nothing if the settings cannot be read. */
@@ -64,16 +76,16 @@ export class ClusterNotifier {
           ...subscriptionsOf(cluster.metadata.annotations, 'cluster'),
         ];
         for (const delivery of deliveriesFor(config, fired, subscriptions, view, undefined, 'cluster')) {
-          const finish = (outcome: string, message?: string) =>
-            this.finished(config, cluster, delivery, outcome, message);
+          const finish = (outcome: NotificationResult['outcome'], attempts: number, message?: string) =>
+            this.finished(config, cluster, delivery, { outcome, attempts, message });
           if ('refused' in delivery.planned) {
-            finish('Refused', delivery.planned.refused);
+            finish('Refused', 0, delivery.planned.refused);
             continue;
           }
           const queued = this.deps.queue.offer(delivery.planned.plan, config.delivery, (outcome) =>
-            finish(outcome.ok ? 'Delivered' : 'Failed', outcome.message),
+            finish(outcome.ok ? 'Delivered' : 'Failed', outcome.attempts, outcome.message),
           );
-          if (!queued) finish('Dropped', 'the notification queue is full');
+          if (!queued) finish('Dropped', 0, 'the notification queue is full');
         }
       },
     };
@@ -83,10 +95,22 @@ export class ClusterNotifier {
     config: NotificationConfig,
     cluster: Cluster,
     delivery: Delivery,
-    outcome: string,
-    raw: string | undefined,
+    result: { outcome: NotificationResult['outcome']; attempts: number; message?: string },
   ): void {
-    const message = raw ? maskSecrets(raw, config.secrets) : undefined;
+    const { outcome } = result;
+    const message = result.message ? maskSecrets(result.message, config.secrets) : undefined;
+    const name = cluster.metadata.name;
+    const entry: NotificationResult = {
+      trigger: delivery.trigger,
+      service: delivery.service,
+      ...(delivery.recipient ? { recipient: delivery.recipient } : {}),
+      outcome,
+      ...(message ? { message } : {}),
+      ...(result.attempts ? { attempts: result.attempts } : {}),
+      at: new Date().toISOString(),
+    };
+    this.results.set(name, keepLastPerDestination(this.resultsFor(cluster) ?? [], entry));
+    this.deps.onResult?.(name);
     this.deps.count({ service: delivery.service, trigger: delivery.trigger, outcome });
     const ok = outcome === 'Delivered';
     const text = `notification ${delivery.trigger} to ${delivery.service}${delivery.recipient ? ` (${delivery.recipient})` : ''}: ${outcome}${message ? `: ${message}` : ''}`;

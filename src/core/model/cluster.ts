@@ -1,5 +1,6 @@
 // Cluster: a Kubernetes cluster Applications can deploy to, and how to reach it.
 import { type Static, Type } from 'typebox';
+import { NotificationResult } from './application-status.ts';
 import { ClusterHealthStatus, ClusterRecoveryStatus } from './cluster-status.ts';
 import {
   API_VERSION,
@@ -123,6 +124,11 @@ export const ClusterStatus = Type.Object({
   notified: Type.Optional(
     Type.Record(Type.String(), Type.String(), {
       description: 'The last event each cluster notification trigger notified (docs/notifications.md).',
+    }),
+  ),
+  notifications: Type.Optional(
+    Type.Array(NotificationResult, {
+      description: 'The last delivery of each cluster notification trigger and destination, newest last.',
     }),
   ),
 });

@@ -44,6 +44,8 @@ export function clusterView(cluster: Cluster): View {
     ...(cluster.status?.applicationsCount !== undefined
       ? { applicationsCount: cluster.status.applicationsCount }
       : {}),
+    // Masked of the services' secrets before the controller wrote them.
+    ...(cluster.status?.notifications ? { notifications: cluster.status.notifications } : {}),
   };
 }
 

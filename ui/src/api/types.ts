@@ -273,6 +273,8 @@ export interface Cluster {
   conditions?: Condition[];
   serverVersion?: string;
   applicationsCount?: number;
+  /** The last delivery of each cluster notification trigger and destination (masked). */
+  notifications?: NotificationResult[];
 }
 
 export interface Repository {

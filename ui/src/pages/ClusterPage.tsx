@@ -1,10 +1,11 @@
 // One registered cluster: its connection and health, and, when it was lost, its recovery: the
-// steps from the loss to the apps synced again (status.recovery), the Events the controller wrote
-// on the Cluster, and Approve for a recovery waiting in approve mode. Approve is shown only when
+// steps from the loss to the apps synced again (status.recovery), the last result of each cluster
+// notification (status.notifications), the Events the controller wrote on the Cluster, and Approve for a recovery waiting in approve mode. Approve is shown only when
 // the server's RBAC says the user may update the cluster; the route checks again.
 import { useEffect, useState } from 'react';
 import { api, errorMessage } from '../api/client.ts';
 import type { Cluster, ClusterRecovery } from '../api/types.ts';
+import { NotificationResults } from '../app/NotificationResults.tsx';
 import { recoverySteps } from '../cluster/recovery-steps.ts';
 import { ConnectionBadge } from '../components/Badge.tsx';
 import { ErrorBox } from '../components/ErrorBox.tsx';
@@ -56,6 +57,7 @@ export function ClusterPage({ name }: { name: string }) {
           </p>
         )
       )}
+      {c && <NotificationResults results={c.notifications} />}
       <section aria-label="Cluster events">
         <h2>Events</h2>
         <ErrorBox error={events.error} onRetry={events.reload} />
