@@ -1,0 +1,175 @@
+// The fleet of bench/fleet.bench.ts reconciled by 3 sharded replicas (`tiphys controller --shards`,
+// real processes, default 15 s leases): the time from the ApplicationSet's creation until its N apps
+// are Synced and Healthy, each replica's RSS and the apps it reconciled, then one replica killed:
+// the time until the survivors count it out and until they have reconciled every app of its
+// clusters. Floor: the same set by one controller process in fleet.bench.ts (run them together).
+// BENCH_FLEET_DIRS (default 50) directories per cluster: N = 3 × that. 1,000 apps is 334.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Application } from '../src/core/model/application.ts';
+import { ownerOf } from '../src/core/sharding/assign.ts';
+import { normalizeServer } from '../src/core/sharding/shard-key.ts';
+import { registerCluster } from '../src/domain/clusters.ts';
+import { NAMESPACE, startControllerProcess, startEnv } from '../test/e2e/support.ts';
+import { startCluster } from '../testbed/src/cluster.ts';
+import { freePorts } from '../testbed/src/ports.ts';
+import { memoryOf, pollUntil, scrapeMetric, stopChild, waitForHttp, writeFiles } from './gitops.ts';
+import { report } from './stats.ts';
+
+const dirs = Number(process.env.BENCH_FLEET_DIRS ?? 50);
+const apps = 3 * dirs;
+const dirName = (i: number) => `svc-${String(i).padStart(3, '0')}`;
+const work = mkdtempSync(join(tmpdir(), 'tiphys-bench-fleet-shards-'));
+const files: Record<string, string> = {};
+for (let i = 0; i < dirs; i++) {
+  for (let j = 0; j < 10; j++) {
+    files[`services/${dirName(i)}/cm-${j}.yaml`] =
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${j}\ndata:\n  value: "${i}-${j}"\n`;
+  }
+}
+writeFiles(work, files);
+
+const [env, second, third] = await Promise.all([
+  startEnv('bench-shards'),
+  startCluster({ name: 'bench-shards-b' }),
+  startCluster({ name: 'bench-shards-c' }),
+]);
+const regions = [
+  { name: 'region-a', cluster: env.cluster },
+  { name: 'region-b', cluster: second },
+  { name: 'region-c', cluster: third },
+];
+for (const { name, cluster } of regions) {
+  await registerCluster(
+    { rest: env.rest, namespace: NAMESPACE },
+    {
+      name,
+      server: cluster.server,
+      labels: { region: name },
+      credentials: { bearerToken: cluster.token, caData: cluster.ca },
+    },
+    { replace: false },
+  );
+}
+const identities = ['shard-0', 'shard-1', 'shard-2'];
+const ports = await freePorts(3);
+const replicas = identities.map((identity, i) => ({
+  identity,
+  metrics: `http://127.0.0.1:${ports[i]}/metrics`,
+  child: startControllerProcess(env, [
+    '--port',
+    String(ports[i]),
+    '--shards',
+    '--identity',
+    identity,
+    '--poll-interval',
+    '180',
+  ]),
+}));
+const listApps = async () =>
+  (
+    await env.rest.request<{ items: Application[] }>(
+      'GET',
+      `/apis/tiphys.dev/v1alpha1/namespaces/${NAMESPACE}/applications`,
+    )
+  ).items;
+const healthy = (a: Application) =>
+  a.status?.sync?.status === 'Synced' && a.status?.health?.status === 'Healthy';
+const members = (metrics: string) => scrapeMetric(metrics, 'tiphys_shard_members').catch(() => -1);
+const reconciled = (metrics: string) => scrapeMetric(metrics, 'tiphys_app_reconcile_total').catch(() => 0);
+
+try {
+  const { url } = await env.git.createRepo('fleet', work);
+  for (const r of replicas) await waitForHttp(r.metrics.replace('/metrics', '/healthz'));
+  await pollUntil(
+    'every replica counting 3',
+    async () => (await Promise.all(replicas.map((r) => members(r.metrics)))).every((n) => n === 3),
+    { start: performance.now(), intervalMs: 500, timeoutMs: 300_000 },
+  );
+
+  const start = performance.now();
+  await env.rest.request('POST', `/apis/tiphys.dev/v1alpha1/namespaces/${NAMESPACE}/applicationsets`, {
+    body: {
+      apiVersion: 'tiphys.dev/v1alpha1',
+      kind: 'ApplicationSet',
+      metadata: { name: 'fleet', namespace: NAMESPACE },
+      spec: {
+        generators: [
+          {
+            matrix: {
+              generators: [
+                { clusters: { selector: { matchExpressions: [{ key: 'region', operator: 'Exists' }] } } },
+                { git: { repoURL: url, revision: 'main', directories: [{ path: 'services/*' }] } },
+              ],
+            },
+          },
+        ],
+        template: {
+          metadata: { name: 'set-{{name}}-{{path.basename}}' },
+          spec: {
+            source: { repoURL: url, targetRevision: 'main', path: '{{path}}' },
+            destination: { server: '{{server}}', namespace: 'set-{{path.basename}}' },
+            syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ['CreateNamespace=true'] },
+          },
+        },
+      },
+    },
+  });
+  let done = 0;
+  const total = await pollUntil(
+    `${apps} apps Synced and Healthy`,
+    async () => {
+      done = (await listApps()).filter((a) => a.metadata.name.startsWith('set-') && healthy(a)).length;
+      return done === apps;
+    },
+    { start, intervalMs: 500, timeoutMs: 1_800_000, describe: async () => `${done}/${apps}` },
+  );
+  report(`3 sharded replicas: ${apps} apps × 10 ConfigMaps, 3 clusters, to all Synced+Healthy`, total, 'ms');
+  for (const r of replicas) {
+    const owned = regions.filter(
+      (g) => ownerOf(normalizeServer(g.cluster.server), identities) === r.identity,
+    );
+    report(
+      `${r.identity} VmRSS (clusters ${owned.map((g) => g.name).join(', ') || 'none'}; ${await reconciled(r.metrics)} reconciles)`,
+      memoryOf(r.child.pid as number).rssMiB,
+      'MiB',
+    );
+  }
+
+  // Kill the owner of region-a; the others must take its clusters and reconcile their apps.
+  const victim = replicas.find(
+    (r) => r.identity === ownerOf(normalizeServer(env.cluster.server), identities),
+  ) as (typeof replicas)[number];
+  const survivors = replicas.filter((r) => r !== victim);
+  const lost = regions.filter(
+    (g) => ownerOf(normalizeServer(g.cluster.server), identities) === victim.identity,
+  );
+  const lostApps = lost.length * dirs;
+  const before = (await Promise.all(survivors.map((r) => reconciled(r.metrics)))).reduce((a, b) => a + b, 0);
+  const killedAt = performance.now();
+  victim.child.kill('SIGKILL');
+  const countedOut = await pollUntil(
+    'the survivors counting 2',
+    async () => (await Promise.all(survivors.map((r) => members(r.metrics)))).every((n) => n === 2),
+    { start: killedAt, intervalMs: 200, timeoutMs: 300_000 },
+  );
+  const takenOver = await pollUntil(
+    `the survivors reconciling the ${lostApps} apps of ${lost.map((g) => g.name).join(', ')}`,
+    async () => {
+      const now = (await Promise.all(survivors.map((r) => reconciled(r.metrics)))).reduce((a, b) => a + b, 0);
+      return now - before >= lostApps;
+    },
+    { start: killedAt, intervalMs: 200, timeoutMs: 900_000 },
+  );
+  report('kill to the survivors counting the dead replica out (lease 15 s)', countedOut, 'ms', undefined, {
+    max: 30_000,
+    source: 'issue 10: clusters move within 30 s',
+  });
+  report(`kill to every app of its clusters reconciled by a survivor (${lostApps} apps)`, takenOver, 'ms');
+} finally {
+  for (const r of replicas) await stopChild(r.child);
+  await Promise.all([second.stop(), third.stop()]);
+  await env.stop();
+  rmSync(work, { recursive: true, force: true });
+}
