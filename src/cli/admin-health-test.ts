@@ -54,7 +54,9 @@ export async function runHealthTests(dir: string, runtime: LuaHealthRuntime): Pr
         });
         continue;
       }
-      const actual = healthFromLua(runtime.run(entry.script, objects[0], `${entry.folder}/health.lua`)) ?? {
+      const actual = healthFromLua(
+        await runtime.run(entry.script, objects[0], `${entry.folder}/health.lua`),
+      ) ?? {
         status: '(none)',
         message: '',
       };

@@ -1,8 +1,8 @@
 import { type Command, Option } from 'commander';
 import { LuaHealthRuntime } from '../adapters/health/lua-runtime.ts';
 import { customizationsOf } from '../adapters/health/script-folder.ts';
-import { healthAssessor } from '../core/health/assessor.ts';
-import { assessHealth, type HealthResult, type HealthStatus } from '../core/health/index.ts';
+import { builtinHealth, type HealthAssessor, healthAssessor } from '../core/health/assessor.ts';
+import type { HealthResult, HealthStatus } from '../core/health/index.ts';
 import type { KubeObject } from '../core/manifest/object.ts';
 import type { DocumentOutcome } from '../core/manifest/parse.ts';
 import { fail, readManifestDocuments, scriptsOrFail } from './admin-health-input.ts';
@@ -17,7 +17,7 @@ export interface HealthRow {
   message: string;
 }
 
-export type Assess = (obj: KubeObject) => HealthResult | null;
+export type Assess = HealthAssessor;
 
 const rowOf = (obj: KubeObject, health: HealthResult): HealthRow => ({
   kind: obj.kind,
@@ -31,8 +31,13 @@ const rowOf = (obj: KubeObject, health: HealthResult): HealthRow => ({
  * One row per object. A kind without a health check is reported Healthy with an empty message:
  * that is how it counts in an application's health, and this command shows exactly that.
  */
-export function healthRows(objects: readonly KubeObject[], assess: Assess = assessHealth): HealthRow[] {
-  return objects.map((obj) => rowOf(obj, assess(obj) ?? { status: 'Healthy', message: '' }));
+export async function healthRows(
+  objects: readonly KubeObject[],
+  assess: Assess = builtinHealth,
+): Promise<HealthRow[]> {
+  const rows: HealthRow[] = [];
+  for (const obj of objects) rows.push(rowOf(obj, (await assess(obj)) ?? { status: 'Healthy', message: '' }));
+  return rows;
 }
 
 const text = (value: unknown) => (typeof value === 'string' ? value : '');
@@ -55,13 +60,14 @@ function errorRow(outcome: Extract<DocumentOutcome, { error: unknown }>): Health
 }
 
 /** Every document of the input in order: its objects' rows, or one error row for it. */
-export function documentRows(
+export async function documentRows(
   outcomes: readonly DocumentOutcome[],
-  assess: Assess = assessHealth,
-): HealthRow[] {
-  return outcomes.flatMap((outcome) =>
-    'error' in outcome ? [errorRow(outcome)] : healthRows(outcome.objects, assess),
-  );
+  assess: Assess = builtinHealth,
+): Promise<HealthRow[]> {
+  const rows: HealthRow[] = [];
+  for (const outcome of outcomes)
+    rows.push(...('error' in outcome ? [errorRow(outcome)] : await healthRows(outcome.objects, assess)));
+  return rows;
 }
 
 /** A kubectl-style table: padded columns, messages kept on one line. */
@@ -122,13 +128,13 @@ export function registerAdminHealthCommand(adminCommand: Command): Command {
         fail("required option '-f, --file <file>' not specified", 'commander.missingMandatoryOptionValue');
       const documents = await readManifestDocuments(opts.file);
       if (opts.scripts === undefined) {
-        printHealth(opts.file, documentRows(documents), opts.output);
+        printHealth(opts.file, await documentRows(documents), opts.output);
         return;
       }
       const runtime = new LuaHealthRuntime();
       try {
         const assess = healthAssessor(customizationsOf(await scriptsOrFail(opts.scripts)), runtime);
-        printHealth(opts.file, documentRows(documents, assess), opts.output);
+        printHealth(opts.file, await documentRows(documents, assess), opts.output);
       } finally {
         runtime.close();
       }

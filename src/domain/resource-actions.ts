@@ -86,9 +86,9 @@ async function runOnce(cp: ControlPlane, run: ActionRun): Promise<{ changed: boo
   const fresh = await run.client.read(run.target);
   if (!fresh || fresh.metadata.uid !== run.target.metadata.uid || !run.accept(fresh)) throw run.gone();
   const customizations = await readActionCustomizations(cp);
-  let change: ReturnType<typeof runAction>;
+  let change: Awaited<ReturnType<typeof runAction>>;
   try {
-    change = runAction(
+    change = await runAction(
       fresh,
       run.action,
       run.params,

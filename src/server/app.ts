@@ -79,6 +79,11 @@ export interface ServerOptions {
    * the proxy saw). Off by default, since any client could send them.
    */
   trustProxy?: boolean;
+  /**
+   * The sandboxed VM of custom action scripts (closed with the server); default one with the
+   * default limits. Tests pass one with other limits.
+   */
+  lua?: LuaHealthRuntime;
 }
 
 /** Only the immediate peer (the proxy) is believed: addresses a client put in X-Forwarded-For are not. */
@@ -149,7 +154,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     apps = ownStore;
   }
   const rest = new KubeRest(options.kubeConfig);
-  const lua = new LuaHealthRuntime();
+  const lua = options.lua ?? new LuaHealthRuntime();
   const cacheDir = prepareCacheDir(options.cacheDir, 'server');
   const destinations = new DestinationRegistry(options.kubeConfig, options.namespace, () => () => {}, {
     inClusterNamespaces: options.namespaces,

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import { LuaHealthRuntime } from '../../src/adapters/health/lua-runtime.ts';
 import type { Controller } from '../../src/controller/controller.ts';
 import type { KubeObject } from '../../src/core/manifest/object.ts';
 import { recentAuditEvents } from '../../src/server/auth/audit.ts';
@@ -18,6 +19,7 @@ import {
   createProject,
   createToken,
   type Env,
+  eventually,
   loginAsAdmin,
   NAMESPACE,
   patchApp,
@@ -370,6 +372,43 @@ describe('resource actions', () => {
     const copy = await readObject(env, '/api/v1/namespaces/team-a/configmaps/settings-copy');
     assert.deepEqual((copy as { data?: unknown } | undefined)?.data, { count: '42' });
     assert.equal(copy?.metadata.annotations?.['tiphys.dev/tracking-id'], undefined);
+  });
+
+  test("a runaway action script does not hold the API server's event loop: other requests are answered meanwhile", async () => {
+    // A server whose VM lets a script run for ten minutes: nothing but close() ends it here.
+    const lua = new LuaHealthRuntime({
+      limits: { instructions: 1e15, timeoutMs: 600_000 },
+      hardTimeoutMs: 1_200_000,
+    });
+    const second = await startApiServer(env, { server: { controller, lua } });
+    try {
+      const admin = await loginAsAdmin(env, second.base);
+      const headers = { authorization: `Bearer ${admin}`, 'content-type': 'application/json' };
+      let answered = false;
+      const spinning = fetch(`${second.base}/api/v1/applications/a-app/resource/actions?${query(settings)}`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ action: 'spin' }),
+      }).then(async (response) => {
+        answered = true;
+        return { status: response.status, text: await response.text() };
+      });
+      // Once the VM has the script (the request went through auth and reads first), ask again.
+      await eventually('the action script running', async () => lua.busy);
+      const app = await fetch(`${second.base}/api/v1/applications/a-app`, { headers });
+      assert.equal(app.status, 200);
+      const tree = await fetch(`${second.base}/api/v1/applications/a-app/resource-tree`, { headers });
+      assert.equal(tree.status, 200);
+      assert.equal(answered, false, 'the action is still running while the other requests were answered');
+      lua.close();
+      const spun = await spinning;
+      assert.equal(spun.status, 409, spun.text);
+      assert.match(spun.text, /the Lua VM stopped/);
+      assert.deepEqual((await readSettings()).data, { count: '42' }, 'nothing changed');
+    } finally {
+      await second.server.close();
+      second.auth.close();
+    }
   });
 
   test('the CLI lists and runs actions through the API server', async () => {

@@ -29,9 +29,9 @@ let rest: KubeRest;
 let settings: HealthSettings;
 
 /** Waits for the watch to deliver: the assessor's answer is the observable state. */
-async function until(check: () => boolean, what: string): Promise<void> {
+async function until(check: () => Promise<boolean>, what: string): Promise<void> {
   const deadline = Date.now() + 30_000;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
@@ -52,9 +52,9 @@ after(async () => {
   await cluster?.stop();
 });
 
-test('without tiphys-cm the built-in and generic checks apply', () => {
-  assert.deepEqual(settings.assess(widget), { status: 'Healthy', message: 'ready' });
-  assert.deepEqual(settings.assess(certificate), { status: 'Healthy', message: 'issued' });
+test('without tiphys-cm the built-in and generic checks apply', async () => {
+  assert.deepEqual(await settings.assess(widget), { status: 'Healthy', message: 'ready' });
+  assert.deepEqual(await settings.assess(certificate), { status: 'Healthy', message: 'issued' });
 });
 
 test('Lua and CEL keys of tiphys-cm take over their kinds; an edit and a deletion take effect', async () => {
@@ -69,9 +69,9 @@ test('Lua and CEL keys of tiphys-cm take over their kinds; an edit and a deletio
       },
     },
   });
-  await until(() => settings.assess(widget)?.status === 'Degraded', 'the Lua check');
-  assert.deepEqual(settings.assess(widget), { status: 'Degraded', message: 'from Lua: w' });
-  assert.deepEqual(settings.assess(certificate), { status: 'Degraded', message: 'issued' });
+  await until(async () => (await settings.assess(widget))?.status === 'Degraded', 'the Lua check');
+  assert.deepEqual(await settings.assess(widget), { status: 'Degraded', message: 'from Lua: w' });
+  assert.deepEqual(await settings.assess(certificate), { status: 'Degraded', message: 'issued' });
   assert.equal(settings.configurationErrors().length, 1);
   assert.match(settings.configurationErrors()[0], /example\.com_Broken: current: /);
 
@@ -81,10 +81,10 @@ test('Lua and CEL keys of tiphys-cm take over their kinds; an edit and a deletio
     },
     contentType: 'application/merge-patch+json',
   });
-  await until(() => settings.assess(widget)?.status === 'Suspended', 'the edited script');
+  await until(async () => (await settings.assess(widget))?.status === 'Suspended', 'the edited script');
 
   await rest.request('DELETE', `${path}/tiphys-cm`);
-  await until(() => settings.assess(widget)?.status === 'Healthy', 'the built-in checks again');
-  assert.deepEqual(settings.assess(certificate), { status: 'Healthy', message: 'issued' });
+  await until(async () => (await settings.assess(widget))?.status === 'Healthy', 'the built-in checks again');
+  assert.deepEqual(await settings.assess(certificate), { status: 'Healthy', message: 'issued' });
   assert.deepEqual(settings.configurationErrors(), []);
 });

@@ -52,7 +52,7 @@ const discoverAll = (names: string[]) =>
   );
 
 describe('custom actions in the Lua sandbox', () => {
-  test("Argo CD's contract: discovery by state, the action's returned obj, actionParams", () => {
+  test("Argo CD's contract: discovery by state, the action's returned obj, actionParams", async () => {
     const cm = settings(
       [
         'actions = {}',
@@ -69,13 +69,20 @@ describe('custom actions in the Lua sandbox', () => {
       },
     );
     assert.deepEqual(
-      listActions(rollout, cm, lua).actions.map((a) => `${a.name}:${a.disabled}`),
+      (await listActions(rollout, cm, lua)).actions.map((a) => `${a.name}:${a.disabled}`),
       ['pause:false', 'resume:true', 'set-replicas:false'],
     );
-    assert.deepEqual(runAction(rollout, 'pause', [], cm, lua, NOW), {
+    assert.deepEqual(await runAction(rollout, 'pause', [], cm, lua, NOW), {
       patch: { spec: { paused: true }, metadata: { resourceVersion: '9' } },
     });
-    const resized = runAction(rollout, 'set-replicas', [{ name: 'replicas', value: '7' }], cm, lua, NOW);
+    const resized = await runAction(
+      rollout,
+      'set-replicas',
+      [{ name: 'replicas', value: '7' }],
+      cm,
+      lua,
+      NOW,
+    );
     // The empty steps list and conditions stay lists, so nothing but the changes is patched.
     assert.deepEqual(resized.patch, {
       spec: { replicas: 7 },
@@ -83,7 +90,7 @@ describe('custom actions in the Lua sandbox', () => {
     });
   });
 
-  test('an action that changes kind, name or namespace is refused; the VM goes on serving', () => {
+  test('an action that changes kind, name or namespace is refused; the VM goes on serving', async () => {
     const attacks = {
       kind: 'obj.kind = "Secret"\nreturn obj',
       name: 'obj.metadata.name = "someone-else"\nreturn obj',
@@ -97,7 +104,7 @@ describe('custom actions in the Lua sandbox', () => {
       ['namespace', 'metadata.namespace'],
       ['owner', 'tracking-id'],
     ]) {
-      assert.throws(
+      await assert.rejects(
         () => runAction(rollout, name, [], cm, lua, NOW),
         (error: Error) =>
           error instanceof ActionScriptError &&
@@ -106,31 +113,31 @@ describe('custom actions in the Lua sandbox', () => {
         name,
       );
     }
-    assert.deepEqual(runAction(rollout, 'ok', [], cm, lua, NOW), {});
+    assert.deepEqual(await runAction(rollout, 'ok', [], cm, lua, NOW), {});
     assert.equal(lua.restarts, 0);
   });
 
-  test('a loop forever, even inside pcall, is stopped by the instruction budget', () => {
+  test('a loop forever, even inside pcall, is stopped by the instruction budget', async () => {
     const cm = settings(discoverAll(['spin', 'spin-pcall', 'spin-discovery']), {
       spin: 'while true do end\nreturn obj',
       'spin-pcall': 'for i = 1, 100 do pcall(function() while true do end end) end\nreturn obj',
       'spin-discovery': 'return obj',
     });
     for (const name of ['spin', 'spin-pcall']) {
-      assert.throws(
+      await assert.rejects(
         () => runAction(rollout, name, [], cm, lua, NOW),
         /stopped after 200000 instructions/,
         name,
       );
     }
     const spinning = settings('while true do end', { x: 'return obj' });
-    const listed = listActions(rollout, spinning, lua);
+    const listed = await listActions(rollout, spinning, lua);
     assert.deepEqual(listed.actions, []);
     assert.match(listed.error ?? '', /discovery.lua failed: stopped after 200000 instructions/);
     assert.equal(lua.restarts, 0, 'the budget stopped them, not the hard timeout');
   });
 
-  test('values that are not data (a function, a table holding itself) are refused with the cause', () => {
+  test('values that are not data (a function, a table holding itself) are refused with the cause', async () => {
     const cm = settings(discoverAll(['fn', 'cycle', 'mixed']), {
       fn: 'obj.spec.hook = function() end\nreturn obj',
       cycle: 'obj.spec.self = obj\nreturn obj',
@@ -138,18 +145,18 @@ describe('custom actions in the Lua sandbox', () => {
     });
     const causes = { fn: /holds a function/, cycle: /deeper than 64 levels/, mixed: /mixes a list/ };
     for (const [name, cause] of Object.entries(causes)) {
-      assert.throws(() => runAction(rollout, name, [], cm, lua, NOW), cause, name);
+      await assert.rejects(() => runAction(rollout, name, [], cm, lua, NOW), cause, name);
     }
   });
 
-  test('action scripts have no os.execute, io or require of other modules', () => {
+  test('action scripts have no os.execute, io or require of other modules', async () => {
     const cm = settings(discoverAll(['exec', 'io', 'req']), {
       exec: 'os.execute("touch /tmp/owned")\nreturn obj',
       io: 'io.open("/etc/passwd")\nreturn obj',
       req: 'require("io")\nreturn obj',
     });
     for (const name of ['exec', 'io', 'req']) {
-      assert.throws(() => runAction(rollout, name, [], cm, lua, NOW), ActionScriptError, name);
+      await assert.rejects(() => runAction(rollout, name, [], cm, lua, NOW), ActionScriptError, name);
     }
   });
 });

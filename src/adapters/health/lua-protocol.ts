@@ -1,21 +1,14 @@
-// The shared flags and messages between a LuaHealthRuntime and its worker thread.
+// The messages between a LuaHealthRuntime and its worker thread.
 import type { MessagePort } from 'node:worker_threads';
 import type { LuaLimits } from './lua-vm.ts';
 
-export const IDLE = 0;
-export const REQUEST = 1;
-export const RESPONSE = 2;
-/** Index of the request flag and of the readiness flag in the shared Int32Array. */
-export const FLAG = 0;
-export const READY = 1;
-export const STARTED = 1;
-export const FAILED = 2;
-
 export interface WorkerSetup {
-  flags: Int32Array;
   port: MessagePort;
   limits: LuaLimits;
 }
+
+/** The worker's first message: its VM started, or why not. */
+export type WorkerReady = { ready: true } | { ready: false; error: string };
 
 export interface LuaRequest {
   script: string;
@@ -24,4 +17,10 @@ export interface LuaRequest {
   /** `value`: hand back the whole returned value (actions); default: a health outcome. */
   mode?: 'health' | 'value';
   globals?: Record<string, unknown>;
+}
+
+export interface LuaAnswer {
+  id: number;
+  /** The outcome; `broken` when the VM itself failed (the runtime then starts a new worker). */
+  answer: { ok: boolean; error?: string; broken?: boolean };
 }

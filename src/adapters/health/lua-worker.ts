@@ -1,47 +1,28 @@
-// The thread that owns a Lua VM (lua-runtime.ts starts it). It answers one request at a time,
-// synchronously: it sleeps on a shared flag, takes the request from its port, runs the script
-// and raises the flag again. It never returns to its event loop, so a script that never ends
-// is stopped by terminating this thread, and the main thread loses nothing but this VM.
-import { receiveMessageOnPort, workerData } from 'node:worker_threads';
-import {
-  FAILED,
-  FLAG,
-  type LuaRequest,
-  READY,
-  REQUEST,
-  RESPONSE,
-  STARTED,
-  type WorkerSetup,
-} from './lua-protocol.ts';
+// The thread that owns a Lua VM (lua-runtime.ts starts it). It answers one request at a time:
+// a script runs synchronously inside this thread, so a script that never ends (one the
+// instruction hook cannot stop, such as a C function's long search) is stopped by terminating
+// this thread, and the main thread, which only waits for a message, loses nothing but this VM.
+import { workerData } from 'node:worker_threads';
+import type { LuaAnswer, LuaRequest, WorkerReady, WorkerSetup } from './lua-protocol.ts';
 import { LuaVm } from './lua-vm.ts';
 
 async function serve(setup: WorkerSetup): Promise<void> {
-  const { flags, port } = setup;
+  const { port } = setup;
   let vm: LuaVm;
   try {
     vm = await LuaVm.create(setup.limits);
   } catch (error) {
-    port.postMessage({
-      ok: false,
+    const failed: WorkerReady = {
+      ready: false,
       error: `the Lua VM did not start: ${error instanceof Error ? error.message : error}`,
-    });
-    Atomics.store(flags, READY, FAILED);
-    Atomics.notify(flags, READY);
+    };
+    port.postMessage(failed);
     return;
   }
-  Atomics.store(flags, READY, STARTED);
-  Atomics.notify(flags, READY);
-  for (;;) {
-    let state = Atomics.load(flags, FLAG);
-    while (state !== REQUEST) {
-      Atomics.wait(flags, FLAG, state);
-      state = Atomics.load(flags, FLAG);
-    }
-    const request = receiveMessageOnPort(port)?.message as LuaRequest | undefined;
-    let answer: unknown;
+  port.on('message', (request: LuaRequest & { id: number }) => {
+    let answer: LuaAnswer['answer'];
     try {
-      if (!request) answer = { ok: false, error: 'no request' };
-      else if (request.mode === 'value')
+      if (request.mode === 'value')
         answer = vm.evaluate(request.script, request.obj, request.name, request.globals);
       else answer = vm.run(request.script, request.obj, request.name);
     } catch (error) {
@@ -52,10 +33,11 @@ async function serve(setup: WorkerSetup): Promise<void> {
         broken: true,
       };
     }
-    port.postMessage(answer);
-    Atomics.store(flags, FLAG, RESPONSE);
-    Atomics.notify(flags, FLAG);
-  }
+    const message: LuaAnswer = { id: request.id, answer };
+    port.postMessage(message);
+  });
+  const ready: WorkerReady = { ready: true };
+  port.postMessage(ready);
 }
 
 if (workerData !== null && workerData !== undefined) await serve(workerData as WorkerSetup);

@@ -1,6 +1,5 @@
 import type { Destination } from '../../adapters/control-plane/destination-registry.ts';
-import type { HealthAssessor } from '../../core/health/assessor.ts';
-import { assessHealth } from '../../core/health/index.ts';
+import { builtinHealth, type HealthAssessor } from '../../core/health/assessor.ts';
 import { parseKey } from '../../core/manifest/key.ts';
 import type { KubeObject } from '../../core/manifest/object.ts';
 import {
@@ -38,7 +37,7 @@ export async function advanceOperation(
   destination: Destination,
   onApplied?: (result: KubeObject) => void,
   persist?: (state: SyncOperationState) => Promise<void>,
-  assess: HealthAssessor = assessHealth,
+  assess: HealthAssessor = builtinHealth,
 ): Promise<OperationStepResult> {
   const planned = planSync(input);
   const now = () => new Date().toISOString();
@@ -53,7 +52,7 @@ export async function advanceOperation(
   let results: ActionResult[] = [];
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const step = nextStep(planned.plan, state, {
-      live: observe(planned.plan, destination, assess),
+      live: await observe(planned.plan, destination, assess),
       results,
       now: now(),
     });
@@ -72,18 +71,18 @@ export async function advanceOperation(
 }
 
 /** What the cache shows of every object the plan touches: health, completion, identity. */
-function observe(
+async function observe(
   plan: SyncPlan,
   destination: Destination,
   assess: HealthAssessor,
-): Record<string, LiveObservation> {
+): Promise<Record<string, LiveObservation>> {
   const live: Record<string, LiveObservation> = {};
   for (const task of plan.tasks) {
     const key = parseKey(task.key);
     if (!key) continue;
     const obj = destination.cache.get(key);
     if (!obj) continue;
-    const health = assess(obj) ?? { status: 'Healthy' as const, message: '' };
+    const health = (await assess(obj)) ?? { status: 'Healthy' as const, message: '' };
     const observation: LiveObservation = { health: health.status, message: health.message };
     if (obj.metadata.uid) observation.uid = obj.metadata.uid;
     if (typeof obj.metadata.generation === 'number') observation.generation = obj.metadata.generation;

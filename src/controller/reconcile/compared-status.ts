@@ -6,14 +6,14 @@ import type { Condition } from '../../core/model/common.ts';
 import { comparedToOf } from '../../core/model/compared-to.ts';
 import type { AppComparison, DesiredState } from '../../domain/comparison/comparison-service.ts';
 import type { OperationOutcome } from './operation-step.ts';
-import type { resourceStatuses } from './resource-status.ts';
+import type { ResourceStatuses } from './resource-status.ts';
 
 /** The status of a reconcile that compared: sync, resources with health, conditions, operation. */
 export function comparedStatus(
   app: ResolvedApplication,
   target: DesiredState,
   compared: AppComparison,
-  assessed: ReturnType<typeof resourceStatuses>,
+  assessed: ResourceStatuses,
   conditions: Condition[],
   operation: OperationOutcome,
 ): Partial<ApplicationStatus> {

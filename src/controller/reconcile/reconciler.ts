@@ -133,7 +133,7 @@ export class Reconciler {
     fields.revision = revision;
     const target = await this.renderDesired(app, revision, destination);
     const compared = await this.deps.comparisons.compare(app, target, destination);
-    const assessed = resourceStatuses(
+    const assessed = await resourceStatuses(
       compared.comparison,
       { appName: app.metadata.name, status: app.status },
       this.deps.assessHealth,

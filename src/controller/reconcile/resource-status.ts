@@ -1,5 +1,5 @@
-import type { HealthAssessor } from '../../core/health/assessor.ts';
-import { aggregateHealth, assessHealth, type HealthResult } from '../../core/health/index.ts';
+import { builtinHealth, type HealthAssessor } from '../../core/health/assessor.ts';
+import { aggregateHealth, type HealthResult } from '../../core/health/index.ts';
 import type { ApplicationStatus, ResourceStatus } from '../../core/model/application-status.ts';
 import type { SyncOperationState } from '../../core/sync/index.ts';
 import { recordedUids, uidToRecord } from '../../core/sync/inventory.ts';
@@ -11,14 +11,11 @@ import type { Comparison } from '../../domain/comparison/compare.ts';
  * `assess` is the installation's health assessor (custom Lua and CEL checks, see
  * docs/health.md); the built-in checks by default.
  */
-export function resourceStatuses(
+export async function resourceStatuses(
   comparison: Comparison,
   owner?: { appName: string; status: ApplicationStatus | undefined },
-  assess: HealthAssessor = assessHealth,
-): {
-  resources: ResourceStatus[];
-  health: HealthResult;
-} {
+  assess: HealthAssessor = builtinHealth,
+): Promise<ResourceStatuses> {
   const recorded = owner ? recordedUids(owner.status) : new Map<string, Set<string>>();
   const healths: HealthResult[] = [];
   const resources: ResourceStatus[] = [];
@@ -30,7 +27,7 @@ export function resourceStatuses(
     const slash = apiVersion.indexOf('/');
     let health: HealthResult | null;
     if (!r.live) health = { status: 'Missing', message: r.message ?? 'missing from the cluster' };
-    else health = assess(r.live);
+    else health = await assess(r.live);
     if (health && !r.requiresPruning) healths.push(health);
     const entry: ResourceStatus = {
       group: slash < 0 ? '' : apiVersion.slice(0, slash),
@@ -50,6 +47,11 @@ export function resourceStatuses(
     resources.push(entry);
   }
   return { resources, health: aggregateHealth(healths) };
+}
+
+export interface ResourceStatuses {
+  resources: ResourceStatus[];
+  health: HealthResult;
 }
 
 /** The per-resource results of a finished or running operation, for status.operationState. */

@@ -33,7 +33,7 @@ const cronJob = (suspend?: boolean): KubeObject => ({
 const none = parseActionCustomizations({});
 /** Answers each script by its text; a script it does not know is a test bug. */
 const scripted = (answers: Record<string, LuaValueOutcome>): LuaValueRunner => ({
-  evaluate: (script) => {
+  evaluate: async (script) => {
     const answer = answers[script.trim()];
     if (!answer) throw new Error(`no answer for ${script}`);
     return answer;
@@ -42,19 +42,19 @@ const scripted = (answers: Record<string, LuaValueOutcome>): LuaValueRunner => (
 const noLua = scripted({});
 
 describe('built-in actions', () => {
-  test('workloads list restart (and scale where replicated); CronJobs suspend or resume by state', () => {
-    const names = (obj: KubeObject) =>
-      listActions(obj, none, noLua).actions.map((a) => `${a.name}${a.disabled ? '(off)' : ''}`);
-    assert.deepEqual(names(deployment), ['restart', 'scale']);
-    assert.deepEqual(names({ ...deployment, kind: 'StatefulSet' }), ['restart', 'scale']);
-    assert.deepEqual(names({ ...deployment, kind: 'DaemonSet' }), ['restart']);
-    assert.deepEqual(names(cronJob()), ['suspend', 'resume(off)']);
-    assert.deepEqual(names(cronJob(true)), ['suspend(off)', 'resume']);
-    assert.deepEqual(names({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } }), []);
+  test('workloads list restart (and scale where replicated); CronJobs suspend or resume by state', async () => {
+    const names = async (obj: KubeObject) =>
+      (await listActions(obj, none, noLua)).actions.map((a) => `${a.name}${a.disabled ? '(off)' : ''}`);
+    assert.deepEqual(await names(deployment), ['restart', 'scale']);
+    assert.deepEqual(await names({ ...deployment, kind: 'StatefulSet' }), ['restart', 'scale']);
+    assert.deepEqual(await names({ ...deployment, kind: 'DaemonSet' }), ['restart']);
+    assert.deepEqual(await names(cronJob()), ['suspend', 'resume(off)']);
+    assert.deepEqual(await names(cronJob(true)), ['suspend(off)', 'resume']);
+    assert.deepEqual(await names({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } }), []);
   });
 
-  test('restart annotates the pod template with the time, pinned to the version read', () => {
-    const change = runAction(deployment, 'restart', [], none, noLua, NOW);
+  test('restart annotates the pod template with the time, pinned to the version read', async () => {
+    const change = await runAction(deployment, 'restart', [], none, noLua, NOW);
     assert.deepEqual(change.patch, {
       spec: { template: { metadata: { annotations: { [RESTARTED_AT]: NOW } } } },
       metadata: { resourceVersion: '42' },
@@ -62,31 +62,31 @@ describe('built-in actions', () => {
     assert.equal(change.statusPatch, undefined);
   });
 
-  test('scale sets replicas; a bad or missing count changes nothing', () => {
-    const change = runAction(deployment, 'scale', [{ name: 'replicas', value: '5' }], none, noLua, NOW);
+  test('scale sets replicas; a bad or missing count changes nothing', async () => {
+    const change = await runAction(deployment, 'scale', [{ name: 'replicas', value: '5' }], none, noLua, NOW);
     assert.deepEqual(change.patch, { spec: { replicas: 5 }, metadata: { resourceVersion: '42' } });
     for (const params of [[], [{ name: 'replicas', value: '-1' }], [{ name: 'replicas', value: '2e3' }]]) {
-      assert.throws(() => runAction(deployment, 'scale', params, none, noLua, NOW), ActionInputError);
+      await assert.rejects(() => runAction(deployment, 'scale', params, none, noLua, NOW), ActionInputError);
     }
-    assert.throws(
+    await assert.rejects(
       () => runAction(deployment, 'restart', [{ name: 'replicas', value: '1' }], none, noLua, NOW),
       /takes no parameter replicas/,
     );
   });
 
-  test('suspend and resume flip spec.suspend; the disabled one is refused', () => {
-    assert.deepEqual(runAction(cronJob(), 'suspend', [], none, noLua, NOW).patch, {
+  test('suspend and resume flip spec.suspend; the disabled one is refused', async () => {
+    assert.deepEqual((await runAction(cronJob(), 'suspend', [], none, noLua, NOW)).patch, {
       spec: { suspend: true },
       metadata: { resourceVersion: '7' },
     });
-    assert.deepEqual(runAction(cronJob(true), 'resume', [], none, noLua, NOW).patch?.spec, {
+    assert.deepEqual((await runAction(cronJob(true), 'resume', [], none, noLua, NOW)).patch?.spec, {
       suspend: false,
     });
-    assert.throws(() => runAction(cronJob(), 'resume', [], none, noLua, NOW), /disabled/);
+    await assert.rejects(() => runAction(cronJob(), 'resume', [], none, noLua, NOW), /disabled/);
   });
 
-  test('an action the kind does not have names the ones it has', () => {
-    assert.throws(
+  test('an action the kind does not have names the ones it has', async () => {
+    await assert.rejects(
       () => runAction(deployment, 'explode', [], none, noLua, NOW),
       /has no action "explode"; it has restart, scale/,
     );
@@ -289,24 +289,24 @@ describe('custom actions (tiphys-cm)', () => {
     RESTART: { ok: false, error: 'stopped after 2000000 instructions (the budget of one run)' },
   });
 
-  test('discovery lists the defined actions; they replace the built-in ones unless merged', () => {
+  test('discovery lists the defined actions; they replace the built-in ones unless merged', async () => {
     const own = parseActionCustomizations({ [key]: entry(false) });
     assert.deepEqual(own.errors, []);
     assert.deepEqual(
-      listActions(deployment, own, lua).actions.map((a) => `${a.source}:${a.name}`),
+      (await listActions(deployment, own, lua)).actions.map((a) => `${a.source}:${a.name}`),
       ['custom:pause', 'custom:restart'],
     );
     const merged = parseActionCustomizations({ [key]: entry(true) });
     assert.deepEqual(
-      listActions(deployment, merged, lua).actions.map((a) => `${a.source}:${a.name}`),
+      (await listActions(deployment, merged, lua)).actions.map((a) => `${a.source}:${a.name}`),
       ['custom:pause', 'custom:restart', 'builtin:scale'],
     );
   });
 
-  test('a custom action applies its returned object; a failing one names the action and the cause', () => {
+  test('a custom action applies its returned object; a failing one names the action and the cause', async () => {
     const own = parseActionCustomizations({ [key]: entry(false) });
-    assert.deepEqual(runAction(deployment, 'pause', [], own, lua, NOW).patch?.spec, { paused: true });
-    assert.throws(
+    assert.deepEqual((await runAction(deployment, 'pause', [], own, lua, NOW)).patch?.spec, { paused: true });
+    await assert.rejects(
       () => runAction(deployment, 'restart', [], own, lua, NOW),
       /action restart of Deployment shop\/web failed: stopped after 2000000 instructions/,
     );

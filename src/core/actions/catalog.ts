@@ -17,9 +17,17 @@ import {
 
 export type LuaValueOutcome = { ok: true; value: unknown } | { ok: false; error: string };
 
-/** Runs one Lua script with `obj` (and any extra globals) and hands back what it returned. */
+/**
+ * Runs one Lua script with `obj` (and any extra globals) and hands back what it returned; in
+ * another thread (src/adapters/health/lua-runtime.ts), so the caller's event loop goes on.
+ */
 export interface LuaValueRunner {
-  evaluate(script: string, obj: KubeObject, name: string, globals?: Record<string, unknown>): LuaValueOutcome;
+  evaluate(
+    script: string,
+    obj: KubeObject,
+    name: string,
+    globals?: Record<string, unknown>,
+  ): Promise<LuaValueOutcome>;
 }
 
 type Fields = Record<string, unknown>;
@@ -47,11 +55,11 @@ function paramsOf(value: unknown): ActionParameterSpec[] | undefined {
   return params.length > 0 ? params : undefined;
 }
 
-function offered(
+async function offered(
   obj: KubeObject,
   customizations: ActionCustomizations,
   lua: LuaValueRunner,
-): { offers: Offered[]; error?: string } {
+): Promise<{ offers: Offered[]; error?: string }> {
   const builtins: Offered[] = builtinActionsFor(obj).map((builtin) => ({
     builtin,
     action: {
@@ -64,7 +72,7 @@ function offered(
   const custom = actionCustomizationFor(customizations, obj);
   if (!custom) return { offers: builtins };
   const kept = custom.mergeBuiltinActions ? builtins : [];
-  const outcome = lua.evaluate(custom.discovery, obj, `${custom.key}/discovery.lua`);
+  const outcome = await lua.evaluate(custom.discovery, obj, `${custom.key}/discovery.lua`);
   if (!outcome.ok) return { offers: kept, error: `${custom.key}: discovery.lua failed: ${outcome.error}` };
   // An empty Lua table reads as {} or []: both mean no actions.
   const listed = Array.isArray(outcome.value) && outcome.value.length === 0 ? {} : outcome.value;
@@ -99,12 +107,12 @@ function offered(
 }
 
 /** The actions the object offers now. */
-export function listActions(
+export async function listActions(
   obj: KubeObject,
   customizations: ActionCustomizations,
   lua: LuaValueRunner,
-): ActionList {
-  const { offers, error } = offered(obj, customizations, lua);
+): Promise<ActionList> {
+  const { offers, error } = await offered(obj, customizations, lua);
   return { actions: offers.map((offer) => offer.action), ...(error ? { error } : {}) };
 }
 
@@ -129,15 +137,15 @@ function parameterMap(params: readonly ActionParameter[]): Map<string, string> {
  * for an action the object does not offer (or offers disabled) or bad parameters, and
  * ActionScriptError for a custom script that fails or returns what Tiphys will not apply.
  */
-export function runAction(
+export async function runAction(
   obj: KubeObject,
   name: string,
   params: readonly ActionParameter[],
   customizations: ActionCustomizations,
   lua: LuaValueRunner,
   now: string,
-): ActionChange {
-  const { offers, error } = offered(obj, customizations, lua);
+): Promise<ActionChange> {
+  const { offers, error } = await offered(obj, customizations, lua);
   const offer = offers.find((candidate) => candidate.action.name === name);
   if (!offer) {
     const known = offers.map((candidate) => candidate.action.name);
@@ -155,7 +163,7 @@ export function runAction(
       throw new ActionInputError(`action ${name} takes no parameter ${unknown.join(', ')}`);
     return actionChange(obj, offer.builtin.run(obj, values, now));
   }
-  const outcome = lua.evaluate(offer.script, obj, `${offer.key}/${name}/action.lua`, {
+  const outcome = await lua.evaluate(offer.script, obj, `${offer.key}/${name}/action.lua`, {
     actionParams: Object.fromEntries(values),
   });
   if (!outcome.ok) throw new ActionScriptError(`action ${name} of ${where(obj)} failed: ${outcome.error}`);

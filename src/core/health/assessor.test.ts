@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { KubeObject } from '../manifest/object.ts';
-import { healthAssessor, type LuaHealthRunner } from './assessor.ts';
+import { builtinHealth, healthAssessor, type LuaHealthRunner } from './assessor.ts';
 import { parseHealthCustomizations } from './customizations.ts';
 import { assessHealth } from './index.ts';
 import { healthFromLua } from './lua-contract.ts';
@@ -13,14 +13,14 @@ const certificate: KubeObject = {
   status: { conditions: [{ type: 'Ready', status: 'True' }] },
 };
 
-test('without customizations the assessor is assessHealth itself', () => {
-  assert.equal(healthAssessor(), assessHealth);
+test('without customizations the assessor is the built-in checks', () => {
+  assert.equal(healthAssessor(), builtinHealth);
 });
 
-test('a customization overrides the built-in check; other kinds keep theirs; deletion comes first', () => {
+test('a customization overrides the built-in check; other kinds keep theirs; deletion comes first', async () => {
   const calls: string[] = [];
   const lua: LuaHealthRunner = {
-    run: (script, obj, name) => {
+    run: async (script, obj, name) => {
       calls.push(`${name}:${obj.kind}:${script}`);
       return { ok: true, returned: 'table', status: 'Degraded', message: 'from Lua' };
     },
@@ -29,7 +29,7 @@ test('a customization overrides the built-in check; other kinds keep theirs; del
     parseHealthCustomizations({ 'resource.customizations.health.cert-manager.io_Certificate': 'SCRIPT' }),
     lua,
   );
-  assert.deepEqual(assess(certificate), { status: 'Degraded', message: 'from Lua' });
+  assert.deepEqual(await assess(certificate), { status: 'Degraded', message: 'from Lua' });
   assert.deepEqual(calls, ['resource.customizations.health.cert-manager.io_Certificate:Certificate:SCRIPT']);
   const pod: KubeObject = {
     apiVersion: 'v1',
@@ -37,21 +37,21 @@ test('a customization overrides the built-in check; other kinds keep theirs; del
     metadata: { name: 'p' },
     status: { phase: 'Running' },
   };
-  assert.deepEqual(assess(pod), assessHealth(pod));
+  assert.deepEqual(await assess(pod), assessHealth(pod));
   const deleting = { ...certificate, metadata: { name: 'tls', deletionTimestamp: '2026-01-01T00:00:00Z' } };
-  assert.deepEqual(assess(deleting), { status: 'Progressing', message: 'Pending deletion' });
+  assert.deepEqual(await assess(deleting), { status: 'Progressing', message: 'Pending deletion' });
   assert.equal(calls.length, 1);
 });
 
-test('CEL customizations need no VM; a Lua one without a VM is Unknown, not skipped', () => {
+test('CEL customizations need no VM; a Lua one without a VM is Unknown, not skipped', async () => {
   const customizations = parseHealthCustomizations({
     'resource.customizations.health.cel.cert-manager.io_Certificate': 'current: "false"\nfailed: "true"',
     'resource.customizations.health.example.com_Widget': 'return nil',
   });
   const assess = healthAssessor(customizations);
-  assert.equal(assess(certificate)?.status, 'Degraded');
+  assert.equal((await assess(certificate))?.status, 'Degraded');
   const widget: KubeObject = { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } };
-  assert.deepEqual(assess(widget), {
+  assert.deepEqual(await assess(widget), {
     status: 'Unknown',
     message: 'resource.customizations.health.example.com_Widget: Lua health scripts cannot run here',
   });

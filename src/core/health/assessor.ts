@@ -6,15 +6,21 @@ import { assessHealth } from './index.ts';
 import { healthFromLua, type LuaHealthOutcome } from './lua-contract.ts';
 import { type HealthResult, progressing, unknown } from './status.ts';
 
-/** Health of one live object; null when nothing can be said (counts as Healthy). */
-export type HealthAssessor = (obj: KubeObject) => HealthResult | null;
+/**
+ * Health of one live object; null when nothing can be said (counts as Healthy). A promise: a
+ * custom Lua check runs in another thread, and its caller's event loop goes on meanwhile.
+ */
+export type HealthAssessor = (obj: KubeObject) => Promise<HealthResult | null>;
+
+/** Tiphys's own checks, as an assessor. */
+export const builtinHealth: HealthAssessor = async (obj) => assessHealth(obj);
 
 /**
  * Runs a Lua health script on an object, sandboxed (src/adapters/health/lua-runtime.ts). An
  * interface here so that the rules of which check applies stay pure and testable.
  */
 export interface LuaHealthRunner {
-  run(script: string, obj: KubeObject, name: string): LuaHealthOutcome;
+  run(script: string, obj: KubeObject, name: string): Promise<LuaHealthOutcome>;
 }
 
 /**
@@ -27,13 +33,13 @@ export function healthAssessor(
   customizations: HealthCustomizations = emptyCustomizations,
   lua?: LuaHealthRunner,
 ): HealthAssessor {
-  if (customizations.checks.length === 0) return assessHealth;
-  return (obj) => {
+  if (customizations.checks.length === 0) return builtinHealth;
+  return async (obj) => {
     if (stringAt(obj, 'metadata', 'deletionTimestamp') !== undefined) return progressing('Pending deletion');
     const custom = customizationFor(customizations, obj);
     if (custom === undefined) return assessHealth(obj);
     if (custom.language === 'cel') return evaluateCelHealth(custom.cel, obj);
     if (lua === undefined) return unknown(`${custom.key}: Lua health scripts cannot run here`);
-    return healthFromLua(lua.run(custom.script, obj, custom.key));
+    return healthFromLua(await lua.run(custom.script, obj, custom.key));
   };
 }
