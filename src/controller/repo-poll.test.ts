@@ -93,6 +93,21 @@ test('a repository no app of it may read is never asked; its apps are retried to
   assert.deepEqual(calls.resolves, [], 'the refused repository was contacted');
 });
 
+test('an app whose project check throws at once is retried; the other apps are still polled', async () => {
+  const apps = [
+    app('invalid', { status: 'Unknown', revision: c1 }),
+    app('behind', { status: 'Synced', revision: c1 }),
+  ];
+  const { all, calls } = deps(apps, {
+    permits: (a) => {
+      if (a.metadata.name === 'invalid') throw new Error('spec.destination is missing');
+      return Promise.resolve(true);
+    },
+  });
+  assert.deepEqual(await new RepoPoll(all).poll(mono), { moved: ['behind'], failing: ['invalid'] });
+  assert.deepEqual(calls.resolves, [`${mono}@main`]);
+});
+
 test('one timer per repository, however many apps; a poll re-arms it; nothing while passive', async () => {
   mock.timers.enable({ apis: ['setTimeout'] });
   try {

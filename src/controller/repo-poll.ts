@@ -131,7 +131,14 @@ export class RepoPoll {
           !(app.metadata as { deletionTimestamp?: string }).deletionTimestamp &&
           sourcesOf(app).some((s) => s.repoURL === repoURL),
       );
-    const permitted = await Promise.all(apps.map((app) => deps.permits(app).catch(() => false)));
+    // An app whose spec cannot even be read (it throws at once) is refused, never the whole poll.
+    const permitted = await Promise.all(
+      apps.map((app) =>
+        Promise.resolve()
+          .then(() => deps.permits(app))
+          .catch(() => false),
+      ),
+    );
     // One resolve per revision, asked for together so a Git repository's share one listing.
     const wanted = new Map<string, Source>();
     for (const [i, app] of apps.entries())
