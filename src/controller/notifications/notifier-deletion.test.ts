@@ -120,3 +120,39 @@ describe('on-deleted through the notifier', () => {
     assert.deepEqual(received, []);
   });
 });
+
+test('a project that cannot be read holds the deletion notice (not sent, tried again)', async () => {
+  // Outside the describe: it needs no receiver, since nothing may be sent.
+  const sent: string[] = [];
+  const notifier = new Notifier({
+    settings: {
+      get: async () => parseNotificationConfig({ 'service.webhook.up': 'url: http://127.0.0.1:9/up' }, {}),
+    },
+    fetchProject: async () => {
+      throw new Error('the API server is unreachable');
+    },
+    patchStatus: async () => {},
+    recordEvent: async () => {},
+    metrics: new ControllerMetrics(),
+    log: toLogger(undefined),
+    queue: new DeliveryQueue({
+      send: async (plan) => {
+        sent.push(JSON.stringify(plan));
+        return { ok: true };
+      },
+    }),
+  });
+  const app = {
+    apiVersion: 'tiphys.dev/v1alpha1',
+    kind: 'Application',
+    metadata: {
+      name: 'shop',
+      uid: 'u-2',
+      finalizers: [NOTIFY_FINALIZER],
+      annotations: { 'notifications.tiphys.dev/subscribe.on-deleted.up': '' },
+    },
+    spec: { source: { repoURL: 'https://git.example.com/x' }, destination: { namespace: 'shop' } },
+  } as unknown as Application;
+  assert.equal(await notifier.tellDeletion(app), false);
+  assert.deepEqual(sent, []);
+});

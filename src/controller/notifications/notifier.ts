@@ -132,6 +132,13 @@ export class Notifier {
    * when Tiphys itself did not send one (stopping, queue full), so it is tried again.
    */
   async tellDeletion(app: Application): Promise<boolean> {
+    // Its project's subscribers count too: a project that cannot be read now is tried again
+    // later rather than leaving them untold (the watch's path, with no retry, goes on without).
+    try {
+      await this.deps.fetchProject(app.spec.project || 'default');
+    } catch {
+      return false;
+    }
     const outcomes = await this.sendDeleted(app);
     return outcomes !== undefined && !this.stopped && !outcomes.includes('Dropped');
   }
