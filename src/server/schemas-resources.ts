@@ -60,3 +60,23 @@ export const LogsQuery = Type.Object({
   tailLines: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
   sinceSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 31_536_000 })),
 });
+
+/** Which Pods' containers: all of the app's, or those below one object (as for the logs). */
+export const LogContainersQuery = Type.Pick(LogsQuery, ['group', 'kind', 'namespace', 'name']);
+
+export const LogContainers = Type.Object({
+  items: Type.Array(
+    Type.Object({
+      pod: Type.String(),
+      namespace: Type.String(),
+      containers: Type.Array(
+        Type.Object({
+          name: Type.String(),
+          init: Type.Boolean({
+            description: 'An init container (its log is read by asking for it by name).',
+          }),
+        }),
+      ),
+    }),
+  ),
+});

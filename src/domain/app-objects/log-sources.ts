@@ -12,17 +12,49 @@ import { type AppObjectsContext, liveObject } from './live-objects.ts';
 /** Pods whose logs one request reads at most (the rest are named in a notice). */
 export const MAX_LOG_PODS = 30;
 
-function containersOf(pod: KubeObject | undefined, wanted: string | undefined): string[] {
+/** A Pod's containers by name, init containers first (they run first), as the spec lists them. */
+function namedContainers(pod: KubeObject | undefined): ContainerName[] {
   const spec = (pod?.spec ?? {}) as {
     containers?: { name?: unknown }[];
     initContainers?: { name?: unknown }[];
   };
-  const names = [...(spec.initContainers ?? []), ...(spec.containers ?? [])]
-    .map((c) => c.name)
-    .filter((n): n is string => typeof n === 'string');
-  return wanted === undefined
-    ? (spec.containers ?? []).map((c) => String(c.name))
-    : names.filter((n) => n === wanted);
+  const named = (list: { name?: unknown }[] | undefined, init: boolean) =>
+    (list ?? []).flatMap((c) => (typeof c.name === 'string' ? [{ name: c.name, init }] : []));
+  return [...named(spec.initContainers, true), ...named(spec.containers, false)];
+}
+
+/** Without a choice, the regular containers (an init container's log is asked for by name). */
+function containersOf(pod: KubeObject | undefined, wanted: string | undefined): string[] {
+  return namedContainers(pod)
+    .filter((c) => (wanted === undefined ? !c.init : c.name === wanted))
+    .map((c) => c.name);
+}
+
+export interface ContainerName {
+  name: string;
+  init: boolean;
+}
+
+/** The containers a log may be asked for, Pod by Pod (what a logs viewer offers to choose). */
+export interface PodContainers {
+  pod: string;
+  namespace: string;
+  containers: ContainerName[];
+}
+
+/** The containers of the Pods one log request would read (same Pods, same checks, same cap). */
+export async function appLogContainers(
+  ctx: AppObjectsContext,
+  app: Application,
+  under?: ResourceKey,
+): Promise<PodContainers[]> {
+  const { destination, pods } = await appPods(ctx, app, under);
+  const result: PodContainers[] = [];
+  for (const pod of pods.slice(0, MAX_LOG_PODS)) {
+    const live = await liveObject(destination, { kind: 'Pod', namespace: pod.namespace, name: pod.name });
+    if (live) result.push({ pod: pod.name, namespace: pod.namespace, containers: namedContainers(live) });
+  }
+  return result;
 }
 
 export interface AppLogSources {

@@ -5,18 +5,28 @@
 // saying why, in a 200 stream: the page shows it next to the logs that could be read.
 import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
-import { appLogSources } from '../../domain/app-objects/log-sources.ts';
+import { appLogContainers, appLogSources } from '../../domain/app-objects/log-sources.ts';
 import { type LogEntry, streamPodLogs } from '../../domain/pod-logs.ts';
 import { appObject, authorizedApp } from '../app-access.ts';
 import { maskTokens } from '../auth/signed-token.ts';
 import type { ServerContext } from '../context.ts';
 import { badRequest, HttpError } from '../http-error.ts';
 import { NameParams } from '../schemas.ts';
-import { LogsQuery } from '../schemas-resources.ts';
+import { LogContainers, LogContainersQuery, LogsQuery } from '../schemas-resources.ts';
 import { RECHECK_MS } from './stream.ts';
 
 type Params = Static<typeof NameParams>;
 type Query = Static<typeof LogsQuery>;
+type ContainersQuery = Static<typeof LogContainersQuery>;
+
+/** The one object the Pods must be below, when the query names one; kind and name go together. */
+function underOf(query: ContainersQuery) {
+  if ((query.kind === undefined) !== (query.name === undefined))
+    throw badRequest('give kind and name together');
+  return query.kind && query.name
+    ? { group: query.group ?? '', kind: query.kind, namespace: query.namespace ?? '', name: query.name }
+    : undefined;
+}
 
 /** Log streams one caller holds open at once. */
 const MAX_STREAMS_PER_CALLER = 10;
@@ -31,6 +41,24 @@ export function registerPodLogRoutes(
   app.addHook('preClose', async () => {
     for (const end of open) end();
   });
+  app.get<{ Params: Params; Querystring: ContainersQuery }>(
+    '/api/v1/applications/:name/logs/containers',
+    {
+      schema: {
+        summary:
+          'The containers (init ones included) of the Pods the logs route would read, for choosing one; needs logs',
+        tags: ['applications'],
+        params: NameParams,
+        querystring: LogContainersQuery,
+        response: { 200: LogContainers },
+      },
+    },
+    async (req) => {
+      const under = underOf(req.query);
+      const { app: current } = await authorizedApp(ctx, req, req.params.name, 'logs');
+      return { items: await appLogContainers(ctx, current, under) };
+    },
+  );
   app.get<{ Params: Params; Querystring: Query }>(
     '/api/v1/applications/:name/logs',
     {
@@ -45,13 +73,8 @@ export function registerPodLogRoutes(
     },
     async (req, reply) => {
       const query = req.query;
-      if ((query.kind === undefined) !== (query.name === undefined))
-        throw badRequest('give kind and name together');
+      const under = underOf(query);
       const { app: current, identity } = await authorizedApp(ctx, req, req.params.name, 'logs');
-      const under =
-        query.kind && query.name
-          ? { group: query.group ?? '', kind: query.kind, namespace: query.namespace ?? '', name: query.name }
-          : undefined;
       const { destination, sources, notices } = await appLogSources(ctx, current, {
         under,
         container: query.container,

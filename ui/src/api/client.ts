@@ -8,8 +8,10 @@ import type {
   AppWindows,
   Cluster,
   KubeEvent,
+  LogOptions,
   Manifests,
   Pipeline,
+  PodContainers,
   ProjectWindows,
   Repository,
   ResourceActionList,
@@ -84,6 +86,10 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
 
 const enc = encodeURIComponent;
 const appPath = (name: string) => `/api/v1/applications/${enc(name)}`;
+
+/** One object of the app in a query (its Pods' logs), or nothing for all of the app's Pods. */
+const podsQuery = (ref: ResourceRef | undefined) =>
+  ref ? { group: ref.group ?? '', kind: ref.kind, namespace: ref.namespace, name: ref.name } : {};
 
 function query(params: Record<string, string | number | boolean | undefined>): string {
   const search = new URLSearchParams();
@@ -168,12 +174,22 @@ export const api = {
       },
     ),
   /** The logs route's URL; read as a stream by lib/log-stream.ts. */
-  logsUrl: (name: string, ref: ResourceRef | undefined, options: { follow: boolean; tailLines: number }) =>
+  logsUrl: (name: string, ref: ResourceRef | undefined, options: LogOptions) =>
     `${appPath(name)}/logs${query({
-      ...(ref ? { group: ref.group ?? '', kind: ref.kind, namespace: ref.namespace, name: ref.name } : {}),
+      ...podsQuery(ref),
+      container: options.container || undefined,
       follow: options.follow || undefined,
+      previous: options.previous || undefined,
       tailLines: options.tailLines,
+      sinceSeconds: options.sinceSeconds,
     })}`,
+  logContainers: async (name: string, ref: ResourceRef | undefined) =>
+    itemsOf(
+      await request<{ items: PodContainers[] }>(
+        'GET',
+        `${appPath(name)}/logs/containers${query(podsQuery(ref))}`,
+      ),
+    ),
 
   listApplicationSets: async () =>
     itemsOf(await request<{ items: ApplicationSet[] }>('GET', '/api/v1/applicationsets')),

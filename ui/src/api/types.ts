@@ -368,6 +368,24 @@ export interface ResourceActionList {
 }
 
 /** One line of GET /api/v1/applications/:name/logs (docs/operations.md). */
+/** What one log request reads (docs/operations.md, "Pod logs of an app"). */
+export interface LogOptions {
+  /** One container by name (an init container too); none: every regular container. */
+  container?: string;
+  follow: boolean;
+  /** The log of the container's previous run (after a restart). */
+  previous?: boolean;
+  tailLines?: number;
+  sinceSeconds?: number;
+}
+
+/** GET …/logs/containers: the containers of each Pod a log request reads. */
+export interface PodContainers {
+  pod: string;
+  namespace: string;
+  containers: { name: string; init: boolean }[];
+}
+
 export type LogEntry =
   | { pod: string; container: string; line: string }
   | { pod: string; container: string; error: string }

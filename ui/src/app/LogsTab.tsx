@@ -1,20 +1,26 @@
 // The Logs tab of the resource panel: the logs of a Pod, or of the Pods below a workload, read
-// as a stream (followed by default). A log the node cannot serve (kwok's simulated nodes) shows
-// the server's reason in place of lines, never an error page.
+// as a stream (followed by default), with a choice of container, previous run, tail and since.
+// A log the node cannot serve (kwok's simulated nodes) or a previous run that does not exist
+// shows the server's reason in place of lines, never an error page.
 import { useEffect, useState } from 'react';
 import { api, errorMessage } from '../api/client.ts';
-import type { LogEntry, ResourceRef } from '../api/types.ts';
+import type { LogEntry, LogOptions, ResourceRef } from '../api/types.ts';
 import { readLogStream } from '../lib/log-stream.ts';
+import { useAsync } from '../lib/use-async.ts';
+import { LogsOptions } from './LogsOptions.tsx';
+import { changeOptions, containerChoices, DEFAULT_LOG_OPTIONS } from './log-options.ts';
 
 const KEPT_LINES = 5000;
 
 export function LogsTab({ app, resource }: { app: string; resource: ResourceRef }) {
-  const [follow, setFollow] = useState(true);
+  const [options, setOptions] = useState<LogOptions>(DEFAULT_LOG_OPTIONS);
+  // Without the list (a slow or refused answer) the logs still show, for all containers.
+  const pods = useAsync(() => api.logContainers(app, resource), [app, JSON.stringify(resource)]);
   const [lines, setLines] = useState<{ pod: string; container: string; line: string }[]>([]);
   const [notes, setNotes] = useState<string[]>([]);
   const [failure, setFailure] = useState<string>();
   const [ended, setEnded] = useState(false);
-  const url = api.logsUrl(app, resource, { follow, tailLines: 500 });
+  const url = api.logsUrl(app, resource, options);
 
   useEffect(() => {
     const abort = new AbortController();
@@ -49,10 +55,11 @@ export function LogsTab({ app, resource }: { app: string; resource: ResourceRef 
   const several = new Set(lines.map((l) => `${l.pod}/${l.container}`)).size > 1;
   return (
     <div className="logs">
-      <label className="row">
-        <input type="checkbox" checked={follow} onChange={(event) => setFollow(event.target.checked)} />{' '}
-        Follow
-      </label>
+      <LogsOptions
+        options={options}
+        containers={containerChoices(pods.data ?? [])}
+        onChange={(change) => setOptions((current) => changeOptions(current, change))}
+      />
       {failure && <p className="error-text">{failure}</p>}
       {notes.map((note) => (
         <p key={note} className="muted log-note">
