@@ -27,11 +27,17 @@ import {
   startInProcessController,
   waitForApp,
 } from './support.ts';
+import { ensureUiBuilt, launchBrowser, repoRoot, screenshot, watchConsole } from './ui-support.ts';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'tiphys.mjs');
+const uiDist = join(repoRoot, 'ui', 'dist');
 type Entry = { pod?: string; container?: string; line?: string; error?: string; notice?: string };
 
-const deployment = (namespace: string, name: string, image: string) => `apiVersion: apps/v1
+/**
+ * A Deployment of the probe; `several` adds an init container (`probe lookup` of an address
+ * literal prints it and exits, no DNS involved) and a second container serving on 8081.
+ */
+const deployment = (namespace: string, name: string, image: string, several = false) => `apiVersion: apps/v1
 kind: Deployment
 metadata: {name: ${name}, namespace: ${namespace}}
 spec:
@@ -40,11 +46,22 @@ spec:
     metadata: {labels: {app: ${name}}}
     spec:
       terminationGracePeriodSeconds: 1
-      containers: [{name: probe, image: "${image}", args: [serve, "8080"]}]
-`;
+${
+  several
+    ? `      initContainers: [{name: setup, image: "${image}", args: [lookup, 192.0.2.7]}]
+`
+    : ''
+}      containers:
+        - {name: probe, image: "${image}", args: [serve, "8080"]}
+${
+  several
+    ? `        - {name: side, image: "${image}", args: [serve, "8081"]}
+`
+    : ''
+}`;
 
 /** A cluster with Tiphys, two team projects (roles viewer: get; reader: get and logs), a server. */
-async function setUp(env: Env, files: Record<string, string>) {
+async function setUp(env: Env, files: Record<string, string>, options: { ui?: boolean } = {}) {
   const projects = `/apis/tiphys.dev/v1alpha1/namespaces/${NAMESPACE}/appprojects`;
   for (const name of ['team-a', 'team-b']) {
     await env.rest.request('POST', '/api/v1/namespaces', {
@@ -92,13 +109,14 @@ async function setUp(env: Env, files: Record<string, string>) {
     auth,
     controller,
     tools: env.tools,
-    uiDir: '/nonexistent',
+    uiDir: options.ui ? uiDist : '/nonexistent',
   });
   const base = (await server.listen({ port: 0, host: '127.0.0.1' })).replace(/\/$/, '');
+  const adminPassword = await initialAdminPassword(env);
   const login = await fetch(`${base}/api/v1/session`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password: await initialAdminPassword(env) }),
+    body: JSON.stringify({ username: 'admin', password: adminPassword }),
   });
   const tokens: Record<string, string> = { admin: ((await login.json()) as { token: string }).token };
   for (const role of ['viewer', 'reader']) {
@@ -109,7 +127,16 @@ async function setUp(env: Env, files: Record<string, string>) {
     });
     tokens[role] = ((await created.json()) as { token: string }).token;
   }
-  return { controller, auth, server, base, tokens };
+  return { controller, auth, server, base, tokens, adminPassword };
+}
+
+/** The containers route, as `logs` below (same query, same checks). */
+async function containers(base: string, token: string, app: string, query: Record<string, string> = {}) {
+  const response = await fetch(
+    `${base}/api/v1/applications/${app}/logs/containers?${new URLSearchParams(query)}`,
+    { headers: { authorization: `Bearer ${token}` } },
+  );
+  return { status: response.status, text: await response.text() };
 }
 
 async function logs(base: string, token: string, app: string, query: Record<string, string> = {}) {
@@ -256,6 +283,38 @@ describe('Pod logs on kwok nodes (no kubelet, so no logs)', () => {
     }
     assert.deepEqual([...answers], ['404 {"error":"no such resource in application \\"a-app\\""}']);
   });
+
+  test('the containers to choose from: needs logs, and tells nothing of another project or object', async () => {
+    const mine = await containers(base, tokens.reader, 'a-app', {
+      kind: 'Deployment',
+      group: 'apps',
+      namespace: 'team-a',
+      name: 'web',
+    });
+    assert.equal(mine.status, 200, mine.text);
+    const items = (JSON.parse(mine.text) as { items: { pod: string; containers: unknown[] }[] }).items;
+    assert.equal(items.length, 1, mine.text);
+    assert.match(items[0].pod, /^web-/);
+    assert.deepEqual(items[0].containers, [{ name: 'probe', init: false }]);
+    // The attacker: without logs, another project's app, objects that are not the app's.
+    const viewer = await containers(base, tokens.viewer, 'a-app');
+    assert.equal(viewer.status, 403, viewer.text);
+    const other = await containers(base, tokens.reader, 'b-app');
+    const missing = await containers(base, tokens.reader, 'c-app');
+    assert.equal(other.status, 404);
+    assert.equal(other.text.replace('b-app', 'X'), missing.text.replace('c-app', 'X'));
+    const answers = new Set<string>();
+    const probes: Record<string, string>[] = [
+      { kind: 'Deployment', group: 'apps', namespace: 'team-b', name: 'web' },
+      { kind: 'Pod', namespace: 'kube-system', name: 'kube-proxy' },
+    ];
+    for (const probe of probes) {
+      const answer = await containers(base, tokens.admin, 'a-app', probe);
+      answers.add(`${answer.status} ${answer.text}`);
+    }
+    assert.deepEqual([...answers], ['404 {"error":"no such resource in application \\"a-app\\""}']);
+    assert.equal((await containers(base, tokens.reader, 'a-app', { kind: 'Deployment' })).status, 400);
+  });
 });
 
 describe('Pod logs on a real node', () => {
@@ -266,16 +325,22 @@ describe('Pod logs on a real node', () => {
   let server: FastifyInstance;
   let base: string;
   let tokens: Record<string, string>;
+  let adminPassword: string;
 
   before(async () => {
+    ensureUiBuilt();
     registry = await startRegistry();
     const image = await pushProbeImage(registry, 'logs/probe', 'v1');
     env = await startEnv('logs-real', { realNode: true });
     await env.cluster.trustRegistry(registry);
-    ({ controller, auth, server, base, tokens } = await setUp(env, {
-      'team-a/web.yaml': deployment('team-a', 'web', image.ref),
-      'team-b/web.yaml': deployment('team-b', 'web', image.ref),
-    }));
+    ({ controller, auth, server, base, tokens, adminPassword } = await setUp(
+      env,
+      {
+        'team-a/web.yaml': deployment('team-a', 'web', image.ref, true),
+        'team-b/web.yaml': deployment('team-b', 'web', image.ref),
+      },
+      { ui: true },
+    ));
     await waitForApp(env, 'a-app', (a) => a.status?.sync?.status === 'Synced', 'synced', 120_000);
     await podsRunning(env, 'team-a');
   });
@@ -332,5 +397,72 @@ describe('Pod logs on a real node', () => {
     ]);
     assert.equal(cli.code, 0, cli.stderr);
     assert.match(cli.stdout, /^web-[\w-]+\/probe probe web-[\w-]+: serving HTTP on :8080$/m);
+  });
+
+  test('UI: the Logs tab reads one container (an init one too), the previous run, a tail and a since', async () => {
+    const browser = await launchBrowser();
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    page.setDefaultTimeout(60_000);
+    const errors = watchConsole(page);
+    try {
+      await page.goto(base);
+      await page.getByLabel('Username').fill('admin');
+      await page.getByLabel('Password').fill(adminPassword);
+      await page.getByRole('button', { name: 'Log in', exact: true }).click();
+      await page.locator('.topnav .user', { hasText: 'admin' }).waitFor();
+      await page.goto(`${base}/#/applications/a-app`);
+      await page.locator('.node[data-kind="Deployment"]').click();
+      const panel = page.getByRole('complementary', { name: 'Deployment web' });
+      await panel.getByRole('tab', { name: 'Logs' }).click();
+      const lines = panel.locator('.log-lines');
+      // At first every regular container, followed (the init container is asked for by name).
+      await lines.filter({ hasText: ':8080' }).filter({ hasText: ':8081' }).waitFor();
+      const container = panel.getByLabel('Container');
+      await container.locator('option', { hasText: 'setup (init)' }).waitFor({ state: 'attached' });
+      assert.deepEqual(await container.locator('option').allTextContents(), [
+        'All containers',
+        'setup (init)',
+        'probe',
+        'side',
+      ]);
+
+      await container.selectOption('setup');
+      await lines.filter({ hasText: '[192.0.2.7]' }).filter({ hasNotText: 'serving HTTP' }).waitFor();
+
+      await container.selectOption('probe');
+      await panel.getByLabel('Tail').selectOption('100');
+      const asked = page.waitForRequest((r) => r.url().includes('sinceSeconds='));
+      await panel.getByLabel('Since').selectOption({ label: '7 days' });
+      assert.deepEqual(
+        Object.fromEntries(new URL((await asked).url()).searchParams),
+        {
+          group: 'apps',
+          kind: 'Deployment',
+          namespace: 'team-a',
+          name: 'web',
+          container: 'probe',
+          follow: 'true',
+          tailLines: '100',
+          sinceSeconds: '604800',
+        },
+        'the options the page asked the API for',
+      );
+      await lines
+        .filter({ hasText: /serving HTTP on :8080/ })
+        .filter({ hasNotText: ':8081' })
+        .waitFor();
+
+      // The probe never restarted: the previous run's absence is said plainly, not an error page.
+      await panel.getByLabel('Previous run').check();
+      await panel
+        .getByText(/Logs not available: web-[\w-]+\/probe: no previous run of the container to show/)
+        .waitFor();
+      assert.equal(await panel.getByLabel('Follow').isChecked(), false, 'a previous run is not followed');
+      assert.equal(await panel.locator('.error-box').count(), 0, 'no error box');
+      await screenshot(page, 'ui-logs-options');
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+    }
   });
 });
