@@ -27,6 +27,18 @@ if (major < 24) {
 // A start that finds every module there also never loads Node's TypeScript stripper, which kept
 // about 25 MiB of a controller's memory (docs/performance.md, "Memory").
 module.enableCompileCache?.();
+// The controller and the server run with a capped young generation and two malloc arenas, set
+// by starting Node again in this same process (src/main/memory-relaunch.ts says why).
+const { memoryRelaunch } = await import('../src/main/memory-relaunch.ts');
+const relaunch = memoryRelaunch(
+  fileURLToPath(import.meta.url),
+  process.argv.slice(2),
+  process.execArgv,
+  process.env,
+);
+if (relaunch && typeof process.execve === 'function') {
+  process.execve(process.execPath, [process.execPath, ...relaunch.args], relaunch.env);
+}
 // Before the program loads the Kubernetes client: its generated API code stays out of memory.
 (await import('../src/adapters/kube/lean-client/hooks.ts')).keepKubeClientLean();
 await import('../src/main/main.ts');

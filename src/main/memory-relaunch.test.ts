@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { MALLOC_ARENAS, memoryRelaunch, SEMI_SPACE_FLAG } from './memory-relaunch.ts';
+
+const ENTRY = '/opt/tiphys/bin/tiphys.mjs';
+
+test('the controller and the server start again with the memory settings, their arguments kept', () => {
+  for (const command of ['controller', 'server']) {
+    const relaunch = memoryRelaunch(ENTRY, [command, '--port', '8080'], ['--cpu-prof'], { PATH: '/bin' });
+    assert.deepEqual(relaunch, {
+      args: [SEMI_SPACE_FLAG, '--cpu-prof', ENTRY, command, '--port', '8080'],
+      env: { MALLOC_ARENA_MAX: MALLOC_ARENAS, PATH: '/bin' },
+    });
+  }
+});
+
+test('the relaunched process goes on: it has both settings', () => {
+  const first = memoryRelaunch(ENTRY, ['controller'], [], {});
+  assert.ok(first);
+  const [flag] = first.args;
+  assert.equal(memoryRelaunch(ENTRY, ['controller'], [flag], first.env), undefined);
+});
+
+test('other commands are never relaunched', () => {
+  for (const argv of [
+    ['version'],
+    ['app', 'list'],
+    [],
+    ['--help'],
+    ['install', '--kubeconfig', 'controller'],
+  ])
+    assert.equal(memoryRelaunch(ENTRY, argv, [], {}), undefined, argv.join(' '));
+});
+
+test("an operator's own young generation size and arena count are kept", () => {
+  const own = memoryRelaunch(ENTRY, ['server'], ['--max-semi-space-size=32'], {});
+  assert.deepEqual(own?.args, ['--max-semi-space-size=32', ENTRY, 'server']);
+  const fromOptions = memoryRelaunch(ENTRY, ['server'], [], { NODE_OPTIONS: '--max-semi-space-size=16' });
+  assert.deepEqual(fromOptions?.args, [ENTRY, 'server']);
+  assert.equal(
+    memoryRelaunch(ENTRY, ['server'], [], {
+      MALLOC_ARENA_MAX: '4',
+      NODE_OPTIONS: '--max-semi-space-size=16',
+    }),
+    undefined,
+  );
+  assert.equal(memoryRelaunch(ENTRY, ['server'], [], { MALLOC_ARENA_MAX: '8' })?.env.MALLOC_ARENA_MAX, '8');
+});
