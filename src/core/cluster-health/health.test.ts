@@ -96,6 +96,12 @@ test('a lost cluster that flaps stays lost; one that answers stableAfter has ret
   assert.equal(back.health?.phase, 'Reachable');
   assert.equal(back.health?.returnedAt, new Date(s(400)).toISOString());
   assert.deepEqual(back.reasons, ['ClusterReturned']);
+  // Remembered while it answers (its apps are compared after this probe), dropped by an outage.
+  const later = run([[430, true]], back.health);
+  assert.equal(later.health?.returnedAt, new Date(s(400)).toISOString());
+  const outage = run([[460, false]], later.health);
+  assert.equal(outage.health?.phase, 'Unreachable');
+  assert.equal(outage.health?.returnedAt, undefined);
 });
 
 test('the outage threshold is the policy’s', () => {

@@ -73,7 +73,11 @@ export function nextHealth(
   }
   const reachableSince = ms(previous?.reachableSince) ?? probe.at;
   if (phase === ClusterPhase.Reachable) {
-    return { health: { phase, reachableSince: iso(reachableSince), lastProbeAt: at }, notes };
+    // A return is remembered until the next outage: the DriftAfterReturn condition lists the apps
+    // that differ from Git since, until they are synced (dropped at the next probe, it never
+    // showed: the apps are compared only after the probe that saw the return).
+    const returned = previous?.returnedAt ? { returnedAt: previous.returnedAt } : {};
+    return { health: { phase, reachableSince: iso(reachableSince), ...returned, lastProbeAt: at }, notes };
   }
   const stable = probe.at - reachableSince >= settings.stableAfterMs;
   if (!stable) {
