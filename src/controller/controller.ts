@@ -128,6 +128,7 @@ export class Controller {
       treeIds: (url, commit, paths, creds) => git.treeIds(url, commit, paths, creds),
       credentialsFor: (url) => credentials.forUrl(url),
       prefetch: (url, creds) => git.prefetch(url, creds),
+      permits: (app) => assertSourcesPermitted(this.apps, withDefaults(app)).then(() => true),
     };
     this.metrics.trackApps(() => this.apps.list());
     this.metrics.trackClusterCaches(() =>

@@ -34,6 +34,7 @@ test('one listing per repository and revision, one folder lookup per commit, lan
         return new Map(paths.map((p) => [p, trees[`${commit}:${p}`]]));
       },
       credentialsFor: async () => undefined,
+      permits: async () => true,
     },
   );
   assert.deepEqual(Object.fromEntries(lanes), {
@@ -66,6 +67,7 @@ test('each pushed repository is fetched once, while its refs are listed, before 
       return new Map(paths.map((p) => [p, undefined]));
     },
     credentialsFor: async () => undefined,
+    permits: async () => true,
     prefetch: async (url) => {
       order.push(`fetch ${url}`);
     },
@@ -76,4 +78,36 @@ test('each pushed repository is fetched once, while its refs are listed, before 
   ]);
   const lastFetch = Math.max(order.indexOf(`fetch ${repo}`), order.indexOf(`fetch ${other}`));
   assert.ok(order.findIndex((step) => step.startsWith('look')) > lastFetch, order.join(', '));
+});
+
+test('attacker: an app whose project refuses its repository makes the push read nothing of it', async () => {
+  const touched: string[] = [];
+  const forbidden = 'https://git.example/other-team.git';
+  const intruder = {
+    ...app('intruder', 'x'),
+    spec: { project: 'team-b', source: { repoURL: forbidden, path: 'x', targetRevision: 'main' } },
+  } as unknown as Application;
+  const lanes = await triagePush([app('web', 'web'), intruder], {
+    resolveRevision: async (url) => {
+      touched.push(`list ${url}`);
+      return c2;
+    },
+    treeIds: async (url, _commit, paths) => {
+      touched.push(`look ${url}`);
+      return new Map(paths.map((p) => [p, undefined]));
+    },
+    credentialsFor: async (url) => {
+      touched.push(`credentials ${url}`);
+      return undefined;
+    },
+    prefetch: async (url) => {
+      touched.push(`fetch ${url}`);
+    },
+    permits: async (candidate) => {
+      if (candidate.metadata.name === 'web') return true;
+      throw new Error('repository not permitted by project team-b');
+    },
+  });
+  assert.deepEqual(Object.fromEntries(lanes), { web: 'urgent', intruder: 'ordinary' });
+  assert.ok(touched.length > 0 && touched.every((step) => step.endsWith(repo)), touched.join(', '));
 });

@@ -16,6 +16,12 @@ export interface PushTriageDeps {
   credentialsFor(repoURL: string): Promise<GitCredentials | undefined>;
   /** Fetches a pushed repository (its new commit), while its refs are listed. */
   prefetch?(repoURL: string, creds?: GitCredentials): Promise<void>;
+  /**
+   * Whether the app's project lets it read its sources. A refused app's repositories are not
+   * listed, fetched or looked up on its account (a webhook must not make Tiphys read what the
+   * project refuses); it goes to the ordinary lane, where its reconcile says why it is refused.
+   */
+  permits(app: Application): Promise<boolean>;
 }
 
 /** The lane of each app (by name); what could not be looked up counts as changed (urgent). */
@@ -23,7 +29,11 @@ export async function triagePush(
   apps: readonly Application[],
   deps: PushTriageDeps,
 ): Promise<Map<string, PushLane>> {
-  const sources = new Map(apps.map((app) => [app.metadata.name, pushedSources(app)]));
+  const permitted = await Promise.all(apps.map((app) => deps.permits(app).catch(() => false)));
+  const refused = new Set(apps.filter((_, i) => !permitted[i]).map((app) => app.metadata.name));
+  const sources = new Map(
+    apps.filter((_, i) => permitted[i]).map((app) => [app.metadata.name, pushedSources(app)]),
+  );
   const key = (...parts: string[]) => parts.join('\u0000');
   const commits = new Map<string, string | undefined>();
   const wanted = new Map<string, { repoURL: string; revision: string }>();
@@ -61,5 +71,8 @@ export async function triagePush(
     }),
   );
   const treeOf = (repoURL: string, commit: string, path: string) => trees.get(key(repoURL, commit, path));
-  return new Map([...sources].map(([name, list]) => [name, pushLane(list, commitOf, treeOf)] as const));
+  return new Map([
+    ...[...sources].map(([name, list]) => [name, pushLane(list, commitOf, treeOf)] as const),
+    ...[...refused].map((name) => [name, 'ordinary'] as const),
+  ]);
 }
