@@ -1,24 +1,18 @@
 import { join } from 'node:path';
 import { type CacheDir, prepareCacheDir } from '../adapters/cache-dir.ts';
-import { ChartStore } from '../adapters/charts/chart-store.ts';
 import { ApplicationSetStore } from '../adapters/control-plane/application-set-store.ts';
 import { ApplicationStore } from '../adapters/control-plane/application-store.ts';
 import { DestinationRegistry } from '../adapters/control-plane/destination-registry.ts';
-import { ImageObjects } from '../adapters/control-plane/image-objects.ts';
 import { KindWatch } from '../adapters/control-plane/kind-watch.ts';
 import { RepoCredentialStore } from '../adapters/control-plane/repo-credential-store.ts';
-import { SopsKeyStore } from '../adapters/control-plane/sops-keys.ts';
 import { BranchPromoter } from '../adapters/git/branch-promotion.ts';
 import { GitWriter } from '../adapters/git/commit-edit.ts';
 import { GitRepoCache } from '../adapters/git/index.ts';
 import { EventRecorder } from '../adapters/kube/event-recorder.ts';
 import { KubeRest } from '../adapters/kube/rest.ts';
 import { NotificationSettings } from '../adapters/notifications/settings.ts';
-import { ArtifactStore } from '../adapters/registry/artifact-store.ts';
-import { RenderCache } from '../adapters/render/render.ts';
 import { withDefaults } from '../core/model/application.ts';
 import { IN_CLUSTER } from '../core/model/common.ts';
-import { pushMatches } from '../core/webhook/push-event.ts';
 import type { RegistryPush } from '../core/webhook/registry-event.ts';
 import { FleetSources } from '../domain/application-sets/sources.ts';
 import { listClusters } from '../domain/clusters.ts';
@@ -26,26 +20,27 @@ import { argoApplicationContext } from '../domain/comparison/argo-applications.t
 import { ComparisonCache } from '../domain/comparison/compare.ts';
 import { ComparisonService } from '../domain/comparison/comparison-service.ts';
 import { assertSourcesPermitted } from '../domain/comparison/project-check.ts';
-import { GitManifestSource } from '../domain/comparison/source.ts';
 import { AppSchedule } from './app-schedule.ts';
 import { ApplicationSetController, DEFAULT_MAX_APPLICATIONS_PER_SET } from './appset/appset-controller.ts';
-import { ClusterShards, clusterServer } from './cluster-shards.ts';
-import { ClusterMonitor } from './clusters/cluster-monitor.ts';
-import { RecoveryCoordinator } from './clusters/recovery-coordinator.ts';
+import type { ClusterShards } from './cluster-shards.ts';
+import { wireClusterMonitor } from './cluster-wiring.ts';
+import type { ClusterMonitor } from './clusters/cluster-monitor.ts';
 import type { ControllerOptions } from './controller-options.ts';
-import { ImageAutomation } from './images/image-automation.ts';
+import type { ImageAutomation } from './images/image-automation.ts';
+import { wireImageAutomation } from './images/image-wiring.ts';
 import { LeaderElector } from './leader-election.ts';
 import { errorMessage, type Logger, toLogger } from './log.ts';
 import { ControllerMetrics } from './metrics.ts';
-import { ClusterNotifier } from './notifications/cluster-notifier.ts';
 import { DeletionNotice } from './notifications/deletion-notice.ts';
 import { Notifier } from './notifications/notifier.ts';
 import { ObjectEvents } from './object-events.ts';
 import { PipelineLoop } from './promotion/pipeline-loop.ts';
 import { type PushTriageDeps, triagePush } from './push-triage.ts';
+import { wireManifestSource } from './reconcile/manifest-wiring.ts';
 import { Reconciler } from './reconcile/reconciler.ts';
 import { RepoPoll } from './repo-poll.ts';
-import { ShardMembership } from './shard-membership.ts';
+import type { ShardMembership } from './shard-membership.ts';
+import { leaseOptions, wireSharding } from './sharding-wiring.ts';
 import type { WorkQueue } from './work-queue.ts';
 
 export type { ControllerOptions } from './controller-options.ts';
@@ -140,27 +135,14 @@ export class Controller {
     const imageKinds = ['imagerepositories', 'imagepolicies', 'imageupdaters'].map(watchKind);
     const pipelineKind = watchKind('pipelines');
     this.kindWatches = [...imageKinds, pipelineKind];
-    // Image automation: scans, tag choices and write-back commits (docs/images.md).
-    this.images = new ImageAutomation({
+    this.images = wireImageAutomation(options, {
       presence: imageKinds,
-      objects: new ImageObjects(this.eventRest, options.namespace),
-      writeBack: {
-        writer: new GitWriter({ workDir: join(cacheDir, 'write-back'), ...local }),
-        credentialsFor: (url) => credentials.forUrl(url),
-      },
-      insecureRegistries: options.insecureRegistries,
-      tickMs: options.imageTickMs,
-      // Our own push: the apps of that branch look at Git now, as a push webhook would make them.
-      onCommitted: (repoURL, branch) => {
-        const push = { provider: 'github' as const, ref: `refs/heads/${branch}`, repoURLs: [repoURL] };
-        for (const app of this.apps.list()) {
-          const sources = app.spec.sources ?? (app.spec.source ? [app.spec.source] : []);
-          if (sources.some((source) => pushMatches(push, source.repoURL, source.targetRevision ?? 'HEAD')))
-            this.refresh(app.metadata.name);
-        }
-      },
-      log: (message) => this.log.info({}, message),
-      onError: (error) => this.log.warn({}, `image automation pass failed: ${errorMessage(error)}`),
+      rest: this.eventRest,
+      cacheDir,
+      credentialsFor: (url) => credentials.forUrl(url),
+      apps: () => this.apps.list(),
+      refresh: (name) => this.refresh(name),
+      log: this.log,
     });
     this.setRest = new KubeRest(options.kubeConfig);
     const controlPlane = { rest: this.setRest, namespace: options.namespace };
@@ -190,21 +172,12 @@ export class Controller {
       metrics: this.metrics,
       log: this.log,
     });
-    const manifests = new GitManifestSource({
+    const manifests = wireManifestSource(options, {
       git,
-      renderCache: new RenderCache(),
-      tools: options.tools,
-      credentialsFor: (url) => credentials.forUrl(url),
+      credentials,
       projects: this.apps,
-      charts: new ChartStore({
-        cacheDir: join(cacheDir, 'charts'),
-        credentialsFor: (location) => credentials.forChart(location),
-      }),
-      artifacts: new ArtifactStore({
-        cacheDir: join(cacheDir, 'artifacts'),
-        credentialsFor: (location) => credentials.forChart(location),
-      }),
-      sopsKeys: new SopsKeyStore(this.setRest, options.namespace),
+      rest: this.setRest,
+      cacheDir,
     });
     this.polls = new RepoPoll({
       intervalMs: pollIntervalMs,
@@ -240,33 +213,16 @@ export class Controller {
         log: this.log,
       }),
     });
-    const clusterNotifier = new ClusterNotifier({
-      settings: notificationSettings,
-      queue: this.notifier.queue,
-      recordEvent: (cluster, note) => this.objectEvents.onCluster(cluster, note),
-      count: (labels) => this.notifier.count(labels),
-      onResult: (cluster) => this.clusters.checkSoon(cluster),
-      log: this.log,
-    });
-    const clusterDeps = {
+    this.clusters = wireClusterMonitor(options, {
       cp: { rest: this.eventRest, namespace: options.namespace },
       destinations: this.destinations,
       apps: () => this.apps.list(),
-      refresh: (name: string) => this.refresh(name),
-      log: this.log,
-    };
-    this.clusters = new ClusterMonitor({
-      ...clusterDeps,
-      recovery: new RecoveryCoordinator({
-        ...clusterDeps,
-        actions: options.recoveryActions ?? new Map(),
-        onAttemptSettled: (cluster) => this.clusters.checkSoon(cluster),
-      }),
-      recordEvent: (cluster, note) => this.objectEvents.onCluster(cluster, note),
+      refresh: (name) => this.refresh(name),
+      notificationSettings,
+      notifier: this.notifier,
+      objectEvents: this.objectEvents,
       metrics: this.metrics,
-      intervalMs: options.clusterProbeIntervalMs ?? 30_000,
-      notify: (cluster, status) => clusterNotifier.evaluate(cluster, status),
-      notificationResults: (cluster) => clusterNotifier.resultsFor(cluster),
+      log: this.log,
     });
     this.pipelines = new PipelineLoop(
       {
@@ -287,45 +243,23 @@ export class Controller {
       options.pipelineIntervalMs,
       pipelineKind,
     );
-    // Passed only when set: an undefined would override the Leases' own default.
-    const leaseDuration =
-      options.leaseDurationSeconds === undefined
-        ? {}
-        : { leaseDurationSeconds: options.leaseDurationSeconds };
     if (options.sharding) {
-      const clusterWatch = new KindWatch(options.kubeConfig, options.namespace, 'clusters');
-      const membership = new ShardMembership(options.kubeConfig, {
-        namespace: options.namespace,
-        identity,
-        ...leaseDuration,
-        // Apps of clusters gained are queued, those of clusters lost leave the queue.
-        onChange: (members) => {
-          this.metrics.shardMembers.set(members.length);
-          this.clusterShards?.membersChanged();
-        },
-        log: (line) => this.log.info({}, line),
-      });
-      const shards = new ClusterShards({
-        ownsKey: (key) => membership.owns(key),
-        clusters: () => clusterWatch.objects().flatMap((c) => clusterServer(c) ?? []),
-        cached: () => this.destinations.all().map((d) => d.name),
-        release: (cluster) => this.destinations.release(cluster),
+      const sharding = wireSharding(options, identity, {
+        metrics: this.metrics,
+        destinations: this.destinations,
         requeue: () => this.schedule.all(),
-        // A reconcile in progress on a cluster lost has most of a lease duration to finish.
-        releaseAfterMs: (options.leaseDurationSeconds ?? 15) * 1000,
-        log: (line) => this.log.info({}, line),
+        log: this.log,
       });
-      clusterWatch.onChange(() => shards.clustersChanged());
-      this.shards = membership;
-      this.clusterShards = shards;
-      this.clusterWatch = clusterWatch;
+      this.shards = sharding.membership;
+      this.clusterShards = sharding.shards;
+      this.clusterWatch = sharding.clusterWatch;
     }
     if (options.leaderElection ?? true) {
       this.elector = new LeaderElector(options.kubeConfig, {
         namespace: options.namespace,
         name: 'tiphys-controller',
         identity,
-        ...leaseDuration,
+        ...leaseOptions(options),
         onStartedLeading: () => this.activate(),
         onStoppedLeading: () => this.deactivate(),
         log: (line) => this.log.info({}, line),
