@@ -63,6 +63,28 @@ describe('resource tree', () => {
     assert.deepEqual(childKindsOf([{ kind: 'ConfigMap' }]), []);
   });
 
+  test("a managed object's health is the controller's verdict (custom checks), not a second opinion", () => {
+    const [node] = buildResourceTree(
+      [
+        {
+          status: {
+            group: 'apps',
+            version: 'v1',
+            kind: 'Deployment',
+            namespace: 'shop',
+            name: 'web',
+            status: 'Synced',
+            // A custom Lua check of the installation found it Degraded, though its replicas are up.
+            health: { status: 'Degraded', message: 'custom check: canary failed' },
+          },
+          live: deployment,
+        },
+      ],
+      [],
+    );
+    assert.deepEqual(node.health, { status: 'Degraded', message: 'custom check: canary failed' });
+  });
+
   test('Deployment → ReplicaSet → Pod by ownerReferences, with health; strangers are left out', () => {
     const nodes = buildResourceTree(
       [

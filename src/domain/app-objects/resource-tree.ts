@@ -59,7 +59,10 @@ export function buildResourceTree(
   const nodes: TreeNode[] = [];
   const byUid = new Map<string, TreeNode>();
   for (const { status, live } of managed) {
-    const health = live ? (assessHealth(live) ?? status.health) : status.health;
+    // The controller's verdict comes first: it judged the object with the installation's custom
+    // checks (Lua, CEL: docs/health.md) and is what the app's own health is made of, so a row
+    // never contradicts it. Tiphys's built-in check only fills in when no verdict is recorded.
+    const health = status.health ?? (live ? assessHealth(live) : undefined);
     const node: TreeNode = {
       group: status.group ?? '',
       version: status.version ?? (live ? versionOf(live.apiVersion) : 'v1'),
