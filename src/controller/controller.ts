@@ -11,7 +11,7 @@ import { GitRepoCache } from '../adapters/git/index.ts';
 import { EventRecorder } from '../adapters/kube/event-recorder.ts';
 import { KubeRest } from '../adapters/kube/rest.ts';
 import { NotificationSettings } from '../adapters/notifications/settings.ts';
-import { withDefaults } from '../core/model/application.ts';
+import { type Application, withDefaults } from '../core/model/application.ts';
 import { IN_CLUSTER } from '../core/model/common.ts';
 import type { RegistryPush } from '../core/webhook/registry-event.ts';
 import { FleetSources } from '../domain/application-sets/sources.ts';
@@ -19,6 +19,7 @@ import { listClusters } from '../domain/clusters.ts';
 import { argoApplicationContext } from '../domain/comparison/argo-applications.ts';
 import { ComparisonCache } from '../domain/comparison/compare.ts';
 import { ComparisonService } from '../domain/comparison/comparison-service.ts';
+import { manifestSourceFor } from '../domain/comparison/manifest-source-parts.ts';
 import { assertSourcesPermitted } from '../domain/comparison/project-check.ts';
 import { AppSchedule } from './app-schedule.ts';
 import { ApplicationSetController, DEFAULT_MAX_APPLICATIONS_PER_SET } from './appset/appset-controller.ts';
@@ -36,7 +37,6 @@ import { Notifier } from './notifications/notifier.ts';
 import { ObjectEvents } from './object-events.ts';
 import { PipelineLoop } from './promotion/pipeline-loop.ts';
 import { type PushTriageDeps, triagePush } from './push-triage.ts';
-import { wireManifestSource } from './reconcile/manifest-wiring.ts';
 import { Reconciler } from './reconcile/reconciler.ts';
 import { RepoPoll } from './repo-poll.ts';
 import type { ShardMembership } from './shard-membership.ts';
@@ -92,6 +92,10 @@ export class Controller {
     const cacheDir = this.cacheDir.path;
     this.apps = new ApplicationStore(options.kubeConfig, options.namespace);
     const credentials = new RepoCredentialStore(options.kubeConfig, options.namespace);
+    // Whether an app's project lets it read its sources: polls and push triage ask it before any
+    // Git or registry request made on the app's account.
+    const permits = (app: Application) =>
+      assertSourcesPermitted(this.apps, withDefaults(app)).then(() => true);
     this.destinations = new DestinationRegistry(
       options.kubeConfig,
       options.namespace,
@@ -123,7 +127,7 @@ export class Controller {
       treeIds: (url, commit, paths, creds) => git.treeIds(url, commit, paths, creds),
       credentialsFor: (url) => credentials.forUrl(url),
       prefetch: (url, creds) => git.prefetch(url, creds),
-      permits: (app) => assertSourcesPermitted(this.apps, withDefaults(app)).then(() => true),
+      permits,
     };
     this.metrics.trackApps(() => this.apps.list());
     this.metrics.trackClusterCaches(() =>
@@ -172,17 +176,19 @@ export class Controller {
       metrics: this.metrics,
       log: this.log,
     });
-    const manifests = wireManifestSource(options, {
+    const manifests = manifestSourceFor({
       git,
       credentials,
       projects: this.apps,
+      tools: options.tools,
       rest: this.setRest,
+      namespace: options.namespace,
       cacheDir,
     });
     this.polls = new RepoPoll({
       intervalMs: pollIntervalMs,
       apps: () => this.apps.list(),
-      permits: (app) => assertSourcesPermitted(this.apps, withDefaults(app)).then(() => true),
+      permits,
       resolve: (source, revision) => manifests.resolveRevision(source, revision),
       moved: (names) => this.queuePushed(names),
       retry: (names) => this.schedule.refreshPushed(names),

@@ -5,18 +5,15 @@
 
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { ChartStore } from '../adapters/charts/chart-store.ts';
 import {
   type Destination,
   DestinationNotFoundError,
   type DestinationRegistry,
 } from '../adapters/control-plane/destination-registry.ts';
 import { RepoCredentialStore } from '../adapters/control-plane/repo-credential-store.ts';
-import { SopsKeyStore } from '../adapters/control-plane/sops-keys.ts';
 import { GitRepoCache } from '../adapters/git/index.ts';
 import { KubeApiError, type KubeRest } from '../adapters/kube/rest.ts';
-import { ArtifactStore } from '../adapters/registry/artifact-store.ts';
-import { RenderCache, type RenderTools } from '../adapters/render/render.ts';
+import type { RenderTools } from '../adapters/render/render.ts';
 import { keyOf } from '../core/manifest/key.ts';
 import type { AppProject } from '../core/model/app-project.ts';
 import { type Application, withDefaults } from '../core/model/application.ts';
@@ -26,8 +23,8 @@ import { argoApplicationContext } from '../domain/comparison/argo-applications.t
 import type { Comparison, ResourceComparison } from '../domain/comparison/compare.ts';
 import { ComparisonService, type DesiredState } from '../domain/comparison/comparison-service.ts';
 import { ProjectViolationError } from '../domain/comparison/errors.ts';
+import { manifestSourceFor } from '../domain/comparison/manifest-source-parts.ts';
 import type { ProjectSource } from '../domain/comparison/ports.ts';
-import { GitManifestSource } from '../domain/comparison/source.ts';
 import { HttpError } from './http-error.ts';
 
 export interface RenderedApp {
@@ -54,24 +51,17 @@ export class RenderService {
     const projects = projectReader(options.rest, options.namespace);
     this.destinations = options.destinations;
     this.comparisons = new ComparisonService({
-      source: new GitManifestSource({
+      source: manifestSourceFor({
         git: new GitRepoCache({
           cacheDir: join(options.cacheDir, 'git'),
           allowLocalRepos: options.allowLocalRepos,
         }),
-        renderCache: new RenderCache(),
-        tools: options.tools,
-        credentialsFor: (url) => credentials.forUrl(url),
+        credentials,
         projects,
-        charts: new ChartStore({
-          cacheDir: join(options.cacheDir, 'charts'),
-          credentialsFor: (location) => credentials.forChart(location),
-        }),
-        artifacts: new ArtifactStore({
-          cacheDir: join(options.cacheDir, 'artifacts'),
-          credentialsFor: (location) => credentials.forChart(location),
-        }),
-        sopsKeys: new SopsKeyStore(options.rest, options.namespace),
+        tools: options.tools,
+        rest: options.rest,
+        namespace: options.namespace,
+        cacheDir: options.cacheDir,
       }),
       projects,
       argoApplications: argoApplicationContext({ rest: options.rest, namespace: options.namespace }),

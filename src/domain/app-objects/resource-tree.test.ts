@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { KubeObject } from '../../core/manifest/object.ts';
-import { buildResourceTree, childKindsOf } from './resource-tree.ts';
+import type { ResourceStatus } from '../../core/model/application-status.ts';
+import { buildResourceTree, childKindsOf, type ManagedEntry } from './resource-tree.ts';
 
 const owner = (kind: string, name: string, uid: string, apiVersion = 'apps/v1') => ({
   apiVersion,
@@ -63,22 +64,25 @@ describe('resource tree', () => {
     assert.deepEqual(childKindsOf([{ kind: 'ConfigMap' }]), []);
   });
 
+  /** The Deployment `web` as the app's status lists it, with the controller's health verdict if any. */
+  const managedWeb = (health?: ResourceStatus['health']): ManagedEntry => ({
+    status: {
+      group: 'apps',
+      version: 'v1',
+      kind: 'Deployment',
+      namespace: 'shop',
+      name: 'web',
+      status: 'Synced',
+      ...(health ? { health } : {}),
+    },
+    live: deployment,
+  });
+
   test("a managed object's health is the controller's verdict (custom checks), not a second opinion", () => {
     const [node] = buildResourceTree(
       [
-        {
-          status: {
-            group: 'apps',
-            version: 'v1',
-            kind: 'Deployment',
-            namespace: 'shop',
-            name: 'web',
-            status: 'Synced',
-            // A custom Lua check of the installation found it Degraded, though its replicas are up.
-            health: { status: 'Degraded', message: 'custom check: canary failed' },
-          },
-          live: deployment,
-        },
+        // A custom Lua check of the installation found it Degraded, though its replicas are up.
+        managedWeb({ status: 'Degraded', message: 'custom check: canary failed' }),
       ],
       [],
     );
@@ -88,17 +92,7 @@ describe('resource tree', () => {
   test('Deployment → ReplicaSet → Pod by ownerReferences, with health; strangers are left out', () => {
     const nodes = buildResourceTree(
       [
-        {
-          status: {
-            group: 'apps',
-            version: 'v1',
-            kind: 'Deployment',
-            namespace: 'shop',
-            name: 'web',
-            status: 'Synced',
-          },
-          live: deployment,
-        },
+        managedWeb(),
         {
           status: {
             version: 'v1',

@@ -1,6 +1,7 @@
-// Where the controller's manifests come from: Git (through the shared mirrors), charts and OCI
-// artifacts (each cached in its folder of the controller's cache), with the repositories' and
-// registries' credentials and the projects' SOPS keys from the control namespace.
+// Where a process's manifests come from: Git (through its mirrors), charts and OCI artifacts
+// (each cached in its folder of the process's cache), with the repositories' and registries'
+// credentials and the projects' SOPS keys from the control namespace. The controller and the API
+// server's render service build theirs here, so both read sources the same way.
 import { join } from 'node:path';
 import { ChartStore } from '../../adapters/charts/chart-store.ts';
 import type { RepoCredentialStore } from '../../adapters/control-plane/repo-credential-store.ts';
@@ -8,26 +9,24 @@ import { SopsKeyStore } from '../../adapters/control-plane/sops-keys.ts';
 import type { GitRepoCache } from '../../adapters/git/index.ts';
 import type { KubeRest } from '../../adapters/kube/rest.ts';
 import { ArtifactStore } from '../../adapters/registry/artifact-store.ts';
-import { RenderCache } from '../../adapters/render/render.ts';
-import type { ProjectSource } from '../../domain/comparison/ports.ts';
-import { GitManifestSource } from '../../domain/comparison/source.ts';
-import type { ControllerOptions } from '../controller-options.ts';
+import { RenderCache, type RenderTools } from '../../adapters/render/render.ts';
+import type { ProjectSource } from './ports.ts';
+import { GitManifestSource } from './source.ts';
 
-export function wireManifestSource(
-  options: ControllerOptions,
-  deps: {
-    git: GitRepoCache;
-    credentials: RepoCredentialStore;
-    projects: ProjectSource;
-    rest: KubeRest;
-    cacheDir: string;
-  },
-): GitManifestSource {
+export function manifestSourceFor(deps: {
+  git: GitRepoCache;
+  credentials: RepoCredentialStore;
+  projects: ProjectSource;
+  tools: RenderTools;
+  rest: KubeRest;
+  namespace: string;
+  cacheDir: string;
+}): GitManifestSource {
   const { credentials } = deps;
   return new GitManifestSource({
     git: deps.git,
     renderCache: new RenderCache(),
-    tools: options.tools,
+    tools: deps.tools,
     credentialsFor: (url) => credentials.forUrl(url),
     projects: deps.projects,
     charts: new ChartStore({
@@ -38,6 +37,6 @@ export function wireManifestSource(
       cacheDir: join(deps.cacheDir, 'artifacts'),
       credentialsFor: (location) => credentials.forChart(location),
     }),
-    sopsKeys: new SopsKeyStore(deps.rest, options.namespace),
+    sopsKeys: new SopsKeyStore(deps.rest, deps.namespace),
   });
 }
