@@ -78,9 +78,13 @@ for (const app of apps) {
       syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ['CreateNamespace=true'] },
     },
   };
-  await rest
-    .request('PUT', `${base}/${app.name}`, { body })
-    .catch(() => rest.request('POST', base, { body }));
+  // Server-side apply: creates the app, or brings it back to this spec when the demo runs again
+  // on the cluster it left up (a PUT without resourceVersion is refused, a POST finds it exists).
+  await rest.request('PATCH', `${base}/${app.name}`, {
+    body,
+    contentType: 'application/apply-patch+yaml',
+    query: { fieldManager: 'tiphys-demo', force: 'true' },
+  });
 }
 
 const password = await initialPassword();
