@@ -127,7 +127,8 @@ export async function reconcileSet(deps: SetReconcileDeps, set: ApplicationSet):
 
 /**
  * Writes the status; fields not given keep their last value (a failed generation keeps the apps'
- * status and the rollout), and a condition seen before keeps its transition time.
+ * status and the rollout), a condition seen before keeps its transition time, and
+ * observedGeneration says which spec it describes.
  */
 async function writeStatus(
   deps: SetReconcileDeps,
@@ -140,7 +141,15 @@ async function writeStatus(
     const before = previous.conditions?.find((p) => p.type === c.type && p.message === c.message);
     return { ...c, lastTransitionTime: before?.lastTransitionTime ?? now };
   });
-  const status: ApplicationSetStatus = { ...previous, ...next, conditions };
+  // Written on every exit, so a client that changed the spec can wait for this generation and
+  // then read what the set did with it (apps created, kept, deleted, or the failure).
+  const observed = set.metadata.generation;
+  const status: ApplicationSetStatus = {
+    ...previous,
+    ...next,
+    conditions,
+    ...(observed !== undefined ? { observedGeneration: observed } : {}),
+  };
   if (JSON.stringify(status) === JSON.stringify(previous)) return;
   await deps.sets.writeStatus(set.metadata.name, status);
 }

@@ -65,11 +65,21 @@ describe('rendering generated apps', () => {
   });
   test("the Argo CD finalizer becomes Tiphys's, and preserveResourcesOnDeletion drops it", () => {
     const set = appSet();
-    set.spec.template.metadata.finalizers = ['resources-finalizer.argocd.argoproj.io'];
+    set.spec.template.metadata.finalizers = ['resources-finalizer.argocd.argoproj.io', 'example.com/keep'];
+    assert.deepEqual(render(set, [params('eu-1')]).apps[0]?.metadata.finalizers, [
+      'resources-finalizer.tiphys.dev',
+      'example.com/keep',
+    ]);
+    set.spec.syncPolicy = { preserveResourcesOnDeletion: true };
+    assert.deepEqual(render(set, [params('eu-1')]).apps[0]?.metadata.finalizers, ['example.com/keep']);
+  });
+  test('without preserveResourcesOnDeletion a generated app cascades even when the template says nothing (Argo CD)', () => {
+    const set = appSet();
+    delete set.spec.template.metadata.finalizers;
     assert.deepEqual(render(set, [params('eu-1')]).apps[0]?.metadata.finalizers, [
       'resources-finalizer.tiphys.dev',
     ]);
-    set.spec.syncPolicy = { preserveResourcesOnDeletion: true };
+    set.spec.syncPolicy = { applicationsSync: 'create-delete', preserveResourcesOnDeletion: true };
     assert.equal(render(set, [params('eu-1')]).apps[0]?.metadata.finalizers, undefined);
   });
 });

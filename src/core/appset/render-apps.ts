@@ -55,9 +55,13 @@ export function renderApplications(
       problems.push(`${name}: ${converted.problem}`);
       continue;
     }
-    let finalizers = fromArgoFinalizers(rendered.metadata.finalizers, RESOURCES_FINALIZER);
-    // Deleting a generated app must leave its resources: it never gets the cascade finalizer.
-    if (preserve) finalizers = finalizers?.filter((f) => f !== RESOURCES_FINALIZER);
+    const written = fromArgoFinalizers(rendered.metadata.finalizers, RESOURCES_FINALIZER) ?? [];
+    // Argo CD's rule: a generated app carries the cascade finalizer, so the set deleting it (an
+    // element gone, the set itself deleted) deletes its resources too, unless the set preserves
+    // them; then it never carries it, even when the template lists it.
+    const finalizers = preserve
+      ? written.filter((f) => f !== RESOURCES_FINALIZER)
+      : [...new Set([...written, RESOURCES_FINALIZER])];
     const app = {
       apiVersion: API_VERSION,
       kind: APPLICATION_KIND,
@@ -66,7 +70,7 @@ export function renderApplications(
         namespace: ctx.namespace,
         labels: { ...rendered.metadata.labels, [APPLICATION_SET_LABEL]: set.metadata.name },
         ...(rendered.metadata.annotations ? { annotations: rendered.metadata.annotations } : {}),
-        ...(finalizers?.length ? { finalizers } : {}),
+        ...(finalizers.length > 0 ? { finalizers } : {}),
       },
       spec: converted.spec,
     } as unknown as Application;

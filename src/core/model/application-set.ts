@@ -179,6 +179,9 @@ export const ApplicationSetStatus = Type.Object({
     }),
   ),
   generatedAt: Type.Optional(Timestamp()),
+  observedGeneration: Type.Optional(
+    Type.Integer({ description: 'The metadata.generation of the spec this status describes.' }),
+  ),
 });
 export type ApplicationSetStatus = Static<typeof ApplicationSetStatus>;
 

@@ -420,5 +420,6 @@ export interface ApplicationSet {
     applicationStatus?: ApplicationSetAppStatus[];
     rollout?: { revision: string; phase: string; step?: number; message?: string; accepted?: string[] };
     generatedAt?: string;
+    observedGeneration?: number;
   };
 }
