@@ -2,37 +2,10 @@
 // to callers who may see that pipeline (the rule of GET /api/v1/pipelines/:name), never another
 // project's, and an anonymous caller is refused.
 import assert from 'node:assert/strict';
-import { get, type IncomingMessage } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import type { Pipeline } from '../core/model/pipeline.ts';
-import { FakeAuth, MemoryApps, MemoryPipelines, testApp, testServer } from './testkit.ts';
-
-function open(url: string, token?: string): Promise<{ res: IncomingMessage; read: () => string }> {
-  return new Promise((resolve, reject) => {
-    const req = get(url, { headers: token ? { authorization: `Bearer ${token}` } : {} }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        text += chunk;
-      });
-      resolve({ res, read: () => text });
-    });
-    req.on('error', reject);
-  });
-}
-
-/** A generous limit for observable state, never a claim about speed (a loaded CI machine). */
-const PATIENCE_MS = 30_000;
-
-async function until(what: string, check: () => boolean): Promise<void> {
-  const deadline = Date.now() + PATIENCE_MS;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
+import { FakeAuth, MemoryApps, MemoryPipelines, openStream, testApp, testServer, until } from './testkit.ts';
 
 function pipeline(name: string, project: string, apps: string[], message?: string): Pipeline {
   return {
@@ -80,15 +53,15 @@ describe('pipeline stream (SSE)', () => {
   after(() => server.close());
 
   test('anonymous callers get 401 and no watch is started for them', async () => {
-    const { res } = await open(url);
+    const { res } = await openStream(url);
     assert.equal(res.statusCode, 401);
     res.resume();
     assert.equal(pipelines.started, false);
   });
 
   test("changes arrive as `event: pipeline`; another project's pipeline never does", async () => {
-    const admin = await open(url, 'admin-token');
-    const attacker = await open(url, 'team-a-token');
+    const admin = await openStream(url, 'admin-token');
+    const attacker = await openStream(url, 'team-a-token');
     assert.equal(admin.res.statusCode, 200);
     assert.equal(attacker.res.statusCode, 200);
     assert.match(String(admin.res.headers['content-type']), /text\/event-stream/);

@@ -2,36 +2,10 @@
 // informer reports changes, only for apps the caller may see, with heartbeats, and a closed
 // connection stops its subscription.
 import assert from 'node:assert/strict';
-import { get, type IncomingMessage } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
-import { FakeAuth, MemoryApps, testApp, testServer } from './testkit.ts';
-
-function open(url: string, token?: string): Promise<{ res: IncomingMessage; read: () => string }> {
-  return new Promise((resolve, reject) => {
-    const req = get(url, { headers: token ? { authorization: `Bearer ${token}` } : {} }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        text += chunk;
-      });
-      resolve({ res, read: () => text });
-    });
-    req.on('error', reject);
-  });
-}
-
-/** A generous limit for observable state, never a claim about speed (a loaded CI machine). */
-const PATIENCE_MS = 30_000;
-
-async function until(what: string, check: () => boolean): Promise<void> {
-  const deadline = Date.now() + PATIENCE_MS;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
+import { FakeAuth, MemoryApps, openStream, PATIENCE_MS, testApp, testServer, until } from './testkit.ts';
 
 describe('application stream (SSE)', () => {
   let server: FastifyInstance;
@@ -53,14 +27,14 @@ describe('application stream (SSE)', () => {
   after(() => server.close());
 
   test('anonymous callers get 401', async () => {
-    const { res } = await open(url);
+    const { res } = await openStream(url);
     assert.equal(res.statusCode, 401);
     res.destroy();
   });
 
   test('changes arrive as `event: application` with type and object, filtered by RBAC', async () => {
-    const admin = await open(url, 'admin-token');
-    const scoped = await open(url, 'team-a-token');
+    const admin = await openStream(url, 'admin-token');
+    const scoped = await openStream(url, 'team-a-token');
     assert.equal(admin.res.statusCode, 200);
     assert.match(String(admin.res.headers['content-type']), /text\/event-stream/);
     apps.set(testApp('web', { project: 'team-a' }));
@@ -115,7 +89,7 @@ describe('application stream: the caller is checked again while it lasts', () =>
   after(() => server.close());
 
   test('a token revoked while its stream is open ends the stream', async () => {
-    const stream = await open(url, 'doomed-token');
+    const stream = await openStream(url, 'doomed-token');
     assert.equal(stream.res.statusCode, 200);
     let ended = false;
     stream.res.on('end', () => {
@@ -124,29 +98,29 @@ describe('application stream: the caller is checked again while it lasts', () =>
     auth.identities.delete('doomed-token');
     await until('the stream to end', () => ended);
     assert.match(stream.read(), /event: end\ndata: .*no longer valid/);
-    const again = await open(url, 'doomed-token');
+    const again = await openStream(url, 'doomed-token');
     assert.equal(again.res.statusCode, 401, 'and it cannot be reopened');
     again.res.destroy();
   });
 
   test('a caller holds at most the cap of streams; closing one makes room', async () => {
-    const first = await open(url, 'busy-token');
-    const second = await open(url, 'busy-token');
+    const first = await openStream(url, 'busy-token');
+    const second = await openStream(url, 'busy-token');
     assert.equal(first.res.statusCode, 200);
     assert.equal(second.res.statusCode, 200);
-    const third = await open(url, 'busy-token');
+    const third = await openStream(url, 'busy-token');
     assert.equal(third.res.statusCode, 429);
     third.res.resume();
-    const admin = await open(url, 'admin-token');
+    const admin = await openStream(url, 'admin-token');
     assert.equal(admin.res.statusCode, 200, 'the cap is per caller');
     first.res.destroy();
     // The server learns of the close a moment later: ask until it has.
-    let reopened = await open(url, 'busy-token');
+    let reopened = await openStream(url, 'busy-token');
     const deadline = Date.now() + PATIENCE_MS;
     while (reopened.res.statusCode === 429 && Date.now() < deadline) {
       reopened.res.resume();
       await sleep(20);
-      reopened = await open(url, 'busy-token');
+      reopened = await openStream(url, 'busy-token');
     }
     assert.equal(reopened.res.statusCode, 200);
     for (const s of [second, admin, reopened]) s?.res.destroy();

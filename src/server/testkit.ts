@@ -1,6 +1,10 @@
 // For the server's unit tests: an in-memory Application source, an AuthService whose tokens and
-// policy a test writes as data, and a server built on them against a cluster that is never
-// reached (writes fail, but validation and authorization answer before any write).
+// policy a test writes as data, a server built on them against a cluster that is never reached
+// (writes fail, but validation and authorization answer before any write), and a client of its
+// live streams (Server-Sent Events) that keeps what arrived.
+import assert from 'node:assert/strict';
+import { get, type IncomingMessage } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Application } from '../core/model/application.ts';
@@ -162,3 +166,33 @@ export async function testServer(
 
 export const asAdmin = { authorization: 'Bearer admin-token' };
 export const asReader = { authorization: 'Bearer reader-token' };
+
+/** Opens a live stream (SSE) as `token`'s owner; `read()` is all the text received so far. */
+export function openStream(
+  url: string,
+  token?: string,
+): Promise<{ res: IncomingMessage; read: () => string }> {
+  return new Promise((resolve, reject) => {
+    const req = get(url, { headers: token ? { authorization: `Bearer ${token}` } : {} }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        text += chunk;
+      });
+      resolve({ res, read: () => text });
+    });
+    req.on('error', reject);
+  });
+}
+
+/** A generous limit for observable state, never a claim about speed (a loaded CI machine). */
+export const PATIENCE_MS = 30_000;
+
+/** Waits until `check` holds, or fails naming `what`. */
+export async function until(what: string, check: () => boolean): Promise<void> {
+  const deadline = Date.now() + PATIENCE_MS;
+  while (!check()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
