@@ -15,6 +15,14 @@ import type { Comparison } from '../../domain/comparison/compare.ts';
 import type { DesiredObject } from '../../domain/comparison/desired-state.ts';
 
 /**
+ * How long the comparison's server-side dry run of an object counts as the sync's validation of
+ * it. The reconcile that starts a sync compares just before (milliseconds); a verdict kept from
+ * earlier (the same desired object, the live object at the same resourceVersion) counts only
+ * while it is this fresh, so a policy or webhook changed since is asked again.
+ */
+export const DRY_RUN_REUSE_MS = 60_000;
+
+/**
  * Builds the sync engine's input from what the reconcile found: desired objects with their
  * annotations read, the live objects the app tracks with their comparison verdict, the options
  * of the Application and of the requested operation merged, who owns the objects found at the
@@ -29,6 +37,7 @@ export function syncInputOf(
   comparison: Comparison,
   namespaceExists: boolean,
   apps: readonly Application[] = [],
+  now = Date.now(),
 ): SyncInput {
   const outOfSync = new Set(comparison.resources.filter((r) => r.status !== 'Synced').map((r) => r.id));
   const desiredResources: DesiredResource[] = desired.map((item) => ({
@@ -60,6 +69,11 @@ export function syncInputOf(
   for (const r of comparison.resources) {
     if (r.desired && r.live) owners[r.id] = ownershipOf(r.live, app.metadata.name);
   }
+  const prevalidated = comparison.resources
+    .filter(
+      (r) => r.desired && r.live && r.acceptedAt !== undefined && now - r.acceptedAt <= DRY_RUN_REUSE_MS,
+    )
+    .map((r) => r.id);
   const input: SyncInput = {
     operationId,
     appName: app.metadata.name,
@@ -74,6 +88,7 @@ export function syncInputOf(
     dryRun: operation.sync.dryRun ?? false,
   };
   if (selected && selected.length > 0) input.selected = selected;
+  if (prevalidated.length > 0) input.prevalidated = prevalidated;
   const namespace = app.spec.destination.namespace;
   if (namespace) input.destinationNamespace = { name: namespace, exists: namespaceExists };
   return input;

@@ -1,3 +1,4 @@
+import { deepEqual } from '../diff/json.ts';
 import { keepIgnoredLiveValues } from '../diff/keep-ignored.ts';
 import { SyncPlanError } from './errors.ts';
 import { generatedHookName } from './hook-name.ts';
@@ -74,6 +75,7 @@ export function planSync(input: SyncInput): PlanResult {
   const selected = input.selected ? new Set(input.selected) : undefined;
   const runHooks = !input.skipHooks && selected === undefined;
   const liveByKey = new Map(input.live.map((live) => [live.key, live]));
+  const prevalidated = new Set(input.prevalidated ?? []);
   const drafts: Draft[] = [];
   const skipped: SkippedResource[] = [];
 
@@ -97,7 +99,11 @@ export function planSync(input: SyncInput): PlanResult {
       options.respectIgnoreDifferences && live && input.ignoreDifferences?.length
         ? keepIgnoredLiveValues(resource.object, live.object, input.ignoreDifferences)
         : resource.object;
-    drafts.push(draft('Sync', 'apply', resource.key, object, resource.wave ?? 0, options, [], refusal));
+    const applied = draft('Sync', 'apply', resource.key, object, resource.wave ?? 0, options, [], refusal);
+    if (prevalidated.has(resource.key) && sentAsCompared(object, resource.object, options)) {
+      applied.task.prevalidated = true;
+    }
+    drafts.push(applied);
   }
 
   const kept = new Set([...input.desired.map((d) => d.key), ...drafts.map((d) => d.task.key)]);
@@ -204,6 +210,16 @@ function isPreviousRun(live: LiveResource, hook: KubeObject, generateName: strin
 
 function withName(object: KubeObject, name: string): KubeObject {
   return { ...object, metadata: { ...object.metadata, name } };
+}
+
+/**
+ * Whether the apply sends what the comparison dry-ran: the same object (not one that keeps live
+ * values of ignored fields), by the same call (a server-side apply with strict validation, not a
+ * replace, which the comparison does not make).
+ */
+function sentAsCompared(sent: KubeObject, compared: KubeObject, options: SyncOptionSet): boolean {
+  if (options.replace || options.validate === false) return false;
+  return sent === compared || deepEqual(sent, compared);
 }
 
 /** PruneLast objects are deleted in an extra wave after every other wave of the Sync phase. */

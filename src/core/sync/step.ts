@@ -118,9 +118,13 @@ function validate(context: Context): Outcome {
       t !== namespace,
   );
   for (const task of candidates) {
-    if (planned.get(task.id)?.options.skipDryRun) {
+    const plannedTask = planned.get(task.id);
+    if (plannedTask?.options.skipDryRun) {
       task.validated = true;
       task.message = 'dry run skipped: its kind or namespace is created by this sync';
+    } else if (plannedTask?.prevalidated) {
+      // The comparison dry-ran this very object against the live one: one dry run, not two.
+      task.validated = true;
     }
   }
   const failed = state.tasks.filter((t) => t.status === 'Failed');

@@ -114,6 +114,12 @@ export interface SyncInput {
   owners?: Readonly<Record<string, Ownership>>;
   /** Keys that other Applications on the same cluster render too, with their names. */
   sharedWith?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Desired keys whose object, exactly as given here, the API server has just accepted in a
+   * server-side apply dry run against the live object as it is now (the comparison's): that dry
+   * run is their validation, and an apply task sending that very object is not dry-run again.
+   */
+  prevalidated?: readonly string[];
 }
 
 export interface SyncTask {
@@ -130,6 +136,11 @@ export interface SyncTask {
   deletePolicies: readonly HookDeletePolicy[];
   /** The task that creates the destination namespace, run before anything is validated. */
   createsNamespace?: boolean;
+  /**
+   * The comparison's dry run of this very object (same object, same server-side apply) passed:
+   * it counts as the task's validation, so the task is not dry-run a second time.
+   */
+  prevalidated?: boolean;
   /**
    * Why this task must not run: the object it would delete, replace or adopt is not the app's.
    * A refused task fails the operation before anything changes, or, when the refusal appears

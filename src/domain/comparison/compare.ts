@@ -21,6 +21,12 @@ export interface ResourceComparison {
   requiresPruning: boolean;
   hook: boolean;
   message?: string;
+  /**
+   * When (epoch ms) the API server last accepted the desired object as a server-side apply
+   * against the live object at its current resourceVersion: the comparison's dry run, or the
+   * sync's own apply. A sync may count that dry run as the object's validation.
+   */
+  acceptedAt?: number;
 }
 
 export interface Comparison {
@@ -35,6 +41,8 @@ interface CachedVerdict {
   /** Only for a difference (what applying would change); an equal verdict predicts the live object. */
   predicted?: KubeObject;
   message?: string;
+  /** When the server accepted the desired object as a server-side apply (not for Validate=false). */
+  acceptedAt?: number;
 }
 
 /**
@@ -142,19 +150,28 @@ async function compareOne(
     // An equal verdict keeps no prediction: the live object is what applying would give.
     entry.predicted = known.predicted ?? (known.equal ? live : undefined);
     entry.message = known.message;
+    if (known.acceptedAt !== undefined) entry.acceptedAt = known.acceptedAt;
     return;
   }
   try {
-    const predicted =
-      item.syncOptions.Validate === 'false'
-        ? await destination.client.replaceOrCreate(item.object, { dryRun: true, validate: false })
-        : await destination.client.apply(item.object, { dryRun: true, force: true });
+    const serverSideApply = item.syncOptions.Validate !== 'false';
+    const predicted = serverSideApply
+      ? await destination.client.apply(item.object, { dryRun: true, force: true })
+      : await destination.client.replaceOrCreate(item.object, { dryRun: true, validate: false });
     const options = { ignoreDifferences, live };
     const equal = deepEqual(normalize(predicted, options), normalize(live, options));
     entry.status = equal ? 'Synced' : 'OutOfSync';
     entry.predicted = predicted;
+    const accepted = serverSideApply ? { acceptedAt: Date.now() } : {};
+    Object.assign(entry, accepted);
     // Hundreds of apps stay equal for days: their verdicts keep hashes, not a copy of each object.
-    cache.set(appName, item.id, { desiredHash, liveVersion, equal, ...(equal ? {} : { predicted }) });
+    cache.set(appName, item.id, {
+      desiredHash,
+      liveVersion,
+      equal,
+      ...(equal ? {} : { predicted }),
+      ...accepted,
+    });
   } catch (error) {
     // The object cannot be applied as it is (an immutable field, a webhook refusing it): the
     // comparison cannot say, and a sync would fail with this message.
@@ -180,5 +197,9 @@ export function recordApplied(
     desiredHash: hashOf([item.object, ignoreDifferences]),
     liveVersion: result.metadata.resourceVersion ?? '',
     equal: true,
+    // A replace (Validate=false, Replace=true) is not the server-side apply a sync validates with.
+    ...(item.syncOptions.Validate === 'false' || item.syncOptions.Replace === 'true'
+      ? {}
+      : { acceptedAt: Date.now() }),
   });
 }
