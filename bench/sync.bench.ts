@@ -9,14 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import {
-  createApp,
-  getApp,
-  NAMESPACE,
-  readObject,
-  startEnv,
-  startInProcessController,
-} from '../test/e2e/support.ts';
+import { createApp, NAMESPACE, readObject, startEnv, startInProcessController } from '../test/e2e/support.ts';
 import { ensureTestbedBinaries } from '../testbed/src/binaries.ts';
 import {
   automatedSpec,
@@ -24,6 +17,7 @@ import {
   deploymentYaml,
   pollUntil,
   syncSucceeded,
+  watchAppUntil,
   writeFiles,
 } from './gitops.ts';
 import { median, report, timeIt } from './stats.ts';
@@ -92,28 +86,21 @@ try {
       const repo = `sync${round}`;
       const { url } = await env.git.createRepo(repo, repoDir);
       const app = `sync${round}`;
+      // Watched from before the creation, so no status write is missed.
       const start = performance.now();
-      await createApp(env, app, automatedSpec(url, '.', tiphysNs));
       // When each stage was first seen, to tell where the time goes.
       const stages = new Map<string, number>();
-      tiphysTimes.push(
-        await pollUntil(
-          `${app} Synced and Succeeded`,
-          async () => {
-            const current = await getApp(env, app);
-            const status = current.status;
-            const stage = `sync ${status?.sync?.status ?? '-'}, operation ${status?.operationState?.phase ?? '-'}`;
-            if (!stages.has(stage)) stages.set(stage, performance.now() - start);
-            return syncSucceeded(current);
-          },
-          {
-            start,
-            intervalMs: 50,
-            timeoutMs: 600_000,
-            describe: async () => JSON.stringify((await getApp(env, app)).status, null, 1).slice(0, 3000),
-          },
-        ),
-      );
+      const synced = watchAppUntil(env.rest, NAMESPACE, app, syncSucceeded, {
+        start,
+        timeoutMs: 600_000,
+        onStatus: ({ status }) => {
+          const stage = `sync ${status?.sync?.status ?? '-'}, operation ${status?.operationState?.phase ?? '-'}`;
+          if (!stages.has(stage)) stages.set(stage, performance.now() - start);
+        },
+      });
+      synced.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+      await createApp(env, app, automatedSpec(url, '.', tiphysNs));
+      tiphysTimes.push(await synced);
       console.log(
         `  stages: ${[...stages].map(([stage, ms]) => `${stage} at ${ms.toFixed(0)} ms`).join('; ')}`,
       );
