@@ -7,15 +7,19 @@
 // carries the other's apps), and an idle node process (memory). Each figure with a target in
 // issue 10 is printed with that target and whether it is met.
 // BENCH_FLEET_DIRS (default 50) directories per cluster: N = 3 × that. 1,000 apps is 334.
+// BENCH_FLEET_NODE_OPTIONS: NODE_OPTIONS of the controllers only (`--cpu-prof --cpu-prof-dir=DIR`).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadKubeConfig } from '../src/adapters/kube/kubeconfig.ts';
+import { KubeRest } from '../src/adapters/kube/rest.ts';
 import type { Application } from '../src/core/model/application.ts';
 import { registerCluster } from '../src/domain/clusters.ts';
 import { createApp, NAMESPACE, startControllerProcess, startEnv } from '../test/e2e/support.ts';
 import { startCluster } from '../testbed/src/cluster.ts';
 import { freePorts } from '../testbed/src/ports.ts';
+import { type ProbeSample, printProbe, probe } from './fleet-probe.ts';
 import {
   CLOCK_TICKS_PER_SECOND,
   cpuTicksOf,
@@ -68,8 +72,19 @@ for (const { name, cluster } of regions) {
   );
 }
 const [handPort, port] = await freePorts(2);
+const nodeOptions = process.env.BENCH_FLEET_NODE_OPTIONS;
 const controllerOn = (p: number) =>
-  startControllerProcess(env, ['--port', String(p), '--no-leader-election', '--poll-interval', '180']);
+  startControllerProcess(
+    env,
+    ['--port', String(p), '--no-leader-election', '--poll-interval', '180'],
+    nodeOptions ? { NODE_OPTIONS: nodeOptions } : {},
+  );
+// Each API server's own request counters and each component's CPU, per phase (fleet-probe.ts).
+const probed = regions.map(({ cluster }, i) => ({
+  cluster,
+  rest: i === 0 ? env.rest : new KubeRest(loadKubeConfig(cluster.kubeconfigPath)),
+}));
+const sample = (pid: number | undefined): Promise<ProbeSample> => probe(probed, pid ?? 0);
 let controller = controllerOn(handPort);
 const idle = spawn(process.execPath, ['-e', 'setInterval(()=>{},1000)'], { stdio: 'ignore' });
 process.once('exit', () => idle.kill('SIGKILL'));
@@ -164,6 +179,7 @@ try {
   await waitForHttp(`http://127.0.0.1:${handPort}/healthz`);
 
   // Floor: the same apps written by hand.
+  const handBefore = await sample(controller.pid);
   const handStart = performance.now();
   const pairs = regions.flatMap((r) =>
     Array.from({ length: dirs }, (_, i) => ({ region: r.name, dir: dirName(i) })),
@@ -176,6 +192,7 @@ try {
     }),
   );
   const handTime = await allHealthy('hand-', handStart);
+  printProbe('hand-written apps', handBefore, await sample(controller.pid), apps);
   // The set gets a controller of its own, as the hand-written apps had: none carries the other's.
   await stopChild(controller);
   await inBatches(pairs, 10, ({ region, dir }) =>
@@ -186,6 +203,7 @@ try {
   const pid = controller.pid;
   if (pid === undefined) throw new Error('the controller process has no pid');
 
+  const setBefore = await sample(pid);
   const setStart = performance.now();
   await env.rest.request('POST', `/apis/tiphys.dev/v1alpha1/namespaces/${NAMESPACE}/applicationsets`, {
     body: {
@@ -228,6 +246,7 @@ try {
     { start: setStart, intervalMs: 250, timeoutMs: 600_000, describe: async () => `${generated}/${apps}` },
   );
   const setTime = await allHealthy('set-', setStart);
+  printProbe('ApplicationSet', setBefore, await sample(pid), apps);
   const memory = memoryOf(pid);
   if (idle.pid === undefined) throw new Error('the idle node process has no pid');
   const floor = memoryOf(idle.pid);
@@ -307,6 +326,7 @@ try {
 } finally {
   idle.kill('SIGKILL');
   await stopChild(controller);
+  for (const { rest } of probed.slice(1)) rest.close();
   await Promise.all([second.stop(), third.stop()]);
   await env.stop();
   rmSync(work, { recursive: true, force: true });

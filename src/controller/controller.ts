@@ -90,7 +90,7 @@ export class Controller {
     const pollIntervalMs = options.pollIntervalMs ?? 180_000;
     this.cacheDir = prepareCacheDir(options.cacheDir, 'controller');
     const cacheDir = this.cacheDir.path;
-    this.apps = new ApplicationStore(options.kubeConfig, options.namespace);
+    this.apps = new ApplicationStore(options.kubeConfig, options.namespace, { watchProjects: true });
     const credentials = new RepoCredentialStore(options.kubeConfig, options.namespace);
     // Whether an app's project lets it read its sources: polls and push triage ask it before any
     // Git or registry request made on the app's account.
@@ -285,6 +285,15 @@ export class Controller {
       this.appSets.appChanged(name, app);
       this.schedule.appChanged(name, app);
       if (app) this.polls.watch(app);
+    });
+    // Projects come from a watch (watched-projects.ts): the apps of one that changed look again,
+    // so a refusal by its previous version is lifted, and a new refusal is said, without a poll.
+    this.apps.onProjectChange((projects) => {
+      const names = this.apps
+        .list()
+        .filter((app) => projects.includes(app.spec.project || 'default'))
+        .map((app) => app.metadata.name);
+      this.schedule.refreshPushed(names);
     });
     await this.apps.start();
     await this.appSets.start();

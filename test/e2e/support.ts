@@ -97,13 +97,22 @@ export function startInProcessController(
 }
 
 /** `tiphys controller` as a real process (for kill and restart tests). */
-export function startControllerProcess(env: Env, extraArgs: string[] = []): ChildProcess {
+export function startControllerProcess(
+  env: Env,
+  extraArgs: string[] = [],
+  extraEnv: Record<string, string> = {},
+): ChildProcess {
   const bin = join(import.meta.dirname, '..', '..', 'bin', 'tiphys.mjs');
   const child = spawn(
     process.execPath,
     [bin, 'controller', '--kubeconfig', env.cluster.kubeconfigPath, '--port', '0', ...extraArgs],
     {
-      env: { ...process.env, TIPHYS_HELM_BIN: env.tools.helm, TIPHYS_KUSTOMIZE_BIN: env.tools.kustomize },
+      env: {
+        ...process.env,
+        TIPHYS_HELM_BIN: env.tools.helm,
+        TIPHYS_KUSTOMIZE_BIN: env.tools.kustomize,
+        ...extraEnv,
+      },
       stdio: ['ignore', 'ignore', process.env.TIPHYS_TEST_LOG ? 'inherit' : 'ignore'],
     },
   );

@@ -11,7 +11,9 @@ import {
   restartingInformer,
 } from '../kube/informer-restart.ts';
 import { KubeRest } from '../kube/rest.ts';
+import { KindWatch } from './kind-watch.ts';
 import { MERGE_PATCH, tiphysPath } from './paths.ts';
+import { WatchedProjects } from './watched-projects.ts';
 
 const PLURAL = 'applications';
 
@@ -24,13 +26,20 @@ export class ApplicationStore {
   private readonly rest: KubeRest;
   private readonly watch: RestartingInformer;
   private readonly informer: CachingInformer;
+  /** The AppProjects from a watch (the controller's); without it each question is a GET. */
+  private readonly projectWatch: KindWatch | undefined;
+  private readonly projects: WatchedProjects | undefined;
 
-  constructor(kc: KubeConfig, namespace: string) {
+  constructor(kc: KubeConfig, namespace: string, options: { watchProjects?: boolean } = {}) {
     this.namespace = namespace;
     this.rest = new KubeRest(kc);
     const path = tiphysPath(namespace, PLURAL);
     this.watch = restartingInformer(kc, path, listByRest(this.rest, path));
     this.informer = this.watch.informer;
+    if (options.watchProjects) {
+      this.projectWatch = new KindWatch(kc, namespace, 'appprojects');
+      this.projects = new WatchedProjects(this.projectWatch, (name) => this.readProject(name));
+    }
   }
 
   /** Calls back with the name of every Application added, changed or deleted. */
@@ -45,12 +54,19 @@ export class ApplicationStore {
     this.informer.on('delete', (obj) => callback(obj as unknown as Application));
   }
 
+  /** With watched projects: calls back with the names of the projects that changed. */
+  onProjectChange(callback: (projects: string[]) => void): void {
+    this.projects?.onChange(callback);
+  }
+
   start(): Promise<void> {
+    this.projectWatch?.start();
     return this.watch.start();
   }
 
   async stop(): Promise<void> {
     await this.watch.stop();
+    await this.projectWatch?.stop();
     this.rest.close();
   }
 
@@ -101,7 +117,11 @@ export class ApplicationStore {
   }
 
   /** The AppProject of that name in the control namespace, or undefined. */
-  async fetchProject(name: string): Promise<AppProject | undefined> {
+  fetchProject(name: string): Promise<AppProject | undefined> {
+    return this.projects ? this.projects.get(name) : this.readProject(name);
+  }
+
+  private async readProject(name: string): Promise<AppProject | undefined> {
     try {
       return await this.rest.request<AppProject>(
         'GET',
