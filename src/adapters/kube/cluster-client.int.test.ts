@@ -92,6 +92,25 @@ describe('cluster client and cache against a real API server', () => {
         .creationTimestamp,
       'string',
     );
+    // The index by app follows a tracking id that moves to another app, and a deletion.
+    const objectsBefore = cache.info().objects;
+    await client.apply({
+      ...configMap('after', { b: '2' }),
+      metadata: {
+        name: 'after',
+        namespace: 'default',
+        annotations: { 'tiphys.dev/tracking-id': 'other:/ConfigMap:default/after' },
+      },
+    });
+    await client.delete(configMap('before', {}));
+    for (let i = 0; i < 50 && !events.includes('delete:before:demo'); i++) await sleep(100);
+    for (let i = 0; i < 50 && !events.includes('update:after:other'); i++) await sleep(100);
+    assert.deepEqual(cache.trackedBy('demo'), [], events.join(','));
+    assert.deepEqual(
+      cache.trackedBy('other').map((o) => [o.kind, o.metadata.name, o.data]),
+      [['ConfigMap', 'after', { b: '2' }]],
+    );
+    assert.equal(cache.info().objects, objectsBefore - 1, 'the deleted object is no longer counted');
     await cache.stop();
   });
 

@@ -1,6 +1,7 @@
 // Turns TypeBox's validation errors (JSON pointers and keywords) into one line per problem that
 // names the field the way a person writes it: `spec.source.repoURL: is required`.
 import type { TSchema } from 'typebox';
+import { Compile, type Validator } from 'typebox/compile';
 import { Settings } from 'typebox/system';
 import { Value } from 'typebox/value';
 
@@ -19,8 +20,24 @@ export function manifestErrors(schema: TSchema, obj: unknown): string[] {
   return schemaErrors(schema, rest);
 }
 
+// Each schema compiled once into a checker (generated code): checking an Application took
+// 1.5 ms through the interpreter and 0.007 ms compiled, and the controller checks every app at
+// every reconcile (1,000 apps: seconds of CPU). The interpreter still finds the errors of a
+// value the checker refuses, so the messages are those it always gave.
+const checkers = new WeakMap<TSchema, Validator>();
+
+function checkerOf(schema: TSchema): Validator {
+  let checker = checkers.get(schema);
+  if (!checker) {
+    checker = Compile(schema);
+    checkers.set(schema, checker);
+  }
+  return checker;
+}
+
 /** Messages for every way `value` breaks `schema`; empty when it conforms. */
 export function schemaErrors(schema: TSchema, value: unknown): string[] {
+  if (checkerOf(schema).Check(value)) return [];
   const messages = new Set<string>();
   for (const error of allErrors(schema, value)) {
     for (const message of describe(schema, error)) messages.add(message);
