@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { KubeObject } from '../manifest/object.ts';
 import { setTrackingId } from '../manifest/tracking.ts';
 import type { Application } from '../model/application.ts';
-import { claimsOfOthers, listedKeys, sharedResourceConditions } from './shared-resources.ts';
+import { claimsOfOthers, listedKeys, sharedKeys, sharedResourceConditions } from './shared-resources.ts';
 
 function app(
   name: string,
@@ -102,4 +102,24 @@ test('warning: on an object another app renders, or whose tracking id names anot
     ]),
     [],
   );
+});
+
+test('shared keys follow each new list of apps: a changed, removed or deleting app no longer claims', () => {
+  const x = '/ConfigMap/team-a/x';
+  const y = '/ConfigMap/team-a/y';
+  const shop = app('shop', ['ConfigMap:x', 'ConfigMap:y']);
+  const cart = app('cart', ['ConfigMap:x']);
+  const elsewhere = app('far', ['ConfigMap:x', 'ConfigMap:y'], { cluster: 'eu-1' });
+  assert.deepEqual(sharedKeys(shop, [x, y], [shop, cart, elsewhere]), { [x]: ['cart'] });
+  // cart's status changed (a new object from the store): it renders y now, not x.
+  const cartNow = app('cart', ['ConfigMap:y']);
+  const pay = app('pay', ['ConfigMap:x']);
+  assert.deepEqual(sharedKeys(shop, [x, y], [shop, cartNow, pay, elsewhere]), {
+    [x]: ['pay'],
+    [y]: ['cart'],
+  });
+  assert.deepEqual(sharedKeys(shop, [x, y], [shop, pay]), { [x]: ['pay'] }, 'cart is gone');
+  const payDeleting = app('pay', ['ConfigMap:x'], { deleting: true });
+  assert.deepEqual(sharedKeys(shop, [x, y], [shop, payDeleting]), {}, 'an app being deleted claims nothing');
+  assert.deepEqual(sharedKeys(pay, [x], [shop, pay]), { [x]: ['shop'] }, 'asked from the other side');
 });
