@@ -1,6 +1,6 @@
 // The messages between a LuaHealthRuntime and its worker thread.
 import type { MessagePort } from 'node:worker_threads';
-import type { LuaLimits } from './lua-vm.ts';
+import type { LuaLimits } from './lua-limits.ts';
 
 export interface WorkerSetup {
   port: MessagePort;

@@ -3,8 +3,8 @@ import type { LuaValueOutcome, LuaValueRunner } from '../../core/actions/catalog
 import type { LuaHealthRunner } from '../../core/health/assessor.ts';
 import type { LuaHealthOutcome } from '../../core/health/lua-contract.ts';
 import type { KubeObject } from '../../core/manifest/object.ts';
+import { defaultLuaLimits, type LuaLimits } from './lua-limits.ts';
 import type { LuaAnswer, LuaRequest, WorkerReady } from './lua-protocol.ts';
-import { defaultLuaLimits, type LuaLimits } from './lua-vm.ts';
 
 export interface LuaRuntimeOptions {
   limits?: Partial<LuaLimits>;
