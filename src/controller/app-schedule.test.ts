@@ -60,3 +60,105 @@ test("a push's apps are reconciled with the push's time as listedSince, kept by 
   assert.ok((asked.at(-1)?.[1] ?? 0) >= before);
   schedule.queue.stop();
 });
+
+/** A schedule whose reconcile of `app` sends the watch events given while it runs. */
+function echoSchedule(seen: (id: string, version?: string) => boolean) {
+  const runs: string[] = [];
+  let during: ((schedule: AppSchedule) => void) | undefined;
+  const schedule: AppSchedule = new AppSchedule({
+    concurrency: 2,
+    reconcile: async (name) => {
+      runs.push(name);
+      const events = during;
+      during = undefined;
+      events?.(schedule);
+      return {};
+    },
+    isActive: () => true,
+    apps: () => [],
+    onOutcomeChanged: () => {},
+    hasSeen: (_name, change) => seen(change.id, change.resourceVersion),
+    metrics: new ControllerMetrics(),
+    log: toLogger(undefined),
+  });
+  return { schedule, runs, whileRunning: (events: (s: AppSchedule) => void) => (during = events) };
+}
+
+test("the watch echo of an app's own apply does not reconcile it again; any other version does", async () => {
+  // The reconcile applied cm (its answer: version 7); the cache's verdict knows it.
+  const { schedule, runs, whileRunning } = echoSchedule((id, version) => id === 'cm' && version === '7');
+  whileRunning((s) => s.liveObjectChanged('app', { type: 'update', id: 'cm', resourceVersion: '7' }));
+  schedule.refresh('app');
+  await schedule.queue.idle();
+  assert.deepEqual(runs, ['app'], 'the echo arrived while it ran: no second run');
+
+  // Someone edits the object (version 8): reconciled, as self-heal must.
+  schedule.liveObjectChanged('app', { type: 'update', id: 'cm', resourceVersion: '8' });
+  await schedule.queue.idle();
+  assert.deepEqual(runs, ['app', 'app']);
+
+  // An echo beside an unseen change, or a deletion, still reconciles.
+  schedule.liveObjectChanged('app', { type: 'update', id: 'cm', resourceVersion: '7' });
+  schedule.liveObjectChanged('app', { type: 'delete', id: 'cm', resourceVersion: '7' });
+  await schedule.queue.idle();
+  assert.deepEqual(runs, ['app', 'app', 'app']);
+  schedule.queue.stop();
+});
+
+test('an echo never cancels a reconcile asked for by anything else', async () => {
+  const { schedule, runs, whileRunning } = echoSchedule(() => true);
+  // A person's refresh arrives beside the echo while the app runs: the next run happens.
+  whileRunning((s) => {
+    s.liveObjectChanged('app', { type: 'update', id: 'cm', resourceVersion: '7' });
+    s.refresh('app');
+  });
+  schedule.refresh('app');
+  await schedule.queue.idle();
+  assert.deepEqual(runs, ['app', 'app']);
+  // The same after a push.
+  whileRunning((s) => {
+    s.refreshPushed(['app']);
+    s.liveObjectChanged('app', { type: 'add', id: 'cm', resourceVersion: '7' });
+  });
+  schedule.refresh('app');
+  await schedule.queue.idle();
+  assert.deepEqual(runs, ['app', 'app', 'app', 'app']);
+  schedule.queue.stop();
+});
+
+test("an app's own timer (a sync's next step) runs even when echoes ran and joined it meanwhile", async () => {
+  const runs: string[] = [];
+  let release: () => void = () => {};
+  const schedule: AppSchedule = new AppSchedule({
+    // One worker: a blocked app holds the app's run back until its timer has fired.
+    concurrency: 1,
+    reconcile: async (name) => {
+      runs.push(name);
+      if (name === 'blocker') await new Promise<void>((resolve) => (release = resolve));
+      return runs.length === 1 ? { requeueAfterMs: 300, urgent: true } : {};
+    },
+    isActive: () => true,
+    apps: () => [],
+    onOutcomeChanged: () => {},
+    hasSeen: () => true,
+    metrics: new ControllerMetrics(),
+    log: toLogger(undefined),
+  });
+  const echo = () => schedule.liveObjectChanged('app', { type: 'update', id: 'cm', resourceVersion: '7' });
+  schedule.refresh('app');
+  await schedule.queue.idle();
+  // An echo runs while the step is due: it must not use up the step's mark.
+  echo();
+  await schedule.queue.idle();
+  schedule.refresh('blocker');
+  echo();
+  while (schedule.queue.scheduledAt('app') !== undefined) await new Promise((r) => setTimeout(r, 10));
+  release();
+  await schedule.queue.idle();
+  assert.deepEqual(
+    runs.filter((name) => name === 'app').length,
+    3,
+    `the step ran after the echoes: ${runs.join(', ')}`,
+  );
+  schedule.queue.stop();
+});

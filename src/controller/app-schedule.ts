@@ -26,8 +26,21 @@ export interface AppScheduleDeps {
   apps: () => readonly Application[];
   /** An app's sync or health changed (pipelines look again). */
   onOutcomeChanged: () => void;
+  /**
+   * Whether the app's last comparison or apply already saw this version of one of its objects
+   * (the echo of its own apply): a reconcile asked only by such changes is not run.
+   */
+  hasSeen?: (name: string, change: LiveChange) => boolean;
   metrics: ControllerMetrics;
   log: Logger;
+}
+
+/** A watch event of a live object an app tracks (self-heal). */
+export interface LiveChange {
+  type: 'add' | 'update' | 'delete';
+  /** The object's resource id (`formatKey`). */
+  id: string;
+  resourceVersion?: string;
 }
 
 export class AppSchedule {
@@ -39,6 +52,10 @@ export class AppSchedule {
   private readonly askedAt = new Map<string, number>();
   /** The same, kept for an app's own requeue (its sync's next step, a retry). */
   private readonly carried = new Map<string, number>();
+  /** Waiting apps asked for only by changes of their live objects, with those changes. */
+  private readonly liveChanges = new Map<string, LiveChange[]>();
+  /** Waiting (or due) apps asked for by anything else: they are reconciled whatever happened. */
+  private readonly mustRun = new Set<string>();
 
   constructor(deps: AppScheduleDeps) {
     this.deps = deps;
@@ -57,11 +74,46 @@ export class AppSchedule {
     return this.deps.owns?.(name) ?? true;
   }
 
-  /** Queues an app this replica reconciles; the others are left to their own replica. */
-  private add(name: string, options?: { urgent?: boolean }, at = Date.now()): void {
+  /**
+   * Queues an app this replica reconciles; the others are left to their own replica. `change`:
+   * asked for by a watch event of one of its live objects, which may turn out to be its own.
+   */
+  private add(name: string, options?: { urgent?: boolean }, at = Date.now(), change?: LiveChange): void {
     if (!this.owns(name)) return;
     this.askedAt.set(name, Math.max(this.askedAt.get(name) ?? 0, at));
+    this.noteCause(name, change);
     this.queue.add(name, options);
+  }
+
+  private noteCause(name: string, change?: LiveChange): void {
+    if (!change) {
+      this.mustRun.add(name);
+      this.liveChanges.delete(name);
+    } else if (!this.mustRun.has(name)) {
+      this.liveChanges.set(name, [...(this.liveChanges.get(name) ?? []), change]);
+    }
+  }
+
+  /** Schedules the app's own next run (a sync's next step, a retry): it always runs. */
+  private addAfter(name: string, delayMs: number, options?: { urgent?: boolean }): void {
+    this.mustRun.add(name);
+    this.liveChanges.delete(name);
+    this.queue.addAfter(name, delayMs, options);
+  }
+
+  /**
+   * Whether this run was asked for only by watch events of versions of its objects the app has
+   * already seen (its own applies' echoes). Consumes what asked for it; a run due on a timer
+   * still pending keeps its mark for when the timer fires.
+   */
+  private onlyEchoes(name: string): boolean {
+    const changes = this.liveChanges.get(name);
+    const forced = this.mustRun.has(name);
+    this.liveChanges.delete(name);
+    if (this.queue.scheduledAt(name) === undefined) this.mustRun.delete(name);
+    const seen = this.deps.hasSeen;
+    if (forced || !changes || !seen) return false;
+    return changes.every((change) => change.type !== 'delete' && seen(name, change));
   }
 
   /** A watch event of an Application (undefined: deleted). */
@@ -72,6 +124,8 @@ export class AppSchedule {
       this.changes.forget(name);
       this.askedAt.delete(name);
       this.carried.delete(name);
+      this.liveChanges.delete(name);
+      this.mustRun.delete(name);
       return;
     }
     const change = this.changes.changed(app);
@@ -86,9 +140,17 @@ export class AppSchedule {
     }
   }
 
-  /** Reconcile now, before the polls waiting (a person's refresh, self-heal, a cluster back). */
+  /** Reconcile now, before the polls waiting (a person's refresh, a cluster back). */
   refresh(name: string): void {
     if (this.deps.isActive()) this.add(name, { urgent: true });
+  }
+
+  /**
+   * Self-heal: a live object the app tracks changed. Reconciled at once, unless by its turn
+   * every change that asked is a version the app already saw (the echo of its own apply).
+   */
+  liveObjectChanged(name: string, change: LiveChange): void {
+    if (this.deps.isActive()) this.add(name, { urgent: true }, Date.now(), change);
   }
 
   /**
@@ -121,6 +183,11 @@ export class AppSchedule {
 
   private async reconcileOne(name: string): Promise<void> {
     if (!this.deps.isActive() || !this.owns(name)) return;
+    if (this.onlyEchoes(name)) {
+      this.askedAt.delete(name);
+      this.deps.log.debug({ app: name }, 'not reconciled: its objects changed only by its own applies');
+      return;
+    }
     const { metrics } = this.deps;
     const stop = metrics.reconcileDuration.startTimer();
     // What asked for this run; a requeue of its own (a sync's next step) keeps that time.
@@ -135,13 +202,13 @@ export class AppSchedule {
       // no timer per app. Only a running operation or a failure a retry may fix comes back.
       if (outcome.requeueAfterMs !== undefined) {
         this.carried.set(name, listedSince);
-        this.queue.addAfter(name, outcome.requeueAfterMs, { urgent: outcome.urgent });
+        this.addAfter(name, outcome.requeueAfterMs, { urgent: outcome.urgent });
       }
     } catch (error) {
       metrics.reconciles.inc({ outcome: 'error' });
       // Not even the status could say it (the API server did not answer): try again shortly.
       this.carried.set(name, listedSince);
-      this.queue.addAfter(name, RETRY_AFTER_FAILURE_MS);
+      this.addAfter(name, RETRY_AFTER_FAILURE_MS);
       throw error;
     } finally {
       stop();

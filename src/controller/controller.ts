@@ -11,6 +11,7 @@ import { GitRepoCache } from '../adapters/git/index.ts';
 import { EventRecorder } from '../adapters/kube/event-recorder.ts';
 import { KubeRest } from '../adapters/kube/rest.ts';
 import { NotificationSettings } from '../adapters/notifications/settings.ts';
+import { formatKey, keyOf } from '../core/manifest/key.ts';
 import { type Application, withDefaults } from '../core/model/application.ts';
 import { IN_CLUSTER } from '../core/model/common.ts';
 import type { RegistryPush } from '../core/webhook/registry-event.ts';
@@ -57,6 +58,8 @@ export class Controller {
   private readonly setRest: KubeRest;
   private readonly destinations: DestinationRegistry;
   private readonly reconciler: Reconciler;
+  /** The one comparison chain, with the verdicts it keeps between reconciles. */
+  private readonly comparisons: ComparisonService;
   private readonly elector: LeaderElector | undefined;
   /** Sharding: which clusters this replica reconciles (undefined: all of them). */
   readonly shards: ShardMembership | undefined;
@@ -99,9 +102,15 @@ export class Controller {
     this.destinations = new DestinationRegistry(
       options.kubeConfig,
       options.namespace,
-      () => (_type, _obj, app) => {
-        // Self-heal: a change to a tracked object reconciles exactly its Application at once.
-        if (app) this.schedule.refresh(app);
+      () => (type, obj, app) => {
+        // Self-heal: a change to a tracked object reconciles exactly its Application at once
+        // (unless it is the echo of the app's own apply: app-schedule.ts).
+        if (app)
+          this.schedule.liveObjectChanged(app, {
+            type,
+            id: formatKey(keyOf(obj)),
+            resourceVersion: obj.metadata.resourceVersion,
+          });
       },
       { inClusterNamespaces: options.namespaces },
     );
@@ -112,6 +121,7 @@ export class Controller {
       owns: (name) => this.owns(name),
       apps: () => this.apps.list(),
       onOutcomeChanged: () => this.pipelines.poke(),
+      hasSeen: (name, change) => this.comparisons.hasSeen(name, change.id, change.resourceVersion),
       metrics: this.metrics,
       log: this.log,
     });
@@ -195,15 +205,16 @@ export class Controller {
       isActive: () => (this.shards ? this.running : this.active),
       log: this.log,
     });
+    this.comparisons = new ComparisonService({
+      source: manifests,
+      projects: this.apps,
+      verdicts: new ComparisonCache(),
+      argoApplications: argoApplicationContext({ rest: this.setRest, namespace: options.namespace }),
+    });
     this.reconciler = new Reconciler({
       apps: this.apps,
       destinations: this.destinations,
-      comparisons: new ComparisonService({
-        source: manifests,
-        projects: this.apps,
-        verdicts: new ComparisonCache(),
-        argoApplications: argoApplicationContext({ rest: this.setRest, namespace: options.namespace }),
-      }),
+      comparisons: this.comparisons,
       metrics: this.metrics,
       log: this.log,
       recordEvent: (app, note) => this.objectEvents.onApp(app, note),

@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { Controller } from '../../src/controller/controller.ts';
 import { controllerHttp } from '../../src/controller/http.ts';
+import type { Application } from '../../src/core/model/application.ts';
 import {
   createApp,
   type Env,
@@ -116,6 +117,62 @@ describe('GitOps engine', () => {
       },
       'restore',
     );
+  });
+
+  test("a pushed change is reported Synced at its commit by the sync's own status write", async () => {
+    const cm = (value: string) =>
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: reported\ndata:\n  value: ${value}\n`;
+    await env.git.commitFiles('testdata', { 'reported/cm.yaml': cm('one') }, 'add reported');
+    await createApp(env, 'reported', {
+      source: { repoURL: repo, path: 'reported' },
+      destination: { namespace: 'reported' },
+      syncPolicy: automated,
+    });
+    await waitForApp(env, 'reported', syncedAndHealthy, 'first sync');
+    // Every status write of the app, as the watch delivers them.
+    const writes: Application[] = [];
+    controller.apps.onChange((name, app) => {
+      if (name === 'reported' && app) writes.push(structuredClone(app));
+    });
+    const commit = await env.git.commitFiles('testdata', { 'reported/cm.yaml': cm('two') }, 'change it');
+    await fetch(webhookUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-github-event': 'push' },
+      body: JSON.stringify({
+        ref: 'refs/heads/main',
+        repository: { clone_url: repo, default_branch: 'main' },
+        commits: [{ modified: ['reported/cm.yaml'] }],
+      }),
+    });
+    await waitForApp(
+      env,
+      'reported',
+      (a) => syncedAndHealthy(a) && a.status?.sync?.revision === commit,
+      'Synced at the new commit',
+    );
+    await eventually(
+      'the watch to deliver the Synced status',
+      async () =>
+        writes.some((a) => a.status?.sync?.status === 'Synced' && a.status.sync.revision === commit) ||
+        undefined,
+    );
+    // The write that records the sync's success already says Synced at its commit: no status in
+    // between shows the new revision OutOfSync, and no second comparison was needed to say it.
+    const succeeded = writes.find(
+      (a) =>
+        a.status?.operationState?.phase === 'Succeeded' &&
+        a.status.operationState.syncResult?.revision === commit,
+    );
+    assert.ok(succeeded, `a write records the sync of ${commit}`);
+    assert.equal(succeeded.status?.sync?.status, 'Synced');
+    assert.equal(succeeded.status?.sync?.revision, commit);
+    const settings = (await readObject(
+      env,
+      '/api/v1/namespaces/reported/configmaps/reported',
+    )) as unknown as {
+      data: Record<string, string>;
+    };
+    assert.equal(settings.data.value, 'two');
   });
 
   test('self-heal reverts a manual edit and a deletion', async () => {

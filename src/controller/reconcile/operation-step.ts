@@ -56,6 +56,8 @@ export interface OperationOutcome {
     history: ApplicationStatus['history'];
   };
   requeueAfterMs?: number;
+  /** The comparison after a sync that just succeeded: what the status reports instead. */
+  compared?: AppComparison;
 }
 
 export async function operationStep(deps: OperationDeps, input: OperationInput): Promise<OperationOutcome> {
@@ -179,9 +181,14 @@ async function advance(
     deps.apps.list(),
   );
   const byId = new Map(opDesired.objects.map((item) => [item.id, item]));
+  // What this reconcile's applies returned: the live objects as the sync left them.
+  const applied = new Map<string, KubeObject>();
   const onApplied = (result: KubeObject) => {
-    const item = byId.get(formatKey(keyOf(result)));
-    if (item && atTarget) deps.comparisons.recordApplied(app, item, result);
+    const id = formatKey(keyOf(result));
+    const item = byId.get(id);
+    if (!item || !atTarget) return;
+    deps.comparisons.recordApplied(app, item, result);
+    applied.set(id, result);
   };
   const saveProgress = (state: SyncOperationState) =>
     deps.persist(name, { operationState: operationStateOf(operationState, { ...progress, state }) });
@@ -201,10 +208,19 @@ async function advance(
   deps.metrics.syncs.inc({ ...appLabels(app), phase: step.state.phase, dry_run: String(step.state.dryRun) });
   const outcome: OperationOutcome = { operationState, requeueAfterMs: 250 };
   if (step.state.phase === 'Succeeded' && !step.state.dryRun) {
+    // The sync's own applies say how the app compares now, so this status write reports it
+    // (Synced at the new revision) and no second reconcile is needed to say so. A sync that
+    // deleted objects (their watch events still to come) is compared again shortly instead.
+    const after =
+      atTarget && !prunedAny(step.state)
+        ? await deps.comparisons.compareAfterSync(app, target, destination, applied)
+        : undefined;
     outcome.synced = {
       history: appendHistory(app, operationState, progress.revision),
-      sync: { status: compared.comparison.status, revision: progress.revision },
+      sync: { status: (after ?? compared).comparison.status, revision: progress.revision },
     };
+    if (after) outcome.compared = after;
+    if (after?.comparison.status === 'Synced') delete outcome.requeueAfterMs;
   }
   const attempt = (operationState.retryCount ?? 0) + 1;
   const delay =
@@ -223,6 +239,11 @@ async function advance(
     outcome.requeueAfterMs = delay;
   }
   return outcome;
+}
+
+/** Whether the sync deleted objects (prunes), whose disappearance the cache has yet to show. */
+function prunedAny(state: SyncOperationState): boolean {
+  return state.tasks.some((t) => t.type === 'prune' && (t.status === 'Succeeded' || t.status === 'Pruned'));
 }
 
 export function condition(type: string, message: string): Condition {

@@ -133,18 +133,30 @@ export class Reconciler {
     fields.revision = revision;
     const target = await this.renderDesired(app, revision, destination);
     const compared = await this.deps.comparisons.compare(app, target, destination);
-    const assessed = await resourceStatuses(
-      compared.comparison,
-      { appName: app.metadata.name, status: app.status },
-      this.deps.assessHealth,
-    );
+    const assess = (comparison: AppComparison) =>
+      resourceStatuses(
+        comparison.comparison,
+        { appName: app.metadata.name, status: app.status },
+        this.deps.assessHealth,
+      );
+    const assessed = await assess(compared);
     // Objects another app renders too: a warning, and neither app deletes them.
     conditions.push(...sharedResourceConditions(app, compared.comparison, this.deps.apps.list()));
     const operation = await this.operate(app, destination, target, compared, conditions);
     fields.operation = (
       operation.operationState?.progress as { operationId?: string } | undefined
     )?.operationId;
-    const status = comparedStatus(app, target, compared, assessed, conditions, operation);
+    // A sync that just succeeded reports the state it left (its applies' answers), not the one
+    // it started from.
+    const reported = operation.compared ?? compared;
+    const status = comparedStatus(
+      app,
+      target,
+      reported,
+      operation.compared ? await assess(operation.compared) : assessed,
+      conditions,
+      operation,
+    );
     // An operation's revision the project refused is a condition of a reconcile that went on.
     const refusals = conditions
       .filter((c) => c.type === 'ProjectViolation' && isNewCondition(app.status?.conditions, c))
@@ -154,8 +166,8 @@ export class Reconciler {
       { ...fields, sync: status.sync?.status, health: status.health?.status },
       'reconciled',
     );
-    // The operation asks for its next step, or (just finished) for the comparison that reports
-    // the app Synced at the new revision: urgent either way, someone is waiting for it.
+    // The operation asks for its next step, or (just finished, when its own applies could not
+    // say the app is Synced) for a comparison: urgent either way, someone is waiting for it.
     return { requeueAfterMs: operation.requeueAfterMs, urgent: operation.requeueAfterMs !== undefined };
   }
 

@@ -411,3 +411,48 @@ test('attacker: a repository or registry the project refuses is never contacted,
   assert.equal(source.renders, 0, 'nothing was fetched or rendered from it');
   assert.deepEqual(cluster.dryRuns, []);
 });
+
+test("right after a sync, the applies' answers stand for the live objects: Synced, no dry run", async () => {
+  const { cluster, source, service, app } = setUp();
+  source.commits.set('head-commit', [configMap('cm', { a: '2' }), configMap('kept', { k: '1' })]);
+  cluster.put(setTrackingId(configMap('cm', { a: '1' }, 'team-a'), 'web'), '1');
+  cluster.put(setTrackingId(configMap('kept', { k: '1' }, 'team-a'), 'web'), '1');
+  const before = await service.compareApp(app, cluster);
+  assert.equal(before.comparison.status, 'OutOfSync');
+  const dryRuns = cluster.dryRuns.length;
+
+  // The sync applied cm; the watch has not delivered it yet (the cache still holds version 1).
+  const item = before.desired.objects.find((o) => o.key.name === 'cm');
+  assert.ok(item);
+  const answer = structuredClone(item.object);
+  answer.metadata.resourceVersion = '2';
+  answer.metadata.uid = 'uid-cm';
+  service.recordApplied(app, item, answer);
+  const after = await service.compareAfterSync(app, before.desired, cluster, new Map([[item.id, answer]]));
+  assert.equal(after.comparison.status, 'Synced');
+  assert.equal(after.comparison.resources.find((r) => r.id === item.id)?.live, answer);
+  assert.equal(cluster.dryRuns.length, dryRuns, 'answered from the verdicts the applies recorded');
+  // Against the stale cache the same question says OutOfSync: the overlay is what made it Synced.
+  const stale = await service.compare(app, before.desired, cluster);
+  assert.equal(stale.comparison.status, 'OutOfSync');
+});
+
+test('the verdicts say which version of an object the app has seen (its own apply echoed by the watch)', async () => {
+  const { cluster, source, service, app } = setUp();
+  source.commits.set('head-commit', [configMap('cm', { a: '2' })]);
+  cluster.put(setTrackingId(configMap('cm', { a: '1' }, 'team-a'), 'web'), '1');
+  const { desired } = await service.compareApp(app, cluster);
+  const id = '/ConfigMap/team-a/cm';
+  assert.equal(service.hasSeen('web', id, '1'), true, 'compared against version 1');
+  const [item] = desired.objects;
+  service.recordApplied(app, item, {
+    ...item.object,
+    metadata: { ...item.object.metadata, resourceVersion: '5' },
+  });
+  assert.equal(service.hasSeen('web', id, '5'), true, 'its own apply');
+  assert.equal(service.hasSeen('web', id, '6'), false, 'a later edit');
+  assert.equal(service.hasSeen('other', id, '5'), false, 'another app');
+  assert.equal(service.hasSeen('web', id, undefined), false);
+  const { service: withoutVerdicts } = setUp({ verdicts: false });
+  assert.equal(withoutVerdicts.hasSeen('web', id, '5'), false);
+});

@@ -8,6 +8,7 @@ import type { KubeObject } from '../../core/manifest/object.ts';
 import { joinRevisions, splitRevisions } from '../../core/model/app-sources.ts';
 import type { ResolvedApplication } from '../../core/model/application.ts';
 import { recordedObjects } from '../../core/sync/inventory.ts';
+import { withApplied } from './after-sync.ts';
 import { type ArgoApplicationContext, convertArgoApplications } from './argo-applications.ts';
 import { type Comparison, ComparisonCache, compareResources, recordApplied } from './compare.ts';
 import { type DesiredObject, prepareDesired, watchPreviousKinds } from './desired-state.ts';
@@ -166,6 +167,30 @@ export class ComparisonService {
   recordApplied(app: ResolvedApplication, item: DesiredObject, result: KubeObject): void {
     if (!this.verdicts) return;
     recordApplied(this.verdicts, app.metadata.name, item, app.spec.ignoreDifferences ?? [], result);
+  }
+
+  /**
+   * The comparison right after a sync at the target revision: the objects the sync applied are
+   * taken as its applies returned them (after-sync.ts), and their verdicts were recorded by
+   * `recordApplied`, so the app reports Synced in the sync's own status write, with no dry run.
+   */
+  compareAfterSync(
+    app: ResolvedApplication,
+    desired: DesiredState,
+    target: ComparisonTarget,
+    applied: ReadonlyMap<string, KubeObject>,
+  ): Promise<AppComparison> {
+    return this.compare(app, desired, withApplied(target, applied));
+  }
+
+  /**
+   * Whether the app's last comparison or apply already saw this version of the object (its
+   * verdict is for that resourceVersion): a watch event of it, such as the echo of the app's own
+   * apply, brings nothing to compare.
+   */
+  hasSeen(appName: string, id: string, resourceVersion: string | undefined): boolean {
+    if (!this.verdicts || !resourceVersion) return false;
+    return this.verdicts.get(appName, id)?.liveVersion === resourceVersion;
   }
 
   /** Drops what is remembered of a deleted app. */
