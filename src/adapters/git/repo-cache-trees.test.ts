@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -106,5 +106,39 @@ describe('GitRepoCache tree ids and shared listings (testbed Git server)', () =>
     await server.commitFiles('mono', { 'x.yaml': 'a: 1\n' }, 'on dev', { branch: 'dev' });
     await cache.resolveRevision(url, 'dev', undefined, { listedSince: webhook });
     assert.equal(cache.stats.lsRemotes, 3);
+  });
+
+  test("a folder's checkout holds that folder's files at its path and nothing else; equal folders share it", async () => {
+    const cache = new GitRepoCache({ cacheDir: join(scratch, 'cache-6') });
+    const head = await cache.resolveRevision(url, 'main');
+    await server.commitFiles(
+      'mono',
+      { 'web/nested/more.yaml': 'kind: ConfigMap\nmetadata: {name: n}\n' },
+      'nest',
+    );
+    const nested = await cache.resolveRevision(url, 'main');
+    const tree = (await cache.treeIds(url, nested, ['web'])).get('web');
+    assert.ok(tree);
+    const dir = await cache.checkoutFolder(url, 'web/', tree);
+    assert.deepEqual(await readdir(dir), ['web'], 'only the folder, at its path');
+    assert.deepEqual((await readdir(join(dir, 'web'))).sort(), ['cm.yaml', 'nested']);
+    assert.match(await readFile(join(dir, 'web', 'nested', 'more.yaml'), 'utf8'), /name: n/);
+    assert.equal(cache.stats.checkouts, 0, 'no whole checkout');
+    assert.equal(cache.stats.folderCheckouts, 1);
+    // Another commit whose folder is the same: the same files, no second write.
+    await server.commitFiles('mono', { 'api/cm.yaml': 'kind: ConfigMap\nmetadata: {name: a6}\n' }, 'api 6');
+    const later = await cache.resolveRevision(url, 'main');
+    const same = (await cache.treeIds(url, later, ['web'])).get('web');
+    assert.equal(same, tree);
+    assert.equal(await cache.checkoutFolder(url, 'web', tree), dir);
+    assert.equal(cache.stats.folderCheckouts, 1);
+    // The root of the repository is a folder too; symlinks stay links, as in a whole checkout.
+    const root = (await cache.treeIds(url, head, ['.'])).get('.');
+    assert.ok(root);
+    const whole = await cache.checkoutFolder(url, '.', root);
+    assert.ok((await lstat(join(whole, 'alias'))).isSymbolicLink());
+    assert.equal(cache.hasCheckout(url, head), false);
+    await cache.checkout(url, head);
+    assert.equal(cache.hasCheckout(url, head), true);
   });
 });

@@ -128,12 +128,14 @@ describe('GitRepoCache against the testbed Git server', () => {
       () => cache.lsRemote('--upload-pack=sh'),
       () => cache.lsRemote('ext::sh -c touch% /tmp/pwned'),
       () => cache.checkout(url, 'main'),
+      () => cache.checkoutFolder(url, '../outside', 'a'.repeat(40)),
+      () => cache.checkoutFolder(url, 'guestbook', '--prefix=/tmp/x'),
     ]) {
       const error = await attempt().catch((e: unknown) => e);
       assert.ok(error instanceof InvalidGitArgumentError, String(error));
       assert.equal(error.terminal, true);
     }
-    assert.deepEqual(cache.stats, { fetches: 0, lsRemotes: 0, checkouts: 0 });
+    assert.deepEqual(cache.stats, { fetches: 0, lsRemotes: 0, checkouts: 0, folderCheckouts: 0 });
   });
 
   test('concurrent resolves and checkouts of one repository', async () => {

@@ -6,9 +6,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { isDirectory, writeCommitTree } from './checkout.ts';
+import { isDirectory, writeCommitTree, writeFolderTree } from './checkout.ts';
 import { type GitCredentials, openCredentialSession, writeAskpassScript } from './credentials.ts';
-import { GitCommandError, GitTimeoutError, RevisionNotFoundError } from './errors.ts';
+import {
+  GitCommandError,
+  GitTimeoutError,
+  InvalidGitArgumentError,
+  RevisionNotFoundError,
+} from './errors.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
 import { maskSecrets } from './mask.ts';
 import { parseLsRemote, pickRevision } from './refs.ts';
@@ -36,7 +41,7 @@ export type GitRepoCacheOptions = {
 };
 
 /** Counts of Git operations, for metrics. */
-export type GitStats = { fetches: number; lsRemotes: number; checkouts: number };
+export type GitStats = { fetches: number; lsRemotes: number; checkouts: number; folderCheckouts: number };
 
 type Repo = ParsedRepoURL & { mirror: string; credentials: GitCredentials };
 
@@ -51,7 +56,7 @@ export type ResolveOptions = {
 
 export class GitRepoCache {
   readonly cacheDir: string;
-  readonly stats: GitStats = { fetches: 0, lsRemotes: 0, checkouts: 0 };
+  readonly stats: GitStats = { fetches: 0, lsRemotes: 0, checkouts: 0, folderCheckouts: 0 };
   readonly #timeoutMs: number;
   readonly #allowLocal: boolean;
   readonly #log: (line: string) => void;
@@ -199,6 +204,50 @@ export class GitRepoCache {
       );
       this.stats.checkouts++;
       this.#log(`git: checked out ${sha} of ${repo.url} in ${Date.now() - started}ms`);
+      return dest;
+    });
+  }
+
+  /** Whether `checkout` of this commit would return at once (its folder exists). */
+  hasCheckout(repoURL: string, commitSha: string, creds?: GitCredentials): boolean {
+    const repo = this.#repo(repoURL, creds);
+    return existsSync(join(this.cacheDir, 'checkouts', repo.key, validateCommitSha(commitSha)));
+  }
+
+  /**
+   * One folder of a commit: the tree `treeId` (its id from `treeIds`) written at `path` in a
+   * folder of its own, for a render that reads nothing else. A push that changes one app of a
+   * monorepo writes that app's few files instead of the whole commit; commits whose folder is
+   * the same share it. It only reads objects by id from the mirror (a lookup found the tree),
+   * so it queues with the readers, apart from fetches and whole checkouts.
+   */
+  async checkoutFolder(
+    repoURL: string,
+    path: string,
+    treeId: string,
+    creds?: GitCredentials,
+  ): Promise<string> {
+    const repo = this.#repo(repoURL, creds);
+    const normal = treePath(path);
+    if (normal === undefined || !/^[0-9a-f]{40,64}$/.test(treeId))
+      throw new InvalidGitArgumentError(`cannot check out folder ${JSON.stringify(path)} at ${treeId}`);
+    const where = createHash('sha256').update(normal).digest('hex').slice(0, 16);
+    const dest = join(this.cacheDir, 'folders', repo.key, `${treeId}-${where}`);
+    if (await isDirectory(dest)) return dest;
+    return this.#readerLock(repo, 'folders', async () => {
+      if (await isDirectory(dest)) return dest;
+      const started = Date.now();
+      await writeFolderTree(
+        (args, env) => this.#local(repo, args, 'check out a folder', env),
+        repo.mirror,
+        treeId,
+        normal,
+        dest,
+      );
+      this.stats.folderCheckouts++;
+      this.#log(
+        `git: checked out folder ${normal || '.'} (${treeId}) of ${repo.url} in ${Date.now() - started}ms`,
+      );
       return dest;
     });
   }

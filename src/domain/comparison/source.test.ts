@@ -68,3 +68,45 @@ test('a commit that leaves a folder alone is not rendered again; one outside a s
   const third = await server.commitFiles('mono', { 'web/cm.yaml': cm('web', 'three') }, 'web');
   assert.equal(valueIn(await source.render(app('web'), third, undefined)), 'three');
 });
+
+test("a push's changed plain folder is rendered from that folder alone; anything else from the whole commit", async () => {
+  const git = new GitRepoCache({ cacheDir: join(scratch, 'cache-folders') });
+  const source = new GitManifestSource({
+    git,
+    renderCache: new RenderCache(),
+    tools: { helm: 'helm-not-used', kustomize: 'kustomize-not-used' },
+    credentialsFor: async () => undefined,
+  });
+  const pushed = await server.commitFiles(
+    'mono',
+    { 'web/cm.yaml': cm('web', 'four'), 'solo/a.yaml': cm('a', 'x'), 'solo/b.yaml': cm('b', 'x') },
+    'web and solo',
+  );
+  assert.equal(valueIn(await source.render(app('web'), pushed, undefined)), 'four');
+  assert.equal(git.stats.checkouts, 0, 'the commit was not checked out whole');
+  assert.equal(git.stats.folderCheckouts, 1);
+  // A render that reads outside its folder (a link to ../shared) gets the whole commit, and is right.
+  assert.equal(valueIn(await source.render(app('linked'), pushed, undefined)), 'two');
+  assert.equal(git.stats.checkouts, 1);
+  // Once the whole commit is there, the other folders render from it.
+  assert.equal((await source.render(app('solo'), pushed, undefined)).length, 2);
+  assert.equal(git.stats.folderCheckouts, 2, 'only web, and linked before it fell back');
+});
+
+test('past a few folders of one commit (a cold start), the commit is checked out once instead', async () => {
+  const git = new GitRepoCache({ cacheDir: join(scratch, 'cache-cold') });
+  const source = new GitManifestSource({
+    git,
+    renderCache: new RenderCache(),
+    tools: { helm: 'helm-not-used', kustomize: 'kustomize-not-used' },
+    credentialsFor: async () => undefined,
+  });
+  const files: Record<string, string> = {};
+  for (let i = 0; i < 6; i++) files[`many/app-${i}/cm.yaml`] = cm(`app-${i}`, String(i));
+  const commit = await server.commitFiles('mono', files, 'six apps');
+  for (let i = 0; i < 6; i++) {
+    assert.equal(valueIn(await source.render(app(`many/app-${i}`), commit, undefined)), String(i));
+  }
+  assert.equal(git.stats.folderCheckouts, 4);
+  assert.equal(git.stats.checkouts, 1);
+});

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { ChartStore } from '../../adapters/charts/chart-store.ts';
 import type { SopsKeySource } from '../../adapters/control-plane/sops-keys.ts';
 import type { GitCredentials, GitRepoCache, ResolveOptions } from '../../adapters/git/index.ts';
@@ -6,6 +7,7 @@ import { renderHelmArchive } from '../../adapters/render/helm-archive.ts';
 import {
   assertRemoteSourcesAllowed,
   cachedRender,
+  detectRenderer,
   type RenderCache,
   type RenderTools,
   renderCacheKey,
@@ -38,6 +40,9 @@ export interface GitSourceDeps {
   sopsKeys?: SopsKeySource;
 }
 
+/** Folders of one commit checked out alone before the whole commit is (see folderCheckout). */
+const FOLDERS_BEFORE_WHOLE_CHECKOUT = 4;
+
 /**
  * Manifests from Git: revisions resolved through the mirror cache (`git ls-remote`), renders
  * cached by (repo, commit, path, options, destination namespace and version), so reconciles of
@@ -45,6 +50,8 @@ export interface GitSourceDeps {
  */
 export class GitManifestSource implements ManifestSource {
   private readonly deps: GitSourceDeps;
+  /** Folder checkouts made per recent commit (see folderCheckout). */
+  private readonly foldersOfCommit = new Map<string, number>();
 
   constructor(deps: GitSourceDeps) {
     this.deps = deps;
@@ -146,11 +153,39 @@ export class GitManifestSource implements ManifestSource {
     if (source.chart !== undefined)
       return this.renderChart(app, source, source.chart, revision, kubeVersion, refs);
     // An artifact's files render as a Git checkout's do (directory, Kustomize, Helm, Jsonnet).
-    const tree = isArtifactSource(source)
-      ? () => this.artifactStore().fetch(source.repoURL, revision)
-      : async () =>
-          this.deps.git.checkout(source.repoURL, revision, await this.deps.credentialsFor(source.repoURL));
-    return this.renderTree(app, source, revision, kubeVersion, refs, tree);
+    if (isArtifactSource(source))
+      return this.renderTree(app, source, revision, kubeVersion, refs, () =>
+        this.artifactStore().fetch(source.repoURL, revision),
+      );
+    const tree = async () =>
+      this.deps.git.checkout(source.repoURL, revision, await this.deps.credentialsFor(source.repoURL));
+    const folder = (treeId: string) => this.folderCheckout(source, revision, treeId);
+    return this.renderTree(app, source, revision, kubeVersion, refs, tree, folder);
+  }
+
+  /**
+   * The app's folder alone (its tree written at its path), when the commit is not checked out
+   * whole yet and few of its folders were: a push that changes one app of a monorepo writes that
+   * app's files instead of the whole commit. Past a few folders of one commit (a cold start, a
+   * push that changes many apps) one whole checkout serves them all for less. Undefined: use the
+   * whole checkout.
+   */
+  private async folderCheckout(
+    source: ResolvedSource,
+    commit: string,
+    treeId: string,
+  ): Promise<string | undefined> {
+    const creds = await this.deps.credentialsFor(source.repoURL);
+    if (this.deps.git.hasCheckout(source.repoURL, commit, creds)) return undefined;
+    const key = `${source.repoURL}\u0000${commit}`;
+    const count = this.foldersOfCommit.get(key) ?? 0;
+    if (count >= FOLDERS_BEFORE_WHOLE_CHECKOUT) return undefined;
+    this.foldersOfCommit.delete(key);
+    this.foldersOfCommit.set(key, count + 1);
+    // Oldest first: a bounded memory of recent commits.
+    if (this.foldersOfCommit.size > 256)
+      this.foldersOfCommit.delete(this.foldersOfCommit.keys().next().value as string);
+    return this.deps.git.checkoutFolder(source.repoURL, source.path, treeId, creds);
   }
 
   private async renderTree(
@@ -160,6 +195,7 @@ export class GitManifestSource implements ManifestSource {
     kubeVersion: string | undefined,
     refs: ValueRefs,
     tree: () => Promise<string>,
+    folder?: (treeId: string) => Promise<string | undefined>,
   ): Promise<KubeObject[]> {
     const deps = this.deps;
     const { destination } = app.spec;
@@ -177,24 +213,33 @@ export class GitManifestSource implements ManifestSource {
     const allowed = async () => (await deps.projects?.fetchProject(app.spec.project))?.spec.sourceRepos ?? [];
     // A render that read only the path's own files is also kept under the path's tree id: a
     // commit that did not touch the path (most commits of a monorepo) renders nothing again.
-    const byTree = await this.treeKey(source, commit, key);
+    const treeId = await this.treeIdOf(source, commit);
+    const byTree = treeId === undefined ? undefined : treeRenderKey(key, treeId);
     const reused = byTree ? deps.renderCache.get(byTree) : undefined;
     if (reused) return reused.objects as KubeObject[];
     let checked = false;
     const rendered = await cachedRender(deps.renderCache, key, async () => {
-      const repoDir = await tree();
       checked = true;
-      return renderManifests({
-        repoDir,
-        path: source.path,
-        source: options,
-        appName: app.metadata.name,
-        namespace: destination.namespace,
-        kubeVersion,
-        tools: deps.tools,
-        remoteSources: await allowed(),
-        valueRefs: refDirs(refs),
-      });
+      const render = async (repoDir: string) =>
+        renderManifests({
+          repoDir,
+          path: source.path,
+          source: options,
+          appName: app.metadata.name,
+          namespace: destination.namespace,
+          kubeVersion,
+          tools: deps.tools,
+          remoteSources: await allowed(),
+          valueRefs: refDirs(refs),
+        });
+      // The folder alone is enough when the render reads nothing outside it (plain manifests);
+      // any other render (a Kustomize base one folder up, a chart, a link), or a failure that
+      // the whole commit might not have, is done again from the whole checkout.
+      const alone = treeId === undefined ? undefined : await folder?.(treeId);
+      const plain = alone && (await detectRenderer(join(alone, source.path || '.'), options)) === 'directory';
+      const fromFolder = plain ? await render(alone).catch(() => undefined) : undefined;
+      if (fromFolder?.selfContained) return fromFolder;
+      return render(await tree());
     });
     // A render cached under another project (or before the project changed) may have fetched
     // what the project no longer allows.
@@ -208,21 +253,15 @@ export class GitManifestSource implements ManifestSource {
     return rendered.objects as KubeObject[];
   }
 
-  /** The render key with the commit replaced by the path's tree id (undefined: no such folder). */
-  private async treeKey(
-    source: ResolvedSource,
-    commit: string,
-    commitKey: string,
-  ): Promise<string | undefined> {
-    let tree: string | undefined;
+  /** The tree id of the app's path at the commit (undefined: no such folder, or not a folder). */
+  private async treeIdOf(source: ResolvedSource, commit: string): Promise<string | undefined> {
     try {
       const creds = await this.deps.credentialsFor(source.repoURL);
-      tree = (await this.deps.git.treeIds(source.repoURL, commit, [source.path], creds)).get(source.path);
+      return (await this.deps.git.treeIds(source.repoURL, commit, [source.path], creds)).get(source.path);
     } catch {
       // The render by commit says what is wrong (the commit's checkout fails the same way).
       return undefined;
     }
-    return tree === undefined ? undefined : treeRenderKey(commitKey, tree);
   }
 
   /** A chart from a chart repository or registry, cached by its digest (in the revision). */
