@@ -4,54 +4,16 @@
 // the time until the survivors count it out and until they have reconciled every app of its
 // clusters. Floor: the same set by one controller process in fleet.bench.ts (run them together).
 // BENCH_FLEET_DIRS (default 50) directories per cluster: N = 3 × that. 1,000 apps is 334.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Application } from '../src/core/model/application.ts';
 import { ownerOf } from '../src/core/sharding/assign.ts';
 import { normalizeServer } from '../src/core/sharding/shard-key.ts';
-import { registerCluster } from '../src/domain/clusters.ts';
-import { NAMESPACE, startControllerProcess, startEnv } from '../test/e2e/support.ts';
-import { startCluster } from '../testbed/src/cluster.ts';
+import { startControllerProcess } from '../test/e2e/support.ts';
 import { freePorts } from '../testbed/src/ports.ts';
-import { memoryOf, pollUntil, scrapeMetric, stopChild, waitForHttp, writeFiles } from './gitops.ts';
+import { apps, createFleetSet, dirs, healthy, listApps, startFleet } from './fleet-setup.ts';
+import { memoryOf, pollUntil, scrapeMetric, stopChild, waitForHttp } from './gitops.ts';
 import { report } from './stats.ts';
 
-const dirs = Number(process.env.BENCH_FLEET_DIRS ?? 50);
-const apps = 3 * dirs;
-const dirName = (i: number) => `svc-${String(i).padStart(3, '0')}`;
-const work = mkdtempSync(join(tmpdir(), 'tiphys-bench-fleet-shards-'));
-const files: Record<string, string> = {};
-for (let i = 0; i < dirs; i++) {
-  for (let j = 0; j < 10; j++) {
-    files[`services/${dirName(i)}/cm-${j}.yaml`] =
-      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${j}\ndata:\n  value: "${i}-${j}"\n`;
-  }
-}
-writeFiles(work, files);
-
-const [env, second, third] = await Promise.all([
-  startEnv('bench-shards'),
-  startCluster({ name: 'bench-shards-b' }),
-  startCluster({ name: 'bench-shards-c' }),
-]);
-const regions = [
-  { name: 'region-a', cluster: env.cluster },
-  { name: 'region-b', cluster: second },
-  { name: 'region-c', cluster: third },
-];
-for (const { name, cluster } of regions) {
-  await registerCluster(
-    { rest: env.rest, namespace: NAMESPACE },
-    {
-      name,
-      server: cluster.server,
-      labels: { region: name },
-      credentials: { bearerToken: cluster.token, caData: cluster.ca },
-    },
-    { replace: false },
-  );
-}
+const fleet = await startFleet('bench-shards');
+const { env, regions, work } = fleet;
 const identities = ['shard-0', 'shard-1', 'shard-2'];
 const ports = await freePorts(3);
 const replicas = identities.map((identity, i) => ({
@@ -67,15 +29,6 @@ const replicas = identities.map((identity, i) => ({
     '180',
   ]),
 }));
-const listApps = async () =>
-  (
-    await env.rest.request<{ items: Application[] }>(
-      'GET',
-      `/apis/tiphys.dev/v1alpha1/namespaces/${NAMESPACE}/applications`,
-    )
-  ).items;
-const healthy = (a: Application) =>
-  a.status?.sync?.status === 'Synced' && a.status?.health?.status === 'Healthy';
 const members = (metrics: string) => scrapeMetric(metrics, 'tiphys_shard_members').catch(() => -1);
 const reconciled = (metrics: string) => scrapeMetric(metrics, 'tiphys_app_reconcile_total').catch(() => 0);
 
@@ -89,38 +42,12 @@ try {
   );
 
   const start = performance.now();
-  await env.rest.request('POST', `/apis/tiphys.dev/v1alpha1/namespaces/${NAMESPACE}/applicationsets`, {
-    body: {
-      apiVersion: 'tiphys.dev/v1alpha1',
-      kind: 'ApplicationSet',
-      metadata: { name: 'fleet', namespace: NAMESPACE },
-      spec: {
-        generators: [
-          {
-            matrix: {
-              generators: [
-                { clusters: { selector: { matchExpressions: [{ key: 'region', operator: 'Exists' }] } } },
-                { git: { repoURL: url, revision: 'main', directories: [{ path: 'services/*' }] } },
-              ],
-            },
-          },
-        ],
-        template: {
-          metadata: { name: 'set-{{name}}-{{path.basename}}' },
-          spec: {
-            source: { repoURL: url, targetRevision: 'main', path: '{{path}}' },
-            destination: { server: '{{server}}', namespace: 'set-{{path.basename}}' },
-            syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ['CreateNamespace=true'] },
-          },
-        },
-      },
-    },
-  });
+  await createFleetSet(env, url);
   let done = 0;
   const total = await pollUntil(
     `${apps} apps Synced and Healthy`,
     async () => {
-      done = (await listApps()).filter((a) => a.metadata.name.startsWith('set-') && healthy(a)).length;
+      done = (await listApps(env)).filter((a) => a.metadata.name.startsWith('set-') && healthy(a)).length;
       return done === apps;
     },
     { start, intervalMs: 500, timeoutMs: 1_800_000, describe: async () => `${done}/${apps}` },
@@ -169,7 +96,5 @@ try {
   report(`kill to every app of its clusters reconciled by a survivor (${lostApps} apps)`, takenOver, 'ms');
 } finally {
   for (const r of replicas) await stopChild(r.child);
-  await Promise.all([second.stop(), third.stop()]);
-  await env.stop();
-  rmSync(work, { recursive: true, force: true });
+  await fleet.stop();
 }

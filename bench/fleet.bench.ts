@@ -9,17 +9,22 @@
 // BENCH_FLEET_DIRS (default 50) directories per cluster: N = 3 × that. 1,000 apps is 334.
 // BENCH_FLEET_NODE_OPTIONS: NODE_OPTIONS of the controllers only (`--cpu-prof --cpu-prof-dir=DIR`).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { loadKubeConfig } from '../src/adapters/kube/kubeconfig.ts';
 import { KubeRest } from '../src/adapters/kube/rest.ts';
-import type { Application } from '../src/core/model/application.ts';
-import { registerCluster } from '../src/domain/clusters.ts';
-import { createApp, NAMESPACE, startControllerProcess, startEnv } from '../test/e2e/support.ts';
-import { startCluster } from '../testbed/src/cluster.ts';
+import { createApp, NAMESPACE, startControllerProcess } from '../test/e2e/support.ts';
 import { freePorts } from '../testbed/src/ports.ts';
 import { type ProbeSample, printProbe, probe } from './fleet-probe.ts';
+import {
+  apps,
+  createFleetSet,
+  dirName,
+  dirs,
+  healthy,
+  listApps,
+  objectsPerApp,
+  startFleet,
+  syncPolicy,
+} from './fleet-setup.ts';
 import {
   CLOCK_TICKS_PER_SECOND,
   cpuTicksOf,
@@ -29,48 +34,11 @@ import {
   scrapeMetric,
   stopChild,
   waitForHttp,
-  writeFiles,
 } from './gitops.ts';
 import { report } from './stats.ts';
 
-const dirs = Number(process.env.BENCH_FLEET_DIRS ?? 50);
-const objectsPerApp = 10;
-const apps = 3 * dirs;
-const dirName = (i: number) => `svc-${String(i).padStart(3, '0')}`;
-
-const work = mkdtempSync(join(tmpdir(), 'tiphys-bench-fleet-'));
-const files: Record<string, string> = {};
-for (let i = 0; i < dirs; i++) {
-  for (let j = 0; j < objectsPerApp; j++) {
-    files[`services/${dirName(i)}/cm-${j}.yaml`] =
-      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${j}\ndata:\n  value: "${i}-${j}"\n`;
-  }
-}
-writeFiles(work, files);
-
-const [env, second, third] = await Promise.all([
-  startEnv('bench-fleet'),
-  startCluster({ name: 'bench-fleet-b' }),
-  startCluster({ name: 'bench-fleet-c' }),
-]);
-const cp = { rest: env.rest, namespace: NAMESPACE };
-const regions = [
-  { name: 'region-a', cluster: env.cluster },
-  { name: 'region-b', cluster: second },
-  { name: 'region-c', cluster: third },
-];
-for (const { name, cluster } of regions) {
-  await registerCluster(
-    cp,
-    {
-      name,
-      server: cluster.server,
-      labels: { region: name },
-      credentials: { bearerToken: cluster.token, caData: cluster.ca },
-    },
-    { replace: false },
-  );
-}
+const fleet = await startFleet('bench-fleet');
+const { env, regions, work } = fleet;
 const [handPort, port] = await freePorts(2);
 const nodeOptions = process.env.BENCH_FLEET_NODE_OPTIONS;
 const controllerOn = (p: number) =>
@@ -90,23 +58,12 @@ const idle = spawn(process.execPath, ['-e', 'setInterval(()=>{},1000)'], { stdio
 process.once('exit', () => idle.kill('SIGKILL'));
 
 const appsPath = `/apis/tiphys.dev/v1alpha1/namespaces/${NAMESPACE}/applications`;
-const listApps = async () =>
-  (
-    await env.rest.request<{ items: Application[] }>(
-      'GET',
-      `/apis/tiphys.dev/v1alpha1/namespaces/${NAMESPACE}/applications`,
-    )
-  ).items;
-const healthy = (a: Application) =>
-  a.status?.sync?.status === 'Synced' && a.status?.health?.status === 'Healthy';
-const syncPolicy = { automated: { prune: true, selfHeal: true }, syncOptions: ['CreateNamespace=true'] };
-
 async function allHealthy(prefix: string, start: number): Promise<number> {
   let done = 0;
   return pollUntil(
     `${apps} ${prefix} apps Synced and Healthy`,
     async () => {
-      done = (await listApps()).filter((a) => a.metadata.name.startsWith(prefix) && healthy(a)).length;
+      done = (await listApps(env)).filter((a) => a.metadata.name.startsWith(prefix) && healthy(a)).length;
       return done === apps;
     },
     { start, intervalMs: 500, timeoutMs: 1_200_000, describe: async () => `${done}/${apps}` },
@@ -154,7 +111,7 @@ async function oneDirectoryCommit(url: string, metrics: string) {
   const latencyMs = await pollUntil(
     `the apps of ${dir} Synced at ${commit.slice(0, 7)}`,
     async () => {
-      const items = (await listApps()).filter((a) => changed.includes(a.metadata.name));
+      const items = (await listApps(env)).filter((a) => changed.includes(a.metadata.name));
       return (
         items.length === changed.length &&
         items.every((a) => a.status?.sync?.revision === commit && healthy(a))
@@ -205,42 +162,13 @@ try {
 
   const setBefore = await sample(pid);
   const setStart = performance.now();
-  await env.rest.request('POST', `/apis/tiphys.dev/v1alpha1/namespaces/${NAMESPACE}/applicationsets`, {
-    body: {
-      apiVersion: 'tiphys.dev/v1alpha1',
-      kind: 'ApplicationSet',
-      metadata: { name: 'fleet', namespace: NAMESPACE },
-      spec: {
-        generators: [
-          {
-            matrix: {
-              generators: [
-                { clusters: { selector: { matchExpressions: [{ key: 'region', operator: 'Exists' }] } } },
-                { git: { repoURL: url, revision: 'main', directories: [{ path: 'services/*' }] } },
-              ],
-            },
-          },
-        ],
-        template: {
-          metadata: {
-            name: 'set-{{name}}-{{path.basename}}',
-            // As Argo CD users mark apps of a monorepo: a push refreshes only the apps it touches.
-            annotations: { 'argocd.argoproj.io/manifest-generate-paths': '.' },
-          },
-          spec: {
-            source: { repoURL: url, targetRevision: 'main', path: '{{path}}' },
-            destination: { server: '{{server}}', namespace: 'set-{{path.basename}}' },
-            syncPolicy,
-          },
-        },
-      },
-    },
-  });
+  // As Argo CD users mark apps of a monorepo: a push refreshes only the apps it touches.
+  await createFleetSet(env, url, { 'argocd.argoproj.io/manifest-generate-paths': '.' });
   let generated = 0;
   const generatedTime = await pollUntil(
     `${apps} generated apps`,
     async () => {
-      generated = (await listApps()).filter((a) => a.metadata.name.startsWith('set-')).length;
+      generated = (await listApps(env)).filter((a) => a.metadata.name.startsWith('set-')).length;
       return generated === apps;
     },
     { start: setStart, intervalMs: 250, timeoutMs: 600_000, describe: async () => `${generated}/${apps}` },
@@ -327,7 +255,5 @@ try {
   idle.kill('SIGKILL');
   await stopChild(controller);
   for (const { rest } of probed.slice(1)) rest.close();
-  await Promise.all([second.stop(), third.stop()]);
-  await env.stop();
-  rmSync(work, { recursive: true, force: true });
+  await fleet.stop();
 }
