@@ -7,13 +7,10 @@
 // message); the Pod waits for that on a nodeSelector no node matches, so nothing depends on
 // timing. Where it fails, kwok's testbed stage fails the Pod with a message.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadKubeConfig } from '../../src/adapters/kube/install.ts';
 import { KubeRest } from '../../src/adapters/kube/rest.ts';
-import { Controller } from '../../src/controller/controller.ts';
+import type { Controller } from '../../src/controller/controller.ts';
 import type { KubeObject } from '../../src/core/manifest/object.ts';
 import type { Cluster } from '../../src/core/model/cluster.ts';
 import { parseRecoveryActions } from '../../src/core/model/recovery-actions.ts';
@@ -26,6 +23,7 @@ import {
   eventually,
   NAMESPACE,
   startEnv,
+  startInProcessController,
   syncedAndHealthy,
   waitForApp,
 } from './support.ts';
@@ -111,18 +109,7 @@ describe('a recovery action of type Job', () => {
       }),
       'test actions',
     );
-    controller = new Controller({
-      kubeConfig: loadKubeConfig(env.cluster.kubeconfigPath),
-      namespace: NAMESPACE,
-      tools: env.tools,
-      cacheDir: mkdtempSync(join(tmpdir(), 'tiphys-ctrl-')),
-      leaderElection: false,
-      recoveryActions: actions,
-      clusterProbeIntervalMs: 1_000,
-      log: (line) => {
-        if (process.env.TIPHYS_TEST_LOG) console.error(`[controller] ${line}`);
-      },
-    });
+    controller = startInProcessController(env, { recoveryActions: actions, clusterProbeIntervalMs: 1_000 });
     await controller.start();
   });
 

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadKubeConfig } from '../../src/adapters/kube/install.ts';
 import { KubeRest } from '../../src/adapters/kube/rest.ts';
-import { Controller } from '../../src/controller/controller.ts';
+import type { Controller } from '../../src/controller/controller.ts';
 import type { Cluster } from '../../src/core/model/cluster.ts';
 import { parseRecoveryActions } from '../../src/core/model/recovery-actions.ts';
 import { registerCluster } from '../../src/domain/clusters.ts';
@@ -27,6 +27,7 @@ import {
   NAMESPACE,
   patchApp,
   startEnv,
+  startInProcessController,
   syncedAndHealthy,
   waitForApp,
 } from './support.ts';
@@ -75,16 +76,7 @@ describe('a lost cluster that comes back by itself', () => {
       }),
       'test actions',
     );
-    controller = new Controller({
-      kubeConfig: loadKubeConfig(env.cluster.kubeconfigPath),
-      namespace: NAMESPACE,
-      tools: env.tools,
-      cacheDir: mkdtempSync(join(tmpdir(), 'tiphys-ctrl-')),
-      leaderElection: false,
-      recoveryActions: actions,
-      clusterProbeIntervalMs: 1_000,
-      log: process.env.TIPHYS_TEST_LOG ? (line) => console.error(`[controller] ${line}`) : undefined,
-    });
+    controller = startInProcessController(env, { recoveryActions: actions, clusterProbeIntervalMs: 1_000 });
     await controller.start();
     const source = { repoURL: repo, path: 'guestbook' };
     await createApp(env, 'c-auto', {
