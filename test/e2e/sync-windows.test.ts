@@ -17,6 +17,7 @@ import {
   syncedAndHealthy,
   waitForApp,
 } from './support.ts';
+import { createFrozenProject } from './sync-window-project.ts';
 
 const testdata = join(import.meta.dirname, 'testdata');
 const projectPath = `/apis/tiphys.dev/v1alpha1/namespaces/${NAMESPACE}/appprojects/frozen`;
@@ -31,29 +32,7 @@ describe('sync windows', () => {
   before(async () => {
     env = await startEnv('sync-windows');
     repo = (await env.git.createRepo('testdata', testdata)).url;
-    // Open every minute for an hour: open for the whole test.
-    const project: AppProject = {
-      apiVersion: 'tiphys.dev/v1alpha1',
-      kind: 'AppProject',
-      metadata: { name: 'frozen', namespace: NAMESPACE },
-      spec: {
-        sourceRepos: ['*'],
-        destinations: [{ cluster: '*', namespace: '*' }],
-        clusterResourceWhitelist: [{ group: '*', kind: '*' }],
-        syncWindows: [
-          {
-            kind: 'deny',
-            schedule: '* * * * *',
-            duration: '1h',
-            applications: ['frozen-*'],
-            description: 'freeze',
-          },
-        ],
-      },
-    };
-    await env.rest.request('POST', `/apis/tiphys.dev/v1alpha1/namespaces/${NAMESPACE}/appprojects`, {
-      body: project,
-    });
+    await createFrozenProject(env);
     controller = startInProcessController(env);
     await controller.start();
   });

@@ -8,8 +8,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import type { AppProject } from '../../src/core/model/app-project.ts';
-import { createApp, getApp, NAMESPACE, waitForApp } from './support.ts';
+import { createApp, getApp, waitForApp } from './support.ts';
+import { createFrozenProject } from './sync-window-project.ts';
 import {
   launchBrowser,
   resultsDir,
@@ -19,29 +19,19 @@ import {
   watchConsole,
 } from './ui-support.ts';
 
-const project: AppProject = {
-  apiVersion: 'tiphys.dev/v1alpha1',
-  kind: 'AppProject',
-  metadata: { name: 'frozen', namespace: NAMESPACE },
-  spec: {
-    sourceRepos: ['*'],
-    destinations: [{ cluster: '*', namespace: '*' }],
-    clusterResourceWhitelist: [{ group: '*', kind: '*' }],
-    syncWindows: [
-      // Fires every minute for an hour: open for the whole test.
-      {
-        kind: 'deny',
-        schedule: '* * * * *',
-        duration: '1h',
-        applications: ['frozen-*'],
-        description: 'freeze',
-      },
-      { kind: 'deny', schedule: '* * * * *', duration: '1h', applications: ['thaw-*'], manualSync: true },
-      // Never open during the test (5 a.m. on 29 February): shown with when it next opens.
-      { kind: 'deny', schedule: '0 5 29 2 *', duration: '1h', namespaces: ['nothing-*'] },
-    ],
+/** Besides the freeze window of frozen-*: */
+const moreWindows = [
+  // Fires every minute for an hour: open for the whole test.
+  {
+    kind: 'deny' as const,
+    schedule: '* * * * *',
+    duration: '1h',
+    applications: ['thaw-*'],
+    manualSync: true,
   },
-};
+  // Never open during the test (5 a.m. on 29 February): shown with when it next opens.
+  { kind: 'deny' as const, schedule: '0 5 29 2 *', duration: '1h', namespaces: ['nothing-*'] },
+];
 
 describe('UI and API: sync windows', () => {
   let stack: UiStack;
@@ -61,9 +51,7 @@ describe('UI and API: sync windows', () => {
 
   before(async () => {
     stack = await startUiStack('ui-sync-windows');
-    await stack.env.rest.request('POST', `/apis/tiphys.dev/v1alpha1/namespaces/${NAMESPACE}/appprojects`, {
-      body: project,
-    });
+    await createFrozenProject(stack.env, moreWindows);
     const app = (name: string, automated: boolean) =>
       createApp(stack.env, name, {
         project: 'frozen',
