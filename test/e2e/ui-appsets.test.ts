@@ -19,7 +19,7 @@ import {
   syncedAndHealthy,
   waitForApp,
 } from './support.ts';
-import { launchBrowser, screenshot, startUiStack, type UiStack, watchConsole } from './ui-support.ts';
+import { inPage, launchBrowser, startUiStack, type UiStack } from './ui-support.ts';
 
 const automated = { automated: { prune: true }, syncOptions: ['CreateNamespace=true'] };
 const healthy = (count: number) => (s: ApplicationSet) =>
@@ -128,9 +128,7 @@ describe('UI: ApplicationSets', () => {
   });
 
   test('the admin sees the sets, a set’s generators, its apps by step with sync and health, and the rollout', async () => {
-    const page = await browser.newPage();
-    const errors = watchConsole(page);
-    try {
+    await inPage(browser, 'ui-appsets-admin', { baseUrl: stack.baseUrl }, async (page, errors) => {
       await page.goto(stack.baseUrl);
       await page.getByLabel('Username').fill('admin');
       await page.getByLabel('Password').fill(stack.adminPassword);
@@ -157,98 +155,81 @@ describe('UI: ApplicationSets', () => {
         .waitFor({ state: 'attached' });
       assert.equal(await page.locator('[data-rollout-actions] button').count(), 0);
       assert.deepEqual(errors, []);
-    } catch (error) {
-      await screenshot(page, 'ui-appsets-admin-failure').catch(() => {});
-      throw error;
-    } finally {
-      await page.close();
-    }
+    });
   });
 
   test('attacker: a team-a user opening team-b’s set sees none of its apps, in the page or the API', async () => {
-    const context = await browser.newContext();
-    await context.addCookies([{ name: 'tiphys.token', value: teamAToken, url: stack.baseUrl }]);
-    const page = await context.newPage();
-    const errors = watchConsole(page);
-    try {
-      // Their own set: both apps listed (so the page does list what they may see).
-      await page.goto(`${stack.baseUrl}/#/applicationsets/team-a-web`);
-      await page.locator('tr[data-app="team-a-web-us"]').waitFor({ timeout: 60_000 });
-      await page.goto(`${stack.baseUrl}/#/applicationsets/team-b-web`);
-      await page.locator('[data-appset-page="team-b-web"] [data-generator="0"]').waitFor();
-      await page.getByText('No generated application you may see.').waitFor();
-      assert.equal(await page.locator('tr[data-app]').count(), 0);
-      assert.ok(!(await page.content()).includes('team-b-web-ap'), 'the team-b app is not named');
+    await inPage(
+      browser,
+      'ui-appsets-attacker',
+      { baseUrl: stack.baseUrl, token: teamAToken },
+      async (page, errors) => {
+        // Their own set: both apps listed (so the page does list what they may see).
+        await page.goto(`${stack.baseUrl}/#/applicationsets/team-a-web`);
+        await page.locator('tr[data-app="team-a-web-us"]').waitFor({ timeout: 60_000 });
+        await page.goto(`${stack.baseUrl}/#/applicationsets/team-b-web`);
+        await page.locator('[data-appset-page="team-b-web"] [data-generator="0"]').waitFor();
+        await page.getByText('No generated application you may see.').waitFor();
+        assert.equal(await page.locator('tr[data-app]').count(), 0);
+        assert.ok(!(await page.content()).includes('team-b-web-ap'), 'the team-b app is not named');
 
-      const headers = { authorization: `Bearer ${teamAToken}` };
-      const one = await fetch(`${stack.baseUrl}/api/v1/applicationsets/team-b-web`, { headers });
-      assert.equal(one.status, 200);
-      const list = await fetch(`${stack.baseUrl}/api/v1/applicationsets`, { headers });
-      for (const text of [await one.text(), await list.text()]) {
-        assert.ok(!text.includes('team-b-web-ap'), text);
-        assert.match(text, /team-a-web-eu|"applicationStatus":\[\]/);
-      }
-      const app = await fetch(`${stack.baseUrl}/api/v1/applications/team-b-web-ap`, { headers });
-      assert.equal(app.status, 404);
-      assert.deepEqual(errors, []);
-    } catch (error) {
-      await screenshot(page, 'ui-appsets-attacker-failure').catch(() => {});
-      throw error;
-    } finally {
-      await context.close();
-    }
+        const headers = { authorization: `Bearer ${teamAToken}` };
+        const one = await fetch(`${stack.baseUrl}/api/v1/applicationsets/team-b-web`, { headers });
+        assert.equal(one.status, 200);
+        const list = await fetch(`${stack.baseUrl}/api/v1/applicationsets`, { headers });
+        for (const text of [await one.text(), await list.text()]) {
+          assert.ok(!text.includes('team-b-web-ap'), text);
+          assert.match(text, /team-a-web-eu|"applicationStatus":\[\]/);
+        }
+        const app = await fetch(`${stack.baseUrl}/api/v1/applications/team-b-web-ap`, { headers });
+        assert.equal(app.status, 404);
+        assert.deepEqual(errors, []);
+      },
+    );
   });
 
   test('attacker: a read-only user sees no Resume or Abort on a stopped rollout; a direct POST is 403 and changes nothing', async () => {
-    const context = await browser.newContext();
-    await context.addCookies([{ name: 'tiphys.token', value: teamAToken, url: stack.baseUrl }]);
-    const page = await context.newPage();
-    const errors = watchConsole(page);
-    try {
-      const before = await getSet(stack.env, 'release');
-      await page.goto(`${stack.baseUrl}/#/applicationsets/release`);
-      await page.locator('[data-rollout-phase="Stopped"]').waitFor({ timeout: 60_000 });
-      await page
-        .locator('[data-rollout-actions="release"][data-allowed="false"]')
-        .waitFor({ state: 'attached' });
-      assert.equal(await page.getByRole('button', { name: /rollout/i }).count(), 0);
+    await inPage(
+      browser,
+      'ui-appsets-readonly',
+      { baseUrl: stack.baseUrl, token: teamAToken },
+      async (page, errors) => {
+        const before = await getSet(stack.env, 'release');
+        await page.goto(`${stack.baseUrl}/#/applicationsets/release`);
+        await page.locator('[data-rollout-phase="Stopped"]').waitFor({ timeout: 60_000 });
+        await page
+          .locator('[data-rollout-actions="release"][data-allowed="false"]')
+          .waitFor({ state: 'attached' });
+        assert.equal(await page.getByRole('button', { name: /rollout/i }).count(), 0);
 
-      for (const action of ['resume', 'abort']) {
-        const response = await fetch(`${stack.baseUrl}/api/v1/applicationsets/release/rollout/${action}`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${teamAToken}` },
-        });
-        assert.equal(response.status, 403, await response.text());
-        assert.ok(
-          recentAuditEvents().some(
-            (e) => e.resource === 'applicationsets' && e.object === 'release' && e.result === 'denied',
-          ),
-          JSON.stringify(recentAuditEvents(5)),
-        );
-      }
-      const afterwards = await getSet(stack.env, 'release');
-      // The controller's own status writes move the resourceVersion; what a request would change
-      // is the set's annotations (the rollout-action) and then the rollout's last action.
-      assert.deepEqual(afterwards.metadata.annotations, before.metadata.annotations, 'no action requested');
-      assert.equal(afterwards.metadata.generation, before.metadata.generation);
-      assert.deepEqual(afterwards.status?.rollout?.lastAction, before.status?.rollout?.lastAction);
-      assert.equal(afterwards.status?.rollout?.phase, 'Stopped');
-      assert.deepEqual(errors, []);
-    } catch (error) {
-      await screenshot(page, 'ui-appsets-readonly-failure').catch(() => {});
-      throw error;
-    } finally {
-      await context.close();
-    }
+        for (const action of ['resume', 'abort']) {
+          const response = await fetch(`${stack.baseUrl}/api/v1/applicationsets/release/rollout/${action}`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${teamAToken}` },
+          });
+          assert.equal(response.status, 403, await response.text());
+          assert.ok(
+            recentAuditEvents().some(
+              (e) => e.resource === 'applicationsets' && e.object === 'release' && e.result === 'denied',
+            ),
+            JSON.stringify(recentAuditEvents(5)),
+          );
+        }
+        const afterwards = await getSet(stack.env, 'release');
+        // The controller's own status writes move the resourceVersion; what a request would change
+        // is the set's annotations (the rollout-action) and then the rollout's last action.
+        assert.deepEqual(afterwards.metadata.annotations, before.metadata.annotations, 'no action requested');
+        assert.equal(afterwards.metadata.generation, before.metadata.generation);
+        assert.deepEqual(afterwards.status?.rollout?.lastAction, before.status?.rollout?.lastAction);
+        assert.equal(afterwards.status?.rollout?.phase, 'Stopped');
+        assert.deepEqual(errors, []);
+      },
+    );
   });
 
   test('the admin resumes a stopped rollout from the page (audited) and sees the next step proceed', async () => {
-    const context = await browser.newContext();
     const token = await loginAsAdmin(stack.env, stack.baseUrl);
-    await context.addCookies([{ name: 'tiphys.token', value: token, url: stack.baseUrl }]);
-    const page = await context.newPage();
-    const errors = watchConsole(page);
-    try {
+    await inPage(browser, 'ui-appsets-resume', { baseUrl: stack.baseUrl, token }, async (page, errors) => {
       await page.goto(`${stack.baseUrl}/#/applicationsets/release`);
       await page.locator('[data-rollout-phase="Stopped"]').waitFor({ timeout: 60_000 });
       assert.equal(
@@ -273,11 +254,6 @@ describe('UI: ApplicationSets', () => {
       assert.ok(audit, JSON.stringify(recentAuditEvents(5)));
       assert.equal(audit.subject, 'admin');
       assert.deepEqual(errors, []);
-    } catch (error) {
-      await screenshot(page, 'ui-appsets-resume-failure').catch(() => {});
-      throw error;
-    } finally {
-      await context.close();
-    }
+    });
   });
 });

@@ -10,7 +10,7 @@ import type { Cluster } from '../../src/core/model/cluster.ts';
 import { parseRecoveryActions } from '../../src/core/model/recovery-actions.ts';
 import { registerCluster } from '../../src/domain/clusters.ts';
 import { createApp, createToken, eventually, loginAsAdmin, NAMESPACE } from './support.ts';
-import { launchBrowser, screenshot, startUiStack, type UiStack, watchConsole } from './ui-support.ts';
+import { inPage, launchBrowser, startUiStack, type UiStack } from './ui-support.ts';
 
 const LOST_TOKEN = 'lost-cluster-token-0123456789abcdefghij';
 const clusterPath = `/apis/tiphys.dev/v1alpha1/namespaces/${NAMESPACE}/clusters/region-a`;
@@ -100,42 +100,35 @@ describe('UI: cluster page and recovery approval', () => {
   const recovery = (page: Page) => page.locator('section[aria-label="Recovery"]');
 
   test('attacker: a read-only user sees the waiting recovery without Approve, and the API refuses it', async () => {
-    const context = await browser.newContext();
-    await context.addCookies([{ name: 'tiphys.token', value: viewerToken, url: stack.baseUrl }]);
-    const page = await context.newPage();
-    const errors = watchConsole(page);
-    try {
-      await page.goto(`${stack.baseUrl}/#/clusters/region-a`);
-      await page
-        .locator('section[data-recovery-phase="AwaitingApproval"][data-may-approve="false"]')
-        .waitFor({ timeout: 60_000 });
-      await recovery(page).locator('[data-step="approved"][data-state="current"]').waitFor();
-      assert.equal(await page.getByRole('button', { name: 'Approve recovery' }).count(), 0);
+    await inPage(
+      browser,
+      'ui-recovery-viewer',
+      { baseUrl: stack.baseUrl, token: viewerToken },
+      async (page, errors) => {
+        await page.goto(`${stack.baseUrl}/#/clusters/region-a`);
+        await page
+          .locator('section[data-recovery-phase="AwaitingApproval"][data-may-approve="false"]')
+          .waitFor({ timeout: 60_000 });
+        await recovery(page).locator('[data-step="approved"][data-state="current"]').waitFor();
+        assert.equal(await page.getByRole('button', { name: 'Approve recovery' }).count(), 0);
 
-      const direct = await fetch(`${stack.baseUrl}/api/v1/clusters/region-a/recovery/approve`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${viewerToken}`, 'content-type': 'application/json' },
-        body: '{}',
-      });
-      assert.equal(direct.status, 403, await direct.text());
-      const after = await stack.env.rest.request<Cluster>('GET', clusterPath);
-      assert.equal(after.status?.recovery?.phase, 'AwaitingApproval');
-      assert.equal(after.metadata.annotations?.['tiphys.dev/recovery-approval'], undefined);
-      assert.ok(!(await page.content()).includes(LOST_TOKEN), 'the cluster token is not on the page');
-      assert.deepEqual(errors, []);
-    } catch (error) {
-      await screenshot(page, 'ui-recovery-viewer-failure').catch(() => {});
-      throw error;
-    } finally {
-      await context.close();
-    }
+        const direct = await fetch(`${stack.baseUrl}/api/v1/clusters/region-a/recovery/approve`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${viewerToken}`, 'content-type': 'application/json' },
+          body: '{}',
+        });
+        assert.equal(direct.status, 403, await direct.text());
+        const after = await stack.env.rest.request<Cluster>('GET', clusterPath);
+        assert.equal(after.status?.recovery?.phase, 'AwaitingApproval');
+        assert.equal(after.metadata.annotations?.['tiphys.dev/recovery-approval'], undefined);
+        assert.ok(!(await page.content()).includes(LOST_TOKEN), 'the cluster token is not on the page');
+        assert.deepEqual(errors, []);
+      },
+    );
   });
 
   test('the admin approves in the page and sees the recovery through to the apps resynced', async () => {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    const errors = watchConsole(page);
-    try {
+    await inPage(browser, 'ui-recovery-admin', { baseUrl: stack.baseUrl }, async (page, errors) => {
       await page.goto(stack.baseUrl);
       await page.getByLabel('Username').fill('admin');
       await page.getByLabel('Password').fill(stack.adminPassword);
@@ -164,11 +157,6 @@ describe('UI: cluster page and recovery approval', () => {
       assert.ok(!html.includes(LOST_TOKEN), 'the old token is not on the page');
       assert.ok(!html.includes(stack.env.cluster.token), "the replacement's token is not on the page");
       assert.deepEqual(errors, []);
-    } catch (error) {
-      await screenshot(page, 'ui-recovery-admin-failure').catch(() => {});
-      throw error;
-    } finally {
-      await context.close();
-    }
+    });
   });
 });

@@ -125,3 +125,31 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path });
   return path;
 }
+
+/**
+ * Runs `steps` in a page of a fresh browser context, logged in by the session cookie when a
+ * token is given; a failure saves the screenshot `<name>-failure` (in test-results/) before it
+ * is thrown, and the context is closed either way. `steps` gets the page and its console errors.
+ */
+export async function inPage(
+  browser: Browser,
+  name: string,
+  session: { baseUrl: string; token?: string },
+  steps: (page: Page, errors: string[]) => Promise<void>,
+): Promise<void> {
+  const context = await browser.newContext();
+  try {
+    if (session.token)
+      await context.addCookies([{ name: 'tiphys.token', value: session.token, url: session.baseUrl }]);
+    const page = await context.newPage();
+    const errors = watchConsole(page);
+    try {
+      await steps(page, errors);
+    } catch (error) {
+      await screenshot(page, `${name}-failure`).catch(() => {});
+      throw error;
+    }
+  } finally {
+    await context.close();
+  }
+}
