@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { assertWriteAllowed } from '../adapters/kube/write-fence.ts';
 import { AppSchedule } from './app-schedule.ts';
 import { toLogger } from './log.ts';
 import { ControllerMetrics } from './metrics.ts';
@@ -159,6 +160,48 @@ test("an app's own timer (a sync's next step) runs even when echoes ran and join
     runs.filter((name) => name === 'app').length,
     3,
     `the step ran after the echoes: ${runs.join(', ')}`,
+  );
+  schedule.queue.stop();
+});
+
+test("sharding: a reconcile's writes ask, each at its moment, whether this replica may still write for the app", async () => {
+  let holds = true;
+  const results: string[] = [];
+  const schedule = new AppSchedule({
+    concurrency: 1,
+    reconcile: async (name) => {
+      const write = (what: string) => {
+        try {
+          assertWriteAllowed(what);
+          results.push(`${what} sent`);
+        } catch (error) {
+          results.push((error as Error).message);
+        }
+      };
+      write('status of the first step');
+      // The Lease lapses mid-reconcile (a pause, a partition): the next write is refused.
+      holds = false;
+      await new Promise((resolve) => setImmediate(resolve));
+      write(`apply for ${name}`);
+      return {};
+    },
+    isActive: () => true,
+    owns: () => true,
+    mayWrite: () => holds,
+    apps: () => [],
+    onOutcomeChanged: () => {},
+    metrics: new ControllerMetrics(),
+    log: toLogger(undefined),
+  });
+  schedule.refresh('shop');
+  await schedule.queue.idle();
+  assert.deepEqual(results, [
+    'status of the first step sent',
+    'apply for shop not sent: this replica no longer owns the cluster of Application shop',
+  ]);
+  assert.doesNotThrow(
+    () => assertWriteAllowed('a write of no reconcile'),
+    'the fence ends with the reconcile',
   );
   schedule.queue.stop();
 });

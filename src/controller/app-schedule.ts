@@ -4,6 +4,7 @@
 // Urgent (ahead of the ordinary lane): a sync's next step and the comparison after it, a
 // person's refresh, a change of the app's spec or operation, self-heal. Ordinary: polls, a push's
 // refresh of every app of the repo, apps that depend on one whose outcome changed.
+import { runFenced } from '../adapters/kube/write-fence.ts';
 import type { Application } from '../core/model/application.ts';
 import { AppChangeFilter } from './app-changes.ts';
 import { errorMessage, type Logger } from './log.ts';
@@ -23,6 +24,11 @@ export interface AppScheduleDeps {
    * cluster went to another replica meanwhile is dropped, not reconciled.
    */
   owns?: (name: string) => boolean;
+  /**
+   * Whether a write for the app may be sent at this moment (sharding: it owns the app's cluster
+   * and its Lease is fresh, by its own clock); asked by every write of the app's reconcile.
+   */
+  mayWrite?: (name: string) => boolean;
   apps: () => readonly Application[];
   /** An app's sync or health changed (pipelines look again). */
   onOutcomeChanged: () => void;
@@ -181,6 +187,20 @@ export class AppSchedule {
     }
   }
 
+  /**
+   * Sharding: each write of the reconcile (status, applies, deletes) is sent only while this
+   * replica still owns the app's cluster, asked at the moment of the write (write-fence.ts): a
+   * replica that lost its Lease or the cluster mid-reconcile stops writing there and then.
+   */
+  private fenced<T>(name: string, work: () => Promise<T>): Promise<T> {
+    const mayWrite = this.deps.mayWrite;
+    if (!mayWrite) return work();
+    return runFenced(
+      () => (mayWrite(name) ? undefined : `this replica no longer owns the cluster of Application ${name}`),
+      work,
+    );
+  }
+
   private async reconcileOne(name: string): Promise<void> {
     if (!this.deps.isActive() || !this.owns(name)) return;
     if (this.onlyEchoes(name)) {
@@ -195,7 +215,7 @@ export class AppSchedule {
     this.askedAt.delete(name);
     this.carried.delete(name);
     try {
-      const outcome = await this.deps.reconcile(name, { listedSince });
+      const outcome = await this.fenced(name, () => this.deps.reconcile(name, { listedSince }));
       metrics.reconciles.inc({ outcome: outcome.failure ? 'error' : 'ok' });
       // A success, like a terminal failure (bad spec, bad manifests, a project refusal), waits for
       // a change of the app (its watch event), a push, or its repository's poll (repo-poll.ts):

@@ -83,6 +83,8 @@ export class Controller {
   /** Which of a push's apps changed: Git lookups shared with the reconciles. */
   private readonly triage: PushTriageDeps;
   private active = false;
+  /** When this replica last began acting (leading, or at once without leader election). */
+  private activatedAt: number | undefined;
   /** Whether there are Pipelines and image objects: their loops tick only while there are. */
   private readonly kindWatches: KindWatch[];
   readonly images: ImageAutomation;
@@ -119,6 +121,7 @@ export class Controller {
       reconcile: (name, options) => this.reconciler.reconcile(name, options),
       isActive: () => (this.shards ? this.running : this.active),
       owns: (name) => this.owns(name),
+      ...(options.sharding ? { mayWrite: (name: string) => this.mayWrite(name) } : {}),
       apps: () => this.apps.list(),
       onOutcomeChanged: () => this.pipelines.poke(),
       hasSeen: (name, change) => this.comparisons.hasSeen(name, change.id, change.resourceVersion),
@@ -221,6 +224,13 @@ export class Controller {
       allowLocalRepos: options.allowLocalRepos ?? false,
       assessHealth: options.assessHealth,
       notify: (stored, status) => this.notifier.evaluate(stored, status),
+      reporter: () => {
+        const since = this.shards ? this.shards.actingSince : this.activatedAt;
+        return {
+          instance: identity,
+          ...(since === undefined ? {} : { actingSince: new Date(since).toISOString() }),
+        };
+      },
       deletionNotice: new DeletionNotice({
         subscribed: (app) => this.notifier.subscribedToDeletion(app),
         tell: (app) => this.notifier.tellDeletion(app),
@@ -351,6 +361,11 @@ export class Controller {
     return app ? this.clusterShards.owns(app.spec.destination.cluster || IN_CLUSTER) : false;
   }
 
+  /** Whether a write for the app may go out now: it is this replica's and its Lease is fresh. */
+  private mayWrite(name: string): boolean {
+    return this.owns(name) && (this.shards?.acting() ?? true);
+  }
+
   /** Reconcile now, before the polls waiting (a person's refresh, a cluster recovered). */
   refresh(name: string): void {
     this.schedule.refresh(name);
@@ -388,6 +403,7 @@ export class Controller {
 
   private activate(): void {
     this.active = true;
+    this.activatedAt = Date.now();
     this.images.start();
     this.metrics.leader.set(1);
     // With sharding the apps were queued by the shard membership, whoever leads.

@@ -52,6 +52,7 @@ export class ShardMembership {
   private peers = new Map<string, PeerObservation>();
   private members: readonly string[] = [];
   private startedAt = 0;
+  private joinedAt: number | undefined;
   private lastRenewal = Number.NEGATIVE_INFINITY;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -70,7 +71,26 @@ export class ShardMembership {
     return this.members;
   }
 
-  /** Whether this replica reconciles the apps of `cluster` now. */
+  /**
+   * Whether this replica acts now: it joined, and its last renewal is recent, by its own clock,
+   * read at the moment of asking. A process that was paused (SIGSTOP, a long GC pause, a
+   * partition) longer than most of its lease is told no before its next renewal round has run,
+   * so a reconcile that resumes with it writes nothing (write-fence.ts).
+   */
+  acting(): boolean {
+    const fresh = this.now() - this.lastRenewal < this.options.leaseDurationSeconds * 1000 * 0.8;
+    return fresh && this.members.includes(this.options.identity);
+  }
+
+  /** When this replica last began acting (joined, or joined again after losing its Lease). */
+  get actingSince(): number | undefined {
+    return this.acting() ? this.joinedAt : undefined;
+  }
+
+  /**
+   * Whether `cluster` is this replica's among the members as of the last round: what is queued
+   * here. Whether a write may be sent now also needs `acting()` (the write fence).
+   */
   owns(cluster: string): boolean {
     return ownerOf(cluster, this.members) === this.options.identity;
   }
@@ -101,9 +121,19 @@ export class ShardMembership {
   async round(): Promise<void> {
     const { identity, leaseDurationSeconds } = this.options;
     const durationMs = leaseDurationSeconds * 1000;
+    // The renewal counts from when it was sent: the peers cannot have seen it any earlier.
+    const sentAt = this.now();
     try {
-      await this.store.renew(this.leaseName, identity, leaseDurationSeconds, this.now());
-      this.lastRenewal = this.now();
+      await this.store.renew(this.leaseName, identity, leaseDurationSeconds, sentAt);
+      // Renewed a lease duration or more after the last renewal was sent: the peers may have
+      // counted it out, taken its clusters and be finishing a reconcile on them, so it joins
+      // again as a newcomer does, a lease from now. (Sooner, no peer can have counted it out: a
+      // peer does so only after a lease without seeing the Lease change, and the new renewal is
+      // stored by then.)
+      const now = this.now();
+      const lapsed = this.lastRenewal > Number.NEGATIVE_INFINITY && now - this.lastRenewal >= durationMs;
+      if (lapsed) this.startedAt = now;
+      this.lastRenewal = sentAt;
     } catch (error) {
       this.options.log(
         `shard Lease renewal failed: ${error instanceof Error ? error.message : String(error)}`,
@@ -117,6 +147,8 @@ export class ShardMembership {
     const now = this.now();
     const joined = now - this.startedAt >= durationMs && now - this.lastRenewal < durationMs * 0.8;
     const alive = liveMembers(identity, [...this.peers.values()], now);
+    if (!joined) this.joinedAt = undefined;
+    else this.joinedAt ??= now;
     this.setMembers(joined ? alive : alive.filter((member) => member !== identity));
   }
 

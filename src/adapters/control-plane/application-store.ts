@@ -33,6 +33,8 @@ export class ApplicationStore {
   constructor(kc: KubeConfig, namespace: string, options: { watchProjects?: boolean } = {}) {
     this.namespace = namespace;
     this.rest = new KubeRest(kc);
+    // A reconcile's status writes stop when its replica no longer owns the app (write-fence.ts).
+    this.rest.fenced = true;
     const path = tiphysPath(namespace, PLURAL);
     this.watch = restartingInformer(kc, path, listByRest(this.rest, path));
     this.informer = this.watch.informer;

@@ -151,6 +151,8 @@ export class DestinationRegistry {
 
   private remember(name: string, kc: KubeConfig, resourceVersion: string): Destination {
     const client = new ClusterClient(kc);
+    // A reconcile's applies and deletes stop when its replica no longer owns the cluster.
+    client.rest.fenced = true;
     const namespaces = name === IN_CLUSTER ? this.inClusterNamespaces : undefined;
     const cache = new ClusterCache(client, { namespaces });
     cache.onEvent(this.onCacheEvent(name));

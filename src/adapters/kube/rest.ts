@@ -1,6 +1,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { assertWriteAllowed } from './write-fence.ts';
 
 /** An API error with the status code and the server's own message, the parts a condition shows. */
 export class KubeApiError extends Error {
@@ -46,6 +47,11 @@ export class KubeRest {
   readonly server: string;
   private readonly agent: HttpAgent | HttpsAgent;
   private auth: { at: number; options: RequestOptions } | undefined;
+  /**
+   * Writes ask the write fence of the work they are made for (write-fence.ts) just before they
+   * are sent: set on the clients a sharded replica writes for an Application with.
+   */
+  fenced = false;
 
   constructor(kubeConfig: KubeConfig) {
     this.kubeConfig = kubeConfig;
@@ -129,6 +135,8 @@ export class KubeRest {
             }),
       },
     };
+    // As late as possible: a process paused before this point sends nothing once it resumes.
+    if (this.fenced && method !== 'GET') assertWriteAllowed(`${method} ${url.pathname}`);
     const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
     return new Promise<T>((resolve, reject) => {
       const req = send(url, options, (res) => {

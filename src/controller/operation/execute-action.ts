@@ -1,4 +1,5 @@
 import type { ClusterClient } from '../../adapters/kube/cluster-client.ts';
+import { isFencedWrite } from '../../adapters/kube/write-fence.ts';
 import type { KubeObject } from '../../core/manifest/object.ts';
 import { setTrackingId } from '../../core/manifest/tracking.ts';
 import type { ActionResult, SyncAction } from '../../core/sync/index.ts';
@@ -43,6 +44,9 @@ export async function executeAction(
       }
     }
   } catch (error) {
+    // Not a failure of the sync: this replica no longer owns the cluster (write-fence.ts); the
+    // operation stops here, unrecorded, and the owner resumes it from the persisted state.
+    if (isFencedWrite(error)) throw error;
     return {
       actionId: action.id,
       ok: false,

@@ -1,6 +1,7 @@
 import type { ApplicationStore } from '../../adapters/control-plane/application-store.ts';
 import type { Destination, DestinationRegistry } from '../../adapters/control-plane/destination-registry.ts';
 import type { EventNote } from '../../adapters/kube/event-recorder.ts';
+import { isFencedWrite } from '../../adapters/kube/write-fence.ts';
 import { clusterHold } from '../../core/cluster-health/gate.ts';
 import type { HealthAssessor } from '../../core/health/assessor.ts';
 import { syncWaveOf } from '../../core/manifest/annotations.ts';
@@ -50,6 +51,8 @@ export interface ReconcilerDeps {
   notify?: (stored: Application, status: Partial<ApplicationStatus>) => Promise<Notice>;
   /** The finalizer that holds a deletion until on-deleted subscribers are told (deletion-notice.ts). */
   deletionNotice?: Pick<DeletionNotice, 'keep' | 'release'>;
+  /** Which replica writes, stamped on every status write as `status.reportedBy`. */
+  reporter?: () => ApplicationStatus['reportedBy'];
 }
 
 /** When to look at the app again, and what went wrong if the reconcile failed. */
@@ -234,6 +237,13 @@ export class Reconciler {
    * and when to try again: soon if a retry may help, else on the next change or poll.
    */
   private async failed(stored: Application, error: unknown, fields: LogFields): Promise<ReconcileOutcome> {
+    // Sharding: the app's cluster is no longer this replica's, or its Lease is not fresh; the
+    // owner carries on from the persisted state, and nothing more is written here (not even this
+    // failure). Looked at again later: if the Lease was only late, the app is still this one's.
+    if (isFencedWrite(error)) {
+      this.deps.log.info(fields, `reconcile stopped: ${errorMessage(error)}`);
+      return { requeueAfterMs: RETRY_AFTER_FAILURE_MS };
+    }
     const reason = reasonOf(error);
     const failure = { condition: reason.condition, terminal: reason.terminal };
     const retry = reason.terminal ? {} : { requeueAfterMs: RETRY_AFTER_FAILURE_MS };
@@ -308,8 +318,9 @@ export class Reconciler {
   }
 
   private async persist(name: string, status: Partial<ApplicationStatus>): Promise<void> {
+    const reportedBy = this.deps.reporter?.();
     try {
-      await this.deps.apps.patchStatus(name, status);
+      await this.deps.apps.patchStatus(name, reportedBy ? { ...status, reportedBy } : status);
     } catch (error) {
       throw new StatusWriteError(`status write of Application ${name} failed: ${errorMessage(error)}`, {
         cause: error,

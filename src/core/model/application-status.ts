@@ -209,6 +209,23 @@ export const ApplicationStatus = Type.Object({
   operationState: Type.Optional(OperationState),
   history: Type.Optional(Type.Array(RevisionHistory)),
   reconciledAt: Type.Optional(Timestamp({ description: 'When desired and live state were last compared.' })),
+  reportedBy: Type.Optional(
+    Type.Object(
+      {
+        instance: Type.String({ description: "The controller replica's identity (--identity)." }),
+        actingSince: Type.Optional(
+          Timestamp({
+            description:
+              'When that replica began acting: with --shards, when it joined the shard members (again, after losing its Lease); else when it started leading.',
+          }),
+        ),
+      },
+      {
+        description:
+          'The controller replica that wrote this status, on every write a reconcile makes: under sharding, which replica reconciles the app (docs/fleet.md).',
+      },
+    ),
+  ),
   summary: Type.Optional(Type.Object({ images: Type.Optional(Type.Array(Type.String())) })),
   notified: Type.Optional(
     StringMap({
