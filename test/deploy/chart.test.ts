@@ -82,6 +82,25 @@ test('by default the chart makes the Pods, Services and CRDs of deploy/install',
   );
 });
 
+test('controller.sharding: the replicas split the clusters, each named by its Pod in its Lease', async () => {
+  const envOf = async (...sets: string[]) =>
+    new Map(
+      find(
+        await template(...sets),
+        'Deployment',
+        'tiphys-controller',
+      )?.spec.template.spec.containers[0].env.map((e: { name: string }) => [e.name, e]),
+    );
+  const sharded = await envOf('controller.sharding=true', 'controller.replicas=3');
+  assert.deepEqual(sharded.get('TIPHYS_SHARDING'), { name: 'TIPHYS_SHARDING', value: 'true' });
+  assert.deepEqual(sharded.get('TIPHYS_IDENTITY'), {
+    name: 'TIPHYS_IDENTITY',
+    valueFrom: { fieldRef: { fieldPath: 'metadata.name' } },
+  });
+  const plain = await envOf();
+  assert.equal(plain.has('TIPHYS_SHARDING') || plain.has('TIPHYS_IDENTITY'), false, 'off by default');
+});
+
 test('values: image, replicas, resources, NodePort, ingress with TLS, OIDC, RBAC policy, server TLS', async () => {
   const objects = await template(
     'image.repository=registry.example/tiphys',

@@ -101,6 +101,40 @@ describe('deploy/install as built by kustomize', () => {
     assert.equal(find(ha, 'Deployment', 'tiphys-controller')?.spec.replicas, 2);
     assert.equal(find(ha, 'Deployment', 'tiphys-server')?.spec.replicas, 2);
   });
+
+  test('the sharded overlay runs three controllers that split the clusters, each named by its Pod in its Lease, with the rights to the Leases', async () => {
+    const sharded = await build('deploy/overlays/sharded');
+    const controller = find(sharded, 'Deployment', 'tiphys-controller');
+    assert.equal(controller?.spec.replicas, 3);
+    assert.equal(find(sharded, 'Deployment', 'tiphys-server')?.spec.replicas, 2);
+    const pod = controller?.spec.template.spec;
+    const env = new Map(pod.containers[0].env.map((e: { name: string }) => [e.name, e]));
+    assert.deepEqual(env.get('TIPHYS_SHARDING'), { name: 'TIPHYS_SHARDING', value: 'true' });
+    assert.deepEqual(env.get('TIPHYS_IDENTITY'), {
+      name: 'TIPHYS_IDENTITY',
+      valueFrom: { fieldRef: { fieldPath: 'metadata.name' } },
+    });
+    assert.ok(env.has('TIPHYS_NAMESPACE'), 'the base env is kept');
+    assert.ok(pod.affinity?.podAntiAffinity, 'spread over nodes, as the HA overlay');
+    // Each replica creates, renews (server-side apply), lists and deletes Leases in its namespace.
+    const bindings = sharded.filter(
+      (o) =>
+        (o.kind === 'ClusterRoleBinding' || o.kind === 'RoleBinding') &&
+        o.subjects?.some((s) => s.kind === 'ServiceAccount' && s.name === 'tiphys-controller'),
+    );
+    const rules = bindings.flatMap(
+      (b) => find(sharded, b.roleRef?.kind ?? '', b.roleRef?.name ?? '')?.rules ?? [],
+    );
+    for (const verb of ['get', 'list', 'create', 'patch', 'delete']) {
+      const granted = rules.some(
+        (r) =>
+          ['*', 'coordination.k8s.io'].some((g) => r.apiGroups?.includes(g)) &&
+          ['*', 'leases'].some((res) => r.resources?.includes(res)) &&
+          ['*', verb].some((v) => r.verbs?.includes(v)),
+      );
+      assert.ok(granted, `the controller may ${verb} Leases`);
+    }
+  });
 });
 
 describe('on a cluster', () => {
@@ -114,7 +148,7 @@ describe('on a cluster', () => {
   });
   after(() => cluster?.stop());
 
-  test('the API server accepts deploy/install.yaml and both overlays (server-side dry run)', async () => {
+  test('the API server accepts deploy/install.yaml and the overlays (server-side dry run)', async () => {
     // The CRDs and the namespace first, for real: a dry run makes neither known to the rest.
     await run(kubectl, ['apply', '--server-side', '-k', join(repoRoot, 'deploy/crds')], env);
     await run(
@@ -125,6 +159,7 @@ describe('on a cluster', () => {
     for (const args of [
       ['-f', join(repoRoot, 'deploy/install.yaml')],
       ['-k', join(repoRoot, 'deploy/overlays/ha')],
+      ['-k', join(repoRoot, 'deploy/overlays/sharded')],
       ['-k', join(repoRoot, 'deploy/overlays/namespaced')],
     ]) {
       const out = await run(kubectl, ['apply', '--server-side', '--dry-run=server', ...args], env);
