@@ -6,7 +6,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { createApp, getApp, readObject, syncedAndHealthy, waitForApp } from './support.ts';
-import { launchBrowser, screenshot, startUiStack, type UiStack, watchConsole } from './ui-support.ts';
+import {
+  adminPage,
+  launchBrowser,
+  screenshot,
+  screenshotOnFailure,
+  startUiStack,
+  type UiStack,
+} from './ui-support.ts';
 
 const BRANCH_SECRET = 'branch-secret-never-on-the-page';
 
@@ -36,14 +43,7 @@ describe('UI: preview of a revision', () => {
     });
     await waitForApp(env, 'shop', syncedAndHealthy, 'synced', 120_000);
     browser = await launchBrowser();
-    page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
-    page.setDefaultTimeout(60_000);
-    errors = watchConsole(page);
-    await page.goto(stack.baseUrl);
-    await page.getByLabel('Username').fill('admin');
-    await page.getByLabel('Password').fill(stack.adminPassword);
-    await page.getByRole('button', { name: 'Log in', exact: true }).click();
-    await page.locator('a.app-row[data-app="shop"]').waitFor();
+    ({ page, errors } = await adminPage(browser, stack, 'shop', 60_000));
   });
 
   after(async () => {
@@ -51,14 +51,7 @@ describe('UI: preview of a revision', () => {
     await stack?.stop();
   });
 
-  async function step(name: string, fn: () => Promise<void>): Promise<void> {
-    try {
-      await fn();
-    } catch (error) {
-      await screenshot(page, `failure-${name}`).catch(() => {});
-      throw error;
-    }
-  }
+  const step = (name: string, fn: () => Promise<void>) => screenshotOnFailure(page, `failure-${name}`, fn);
 
   test('a branch entered from the app page shows its changes, the Secret masked, and writes nothing', () =>
     step('ui-preview', async () => {

@@ -7,7 +7,14 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { KubeObject } from '../../src/core/manifest/object.ts';
 import { createApp, waitForApp } from './support.ts';
-import { launchBrowser, screenshot, startUiStack, type UiStack, watchConsole } from './ui-support.ts';
+import {
+  adminPage,
+  launchBrowser,
+  screenshot,
+  screenshotOnFailure,
+  startUiStack,
+  type UiStack,
+} from './ui-support.ts';
 
 const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
 
@@ -26,14 +33,7 @@ describe('UI: resource actions and logs', () => {
     });
     await waitForApp(stack.env, 'hello', (a) => a.status?.sync?.status === 'Synced', 'synced', 120_000);
     browser = await launchBrowser();
-    page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
-    page.setDefaultTimeout(30_000);
-    errors = watchConsole(page);
-    await page.goto(stack.baseUrl);
-    await page.getByLabel('Username').fill('admin');
-    await page.getByLabel('Password').fill(stack.adminPassword);
-    await page.getByRole('button', { name: 'Log in', exact: true }).click();
-    await page.locator('a.app-row[data-app="hello"]').waitFor();
+    ({ page, errors } = await adminPage(browser, stack, 'hello', 30_000));
   });
 
   after(async () => {
@@ -41,14 +41,7 @@ describe('UI: resource actions and logs', () => {
     await stack?.stop();
   });
 
-  async function step(name: string, fn: () => Promise<void>): Promise<void> {
-    try {
-      await fn();
-    } catch (error) {
-      await screenshot(page, `failure-${name}`).catch(() => {});
-      throw error;
-    }
-  }
+  const step = (name: string, fn: () => Promise<void>) => screenshotOnFailure(page, `failure-${name}`, fn);
 
   async function waitUntil(check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;

@@ -143,13 +143,39 @@ export async function inPage(
       await context.addCookies([{ name: 'tiphys.token', value: session.token, url: session.baseUrl }]);
     const page = await context.newPage();
     const errors = watchConsole(page);
-    try {
-      await steps(page, errors);
-    } catch (error) {
-      await screenshot(page, `${name}-failure`).catch(() => {});
-      throw error;
-    }
+    await screenshotOnFailure(page, `${name}-failure`, () => steps(page, errors));
   } finally {
     await context.close();
   }
+}
+
+/** Runs `fn`; when it fails, saves the screenshot `name` (in test-results/) before throwing. */
+export async function screenshotOnFailure(page: Page, name: string, fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (error) {
+    await screenshot(page, name).catch(() => {});
+    throw error;
+  }
+}
+
+/**
+ * A page of its own 1440 × 900 context, logged in as admin through the login form; returned once
+ * the app list shows the row of `app`, with the page's console errors.
+ */
+export async function adminPage(
+  browser: Browser,
+  stack: UiStack,
+  app: string,
+  timeoutMs: number,
+): Promise<{ page: Page; errors: string[] }> {
+  const page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
+  page.setDefaultTimeout(timeoutMs);
+  const errors = watchConsole(page);
+  await page.goto(stack.baseUrl);
+  await page.getByLabel('Username').fill('admin');
+  await page.getByLabel('Password').fill(stack.adminPassword);
+  await page.getByRole('button', { name: 'Log in', exact: true }).click();
+  await page.locator(`a.app-row[data-app="${app}"]`).waitFor();
+  return { page, errors };
 }
