@@ -29,6 +29,8 @@ export class ApplicationStore {
   /** The AppProjects from a watch (the controller's); without it each question is a GET. */
   private readonly projectWatch: KindWatch | undefined;
   private readonly projects: WatchedProjects | undefined;
+  /** The resourceVersion each app had after this store's last write of it. */
+  private readonly written = new Map<string, string>();
 
   constructor(kc: KubeConfig, namespace: string, options: { watchProjects?: boolean } = {}) {
     this.namespace = namespace;
@@ -38,6 +40,7 @@ export class ApplicationStore {
     const path = tiphysPath(namespace, PLURAL);
     this.watch = restartingInformer(kc, path, listByRest(this.rest, path));
     this.informer = this.watch.informer;
+    this.informer.on('delete', (obj) => this.written.delete(obj.metadata?.name ?? ''));
     if (options.watchProjects) {
       this.projectWatch = new KindWatch(kc, namespace, 'appprojects');
       this.projects = new WatchedProjects(this.projectWatch, (name) => this.readProject(name));
@@ -80,6 +83,33 @@ export class ApplicationStore {
     return this.informer.list(this.namespace) as unknown as Application[];
   }
 
+  /**
+   * The app as of its latest version this process knows of: the informer's copy (a copy of it,
+   * free to change) when it holds this store's last write of the app or the store never wrote
+   * it, else a read from the API server (the informer lags behind the write just made). A
+   * reconcile started by a watch event finds that event's version in the informer: measured at
+   * 150 apps, a GET per reconcile was 2 to 3 requests per app synced.
+   */
+  async current(name: string): Promise<Application | undefined> {
+    const cached = this.get(name);
+    const written = this.written.get(name);
+    if (cached && (written === undefined || cached.metadata.resourceVersion === written))
+      return structuredClone(cached);
+    return this.fetch(name);
+  }
+
+  /**
+   * Called before a write (the version becomes unknown: a write that fails may still have been
+   * made) and with its answer.
+   */
+  private remember(name: string, answer?: unknown): void {
+    const version = (answer as { metadata?: { resourceVersion?: string } } | undefined)?.metadata
+      ?.resourceVersion;
+    if (version) this.written.set(name, version);
+    // Unknown (a write under way or failed, an answer without a version): the next look reads.
+    else this.written.set(name, '');
+  }
+
   /** Reads straight from the API server (the informer may lag behind a write just made). */
   async fetch(name: string): Promise<Application | undefined> {
     try {
@@ -101,17 +131,24 @@ export class ApplicationStore {
     const ops = Object.entries(status)
       .filter(([, value]) => value !== undefined)
       .map(([field, value]) => ({ op: 'add', path: `/status/${field}`, value }));
+    this.remember(name);
     try {
-      await this.rest.request('PATCH', path, { body: ops, contentType: 'application/json-patch+json' });
+      this.remember(
+        name,
+        await this.rest.request('PATCH', path, { body: ops, contentType: 'application/json-patch+json' }),
+      );
     } catch (error) {
       const status_ = (error as { status?: number }).status ?? 0;
       if (status_ === 404 || status_ === 0)
         throw asKubeApiError(error, `status update of Application ${name}`);
       try {
-        await this.rest.request('PATCH', path, {
-          body: { status },
-          contentType: 'application/merge-patch+json',
-        });
+        this.remember(
+          name,
+          await this.rest.request('PATCH', path, {
+            body: { status },
+            contentType: 'application/merge-patch+json',
+          }),
+        );
       } catch (second) {
         throw asKubeApiError(second, `status update of Application ${name}`);
       }
@@ -137,11 +174,15 @@ export class ApplicationStore {
 
   /** Merge-patches the Application itself (its operation, or spec fields such as syncPolicy). */
   async patch(name: string, body: Record<string, unknown>): Promise<void> {
+    this.remember(name);
     try {
-      await this.rest.request('PATCH', tiphysPath(this.namespace, PLURAL, name), {
-        body,
-        contentType: MERGE_PATCH,
-      });
+      this.remember(
+        name,
+        await this.rest.request('PATCH', tiphysPath(this.namespace, PLURAL, name), {
+          body,
+          contentType: MERGE_PATCH,
+        }),
+      );
     } catch (error) {
       throw asKubeApiError(error, `update of Application ${name}`);
     }

@@ -90,7 +90,7 @@ export class Reconciler {
    * Git started since then is recent enough (a push's triage listed the remote for its apps).
    */
   async reconcile(name: string, options: { listedSince?: number } = {}): Promise<ReconcileOutcome> {
-    const stored = await this.deps.apps.fetch(name);
+    const stored = await this.deps.apps.current(name);
     if (!stored) {
       this.deps.comparisons.forgetApp(name);
       return {};
