@@ -57,6 +57,23 @@ test('current: each write of the store is seen at once, the informer is not trus
   }
 });
 
+test('a new app found without a status gets its first status, later writes replace fields whole', async () => {
+  await rest.request('POST', appsPath, {
+    body: {
+      apiVersion: 'tiphys.dev/v1alpha1',
+      kind: 'Application',
+      metadata: { name: 'new', namespace },
+      spec: { source: { repoURL: 'https://git.example/config.git', path: 'new' }, destination: {} },
+    },
+  });
+  await until(async () => (await store.current('new')) !== undefined, 'the new app');
+  assert.equal((await store.current('new'))?.status, undefined);
+  await store.patchStatus('new', { sync: { status: 'OutOfSync', revision: 'a'.repeat(40) } });
+  await store.patchStatus('new', { sync: { status: 'Synced' } });
+  const read = await rest.request<Application>('GET', `${appsPath}/new`);
+  assert.deepEqual(read.status?.sync, { status: 'Synced' }, 'the second write replaced sync whole');
+});
+
 test('current hands out a copy: changing it leaves the informer as it was', async () => {
   const app = (await store.current('shop')) as Application;
   (app.spec.source as { path: string }).path = 'changed';

@@ -31,6 +31,8 @@ export class ApplicationStore {
   private readonly projects: WatchedProjects | undefined;
   /** The resourceVersion each app had after this store's last write of it. */
   private readonly written = new Map<string, string>();
+  /** Apps `current` found without a status: their first status write is a merge patch. */
+  private readonly statusless = new Set<string>();
 
   constructor(kc: KubeConfig, namespace: string, options: { watchProjects?: boolean } = {}) {
     this.namespace = namespace;
@@ -93,9 +95,13 @@ export class ApplicationStore {
   async current(name: string): Promise<Application | undefined> {
     const cached = this.get(name);
     const written = this.written.get(name);
-    if (cached && (written === undefined || cached.metadata.resourceVersion === written))
-      return structuredClone(cached);
-    return this.fetch(name);
+    const app =
+      cached && (written === undefined || cached.metadata.resourceVersion === written)
+        ? structuredClone(cached)
+        : await this.fetch(name);
+    if (app && !app.status) this.statusless.add(name);
+    else this.statusless.delete(name);
+    return app;
   }
 
   /**
@@ -124,7 +130,9 @@ export class ApplicationStore {
   /**
    * Writes the given status fields, each replaced whole (a JSON patch of `add` operations): a
    * merge patch would keep keys of an earlier operation that the new one does not have. The
-   * very first write, when the Application has no status yet, is a merge patch.
+   * very first write, when the Application has no status yet, is a merge patch: at once when
+   * `current` last found the app without one (a new app; else a JSON patch refused for want of
+   * `/status` came first, a request per app), after the refused JSON patch otherwise.
    */
   async patchStatus(name: string, status: Partial<ApplicationStatus>): Promise<void> {
     const path = tiphysPath(this.namespace, PLURAL, name, 'status');
@@ -132,6 +140,16 @@ export class ApplicationStore {
       .filter(([, value]) => value !== undefined)
       .map(([field, value]) => ({ op: 'add', path: `/status/${field}`, value }));
     this.remember(name);
+    const merge = () =>
+      this.rest.request('PATCH', path, { body: { status }, contentType: 'application/merge-patch+json' });
+    if (this.statusless.delete(name)) {
+      try {
+        this.remember(name, await merge());
+        return;
+      } catch (error) {
+        throw asKubeApiError(error, `status update of Application ${name}`);
+      }
+    }
     try {
       this.remember(
         name,
@@ -142,13 +160,7 @@ export class ApplicationStore {
       if (status_ === 404 || status_ === 0)
         throw asKubeApiError(error, `status update of Application ${name}`);
       try {
-        this.remember(
-          name,
-          await this.rest.request('PATCH', path, {
-            body: { status },
-            contentType: 'application/merge-patch+json',
-          }),
-        );
+        this.remember(name, await merge());
       } catch (second) {
         throw asKubeApiError(second, `status update of Application ${name}`);
       }
