@@ -205,3 +205,15 @@ test("sharding: a reconcile's writes ask, each at its moment, whether this repli
   );
   schedule.queue.stop();
 });
+
+test('an app whose objects churn while it waits is reconciled without a list of every change', async () => {
+  const { schedule, runs, whileRunning } = echoSchedule(() => true);
+  whileRunning((s) => {
+    for (let i = 0; i < 100; i++)
+      s.liveObjectChanged('app', { type: 'update', id: `pod-${i}`, resourceVersion: String(i) });
+  });
+  schedule.refresh('app');
+  await schedule.queue.idle();
+  assert.deepEqual(runs, ['app', 'app'], 'past the cap the app runs, even if each change was seen');
+  schedule.queue.stop();
+});

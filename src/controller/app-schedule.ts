@@ -49,6 +49,9 @@ export interface LiveChange {
   resourceVersion?: string;
 }
 
+/** Live changes remembered per waiting app; past this it is simply reconciled. */
+const MAX_LIVE_CHANGES = 64;
+
 export class AppSchedule {
   readonly queue: WorkQueue;
   private readonly deps: AppScheduleDeps;
@@ -96,7 +99,11 @@ export class AppSchedule {
       this.mustRun.add(name);
       this.liveChanges.delete(name);
     } else if (!this.mustRun.has(name)) {
-      this.liveChanges.set(name, [...(this.liveChanges.get(name) ?? []), change]);
+      const changes = this.liveChanges.get(name) ?? [];
+      changes.push(change);
+      this.liveChanges.set(name, changes);
+      // Many changes while it waits (objects churning): it will run anyway, keep no list.
+      if (changes.length > MAX_LIVE_CHANGES) this.noteCause(name);
     }
   }
 
