@@ -19,9 +19,12 @@ export {
 } from './errors.ts';
 export { maskSecrets } from './mask.ts';
 export {
+  type CheckoutLease,
+  type CheckoutLimits,
   GitRepoCache,
   type GitRepoCacheOptions,
   type GitStats,
   type ResolveOptions,
+  type SweepReport,
 } from './repo-cache.ts';
 export { isFullSha, validateCommitSha, validateRevision } from './validate.ts';

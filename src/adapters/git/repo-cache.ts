@@ -1,32 +1,22 @@
-// Git access for the controller: one bare mirror per repository under the cache folder,
-// revisions resolved with ls-remote, and one extracted folder per commit. Calls for the same
-// repository are serialised so two fetches never race on a mirror; different repositories run
-// in parallel.
-import { createHash, randomBytes } from 'node:crypto';
+// Git access for the controller: one bare mirror per repository under the cache folder
+// (mirror.ts), revisions resolved with ls-remote, and checkouts of commits and of folders, leased
+// to the renders that read them and swept when nobody needs them (checkout-store.ts). Calls
+// that fetch or write for the same repository are serialised so two fetches never race on a
+// mirror; readers queue apart; different repositories run in parallel.
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { isDirectory, writeCommitTree, writeFolderTree } from './checkout.ts';
-import { type GitCredentials, openCredentialSession, writeAskpassScript } from './credentials.ts';
-import {
-  GitCommandError,
-  GitTimeoutError,
-  InvalidGitArgumentError,
-  RevisionNotFoundError,
-} from './errors.ts';
+import { type CheckoutLease, type CheckoutLimits, CheckoutStore } from './checkout-store.ts';
+import type { SweepReport } from './checkout-sweep.ts';
+import type { GitCredentials } from './credentials.ts';
+import { InvalidGitArgumentError, RevisionNotFoundError } from './errors.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
-import { maskSecrets } from './mask.ts';
-import { parseLsRemote, pickRevision } from './refs.ts';
-import { gitEnv, runGit } from './run-git.ts';
+import { Mirrors, type Repo } from './mirror.ts';
+import { pickRevision } from './refs.ts';
 import { batchCheckInput, parseBatchCheck, SharedRuns, TreeIdMemo, treePath } from './tree-ids.ts';
-import {
-  isFullSha,
-  isShortSha,
-  type ParsedRepoURL,
-  parseRepoURL,
-  validateCommitSha,
-  validateRevision,
-} from './validate.ts';
+import { isFullSha, isShortSha, parseRepoURL, validateCommitSha, validateRevision } from './validate.ts';
+
+export type { CheckoutLease, CheckoutLimits, SweepReport };
 
 export type GitRepoCacheOptions = {
   cacheDir: string;
@@ -37,13 +27,13 @@ export type GitRepoCacheOptions = {
   allowLocalRepos?: boolean;
   /** Per `git` call; default 60 s. */
   timeoutMs?: number;
+  /** How long unused checkouts stay and how many (checkout-store.ts has the defaults). */
+  checkouts?: CheckoutLimits;
   log?: (line: string) => void;
 };
 
 /** Counts of Git operations, for metrics. */
 export type GitStats = { fetches: number; lsRemotes: number; checkouts: number; folderCheckouts: number };
-
-type Repo = ParsedRepoURL & { mirror: string; credentials: GitCredentials };
 
 export type ResolveOptions = {
   /**
@@ -57,9 +47,9 @@ export type ResolveOptions = {
 export class GitRepoCache {
   readonly cacheDir: string;
   readonly stats: GitStats = { fetches: 0, lsRemotes: 0, checkouts: 0, folderCheckouts: 0 };
-  readonly #timeoutMs: number;
   readonly #allowLocal: boolean;
-  readonly #log: (line: string) => void;
+  readonly #mirrors: Mirrors;
+  readonly #checkouts: CheckoutStore;
   readonly #locks = new KeyedMutex();
   /** One `ls-remote` for the reconciles of a repository that asked while another ran. */
   readonly #listings = new SharedRuns<Map<string, string>>();
@@ -68,13 +58,32 @@ export class GitRepoCache {
   readonly #treeLookups = new SharedRuns<void>();
   readonly #readers = new KeyedMutex();
   readonly #trees = new TreeIdMemo();
-  #askpass: Promise<string> | undefined;
 
   constructor(options: GitRepoCacheOptions) {
     this.cacheDir = resolve(options.cacheDir);
-    this.#timeoutMs = options.timeoutMs ?? 60_000;
     this.#allowLocal = options.allowLocalRepos ?? false;
-    this.#log = options.log ?? (() => {});
+    const log = options.log ?? (() => {});
+    const timeoutMs = options.timeoutMs ?? 60_000;
+    this.#mirrors = new Mirrors(
+      {
+        cacheDir: this.cacheDir,
+        allowLocal: this.#allowLocal,
+        timeoutMs,
+        log,
+        // New commits came: checkouts of older ones may have had their day.
+        onFetched: () => this.#checkouts.maybeSweep(),
+      },
+      { onFetch: () => this.stats.fetches++ },
+    );
+    this.#checkouts = new CheckoutStore({
+      root: this.cacheDir,
+      mirrors: this.#mirrors,
+      limits: options.checkouts ?? {},
+      timeoutMs,
+      treesOf: (repoKey, sha) => this.#trees.treeIdsOf(`${repoKey}\u0000${sha}`),
+      log,
+      counted: (kind) => this.stats[kind]++,
+    });
   }
 
   /** Where the bare mirror of a repository lives (it may not exist yet). */
@@ -101,6 +110,12 @@ export class GitRepoCache {
   ): Promise<string> {
     const repo = this.#repo(repoURL, creds);
     validateRevision(revision);
+    const sha = await this.#resolveNow(repo, revision, options);
+    this.#checkouts.tracked(repo, revision, sha);
+    return sha;
+  }
+
+  async #resolveNow(repo: Repo, revision: string, options: ResolveOptions): Promise<string> {
     if (isFullSha(revision)) return this.#locks.run(repo.key, () => this.#resolve(repo, revision));
     const key = `${repo.key}\u0000${credentialsId(repo.credentials)}`;
     // A push's triage listed the remote after the webhook came: its reconciles use that listing.
@@ -132,7 +147,7 @@ export class GitRepoCache {
    */
   async prefetch(repoURL: string, creds?: GitCredentials): Promise<void> {
     const repo = this.#repo(repoURL, creds);
-    await this.#locks.run(repo.key, () => this.#fetch(repo));
+    await this.#locks.run(repo.key, () => this.#mirrors.fetch(repo));
   }
 
   /**
@@ -159,17 +174,18 @@ export class GitRepoCache {
         key,
         unknown,
         (task) => {
-          holdsMirror = !existsSync(join(repo.mirror, 'HEAD'));
+          holdsMirror = !this.#mirrors.exists(repo);
           return this.#readerLock(repo, 'trees', task);
         },
         async (all) => {
           const args = [`--git-dir=${repo.mirror}`, 'cat-file', '--batch-check=%(objectname) %(objecttype)'];
-          const look = () => this.#local(repo, args, 'look up folders', {}, batchCheckInput(sha, all));
-          let found = parseBatchCheck(existsSync(join(repo.mirror, 'HEAD')) ? await look() : '', all);
+          const look = () =>
+            this.#mirrors.local(repo, args, 'look up folders', {}, batchCheckInput(sha, all));
+          let found = parseBatchCheck(this.#mirrors.exists(repo) ? await look() : '', all);
           if (!found.commitKnown) {
             // Under the mirror's lock already when the mirror did not exist (the lock is not re-entrant).
-            if (holdsMirror) await this.#ensureCommit(repo, sha);
-            else await this.#locks.run(repo.key, () => this.#ensureCommit(repo, sha));
+            if (holdsMirror) await this.#mirrors.ensureCommit(repo, sha);
+            else await this.#locks.run(repo.key, () => this.#mirrors.ensureCommit(repo, sha));
             found = parseBatchCheck(await look(), all);
           }
           this.#trees.add(key, found.trees);
@@ -185,33 +201,27 @@ export class GitRepoCache {
 
   /**
    * A folder with the files of exactly that commit, shared by every caller: read it, never
-   * write to it. Created once; later calls return it without running Git.
+   * write to it. Created once; later calls return it without running Git. It stays at least the
+   * grace period after the call (five minutes by default); a caller that reads for longer, or
+   * must not race a sweep at all, uses `leaseCheckout`.
    */
   async checkout(repoURL: string, commitSha: string, creds?: GitCredentials): Promise<string> {
+    const lease = await this.leaseCheckout(repoURL, commitSha, creds);
+    lease.release();
+    return lease.dir;
+  }
+
+  /** `checkout`, held against the sweep until `release` is called. */
+  leaseCheckout(repoURL: string, commitSha: string, creds?: GitCredentials): Promise<CheckoutLease> {
     const repo = this.#repo(repoURL, creds);
     const sha = validateCommitSha(commitSha);
-    const dest = join(this.cacheDir, 'checkouts', repo.key, sha);
-    if (await isDirectory(dest)) return dest;
-    return this.#locks.run(repo.key, async () => {
-      if (await isDirectory(dest)) return dest;
-      await this.#ensureCommit(repo, sha);
-      const started = Date.now();
-      await writeCommitTree(
-        (args, env) => this.#local(repo, args, 'check out a commit', env),
-        repo.mirror,
-        sha,
-        dest,
-      );
-      this.stats.checkouts++;
-      this.#log(`git: checked out ${sha} of ${repo.url} in ${Date.now() - started}ms`);
-      return dest;
-    });
+    return this.#checkouts.leaseCommit(repo, sha, (task) => this.#locks.run(repo.key, task));
   }
 
   /** Whether `checkout` of this commit would return at once (its folder exists). */
   hasCheckout(repoURL: string, commitSha: string, creds?: GitCredentials): boolean {
     const repo = this.#repo(repoURL, creds);
-    return existsSync(join(this.cacheDir, 'checkouts', repo.key, validateCommitSha(commitSha)));
+    return existsSync(this.#checkouts.commitDir(repo, validateCommitSha(commitSha)));
   }
 
   /**
@@ -219,7 +229,7 @@ export class GitRepoCache {
    * folder of its own, for a render that reads nothing else. A push that changes one app of a
    * monorepo writes that app's few files instead of the whole commit; commits whose folder is
    * the same share it. It only reads objects by id from the mirror (a lookup found the tree),
-   * so it queues with the readers, apart from fetches and whole checkouts.
+   * so it queues with the readers, apart from fetches and whole checkouts. Kept like `checkout`.
    */
   async checkoutFolder(
     repoURL: string,
@@ -227,29 +237,33 @@ export class GitRepoCache {
     treeId: string,
     creds?: GitCredentials,
   ): Promise<string> {
+    const lease = await this.leaseFolder(repoURL, path, treeId, creds);
+    lease.release();
+    return lease.dir;
+  }
+
+  /** `checkoutFolder`, held against the sweep until `release` is called. */
+  leaseFolder(repoURL: string, path: string, treeId: string, creds?: GitCredentials): Promise<CheckoutLease> {
     const repo = this.#repo(repoURL, creds);
     const normal = treePath(path);
     if (normal === undefined || !/^[0-9a-f]{40,64}$/.test(treeId))
       throw new InvalidGitArgumentError(`cannot check out folder ${JSON.stringify(path)} at ${treeId}`);
-    const where = createHash('sha256').update(normal).digest('hex').slice(0, 16);
-    const dest = join(this.cacheDir, 'folders', repo.key, `${treeId}-${where}`);
-    if (await isDirectory(dest)) return dest;
-    return this.#readerLock(repo, 'folders', async () => {
-      if (await isDirectory(dest)) return dest;
-      const started = Date.now();
-      await writeFolderTree(
-        (args, env) => this.#local(repo, args, 'check out a folder', env),
-        repo.mirror,
-        treeId,
-        normal,
-        dest,
-      );
-      this.stats.folderCheckouts++;
-      this.#log(
-        `git: checked out folder ${normal || '.'} (${treeId}) of ${repo.url} in ${Date.now() - started}ms`,
-      );
-      return dest;
-    });
+    return this.#checkouts.leaseFolder(repo, normal, treeId, (task) =>
+      this.#readerLock(repo, 'folders', task),
+    );
+  }
+
+  /**
+   * Removes the checkouts nobody needs now (checkout-sweep.ts says which). It also runs by
+   * itself after checkouts are written and fetches, at most once a minute.
+   */
+  sweepCheckouts(): Promise<SweepReport> {
+    return this.#checkouts.sweep();
+  }
+
+  /** Resolves when no sweep runs (tests wait for the one a checkout started). */
+  sweepIdle(): Promise<void> {
+    return this.#checkouts.idle();
   }
 
   /**
@@ -259,7 +273,7 @@ export class GitRepoCache {
    * checkout. Before the mirror exists they take the mirror's lock, which creates it.
    */
   #readerLock<T>(repo: Repo, kind: string, task: () => Promise<T>): Promise<T> {
-    if (!existsSync(join(repo.mirror, 'HEAD'))) return this.#locks.run(repo.key, task);
+    if (!this.#mirrors.exists(repo)) return this.#locks.run(repo.key, task);
     return this.#readers.run(`${repo.key}\u0000${kind}`, task);
   }
 
@@ -277,17 +291,17 @@ export class GitRepoCache {
   async #resolve(repo: Repo, revision: string): Promise<string> {
     if (isFullSha(revision)) {
       const sha = revision.toLowerCase();
-      await this.#ensureCommit(repo, sha);
+      await this.#mirrors.ensureCommit(repo, sha);
       return sha;
     }
     const found = pickRevision(await this.#lsRemote(repo), revision);
     if (found) return found;
     if (isShortSha(revision)) {
       // The mirror may already know it; only fetch when it does not.
-      let local = await this.#revParse(repo, revision);
+      let local = await this.#mirrors.revParse(repo, revision);
       if (!local) {
-        await this.#fetch(repo);
-        local = await this.#revParse(repo, revision);
+        await this.#mirrors.fetch(repo);
+        local = await this.#mirrors.revParse(repo, revision);
       }
       if (local) return local;
       throw new RevisionNotFoundError(repo.url, revision, {
@@ -297,137 +311,13 @@ export class GitRepoCache {
     throw new RevisionNotFoundError(repo.url, revision, { hint: 'no such branch or tag' });
   }
 
-  async #lsRemote(repo: Repo): Promise<Map<string, string>> {
-    await this.#ensureMirror(repo);
+  #lsRemote(repo: Repo): Promise<Map<string, string>> {
     this.stats.lsRemotes++;
-    const output = await this.#network(repo, ['ls-remote', '--symref', 'origin'], `list refs of ${repo.url}`);
-    return parseLsRemote(output);
-  }
-
-  async #fetch(repo: Repo, what: string[] = ['+refs/heads/*:refs/heads/*', '+refs/tags/*:refs/tags/*']) {
-    await this.#ensureMirror(repo);
-    this.stats.fetches++;
-    const started = Date.now();
-    try {
-      await this.#network(repo, ['fetch', '--prune', '--force', 'origin', ...what], `fetch from ${repo.url}`);
-    } catch (error) {
-      // A killed fetch can leave ref locks behind that would fail every later fetch.
-      if (error instanceof GitTimeoutError) await removeStaleLocks(repo.mirror);
-      throw error;
-    }
-    this.#log(`git: fetched ${repo.url} in ${Date.now() - started}ms`);
-  }
-
-  /** Makes sure the mirror has the commit: fetch branches and tags, then the id itself. */
-  async #ensureCommit(repo: Repo, sha: string): Promise<void> {
-    if (await this.#hasCommit(repo, sha)) return;
-    await this.#fetch(repo);
-    if (await this.#hasCommit(repo, sha)) return;
-    try {
-      // Reaches commits no branch or tag points to, where the server allows it (protocol v2 does).
-      await this.#fetch(repo, [sha]);
-    } catch (error) {
-      if (!(error instanceof GitCommandError)) throw error;
-    }
-    if (await this.#hasCommit(repo, sha)) return;
-    throw new RevisionNotFoundError(repo.url, sha, { hint: 'no such commit on the remote' });
-  }
-
-  async #hasCommit(repo: Repo, sha: string): Promise<boolean> {
-    if (!existsSync(join(repo.mirror, 'HEAD'))) return false;
-    try {
-      await this.#local(
-        repo,
-        [`--git-dir=${repo.mirror}`, 'cat-file', '-e', `${sha}^{commit}`],
-        'look up a commit',
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof GitCommandError) return false;
-      throw error;
-    }
-  }
-
-  async #revParse(repo: Repo, revision: string): Promise<string | undefined> {
-    if (!existsSync(join(repo.mirror, 'HEAD'))) return undefined;
-    const args = [`--git-dir=${repo.mirror}`, 'rev-parse', '--verify', '--quiet', '--end-of-options'];
-    try {
-      return (await this.#local(repo, [...args, `${revision}^{commit}`], 'look up a commit')).trim();
-    } catch (error) {
-      if (error instanceof GitCommandError) return undefined;
-      throw error;
-    }
-  }
-
-  /** `git init --bare` + `remote add` in a temporary folder, renamed into place when complete. */
-  async #ensureMirror(repo: Repo): Promise<void> {
-    if (existsSync(join(repo.mirror, 'HEAD'))) return;
-    await mkdir(join(this.cacheDir, 'mirrors'), { recursive: true });
-    const temp = `${repo.mirror}.tmp-${randomBytes(6).toString('hex')}`;
-    try {
-      const init = (args: string[]) => this.#local(repo, args, `create the mirror of ${repo.url}`);
-      await init(['init', '--quiet', '--bare', temp]);
-      await init([`--git-dir=${temp}`, 'remote', 'add', 'origin', repo.url]);
-      // Auto-gc in the foreground: a detached gc would outlive the call and its timeout.
-      await init([`--git-dir=${temp}`, 'config', 'gc.autoDetach', 'false']);
-      await rm(repo.mirror, { recursive: true, force: true });
-      await rename(temp, repo.mirror);
-    } finally {
-      await rm(temp, { recursive: true, force: true });
-    }
-  }
-
-  async #network(repo: Repo, args: string[], what: string): Promise<string> {
-    const session = await openCredentialSession({
-      cacheDir: this.cacheDir,
-      askpassPath: () => {
-        this.#askpass ??= writeAskpassScript(this.cacheDir);
-        return this.#askpass;
-      },
-      credentials: repo.credentials,
-      url: repo.url,
-      repoKey: repo.key,
-    });
-    try {
-      return await runGit([`--git-dir=${repo.mirror}`, ...args], {
-        cwd: this.cacheDir,
-        env: gitEnv(session.env, { allowLocal: this.#allowLocal }),
-        timeoutMs: this.#timeoutMs,
-        what: maskSecrets(what),
-        secrets: session.secrets,
-      });
-    } finally {
-      await session.dispose();
-    }
-  }
-
-  #local(
-    repo: Repo,
-    args: string[],
-    what: string,
-    env: Record<string, string> = {},
-    input?: string,
-  ): Promise<string> {
-    return runGit(args, {
-      cwd: this.cacheDir,
-      env: gitEnv(env, { allowLocal: this.#allowLocal }),
-      timeoutMs: this.#timeoutMs,
-      what: `${what} (${repo.url})`,
-      input,
-    });
+    return this.#mirrors.lsRemote(repo);
   }
 }
 
 /** Which credentials a listing was taken with (callers with other credentials do not share it). */
 function credentialsId(credentials: GitCredentials): string {
   return createHash('sha256').update(JSON.stringify(credentials)).digest('hex');
-}
-
-async function removeStaleLocks(mirror: string): Promise<void> {
-  const entries = await readdir(mirror, { recursive: true }).catch(() => [] as string[]);
-  await Promise.all(
-    entries
-      .filter((entry) => entry.endsWith('.lock'))
-      .map((entry) => rm(join(mirror, entry), { force: true })),
-  );
 }

@@ -74,6 +74,11 @@ export class TreeIdMemo {
     return trees.get(path);
   }
 
+  /** The tree ids known for a commit (its folders' checkouts are kept while it is the latest). */
+  treeIdsOf(key: string): string[] {
+    return [...(this.#commits.get(key)?.values() ?? [])].filter((id): id is string => id !== undefined);
+  }
+
   add(key: string, trees: ReadonlyMap<string, string | undefined>): void {
     const known = this.#commits.get(key) ?? new Map<string, string | undefined>();
     this.#commits.delete(key);

@@ -1,7 +1,12 @@
 import { join } from 'node:path';
 import type { ChartStore } from '../../adapters/charts/chart-store.ts';
 import type { SopsKeySource } from '../../adapters/control-plane/sops-keys.ts';
-import type { GitCredentials, GitRepoCache, ResolveOptions } from '../../adapters/git/index.ts';
+import type {
+  CheckoutLease,
+  GitCredentials,
+  GitRepoCache,
+  ResolveOptions,
+} from '../../adapters/git/index.ts';
 import type { ArtifactStore } from '../../adapters/registry/artifact-store.ts';
 import { renderHelmArchive } from '../../adapters/render/helm-archive.ts';
 import {
@@ -126,21 +131,28 @@ export class GitManifestSource implements ManifestSource {
     if (!sources) return this.renderSource(app, app.spec.source, commit, kubeVersion, {});
     const revisions = splitRevisions(commit, sources.length);
     const refs: ValueRefs = {};
-    for (const [i, source] of sources.entries()) {
-      if (source.ref === undefined || source.chart !== undefined) continue;
-      const dir = await this.deps.git.checkout(
-        source.repoURL,
-        revisions[i],
-        await this.deps.credentialsFor(source.repoURL),
-      );
-      refs[source.ref] = { dir, id: `${source.repoURL}@${revisions[i]}` };
+    // The ref sources' checkouts are read by the renders of the other sources: held until the last.
+    const leases: CheckoutLease[] = [];
+    try {
+      for (const [i, source] of sources.entries()) {
+        if (source.ref === undefined || source.chart !== undefined) continue;
+        const lease = await this.deps.git.leaseCheckout(
+          source.repoURL,
+          revisions[i],
+          await this.deps.credentialsFor(source.repoURL),
+        );
+        leases.push(lease);
+        refs[source.ref] = { dir: lease.dir, id: `${source.repoURL}@${revisions[i]}` };
+      }
+      const objects: KubeObject[] = [];
+      for (const [i, source] of sources.entries()) {
+        if (isRefOnly(source)) continue;
+        objects.push(...(await this.renderSource(app, source, revisions[i], kubeVersion, refs)));
+      }
+      return objects;
+    } finally {
+      for (const lease of leases) lease.release();
     }
-    const objects: KubeObject[] = [];
-    for (const [i, source] of sources.entries()) {
-      if (isRefOnly(source)) continue;
-      objects.push(...(await this.renderSource(app, source, revisions[i], kubeVersion, refs)));
-    }
-    return objects;
   }
 
   private renderSource(
@@ -154,11 +166,13 @@ export class GitManifestSource implements ManifestSource {
       return this.renderChart(app, source, source.chart, revision, kubeVersion, refs);
     // An artifact's files render as a Git checkout's do (directory, Kustomize, Helm, Jsonnet).
     if (isArtifactSource(source))
-      return this.renderTree(app, source, revision, kubeVersion, refs, () =>
-        this.artifactStore().fetch(source.repoURL, revision),
-      );
+      return this.renderTree(app, source, revision, kubeVersion, refs, async () => ({
+        dir: await this.artifactStore().fetch(source.repoURL, revision),
+        release: () => {},
+      }));
+    // Leased: the sweep leaves a checkout alone while a render reads it.
     const tree = async () =>
-      this.deps.git.checkout(source.repoURL, revision, await this.deps.credentialsFor(source.repoURL));
+      this.deps.git.leaseCheckout(source.repoURL, revision, await this.deps.credentialsFor(source.repoURL));
     const folder = (treeId: string) => this.folderCheckout(source, revision, treeId);
     return this.renderTree(app, source, revision, kubeVersion, refs, tree, folder);
   }
@@ -174,7 +188,7 @@ export class GitManifestSource implements ManifestSource {
     source: ResolvedSource,
     commit: string,
     treeId: string,
-  ): Promise<string | undefined> {
+  ): Promise<CheckoutLease | undefined> {
     const creds = await this.deps.credentialsFor(source.repoURL);
     if (this.deps.git.hasCheckout(source.repoURL, commit, creds)) return undefined;
     const key = `${source.repoURL}\u0000${commit}`;
@@ -185,7 +199,7 @@ export class GitManifestSource implements ManifestSource {
     // Oldest first: a bounded memory of recent commits.
     if (this.foldersOfCommit.size > 256)
       this.foldersOfCommit.delete(this.foldersOfCommit.keys().next().value as string);
-    return this.deps.git.checkoutFolder(source.repoURL, source.path, treeId, creds);
+    return this.deps.git.leaseFolder(source.repoURL, source.path, treeId, creds);
   }
 
   private async renderTree(
@@ -194,8 +208,8 @@ export class GitManifestSource implements ManifestSource {
     commit: string,
     kubeVersion: string | undefined,
     refs: ValueRefs,
-    tree: () => Promise<string>,
-    folder?: (treeId: string) => Promise<string | undefined>,
+    tree: () => Promise<CheckoutLease>,
+    folder?: (treeId: string) => Promise<CheckoutLease | undefined>,
   ): Promise<KubeObject[]> {
     const deps = this.deps;
     const { destination } = app.spec;
@@ -236,10 +250,20 @@ export class GitManifestSource implements ManifestSource {
       // any other render (a Kustomize base one folder up, a chart, a link), or a failure that
       // the whole commit might not have, is done again from the whole checkout.
       const alone = treeId === undefined ? undefined : await folder?.(treeId);
-      const plain = alone && (await detectRenderer(join(alone, source.path || '.'), options)) === 'directory';
-      const fromFolder = plain ? await render(alone).catch(() => undefined) : undefined;
-      if (fromFolder?.selfContained) return fromFolder;
-      return render(await tree());
+      try {
+        const plain =
+          alone && (await detectRenderer(join(alone.dir, source.path || '.'), options)) === 'directory';
+        const fromFolder = plain ? await render(alone.dir).catch(() => undefined) : undefined;
+        if (fromFolder?.selfContained) return fromFolder;
+      } finally {
+        alone?.release();
+      }
+      const whole = await tree();
+      try {
+        return await render(whole.dir);
+      } finally {
+        whole.release();
+      }
     });
     // A render cached under another project (or before the project changed) may have fetched
     // what the project no longer allows.

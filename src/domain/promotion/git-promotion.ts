@@ -50,15 +50,21 @@ export async function freightAt(
   if (pipeline.spec.layout === 'branches') {
     return freightOfTree(await git.branches.treeOf(repoURL, revision, credentials), revision);
   }
-  const dir = await git.mirrors.checkout(repoURL, revision, credentials);
-  for (const file of KUSTOMIZATION_FILES) {
-    const path = `${stage.path}/${file}`;
-    const text = await readFile(join(dir, path), 'utf8').catch(() => undefined);
-    if (text !== undefined) return freightOfImages(kustomizationImages(text, path), revision);
+  // Leased while its files are read: a sweep leaves it alone meanwhile.
+  const lease = await git.mirrors.leaseCheckout(repoURL, revision, credentials);
+  try {
+    const dir = lease.dir;
+    for (const file of KUSTOMIZATION_FILES) {
+      const path = `${stage.path}/${file}`;
+      const text = await readFile(join(dir, path), 'utf8').catch(() => undefined);
+      if (text !== undefined) return freightOfImages(kustomizationImages(text, path), revision);
+    }
+    const values = `${stage.path}/${VALUES_FILE}`;
+    const text = await readFile(join(dir, values), 'utf8').catch(() => undefined);
+    if (text !== undefined) return freightOfImages(valuesFreightImages(text, values), revision);
+  } finally {
+    lease.release();
   }
-  const values = `${stage.path}/${VALUES_FILE}`;
-  const text = await readFile(join(dir, values), 'utf8').catch(() => undefined);
-  if (text !== undefined) return freightOfImages(valuesFreightImages(text, values), revision);
   throw new FreightError(
     `${stage.path}/kustomization.yaml (or ${VALUES_FILE}) not found at ${revision.slice(0, 7)} of ${repoURL}`,
   );
