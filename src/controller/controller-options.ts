@@ -1,4 +1,5 @@
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { CheckoutLimits } from '../adapters/git/index.ts';
 import type { RenderTools } from '../adapters/render/render.ts';
 import type { HealthAssessor } from '../core/health/assessor.ts';
 import type { ResolvedRecoveryAction } from '../core/model/recovery-actions.ts';
@@ -13,6 +14,11 @@ export interface ControllerOptions {
   cacheDir?: string;
   /** Applications may use file:// URLs and local paths (local development and tests only). */
   allowLocalRepos?: boolean;
+  /**
+   * How long unused Git checkouts stay and how many (`--checkout-max-age`, `--max-checkouts`,
+   * `--max-folder-checkouts`; defaults in src/adapters/git/checkout-store.ts, docs/performance.md).
+   */
+  gitCheckouts?: CheckoutLimits;
   /** Polling of Git for every app (default 3 minutes), with ±10 % jitter. */
   pollIntervalMs?: number;
   /** Parallel reconciles (default 10). */

@@ -132,6 +132,7 @@ export class Controller {
     const git = new GitRepoCache({
       cacheDir: join(cacheDir, 'git'),
       allowLocalRepos: options.allowLocalRepos,
+      checkouts: options.gitCheckouts,
       log: (line) => this.log.debug({}, line),
     });
     this.metrics.trackGit(() => ({ ...git.stats }));

@@ -18,6 +18,9 @@ interface ControllerCommandOptions {
   identity?: string;
   concurrency: string;
   cacheDir?: string;
+  checkoutMaxAge: string;
+  maxCheckouts: string;
+  maxFolderCheckouts: string;
   allowLocalRepos?: boolean;
   managedNamespaces?: string;
   recoveryActions?: string;
@@ -76,6 +79,17 @@ export function registerControllerCommand(program: Command): void {
       process.env.TIPHYS_CACHE_DIR,
     )
     .option(
+      '--checkout-max-age <seconds>',
+      'Git checkouts unused for longer are removed (never one a render reads, nor the latest commit of a tracked revision)',
+      '3600',
+    )
+    .option('--max-checkouts <n>', 'whole-commit Git checkouts kept at most, beyond those in use', '32')
+    .option(
+      '--max-folder-checkouts <n>',
+      'single-folder Git checkouts kept at most, beyond those in use',
+      '1024',
+    )
+    .option(
       '--allow-local-repos',
       "let Applications use file:// URLs and local paths, which read this machine's disk: for local development and tests only (or TIPHYS_ALLOW_LOCAL_REPOS=true)",
     );
@@ -109,6 +123,7 @@ export function registerControllerCommand(program: Command): void {
       tools,
       cacheDir: opts.cacheDir,
       allowLocalRepos: allowLocalRepos(opts),
+      gitCheckouts: checkoutLimitsOf(opts),
       namespaces: managedNamespaces(opts.managedNamespaces, opts.namespace),
       pollIntervalMs: Number(opts.pollInterval) * 1000,
       recoveryActions,
@@ -147,4 +162,18 @@ function leaseDurationOf(text: string): number {
     throw new Error(`--lease-duration ${text}: give whole seconds, 3 or more (renewals come every 2 s)`);
   }
   return seconds;
+}
+
+/** `--checkout-max-age`, `--max-checkouts`, `--max-folder-checkouts`: whole numbers, 0 or more. */
+function checkoutLimitsOf(opts: ControllerCommandOptions) {
+  const count = (flag: string, text: string) => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} ${text}: give a whole number, 0 or more`);
+    return n;
+  };
+  return {
+    maxAgeMs: count('--checkout-max-age', opts.checkoutMaxAge) * 1000,
+    maxCommits: count('--max-checkouts', opts.maxCheckouts),
+    maxFolders: count('--max-folder-checkouts', opts.maxFolderCheckouts),
+  };
 }

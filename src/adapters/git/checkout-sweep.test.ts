@@ -239,7 +239,7 @@ describe('checkout sweep (local repositories)', () => {
 
   test('a temporary tree left by a crash goes once stale; a fresh one stays', async () => {
     const remote = await makeRemote('temps');
-    const cache = newCache({ graceMs: 0, staleTempMs: 3600_000 });
+    const cache = newCache({ graceMs: 0, staleTempMs: 3600_000, sweepIntervalMs: 3600_000 });
     const dir = await cache.checkout(remote.dir, await remote.commit());
     const stale = join(dir, '..', '.tmp-0123456789ab-AbC123');
     const fresh = join(dir, '..', '.tmp-0123456789ab-XyZ789');

@@ -1,5 +1,5 @@
-// Listings and folder lookups run beside a repository's fetches and checkouts (repo-cache.ts,
-// #readerLock). These tests show that they do not wait for a fetch, and that what they read is
+// Listings and folder lookups run beside a repository's fetches and checkouts (repo-readers.ts,
+// RepoReaders.lock). These tests show that they do not wait for a fetch, and that what they read is
 // right while fetches add packs and an automatic gc repacks them away under them: Git writes
 // objects and packs to temporary files renamed into place and deletes an old pack only once its
 // objects are in a new one, and a reader that misses an object rescans the packs before failing.

@@ -3,7 +3,6 @@
 // to the renders that read them and swept when nobody needs them (checkout-store.ts). Calls
 // that fetch or write for the same repository are serialised so two fetches never race on a
 // mirror; readers queue apart; different repositories run in parallel.
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type CheckoutLease, type CheckoutLimits, CheckoutStore } from './checkout-store.ts';
@@ -13,7 +12,8 @@ import { InvalidGitArgumentError, RevisionNotFoundError } from './errors.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
 import { Mirrors, type Repo } from './mirror.ts';
 import { pickRevision } from './refs.ts';
-import { batchCheckInput, parseBatchCheck, SharedRuns, TreeIdMemo, treePath } from './tree-ids.ts';
+import { RepoReaders } from './repo-readers.ts';
+import { treePath } from './tree-ids.ts';
 import { isFullSha, isShortSha, parseRepoURL, validateCommitSha, validateRevision } from './validate.ts';
 
 export type { CheckoutLease, CheckoutLimits, SweepReport };
@@ -51,13 +51,7 @@ export class GitRepoCache {
   readonly #mirrors: Mirrors;
   readonly #checkouts: CheckoutStore;
   readonly #locks = new KeyedMutex();
-  /** One `ls-remote` for the reconciles of a repository that asked while another ran. */
-  readonly #listings = new SharedRuns<Map<string, string>>();
-  /** The last listing of each repository (and credentials), with when it started. */
-  readonly #listed = new Map<string, { startedAt: number; refs: Map<string, string> }>();
-  readonly #treeLookups = new SharedRuns<void>();
-  readonly #readers = new KeyedMutex();
-  readonly #trees = new TreeIdMemo();
+  readonly #reads: RepoReaders;
 
   constructor(options: GitRepoCacheOptions) {
     this.cacheDir = resolve(options.cacheDir);
@@ -80,9 +74,15 @@ export class GitRepoCache {
       mirrors: this.#mirrors,
       limits: options.checkouts ?? {},
       timeoutMs,
-      treesOf: (repoKey, sha) => this.#trees.treeIdsOf(`${repoKey}\u0000${sha}`),
+      treesOf: (repoKey, sha) => this.#reads.treeIdsOf(repoKey, sha),
       log,
       counted: (kind) => this.stats[kind]++,
+    });
+    this.#reads = new RepoReaders({
+      mirrors: this.#mirrors,
+      locks: this.#locks,
+      queues: new KeyedMutex(),
+      lsRemote: (repo) => this.#lsRemote(repo),
     });
   }
 
@@ -117,26 +117,7 @@ export class GitRepoCache {
 
   async #resolveNow(repo: Repo, revision: string, options: ResolveOptions): Promise<string> {
     if (isFullSha(revision)) return this.#locks.run(repo.key, () => this.#resolve(repo, revision));
-    const key = `${repo.key}\u0000${credentialsId(repo.credentials)}`;
-    // A push's triage listed the remote after the webhook came: its reconciles use that listing.
-    const last = this.#listed.get(key);
-    const recent = options.listedSince !== undefined && last && last.startedAt >= options.listedSince;
-    const known = recent ? pickRevision(last.refs, revision) : undefined;
-    if (known) return known;
-    // The reconciles of a push (hundreds of apps of one monorepo) share one listing taken after
-    // each asked, instead of one ls-remote each, one at a time.
-    const refs = await this.#listings.run(
-      key,
-      [],
-      (task) => this.#readerLock(repo, 'list', task),
-      async () => {
-        const startedAt = Date.now();
-        const listed = await this.#lsRemote(repo);
-        const previous = this.#listed.get(key);
-        if (!previous || previous.startedAt <= startedAt) this.#listed.set(key, { startedAt, refs: listed });
-        return listed;
-      },
-    );
+    const refs = await this.#reads.listing(repo, revision, options.listedSince);
     return pickRevision(refs, revision) ?? this.#locks.run(repo.key, () => this.#resolve(repo, revision));
   }
 
@@ -161,42 +142,7 @@ export class GitRepoCache {
     paths: readonly string[],
     creds?: GitCredentials,
   ): Promise<Map<string, string | undefined>> {
-    const repo = this.#repo(repoURL, creds);
-    const sha = validateCommitSha(commitSha);
-    const key = `${repo.key}\u0000${sha}`;
-    const wanted = paths.map((path) => treePath(path));
-    const unknown = wanted.filter(
-      (path): path is string => path !== undefined && this.#trees.get(key, path) === null,
-    );
-    let holdsMirror = false;
-    if (unknown.length > 0)
-      await this.#treeLookups.run(
-        key,
-        unknown,
-        (task) => {
-          holdsMirror = !this.#mirrors.exists(repo);
-          return this.#readerLock(repo, 'trees', task);
-        },
-        async (all) => {
-          const args = [`--git-dir=${repo.mirror}`, 'cat-file', '--batch-check=%(objectname) %(objecttype)'];
-          const look = () =>
-            this.#mirrors.local(repo, args, 'look up folders', {}, batchCheckInput(sha, all));
-          let found = parseBatchCheck(this.#mirrors.exists(repo) ? await look() : '', all);
-          if (!found.commitKnown) {
-            // Under the mirror's lock already when the mirror did not exist (the lock is not re-entrant).
-            if (holdsMirror) await this.#mirrors.ensureCommit(repo, sha);
-            else await this.#locks.run(repo.key, () => this.#mirrors.ensureCommit(repo, sha));
-            found = parseBatchCheck(await look(), all);
-          }
-          this.#trees.add(key, found.trees);
-        },
-      );
-    return new Map(
-      paths.map((path, i) => {
-        const normal = wanted[i];
-        return [path, normal === undefined ? undefined : (this.#trees.get(key, normal) ?? undefined)];
-      }),
-    );
+    return this.#reads.treeIds(this.#repo(repoURL, creds), validateCommitSha(commitSha), paths);
   }
 
   /**
@@ -249,7 +195,7 @@ export class GitRepoCache {
     if (normal === undefined || !/^[0-9a-f]{40,64}$/.test(treeId))
       throw new InvalidGitArgumentError(`cannot check out folder ${JSON.stringify(path)} at ${treeId}`);
     return this.#checkouts.leaseFolder(repo, normal, treeId, (task) =>
-      this.#readerLock(repo, 'folders', task),
+      this.#reads.lock(repo, 'folders', task),
     );
   }
 
@@ -264,17 +210,6 @@ export class GitRepoCache {
   /** Resolves when no sweep runs (tests wait for the one a checkout started). */
   sweepIdle(): Promise<void> {
     return this.#checkouts.idle();
-  }
-
-  /**
-   * Listings and folder lookups only read (the remote, or the mirror's objects, which a fetch
-   * adds to without changing any): once the mirror exists they queue apart from the fetches and
-   * checkouts, one at a time per kind, so a push's listings do not hold up its changed app's
-   * checkout. Before the mirror exists they take the mirror's lock, which creates it.
-   */
-  #readerLock<T>(repo: Repo, kind: string, task: () => Promise<T>): Promise<T> {
-    if (!this.#mirrors.exists(repo)) return this.#locks.run(repo.key, task);
-    return this.#readers.run(`${repo.key}\u0000${kind}`, task);
   }
 
   #repo(repoURL: string, creds: GitCredentials | undefined): Repo {
@@ -315,9 +250,4 @@ export class GitRepoCache {
     this.stats.lsRemotes++;
     return this.#mirrors.lsRemote(repo);
   }
-}
-
-/** Which credentials a listing was taken with (callers with other credentials do not share it). */
-function credentialsId(credentials: GitCredentials): string {
-  return createHash('sha256').update(JSON.stringify(credentials)).digest('hex');
 }
