@@ -32,7 +32,7 @@ type StoreDeps = {
   /** The tree ids known for a commit (its folders' checkouts are protected with it). */
   treesOf: (repoKey: string, sha: string) => Iterable<string>;
   log: (line: string) => void;
-  counted: (kind: 'checkouts' | 'folderCheckouts') => void;
+  counted: (kind: 'checkouts' | 'folderCheckouts' | 'checkoutsRemoved', n?: number) => void;
 };
 
 export class CheckoutStore {
@@ -159,6 +159,7 @@ export class CheckoutStore {
       leases: this.leases,
       isProtected: (entry) => keep.has(protectKey(entry.kind, entry.repoKey, entry.id)),
     });
+    if (report.removed > 0) this.#deps.counted('checkoutsRemoved', report.removed);
     if (report.removed > 0 || report.temps > 0)
       this.#deps.log(
         `git: swept checkouts in ${Date.now() - started}ms: ${report.removed} removed, ${report.temps} stale temporary trees, ${report.kept} kept`,

@@ -83,6 +83,7 @@ describe('checkout sweep (local repositories)', () => {
     // The most recent ones are those kept.
     assert.ok(left.includes(made[7]));
     assert.equal(cache.stats.checkouts, 8);
+    assert.equal(cache.stats.checkoutsRemoved, 8 - left.length);
   });
 
   test('folder checkouts are swept too, past their own limit', async () => {

@@ -135,7 +135,13 @@ describe('GitRepoCache against the testbed Git server', () => {
       assert.ok(error instanceof InvalidGitArgumentError, String(error));
       assert.equal(error.terminal, true);
     }
-    assert.deepEqual(cache.stats, { fetches: 0, lsRemotes: 0, checkouts: 0, folderCheckouts: 0 });
+    assert.deepEqual(cache.stats, {
+      fetches: 0,
+      lsRemotes: 0,
+      checkouts: 0,
+      folderCheckouts: 0,
+      checkoutsRemoved: 0,
+    });
   });
 
   test('concurrent resolves and checkouts of one repository', async () => {

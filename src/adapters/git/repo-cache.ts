@@ -33,7 +33,14 @@ export type GitRepoCacheOptions = {
 };
 
 /** Counts of Git operations, for metrics. */
-export type GitStats = { fetches: number; lsRemotes: number; checkouts: number; folderCheckouts: number };
+export type GitStats = {
+  fetches: number;
+  lsRemotes: number;
+  checkouts: number;
+  folderCheckouts: number;
+  /** Checkouts (whole or folder) the sweep removed. */
+  checkoutsRemoved: number;
+};
 
 export type ResolveOptions = {
   /**
@@ -46,7 +53,13 @@ export type ResolveOptions = {
 
 export class GitRepoCache {
   readonly cacheDir: string;
-  readonly stats: GitStats = { fetches: 0, lsRemotes: 0, checkouts: 0, folderCheckouts: 0 };
+  readonly stats: GitStats = {
+    fetches: 0,
+    lsRemotes: 0,
+    checkouts: 0,
+    folderCheckouts: 0,
+    checkoutsRemoved: 0,
+  };
   readonly #allowLocal: boolean;
   readonly #mirrors: Mirrors;
   readonly #checkouts: CheckoutStore;
@@ -76,7 +89,9 @@ export class GitRepoCache {
       timeoutMs,
       treesOf: (repoKey, sha) => this.#reads.treeIdsOf(repoKey, sha),
       log,
-      counted: (kind) => this.stats[kind]++,
+      counted: (kind, n = 1) => {
+        this.stats[kind] += n;
+      },
     });
     this.#reads = new RepoReaders({
       mirrors: this.#mirrors,
