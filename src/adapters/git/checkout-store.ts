@@ -47,13 +47,14 @@ export class CheckoutStore {
 
   constructor(deps: StoreDeps) {
     this.#deps = deps;
-    const limits = { ...DEFAULT_CHECKOUT_LIMITS, ...deps.limits };
-    this.#interval = limits.sweepIntervalMs;
+    const limits = deps.limits;
+    const defaults = DEFAULT_CHECKOUT_LIMITS;
+    this.#interval = limits.sweepIntervalMs ?? defaults.sweepIntervalMs;
     this.#policy = {
-      maxAgeMs: limits.maxAgeMs,
-      maxCommits: limits.maxCommits,
-      maxFolders: limits.maxFolders,
-      graceMs: limits.graceMs,
+      maxAgeMs: limits.maxAgeMs ?? defaults.maxAgeMs,
+      maxCommits: limits.maxCommits ?? defaults.maxCommits,
+      maxFolders: limits.maxFolders ?? defaults.maxFolders,
+      graceMs: limits.graceMs ?? defaults.graceMs,
       // A temporary tree is written by two `git` calls of at most timeoutMs each.
       staleTempMs: limits.staleTempMs ?? Math.max(60 * 60_000, 4 * deps.timeoutMs),
     };

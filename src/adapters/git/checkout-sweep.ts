@@ -143,7 +143,13 @@ async function discard(root: string, path: string): Promise<void> {
   const trash = join(root, TRASH);
   await mkdir(trash, { recursive: true });
   const target = join(trash, randomBytes(8).toString('hex'));
-  await rename(path, target);
+  try {
+    await rename(path, target);
+  } catch (error) {
+    // Gone already (removed by hand): nothing to do; anything else is the sweep's failure.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
   await rm(target, { recursive: true, force: true });
 }
 

@@ -110,3 +110,39 @@ test('past a few folders of one commit (a cold start), the commit is checked out
   assert.equal(git.stats.folderCheckouts, 4);
   assert.equal(git.stats.checkouts, 1);
 });
+
+test('a sweep while a render reads its checkout leaves it alone (the render holds a lease)', async () => {
+  // Every checkout is unused past any age and over any count once released.
+  const git = new GitRepoCache({
+    cacheDir: join(scratch, 'cache-swept'),
+    checkouts: { maxAgeMs: 0, maxCommits: 0, maxFolders: 0, graceMs: 0, sweepIntervalMs: 0 },
+  });
+  let sweeps = 0;
+  const source = new GitManifestSource({
+    git,
+    renderCache: new RenderCache(),
+    tools: { helm: 'helm-not-used', kustomize: 'kustomize-not-used' },
+    credentialsFor: async () => undefined,
+    // Asked for inside each render, after its checkout is found and before its files are read:
+    // a sweep runs right there.
+    projects: {
+      fetchProject: async () => {
+        await git.sweepCheckouts();
+        sweeps++;
+        return undefined;
+      },
+    } as unknown as ConstructorParameters<typeof GitManifestSource>[0]['projects'],
+  });
+  const commit = await server.commitFiles('mono', { 'web/cm.yaml': cm('web', 'swept') }, 'web again');
+  // web renders from its folder alone: had the sweep removed it, the render would have fallen
+  // back to a whole checkout.
+  assert.equal(valueIn(await source.render(app('web'), commit, undefined)), 'swept');
+  assert.equal(git.stats.checkouts, 0);
+  // linked reads outside its folder: from the whole checkout, which must stay while it is read.
+  assert.equal(valueIn(await source.render(app('linked'), commit, undefined)), 'two');
+  assert.equal(git.stats.checkouts, 1);
+  assert.ok(sweeps >= 3);
+  // Released after the render: the next sweep removes what is no longer read.
+  await git.sweepCheckouts();
+  assert.ok(git.stats.checkoutsRemoved >= 2);
+});
