@@ -19,18 +19,18 @@ export type MirrorOptions = {
   allowLocal: boolean;
   timeoutMs: number;
   log: (line: string) => void;
+  /** Called as each fetch starts (counted for metrics). */
+  onFetch: () => void;
   /** Called after each fetch that succeeded (new commits may have come: a moment to sweep). */
   onFetched?: () => void;
 };
 
 export class Mirrors {
   readonly #options: MirrorOptions;
-  readonly #onFetch: () => void;
   #askpass: Promise<string> | undefined;
 
-  constructor(options: MirrorOptions, counters: { onFetch: () => void }) {
+  constructor(options: MirrorOptions) {
     this.#options = options;
-    this.#onFetch = counters.onFetch;
   }
 
   exists(repo: Repo): boolean {
@@ -45,7 +45,7 @@ export class Mirrors {
 
   async fetch(repo: Repo, what: string[] = ['+refs/heads/*:refs/heads/*', '+refs/tags/*:refs/tags/*']) {
     await this.ensureMirror(repo);
-    this.#onFetch();
+    this.#options.onFetch();
     const started = Date.now();
     try {
       await this.network(repo, ['fetch', '--prune', '--force', 'origin', ...what], `fetch from ${repo.url}`);

@@ -71,17 +71,15 @@ export class GitRepoCache {
     this.#allowLocal = options.allowLocalRepos ?? false;
     const log = options.log ?? (() => {});
     const timeoutMs = options.timeoutMs ?? 60_000;
-    this.#mirrors = new Mirrors(
-      {
-        cacheDir: this.cacheDir,
-        allowLocal: this.#allowLocal,
-        timeoutMs,
-        log,
-        // New commits came: checkouts of older ones may have had their day.
-        onFetched: () => this.#checkouts.maybeSweep(),
-      },
-      { onFetch: () => this.stats.fetches++ },
-    );
+    this.#mirrors = new Mirrors({
+      cacheDir: this.cacheDir,
+      allowLocal: this.#allowLocal,
+      timeoutMs,
+      log,
+      onFetch: () => this.stats.fetches++,
+      // New commits came: checkouts of older ones may have had their day.
+      onFetched: () => this.#checkouts.maybeSweep(),
+    });
     this.#checkouts = new CheckoutStore({
       root: this.cacheDir,
       mirrors: this.#mirrors,
