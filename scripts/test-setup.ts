@@ -59,17 +59,28 @@ export function ensureImageTools(): void {
   );
 }
 
-/** ssh for the Git credential tests, which check what ssh makes of Tiphys's options. */
+/**
+ * ssh for the Git credential tests, which check what ssh makes of Tiphys's options, and sshd for
+ * the Git-over-SSH tests (testbed/src/ssh-git-server.ts runs its own sshd on a free port; the
+ * package's service is not started: policy-rc.d or no init refuses it, and nothing needs it).
+ */
 export function ensureSsh(): void {
-  if (existsSync('/usr/bin/ssh')) return;
+  const missing = [
+    ['/usr/bin/ssh', 'openssh-client'],
+    ['/usr/sbin/sshd', 'openssh-server'],
+  ].filter(([path]) => !existsSync(path as string));
+  if (missing.length === 0) return;
+  const packages = missing.map(([, name]) => name as string);
   if (process.getuid?.() !== 0) {
-    throw new Error('test setup: ssh is missing; install it: apt-get install openssh-client');
+    throw new Error(
+      `test setup: missing ${packages.join(', ')}; install them: apt-get install ${packages.join(' ')}`,
+    );
   }
   run('apt-get', ['update', '-qq'], 'apt-get update');
   run(
     'apt-get',
-    ['install', '-y', '-qq', '--no-install-recommends', 'openssh-client'],
-    'installing ssh from Debian',
+    ['install', '-y', '-qq', '--no-install-recommends', ...packages],
+    `installing ${packages.join(', ')} from Debian`,
   );
 }
 
