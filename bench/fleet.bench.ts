@@ -8,7 +8,10 @@
 // issue 10 is printed with that target and whether it is met.
 // BENCH_FLEET_DIRS (default 50) directories per cluster: N = 3 × that. 1,000 apps is 334.
 // BENCH_FLEET_NODE_OPTIONS: NODE_OPTIONS of the controllers only (`--cpu-prof --cpu-prof-dir=DIR`).
+// BENCH_FLEET_HEAP_DIR: write a heap snapshot of the set's controller into DIR once its apps are
+// all Synced and Healthy (after its RSS is read); `bench/heap-owners.ts` ranks what it retains.
 import { spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
 import { loadKubeConfig } from '../src/adapters/kube/kubeconfig.ts';
 import { KubeRest } from '../src/adapters/kube/rest.ts';
 import { createApp, NAMESPACE, startControllerProcess } from '../test/e2e/support.ts';
@@ -40,7 +43,13 @@ import { report } from './stats.ts';
 const fleet = await startFleet('bench-fleet');
 const { env, regions, work } = fleet;
 const [handPort, port] = await freePorts(2);
-const nodeOptions = process.env.BENCH_FLEET_NODE_OPTIONS;
+const heapDir = process.env.BENCH_FLEET_HEAP_DIR;
+const nodeOptions = [
+  process.env.BENCH_FLEET_NODE_OPTIONS,
+  heapDir ? `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${heapDir}` : undefined,
+]
+  .filter(Boolean)
+  .join(' ');
 const controllerOn = (p: number) =>
   startControllerProcess(
     env,
@@ -83,6 +92,44 @@ async function atRest(pid: number, metrics: string) {
   const seconds = (performance.now() - start) / 1000;
   const cpuPercent = ((cpuTicksOf(pid) - ticksBefore) / CLOCK_TICKS_PER_SECOND / seconds) * 100;
   return { cpuPercent, gitRequests: (await scrapeMetric(metrics, 'tiphys_git_request_total')) - gitBefore };
+}
+
+/** Where the controller's RSS is: V8's heap (committed and used, by space) and memory outside it. */
+async function printHeap(metrics: string): Promise<void> {
+  const text = await (await fetch(metrics)).text();
+  const mib = (name: string) => {
+    const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+    return line ? (Number(line.slice(line.lastIndexOf(' ') + 1)) / 2 ** 20).toFixed(1) : '?';
+  };
+  console.log(
+    `controller heap: ${mib('nodejs_heap_size_used_bytes')} MiB used of ${mib('nodejs_heap_size_total_bytes')} committed, ` +
+      `external ${mib('nodejs_external_memory_bytes')} MiB, RSS ${mib('process_resident_memory_bytes')} MiB`,
+  );
+  for (const line of text.split('\n')) {
+    const space = /^nodejs_heap_space_size_(total|used)_bytes\{space="(\w+)"\} (\S+)/.exec(line);
+    if (space) console.log(`  ${space[2]} ${space[1]} ${(Number(space[3]) / 2 ** 20).toFixed(1)} MiB`);
+  }
+}
+
+/** Signals the controller to write a heap snapshot and waits until the file stops growing. */
+async function heapSnapshot(pid: number, dir: string): Promise<void> {
+  const snapshots = () => readdirSync(dir).filter((f) => f.endsWith('.heapsnapshot'));
+  const before = new Set(snapshots());
+  process.kill(pid, 'SIGUSR2');
+  let size = -1;
+  await pollUntil(
+    'the heap snapshot written',
+    async () => {
+      const file = snapshots().find((f) => !before.has(f));
+      if (!file) return false;
+      const now = statSync(`${dir}/${file}`).size;
+      const done = now > 0 && now === size;
+      size = now;
+      return done;
+    },
+    { start: performance.now(), intervalMs: 2_000, timeoutMs: 600_000 },
+  );
+  console.log(`heap snapshot: ${dir} (${(size / 2 ** 20).toFixed(0)} MiB)`);
 }
 
 /** A commit to one directory of the monorepo, announced by a push webhook. */
@@ -180,6 +227,9 @@ try {
   const floor = memoryOf(idle.pid);
 
   const metrics = `http://127.0.0.1:${port}/metrics`;
+  await printHeap(metrics);
+  if (heapDir) await heapSnapshot(pid, heapDir);
+
   const rest = await atRest(pid, metrics);
   const hook = await oneDirectoryCommit(url, metrics);
 
