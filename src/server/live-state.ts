@@ -89,8 +89,14 @@ export async function appManifests(
     child = ref !== undefined;
   }
   if (!ref) throw notHere();
-  const found = await liveObject(await destinationOf(ctx, app), ref);
-  const live = found && (child || visibility.owns(found)) ? found : undefined;
+  const destination = await destinationOf(ctx, app);
+  const found = await liveObject(destination, ref);
+  const owned = found && (child || visibility.owns(found)) ? found : undefined;
+  // The cache keeps objects without their last-applied copy (core/manifest/cached-form.ts): the
+  // manifest a person reads is the API server's, whole, and is checked again: the object may
+  // have been replaced by one the app does not own since the cache saw it.
+  const fresh = owned && (await destination.client.read(owned));
+  const live = fresh && (child || visibility.owns(fresh)) ? fresh : undefined;
   if (!live && !desired) throw notHere();
   return { live, desired };
 }

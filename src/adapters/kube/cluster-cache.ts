@@ -1,4 +1,5 @@
 import type { Informer, KubernetesObject, makeInformer, ObjectCache } from '@kubernetes/client-node';
+import { cachedForm } from '../../core/manifest/cached-form.ts';
 import { groupOf as groupOfVersion, keyOf, type ResourceKey, sameKey } from '../../core/manifest/key.ts';
 import type { KubeObject } from '../../core/manifest/object.ts';
 import { trackingIdOf } from '../../core/manifest/tracking.ts';
@@ -128,16 +129,19 @@ export class ClusterCache {
     const { info } = watch;
     const group = `/${info.apiVersion.includes('/') ? 'apis' : 'api'}/${info.apiVersion}`;
     const path = namespace ? `${group}/namespaces/${namespace}/${info.plural}` : `${group}/${info.plural}`;
-    // Raw JSON lists (items completed with apiVersion and kind), like the watch events.
+    // Raw JSON lists (items completed with apiVersion and kind), like the watch events. What is
+    // kept of each object is its cached form (no managedFields, no last-applied copy): a reader
+    // that needs those reads the object from the API server (core/manifest/cached-form.ts).
     const listFn = async () => {
-      const list = await this.client.list(info, namespace || undefined);
+      const full = await this.client.list(info, namespace || undefined);
+      const list = { ...full, items: full.items.map(cachedForm) };
       watch.error = undefined;
       // The backoff restarts from its base after a list that worked (the informer's 'connect'
       // fires before the list is sent, so it cannot tell a server that refuses every list).
       watch.failures = 0;
       return list as unknown as Awaited<ReturnType<Parameters<typeof makeInformer>[2]>>;
     };
-    const informer = makeLongInformer(this.client.kubeConfig, path, listFn);
+    const informer = makeLongInformer(this.client.kubeConfig, path, listFn, cachedForm);
     watch.informers.set(namespace, informer);
     let markSynced: () => void = () => {};
     const synced = new Promise<void>((resolve) => {

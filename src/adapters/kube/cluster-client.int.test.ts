@@ -114,6 +114,53 @@ describe('cluster client and cache against a real API server', () => {
     await cache.stop();
   });
 
+  test('the cache keeps neither managedFields nor the last-applied copy; a read still has both', async () => {
+    const lastApplied = 'kubectl.kubernetes.io/last-applied-configuration';
+    const annotated = (name: string, value: string): KubeObject => {
+      const obj = configMap(name, { value });
+      obj.metadata.annotations = { ...obj.metadata.annotations, [lastApplied]: JSON.stringify(obj) };
+      return obj;
+    };
+    const key = (name: string) => ({ group: '', kind: 'ConfigMap', namespace: 'default', name });
+    await client.apply(annotated('listed', 'a'));
+    const cache = new ClusterCache(client);
+    const seen: KubeObject[] = [];
+    cache.onEvent((_type, obj) => seen.push(obj));
+    await cache.watch('v1', 'ConfigMap');
+    // One object from the list, one from a watch event, one changed by a watch event.
+    await client.apply(annotated('watched', 'b'));
+    await client.apply(annotated('listed', 'c'));
+    const dataOf = (name: string) => (cache.get(key(name))?.data as { value?: string } | undefined)?.value;
+    for (let i = 0; i < 50 && dataOf('listed') !== 'c'; i++) await sleep(100);
+    for (let i = 0; i < 50 && !cache.get(key('watched')); i++) await sleep(100);
+    const cached = [cache.get(key('listed')), cache.get(key('watched')), ...cache.trackedBy('demo'), ...seen];
+    for (const obj of cached) {
+      assert.ok(obj, 'cached');
+      assert.equal(obj.metadata.managedFields, undefined, `${obj.metadata.name}: no managedFields`);
+      assert.equal(
+        obj.metadata.annotations?.[lastApplied],
+        undefined,
+        `${obj.metadata.name}: no last-applied`,
+      );
+      assert.equal(
+        obj.metadata.annotations?.['tiphys.dev/tracking-id'],
+        `demo:/ConfigMap:default/${obj.metadata.name}`,
+      );
+    }
+    assert.deepEqual(cache.get(key('listed'))?.data, { value: 'c' });
+    // A reader that needs them (an ignore rule by field manager, the manifest a person reads).
+    const full = await client.read(configMap('listed', {}));
+    assert.ok(full);
+    assert.deepEqual(
+      (full.metadata.managedFields as { manager: string }[]).map((m) => m.manager),
+      ['tiphys'],
+    );
+    assert.match(full.metadata.annotations?.[lastApplied] ?? '', /"value":"c"/);
+    await cache.stop();
+    await client.delete(configMap('listed', {}));
+    await client.delete(configMap('watched', {}));
+  });
+
   test("every request goes through the kubeconfig's proxy-url, not only the informers'", async () => {
     const apiserver = new URL(cluster.server);
     const proxy = await startConnectProxy(PROXIED_HOST, {

@@ -26,11 +26,16 @@ export function longWatchSettings(random: number = Math.random()): {
   return { timeoutSeconds, requestTimeoutMs: timeoutSeconds * 1000 + SILENCE_MARGIN_MS };
 }
 
-/** `makeInformer` of the client, with watches the server ends (above). */
+/**
+ * `makeInformer` of the client, with watches the server ends (above). `transform`, when given,
+ * is what the informer keeps of each watched object (the list's items are the list function's
+ * to transform): the client's cache stores what the watch hands it.
+ */
 export function makeLongInformer(
   kc: KubeConfig,
   path: string,
   listFn: ListPromise<KubernetesObject>,
+  transform?: (obj: KubernetesObject) => KubernetesObject,
 ): CachingInformer {
   const watch = new Watch(kc);
   const { timeoutSeconds, requestTimeoutMs } = longWatchSettings();
@@ -38,6 +43,16 @@ export function makeLongInformer(
   (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = requestTimeoutMs;
   const open = watch.watch.bind(watch);
   watch.watch = (watchPath, query, callback, done) =>
-    open(watchPath, { ...query, timeoutSeconds, allowWatchBookmarks: true }, callback, done);
+    open(
+      watchPath,
+      { ...query, timeoutSeconds, allowWatchBookmarks: true },
+      transform
+        ? (phase, obj, raw) => callback(phase, isObjectEvent(phase) ? transform(obj) : obj, raw)
+        : callback,
+      done,
+    );
   return new ListWatch(path, watch, listFn, false);
 }
+
+/** Events that carry a watched object (not a bookmark or an error's Status). */
+const isObjectEvent = (phase: string) => phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED';

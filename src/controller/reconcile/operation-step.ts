@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { ApplicationStore } from '../../adapters/control-plane/application-store.ts';
 import type { Destination } from '../../adapters/control-plane/destination-registry.ts';
 import type { HealthAssessor } from '../../core/health/assessor.ts';
+import { needsFullObject } from '../../core/manifest/cached-form.ts';
 import { formatKey, keyOf } from '../../core/manifest/key.ts';
 import type { KubeObject } from '../../core/manifest/object.ts';
 import type { ResolvedApplication } from '../../core/model/application.ts';
@@ -170,12 +171,20 @@ async function advance(
         await destination.client.read({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }),
       )
     : true;
+  // An apply that keeps ignored live values by field manager reads managedFields, which the
+  // cache does not keep (cached-form.ts): those objects are read from the API server.
+  const rules = app.spec.ignoreDifferences ?? [];
+  const tracked = await Promise.all(
+    opCompared.tracked.map(async (obj) =>
+      needsFullObject(obj, rules) ? ((await destination.client.read(obj)) ?? obj) : obj,
+    ),
+  );
   const syncInput = syncInputOf(
     progress.operationId,
     app,
     operationState.operation,
     [...opDesired.objects],
-    opCompared.tracked,
+    tracked,
     opCompared.comparison,
     namespaceExists,
     deps.apps.list(),

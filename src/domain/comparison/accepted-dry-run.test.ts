@@ -48,6 +48,7 @@ function clusterOf(live: KubeObject[], refused: string[] = []) {
       apply: (obj) => answer('apply', obj),
       replaceOrCreate: (obj) => answer('replace', obj),
       serverVersion: async () => 'v1.36.0',
+      read: async (obj) => objects.get(formatKey(keyOf(obj))),
     },
     cache: {
       watch: async () => undefined,

@@ -3,6 +3,7 @@ import { deepEqual } from '../../core/diff/json.ts';
 import { normalize } from '../../core/diff/normalize.ts';
 import type { IgnoreDifference } from '../../core/diff/types.ts';
 import { hookPhasesOf } from '../../core/manifest/annotations.ts';
+import { needsFullObject } from '../../core/manifest/cached-form.ts';
 import { formatKey, keyOf } from '../../core/manifest/key.ts';
 import type { KubeObject } from '../../core/manifest/object.ts';
 import type { DesiredObject } from './desired-state.ts';
@@ -158,8 +159,13 @@ async function compareOne(
     const predicted = serverSideApply
       ? await destination.client.apply(item.object, { dryRun: true, force: true })
       : await destination.client.replaceOrCreate(item.object, { dryRun: true, validate: false });
-    const options = { ignoreDifferences, live };
-    const equal = deepEqual(normalize(predicted, options), normalize(live, options));
+    // The cache keeps no managedFields (cached-form.ts): a rule by field manager reads them from
+    // the object the API server has now (gone since: compared as cached, the next event re-queues).
+    const owner = needsFullObject(live, ignoreDifferences)
+      ? ((await destination.client.read(live)) ?? live)
+      : live;
+    const options = { ignoreDifferences, live: owner };
+    const equal = deepEqual(normalize(predicted, options), normalize(owner, options));
     entry.status = equal ? 'Synced' : 'OutOfSync';
     entry.predicted = predicted;
     const accepted = serverSideApply ? { acceptedAt: Date.now() } : {};

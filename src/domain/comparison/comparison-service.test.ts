@@ -3,6 +3,7 @@
 // is a readable case. The real cluster is exercised by the e2e tests (gitops, tenancy).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { cachedForm } from '../../core/manifest/cached-form.ts';
 import { formatKey, keyOf, type ResourceKey } from '../../core/manifest/key.ts';
 import type { KubeObject } from '../../core/manifest/object.ts';
 import { setTrackingId, trackingIdOf } from '../../core/manifest/tracking.ts';
@@ -15,13 +16,17 @@ import type { ComparisonTarget, ManifestSource } from './ports.ts';
 
 const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole']);
 
-/** A cluster in memory: the live objects, and a dry run that adds what an API server fills in. */
+/**
+ * A cluster in memory: the live objects, and a dry run that adds what an API server fills in.
+ * Its cache hands out what the real one keeps (`cachedForm`); `read` gives the whole object.
+ */
 class FakeCluster implements ComparisonTarget {
   name = 'in-cluster';
   server = 'https://fake';
   serverVersion?: string;
   readonly objects = new Map<string, KubeObject>();
   readonly dryRuns: { kind: 'apply' | 'replace'; id: string }[] = [];
+  readonly reads: string[] = [];
   lastError: string | undefined;
 
   readonly cache = {
@@ -31,8 +36,12 @@ class FakeCluster implements ComparisonTarget {
       plural: `${kind.toLowerCase()}s`,
       namespaced: !CLUSTER_SCOPED.has(kind),
     }),
-    get: (key: ResourceKey) => this.objects.get(formatKey(key)),
-    trackedBy: (app: string) => [...this.objects.values()].filter((o) => trackingIdOf(o)?.app === app),
+    get: (key: ResourceKey) => {
+      const obj = this.objects.get(formatKey(key));
+      return obj && cachedForm(obj);
+    },
+    trackedBy: (app: string) =>
+      [...this.objects.values()].filter((o) => trackingIdOf(o)?.app === app).map(cachedForm),
     info: () => (this.lastError ? { lastError: this.lastError } : {}),
     assertWatched: () => {},
   };
@@ -41,6 +50,11 @@ class FakeCluster implements ComparisonTarget {
     apply: async (obj: KubeObject) => this.dryRun('apply', obj),
     replaceOrCreate: async (obj: KubeObject) => this.dryRun('replace', obj),
     serverVersion: async () => 'v1.36.0',
+    read: async (obj: KubeObject) => {
+      const id = formatKey(keyOf(obj));
+      this.reads.push(id);
+      return this.objects.get(id);
+    },
   };
 
   put(obj: KubeObject, resourceVersion = '1'): void {
@@ -318,6 +332,37 @@ test('a new ignoreDifferences is a new question: the cached verdict is not reuse
   assert.equal(cluster.dryRuns.length, 2, 'compared again, not answered from the cache');
   // And back: dropping the rule brings the difference back at once.
   assert.equal((await service.compareApp(app, cluster)).comparison.status, 'OutOfSync');
+});
+
+test('a rule by field manager reads the managedFields the cache drops, and only that object', async () => {
+  const { cluster, source, service, app } = setUp();
+  source.commits.set('head-commit', [configMap('scaled', { replicas: '1' }), configMap('plain', { a: '1' })]);
+  const scaled = setTrackingId(configMap('scaled', { replicas: '5' }, 'team-a'), 'web');
+  scaled.metadata.managedFields = [
+    {
+      manager: 'autoscaler',
+      operation: 'Update',
+      fieldsType: 'FieldsV1',
+      fieldsV1: { 'f:data': { 'f:replicas': {} } },
+    },
+  ];
+  cluster.put(scaled, '1');
+  cluster.put(setTrackingId(configMap('plain', { a: '1' }, 'team-a'), 'web'), '1');
+  assert.equal(cluster.cache.get(keyOf(scaled))?.metadata.managedFields, undefined, 'the cache keeps none');
+  const ignoring = {
+    ...app,
+    spec: {
+      ...app.spec,
+      ignoreDifferences: [{ kind: 'ConfigMap', name: 'scaled', managedFieldsManagers: ['autoscaler'] }],
+    },
+  };
+  const { comparison } = await service.compareApp(ignoring, cluster);
+  assert.equal(comparison.status, 'Synced', "the autoscaler's field does not count");
+  assert.deepEqual(cluster.reads, ['/ConfigMap/team-a/scaled'], 'read once, the object the rule names');
+  // Without the rule the difference counts, and nothing is read.
+  const plain = await service.compareApp(app, cluster);
+  assert.equal(plain.comparison.status, 'OutOfSync');
+  assert.equal(cluster.reads.length, 1);
 });
 
 test('a dry run the API server refuses makes the object Unknown with its message, and is cached as such', async () => {

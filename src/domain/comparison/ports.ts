@@ -28,6 +28,8 @@ export interface DryRunner {
   /** For Validate=false objects, which a server-side apply would refuse for unknown fields. */
   replaceOrCreate(obj: KubeObject, options: { dryRun: true; validate: false }): Promise<KubeObject>;
   serverVersion(): Promise<string>;
+  /** The object as the API server has it (undefined when gone): caches keep less of it. */
+  read(obj: KubeObject): Promise<KubeObject | undefined>;
 }
 
 /** A destination cluster as the comparison sees it; the adapters' Destination is one. */
