@@ -147,10 +147,13 @@ export class ClusterCache {
     const synced = new Promise<void>((resolve) => {
       markSynced = resolve;
     });
+    // One string for the kind, not one per event: each index key holds it (20,000 objects at
+    // 1,000 apps kept as many copies of "v1/ConfigMap").
+    const kindId = `${info.apiVersion}/${info.kind}`;
     const emit = (type: CacheEventType) => (obj: KubernetesObject) => {
       const full = { ...obj, apiVersion: info.apiVersion, kind: info.kind } as KubeObject;
       const app = trackingAppOf(full);
-      this.index(type, `${info.apiVersion}/${info.kind}`, full, app);
+      this.index(type, kindId, full, app);
       for (const listener of this.listeners) listener(type, full, app);
     };
     informer.on('add', emit('add'));
