@@ -74,6 +74,21 @@ test('a new app found without a status gets its first status, later writes repla
   assert.deepEqual(read.status?.sync, { status: 'Synced' }, 'the second write replaced sync whole');
 });
 
+test('the store keeps no managedFields of the apps it lists or watches; the API server has them', async () => {
+  await until(() => store.get('shop') !== undefined, 'the informer to list the app');
+  await store.patchStatus('shop', { reconciledAt: '2026-02-01T00:00:00Z' });
+  await until(
+    async () => store.get('shop')?.status?.reconciledAt === '2026-02-01T00:00:00Z',
+    'the watch event of the write',
+  );
+  const managedFieldsOf = (app: Application | undefined) =>
+    (app?.metadata as { managedFields?: unknown[] } | undefined)?.managedFields;
+  assert.equal(managedFieldsOf(store.get('shop')), undefined, 'watched');
+  assert.equal(managedFieldsOf(await store.current('shop')), undefined);
+  const read = await rest.request<Application>('GET', `${appsPath}/shop`);
+  assert.ok((managedFieldsOf(read)?.length ?? 0) > 0, 'the API server keeps them');
+});
+
 test('current hands out a copy: changing it leaves the informer as it was', async () => {
   const app = (await store.current('shop')) as Application;
   (app.spec.source as { path: string }).path = 'changed';

@@ -120,3 +120,35 @@ test('after stop, neither a pending restart nor a later error starts the informe
   await tick(10_000);
   assert.equal(server.starts, 1, 'an error after stop schedules nothing');
 });
+
+test('a transform is what the informer keeps: the list items through it, and it is handed to the watch', async () => {
+  let given: ((obj: KubernetesObject) => KubernetesObject) | undefined;
+  let listed: KubernetesObject[] = [];
+  const transform = (obj: KubernetesObject) => ({ ...obj, metadata: { name: obj.metadata?.name } });
+  const running = restartingInformer(
+    {} as KubeConfig,
+    '/apis/tiphys.dev/v1alpha1/applications',
+    async () =>
+      ({
+        items: [{ metadata: { name: 'a', managedFields: [{ manager: 'x' }] } }],
+        metadata: {},
+      }) as unknown as KubernetesListObject<KubernetesObject>,
+    {
+      transform,
+      make: (_kc, _path, listFn, watchTransform) => {
+        given = watchTransform;
+        return {
+          on() {},
+          async start() {
+            listed = (await listFn()).items;
+          },
+          async stop() {},
+        } as unknown as CachingInformer;
+      },
+    },
+  );
+  await running.start();
+  assert.deepEqual(listed, [{ metadata: { name: 'a' } }]);
+  assert.equal(given, transform);
+  await running.stop();
+});

@@ -31,7 +31,14 @@ export function restartDelayMs(failures: number, backoff: RestartBackoff = DEFAU
 export interface RestartingInformerOptions {
   backoff?: RestartBackoff;
   /** How the informer is made (tests give a fake; the default is the client's). */
-  make?: (kc: KubeConfig, path: string, listFn: ListPromise<KubernetesObject>) => CachingInformer;
+  make?: (
+    kc: KubeConfig,
+    path: string,
+    listFn: ListPromise<KubernetesObject>,
+    transform?: (obj: KubernetesObject) => KubernetesObject,
+  ) => CachingInformer;
+  /** What the informer keeps of each object, listed or watched (the client's cache keeps it). */
+  transform?: (obj: KubernetesObject) => KubernetesObject;
 }
 
 /** An informer kept running across failures; `stop` ends the restarts, then the informer. */
@@ -60,11 +67,17 @@ export function restartingInformer(
   let failures = 0;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
-  const informer = make(kc, path, async () => {
-    const list = await listFn();
-    failures = 0;
-    return list;
-  });
+  const transform = options.transform;
+  const informer = make(
+    kc,
+    path,
+    async () => {
+      const list = await listFn();
+      failures = 0;
+      return transform ? { ...list, items: list.items.map(transform) } : list;
+    },
+    transform,
+  );
   informer.on('error', () => {
     if (stopped) return;
     clearTimeout(timer);
