@@ -368,6 +368,21 @@ describe('API server', () => {
     );
     assert.equal(podManifest.status, 200, podManifest.text);
     assert.equal((podManifest.json.live as { kind: string }).kind, 'Pod');
+    // The caches keep no last-applied copy (core/manifest/cached-form.ts): the live manifest a
+    // person reads is read whole from the API server, annotation included.
+    const lastApplied = 'kubectl.kubernetes.io/last-applied-configuration';
+    await env.rest.request('PATCH', '/api/v1/namespaces/guestbook/services/guestbook-ui', {
+      body: { metadata: { annotations: { [lastApplied]: '{"kind":"Service"}' } } },
+      contentType: 'application/merge-patch+json',
+    });
+    const service = await call(
+      'reader',
+      'GET',
+      '/api/v1/applications/guestbook/manifests?kind=Service&namespace=guestbook&name=guestbook-ui',
+    );
+    assert.equal(service.status, 200, service.text);
+    const serviceLive = service.json.live as { metadata: { annotations?: Record<string, string> } };
+    assert.equal(serviceLive.metadata.annotations?.[lastApplied], '{"kind":"Service"}');
     const foreign = await call(
       'admin',
       'GET',
