@@ -168,7 +168,17 @@ for (const [k, s] of [...byClass].sort((a, b) => b[1].size - a[1].size).slice(0,
 
 // Each object's size counted once, to its nearest dominator that is an instance of a named class
 // (not a plain Object, Array, Map, Set or V8 internal): which part of the program holds what.
-const GENERIC = new Set(['Object', 'Array', 'Map', 'Set', 'WeakMap', 'Promise', 'Generator', 'global', 'Window']);
+const GENERIC = new Set([
+  'Object',
+  'Array',
+  'Map',
+  'Set',
+  'WeakMap',
+  'Promise',
+  'Generator',
+  'global',
+  'Window',
+]);
 const named = (v: number) => {
   const t = typeOf(v);
   if (t !== 'object') return false;
@@ -182,8 +192,9 @@ for (let k = post.length - 1; k >= 0; k--) {
   const d = idom[v];
   owner[v] = v === 0 ? -1 : named(v) ? v : d >= 0 ? (named(d) ? d : owner[d]) : -1;
   const o = owner[v];
-  const key = o < 0 ? '(no named owner)' : `${label(o)}${o === v ? '' : ''}`;
+  const key = o < 0 ? '(no named owner)' : label(o);
   byOwner.set(key, (byOwner.get(key) ?? 0) + nodes[v * N + iSize]);
 }
 console.log('\nby nearest named owner (MiB):');
-for (const [k, s] of [...byOwner].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${mib(s).padStart(7)}  ${k}`);
+for (const [k, s] of [...byOwner].sort((a, b) => b[1] - a[1]).slice(0, top))
+  console.log(`${mib(s).padStart(7)}  ${k}`);
