@@ -15,6 +15,7 @@ import { createAuthService, ensureAdminAccount } from '../src/server/auth/index.
 import { ensureTestbedBinaries } from '../testbed/src/binaries.ts';
 import { startGitServer } from '../testbed/src/git-server.ts';
 import { upNamedCluster } from '../testbed/src/named-clusters.ts';
+import { addSystemDirsToPath } from '../testbed/src/system-path.ts';
 import { ensureUiBuilt } from './test-setup.ts';
 
 const NAMESPACE = 'tiphys';
@@ -35,6 +36,7 @@ const apps: { name: string; path: string; namespace: string; extra?: Record<stri
   { name: 'orders', path: 'hooks', namespace: 'orders' },
 ];
 
+addSystemDirsToPath();
 const bins = await ensureTestbedBinaries({ log });
 ensureUiBuilt();
 const { cluster } = await upNamedCluster(clusterName, log);

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { pushImage, writeImageArchive } from '../testbed/src/image.ts';
+import { addSystemDirsToPath } from '../testbed/src/system-path.ts';
 import { buildTiphysImage, imageCacheDir } from './image/build.ts';
 import { dockerfile, dockerignore } from './image/dockerfile.ts';
 
@@ -87,6 +88,8 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
+// mmdebstrap and the image's own checks run chroot and other sbin tools.
+addSystemDirsToPath();
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {

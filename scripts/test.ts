@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { globSync } from 'node:fs';
 import { ensureNodeBinaries, ensureTestbedBinaries } from '../testbed/src/binaries.ts';
+import { addSystemDirsToPath } from '../testbed/src/system-path.ts';
 import {
   ensureChromium,
   ensureImageTools,
@@ -31,6 +32,8 @@ const slow = [
   ...globSync('test/**/*.test.ts'),
 ].sort();
 
+// Before anything runs a system tool: a bare environment's PATH lacks the sbin folders.
+addSystemDirsToPath();
 // The unit tier needs ssh too (the Git credential tests ask ssh what it makes of the options).
 ensureSsh();
 const files = [...unit];

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import type { ComponentName } from './src/component.ts';
 import { downNamedCluster, listNamedClusters, upNamedCluster } from './src/named-clusters.ts';
 import { downNamedRegistry, runningNamedRegistry, upNamedRegistry } from './src/named-registry.ts';
+import { addSystemDirsToPath } from './src/system-path.ts';
 
 const usage =
   'usage: npm run testbed -- up NAME [--real-node] | down NAME | down --all | status | registry up|down|status';
@@ -106,6 +107,7 @@ async function registryCommand(action: string | undefined): Promise<number> {
   }
 }
 
+addSystemDirsToPath();
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {

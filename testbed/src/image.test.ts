@@ -123,7 +123,7 @@ describe('OCI layout', () => {
     assert.ok(layer);
     const archive = join(scratch, 'layer.tar');
     writeFileSync(archive, gunzipSync(readFileSync(blobPath(dir, layer.digest))));
-    const { stdout } = await run('tar', ['-tvf', archive, '--numeric-owner']);
+    const { stdout } = await run('tar', ['-tvf', archive, '--numeric-owner', '--quoting-style=literal']);
     const lines = stdout.trim().split('\n');
     const line = (path: string) =>
       lines.find((each) => each.endsWith(` ${path}`) || each.includes(` ${path} -> `));
