@@ -3,24 +3,17 @@
 // and the latest commit of a tracked revision stay, and nothing outside the cache's own names
 // is touched, links out of a hostile repository included.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { promisify } from 'node:util';
 import { type CheckoutEntry, chooseRemovals, type SweepPolicy } from './checkout-sweep.ts';
 import { type CheckoutLimits, GitRepoCache } from './repo-cache.ts';
+import { commitAll, git } from './testkit.ts';
 
-const run = promisify(execFile);
 const scratch = await mkdtemp(join(tmpdir(), 'tiphys-git-sweep-test-'));
 after(() => rm(scratch, { recursive: true, force: true }));
-
-const identity = ['-c', 'user.name=test', '-c', 'user.email=test@example.com'];
-async function git(dir: string, ...args: string[]): Promise<string> {
-  return (await run('git', ['-C', dir, ...identity, ...args])).stdout.trim();
-}
 
 /** A local repository with an app folder; each `commit` changes app/ and returns the commit id. */
 async function makeRemote(name: string) {
@@ -32,9 +25,7 @@ async function makeRemote(name: string) {
     n++;
     await writeFile(join(dir, 'app', 'cm.yaml'), `kind: ConfigMap\nmetadata: {name: c${n}}\n`);
     for (const [path, text] of Object.entries(files)) await writeFile(join(dir, path), text);
-    await git(dir, 'add', '-A');
-    await git(dir, 'commit', '--quiet', '-m', `commit ${n}`);
-    return git(dir, 'rev-parse', 'HEAD');
+    return commitAll(dir, `commit ${n}`);
   };
   return { dir, commit };
 }

@@ -4,24 +4,17 @@
 // objects and packs to temporary files renamed into place and deletes an old pack only once its
 // objects are in a new one, and a reader that misses an object rescans the packs before failing.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { promisify } from 'node:util';
 import { GitRepoCache } from './repo-cache.ts';
+import { commitAll, git } from './testkit.ts';
 
-const run = promisify(execFile);
 const scratch = await mkdtemp(join(tmpdir(), 'tiphys-git-readers-test-'));
 after(() => rm(scratch, { recursive: true, force: true }));
-
-const identity = ['-c', 'user.name=test', '-c', 'user.email=test@example.com'];
-async function git(dir: string, ...args: string[]): Promise<string> {
-  return (await run('git', ['-C', dir, ...identity, ...args])).stdout.trim();
-}
 
 /** A local repository with folders web/ and api/; each `commit` changes web/ and returns its id. */
 async function makeRemote(name: string) {
@@ -39,9 +32,7 @@ async function makeRemote(name: string) {
         join(dir, 'web', `cm-${file}.yaml`),
         `kind: ConfigMap\nmetadata: {name: w${n}-${file}}\n`,
       );
-    await git(dir, 'add', '-A');
-    await git(dir, 'commit', '--quiet', '-m', `commit ${n}`);
-    return git(dir, 'rev-parse', 'HEAD');
+    return commitAll(dir, `commit ${n}`);
   };
   const treeOf = (sha: string, path: string) => git(dir, 'rev-parse', `${sha}:${path}`);
   return { dir, commit, treeOf };
