@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatKey, keyOf } from '../../core/manifest/key.ts';
-import type { KubeObject } from '../../core/manifest/object.ts';
 import { type Application, withDefaults } from '../../core/model/application.ts';
 import type { Comparison } from '../../domain/comparison/compare.ts';
 import type { DesiredObject } from '../../domain/comparison/desired-state.ts';
+import { plainDesired } from '../../domain/comparison/testkit.ts';
 import { DRY_RUN_REUSE_MS, syncInputOf } from './sync-input.ts';
 
 const app = withDefaults({
@@ -15,19 +14,7 @@ const app = withDefaults({
 } as Application);
 
 function desiredOf(name: string): DesiredObject {
-  const object: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'team-a' } };
-  const key = keyOf(object);
-  return {
-    key,
-    id: formatKey(key),
-    object,
-    hookPhases: [],
-    wave: 0,
-    deletePolicies: [],
-    syncOptions: {},
-    info: undefined,
-    namespaced: true,
-  };
+  return plainDesired({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'team-a' } });
 }
 
 test('syncInputOf: only a dry run the server passed lately, of an object that exists, is a validation', () => {

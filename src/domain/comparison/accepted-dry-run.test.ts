@@ -5,8 +5,8 @@ import { test } from 'node:test';
 import { formatKey, keyOf, type ResourceKey } from '../../core/manifest/key.ts';
 import type { KubeObject } from '../../core/manifest/object.ts';
 import { ComparisonCache, compareResources, recordApplied } from './compare.ts';
-import type { DesiredObject } from './desired-state.ts';
 import type { ComparisonTarget } from './ports.ts';
+import { plainDesired } from './testkit.ts';
 
 const configMap = (name: string, value: string): KubeObject => ({
   apiVersion: 'v1',
@@ -15,20 +15,7 @@ const configMap = (name: string, value: string): KubeObject => ({
   data: { value },
 });
 
-function desiredOf(object: KubeObject, syncOptions: Record<string, string> = {}): DesiredObject {
-  const key = keyOf(object);
-  return {
-    key,
-    id: formatKey(key),
-    object,
-    hookPhases: [],
-    wave: 0,
-    deletePolicies: [],
-    syncOptions,
-    info: undefined,
-    namespaced: true,
-  };
-}
+const desiredOf = plainDesired;
 
 /** Live objects at resourceVersion 1; the server refuses the objects named in `refused`. */
 function clusterOf(live: KubeObject[], refused: string[] = []) {
