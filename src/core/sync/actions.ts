@@ -91,3 +91,11 @@ export function cleanupAction(entry: CleanupEntry, task: TaskState | undefined):
     ...(entry.uid ? { expectedUid: entry.uid } : {}),
   };
 }
+
+/**
+ * A hook's create (run once per operation: its name is fixed by the operation, and a second
+ * operation would run it again) and a hook's cleanup (it follows the hook's run).
+ */
+export function mustBeSavedBefore(action: SyncAction): boolean {
+  return !action.dryRun && (action.verb === 'create' || action.purpose === 'cleanup');
+}

@@ -1,5 +1,5 @@
 // The sync plan and its state machine; see plan.ts and step.ts.
-export type { ActionPurpose, ActionVerb, SyncAction } from './actions.ts';
+export { type ActionPurpose, type ActionVerb, mustBeSavedBefore, type SyncAction } from './actions.ts';
 export { SyncPlanError, type SyncPlanErrorReason } from './errors.ts';
 export { generatedHookName } from './hook-name.ts';
 export { defaultKeyOf, type ObjectRef } from './object-ref.ts';
