@@ -110,13 +110,5 @@ export async function createFleetSet(
   });
 }
 
-export async function listApps(env: Env): Promise<Application[]> {
-  const list = await env.rest.request<{ items: Application[] }>(
-    'GET',
-    `/apis/tiphys.dev/v1alpha1/namespaces/${NAMESPACE}/applications`,
-  );
-  return list.items;
-}
-
 export const healthy = (a: Application) =>
   a.status?.sync?.status === 'Synced' && a.status?.health?.status === 'Healthy';

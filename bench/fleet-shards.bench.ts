@@ -4,11 +4,14 @@
 // the time until the survivors count it out and until they have reconciled every app of its
 // clusters. Floor: the same set by one controller process in fleet.bench.ts (run them together).
 // BENCH_FLEET_DIRS (default 50) directories per cluster: N = 3 × that. 1,000 apps is 334.
+
+import { loadKubeConfig } from '../src/adapters/kube/kubeconfig.ts';
 import { ownerOf } from '../src/core/sharding/assign.ts';
 import { normalizeServer } from '../src/core/sharding/shard-key.ts';
-import { startControllerProcess } from '../test/e2e/support.ts';
+import { NAMESPACE, startControllerProcess } from '../test/e2e/support.ts';
 import { freePorts } from '../testbed/src/ports.ts';
-import { apps, createFleetSet, dirs, healthy, listApps, startFleet } from './fleet-setup.ts';
+import { AppWatch, countApps } from './app-watch.ts';
+import { apps, createFleetSet, dirs, healthy, startFleet } from './fleet-setup.ts';
 import { memoryOf, pollUntil, scrapeMetric, stopChild, waitForHttp } from './gitops.ts';
 import { report } from './stats.ts';
 
@@ -41,17 +44,15 @@ try {
     { start: performance.now(), intervalMs: 500, timeoutMs: 300_000 },
   );
 
+  const watch = await AppWatch.start(loadKubeConfig(env.cluster.kubeconfigPath), env.rest, NAMESPACE);
   const start = performance.now();
   await createFleetSet(env, url);
-  let done = 0;
-  const total = await pollUntil(
+  const total = await watch.until(
     `${apps} apps Synced and Healthy`,
-    async () => {
-      done = (await listApps(env)).filter((a) => a.metadata.name.startsWith('set-') && healthy(a)).length;
-      return done === apps;
-    },
-    { start, intervalMs: 500, timeoutMs: 1_800_000, describe: async () => `${done}/${apps}` },
+    (current) => countApps(current, 'set-', healthy) === apps,
+    { start, timeoutMs: 1_800_000, describe: (current) => `${countApps(current, 'set-', healthy)}/${apps}` },
   );
+  watch.stop();
   report(`3 sharded replicas: ${apps} apps × 10 ConfigMaps, 3 clusters, to all Synced+Healthy`, total, 'ms');
   for (const r of replicas) {
     const owned = regions.filter(
