@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { type Application, withDefaults } from '../../core/model/application.ts';
 import type { OperationState } from '../../core/model/application-status.ts';
 import type { SyncOperationState } from '../../core/sync/index.ts';
-import { appendHistory, type Progress, retryProgress } from './operation-records.ts';
+import { appendHistory, finishedProgress, type Progress, retryProgress } from './operation-records.ts';
 
 function app(revisionHistoryLimit: number | undefined, historyIds: number[]) {
   return withDefaults({
@@ -93,4 +93,37 @@ test('a retry is a new attempt: a new operation id from the first one, the same 
   assert.equal(third.operationId, '0123456789ab-r2');
   assert.notEqual(third.operationId, second.operationId);
   assert.equal(third.retryAt, '2026-01-01T00:00:10.000Z');
+});
+
+test("a finished operation's record keeps its id, revision, refusal and the uids it wrote; not its tasks", () => {
+  const ended: Progress = {
+    operationId: '0123456789ab',
+    revision: 'abc',
+    projectRefusal: 'no',
+    state: {
+      phase: 'Succeeded',
+      tasks: [
+        { key: '/ConfigMap/web/a', type: 'apply', uid: 'u-a', message: 'applied', wave: 0 },
+        { key: '/ConfigMap/web/old', type: 'prune', uid: 'u-old', message: 'pruned', wave: 0 },
+        { key: 'batch/Job/web/migrate', type: 'hook', uid: 'u-job', message: 'done', wave: -1 },
+      ],
+    } as unknown as SyncOperationState,
+  };
+  const record = finishedProgress(ended);
+  assert.deepEqual(
+    { ...record },
+    {
+      operationId: '0123456789ab',
+      revision: 'abc',
+      state: undefined,
+      projectRefusal: 'no',
+      written: [
+        { key: '/ConfigMap/web/a', uid: 'u-a' },
+        { key: 'batch/Job/web/migrate', uid: 'u-job' },
+      ],
+    },
+  );
+  // Compacting a record again keeps it as it is (a status written twice after the end).
+  assert.deepEqual({ ...finishedProgress(record) }, { ...record });
+  assert.ok(JSON.stringify(record).length < JSON.stringify(ended).length);
 });

@@ -4,6 +4,7 @@
 import type { ResolvedApplication } from '../../core/model/application.ts';
 import type { OperationState } from '../../core/model/application-status.ts';
 import type { SyncOperationState } from '../../core/sync/index.ts';
+import { type WrittenUid, writtenUids } from '../../core/sync/inventory.ts';
 
 export interface Progress {
   operationId: string;
@@ -13,6 +14,25 @@ export interface Progress {
   retryAt?: string;
   /** Why the project refused the operation's own revision (it ended before anything was applied). */
   projectRefusal?: string;
+  /** A finished operation's record, instead of its state: the objects it wrote (finishedProgress). */
+  written?: WrittenUid[];
+}
+
+/**
+ * The record a finished operation leaves: its id and revision, a refusal if there was one, and
+ * the uids of what it wrote, which decide what the app may later delete (core/sync/inventory.ts).
+ * The state itself (every task with its phase, wave, messages) only serves a controller that
+ * resumes the operation; the result a person reads is `syncResult`. At 10 objects the state was
+ * 40 % of the app's status, carried by every later status write and watch event of the app.
+ */
+export function finishedProgress(progress: Progress): Progress {
+  return {
+    operationId: progress.operationId,
+    revision: progress.revision,
+    state: undefined as unknown as SyncOperationState,
+    ...(progress.projectRefusal !== undefined ? { projectRefusal: progress.projectRefusal } : {}),
+    written: progress.state ? writtenUids(progress.state) : (progress.written ?? []),
+  };
 }
 
 /** The history with this sync appended: ids keep counting up, the oldest entries beyond the limit go. */

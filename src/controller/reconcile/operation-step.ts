@@ -27,7 +27,7 @@ import { retryDelayMs } from '../operation/retry.ts';
 import { advanceOperation } from '../operation/run-operation.ts';
 import { syncInputOf } from '../operation/sync-input.ts';
 import { decideAutoSync } from './auto-sync.ts';
-import { appendHistory, type Progress, retryProgress } from './operation-records.ts';
+import { appendHistory, finishedProgress, type Progress, retryProgress } from './operation-records.ts';
 import { syncResultResources } from './resource-status.ts';
 import { syncWindowGate } from './sync-window-gate.ts';
 
@@ -291,6 +291,9 @@ function operationStateOf(previous: OperationState, progress: Progress): Operati
     ...(state.finishedAt && state.stage === 'Done' ? { finishedAt: state.finishedAt } : {}),
     ...(previous.retryCount !== undefined ? { retryCount: previous.retryCount } : {}),
     syncResult: { revision: progress.revision, resources: syncResultResources(state) },
-    progress: progress as unknown as Record<string, unknown>,
+    progress: (state.stage === 'Done' ? finishedProgress(progress) : progress) as unknown as Record<
+      string,
+      unknown
+    >,
   };
 }

@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import type { KubeObject } from '../manifest/object.ts';
 import { setTrackingId } from '../manifest/tracking.ts';
 import type { ApplicationStatus } from '../model/application-status.ts';
-import { recordedObjects, recordedUids, uidToRecord } from './inventory.ts';
+import { recordedObjects, recordedUids, uidToRecord, writtenUids } from './inventory.ts';
+import type { SyncOperationState } from './state.ts';
 
 const configMap = (name: string, uid: string, app = 'shop', extra: Record<string, string> = {}): KubeObject =>
   setTrackingId(
@@ -70,4 +71,27 @@ test('inventory: an entry records the uid of an owned object Git declares or the
   assert.equal(uidToRecord('shop', configMap('forged', 'u-forged'), false, recorded), undefined);
   assert.equal(uidToRecord('shop', configMap('web', 'u1', 'billing'), true, recorded), undefined, 'shared');
   assert.equal(uidToRecord('shop', undefined, true, recorded), undefined);
+});
+
+test("inventory: a finished operation's record counts the uids it wrote, and only those", () => {
+  const running = status.operationState?.progress as { state: SyncOperationState };
+  const written = writtenUids(running.state);
+  assert.deepEqual(
+    written,
+    [{ key: '/ConfigMap/team-a/just-applied', uid: 'u-new' }],
+    'a prune writes nothing',
+  );
+  const finished = {
+    ...status,
+    operationState: { ...status.operationState, progress: { operationId: 'op', written } },
+  } as ApplicationStatus;
+  assert.deepEqual(
+    [...recordedUids(finished)].map(([key, uids]) => [key, [...uids]]),
+    [...recordedUids(status)].map(([key, uids]) => [key, [...uids]]),
+  );
+  // A record with neither (an operation refused before it started) adds nothing.
+  const refused = {
+    operationState: { ...status.operationState, progress: { operationId: 'op', revision: 'r' } },
+  } as ApplicationStatus;
+  assert.equal(recordedUids(refused).size, 0);
 });

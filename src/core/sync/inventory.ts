@@ -29,11 +29,37 @@ export function recordedUids(status: ApplicationStatus | undefined): Map<string,
     recorded.set(key, uids);
   };
   for (const resource of status?.resources ?? []) add(keyOfListed(resource), resource.uid);
-  const progress = status?.operationState?.progress as { state?: SyncOperationState } | undefined;
-  for (const task of progress?.state?.tasks ?? []) {
-    if (task.type === 'apply' || task.type === 'hook') add(task.key, task.uid);
+  const progress = status?.operationState?.progress as
+    | { state?: SyncOperationState; written?: WrittenUid[] }
+    | undefined;
+  // A running operation's (and a record older than `written`) in its tasks; a finished one's in
+  // `written`.
+  for (const { key, uid } of progress?.state ? writtenUids(progress.state) : (progress?.written ?? [])) {
+    add(key, uid);
   }
   return recorded;
+}
+
+/** An object an operation applied or created, by key, and the uid the API server gave it. */
+export interface WrittenUid {
+  key: string;
+  uid: string;
+}
+
+/**
+ * What a finished operation's record keeps of its tasks: the uids of the objects it applied or
+ * created (those `recordedUids` counts). The rest of the state (each task's phase, wave,
+ * messages) is what a restarted controller needs to resume a running operation; once it has
+ * ended it is dead weight in every status write and every watch event of the app (40 % of a
+ * 10-object app's status; docs/performance.md, "A fleet from a cold start").
+ */
+export function writtenUids(state: SyncOperationState): WrittenUid[] {
+  const written: WrittenUid[] = [];
+  for (const task of state.tasks ?? []) {
+    if ((task.type === 'apply' || task.type === 'hook') && task.uid)
+      written.push({ key: task.key, uid: task.uid });
+  }
+  return written;
 }
 
 /**
