@@ -4,7 +4,6 @@
 // the time until the survivors count it out and until they have reconciled every app of its
 // clusters. Floor: the same set by one controller process in fleet.bench.ts (run them together).
 // BENCH_FLEET_DIRS (default 50) directories per cluster: N = 3 × that. 1,000 apps is 334.
-
 import { loadKubeConfig } from '../src/adapters/kube/kubeconfig.ts';
 import { ownerOf } from '../src/core/sharding/assign.ts';
 import { normalizeServer } from '../src/core/sharding/shard-key.ts';
@@ -35,6 +34,7 @@ const replicas = identities.map((identity, i) => ({
 const members = (metrics: string) => scrapeMetric(metrics, 'tiphys_shard_members').catch(() => -1);
 const reconciled = (metrics: string) => scrapeMetric(metrics, 'tiphys_app_reconcile_total').catch(() => 0);
 
+let watch: AppWatch | undefined;
 try {
   const { url } = await env.git.createRepo('fleet', work);
   for (const r of replicas) await waitForHttp(r.metrics.replace('/metrics', '/healthz'));
@@ -44,7 +44,7 @@ try {
     { start: performance.now(), intervalMs: 500, timeoutMs: 300_000 },
   );
 
-  const watch = await AppWatch.start(loadKubeConfig(env.cluster.kubeconfigPath), env.rest, NAMESPACE);
+  watch = await AppWatch.start(loadKubeConfig(env.cluster.kubeconfigPath), env.rest, NAMESPACE);
   const start = performance.now();
   await createFleetSet(env, url);
   const total = await watch.until(
@@ -53,6 +53,7 @@ try {
     { start, timeoutMs: 1_800_000, describe: (current) => `${countApps(current, 'set-', healthy)}/${apps}` },
   );
   watch.stop();
+  watch = undefined;
   report(`3 sharded replicas: ${apps} apps × 10 ConfigMaps, 3 clusters, to all Synced+Healthy`, total, 'ms');
   for (const r of replicas) {
     const owned = regions.filter(
@@ -96,6 +97,8 @@ try {
   });
   report(`kill to every app of its clusters reconciled by a survivor (${lostApps} apps)`, takenOver, 'ms');
 } finally {
+  // A failed wait must not leave the watch holding the process open.
+  watch?.stop();
   for (const r of replicas) await stopChild(r.child);
   await fleet.stop();
 }

@@ -13,7 +13,7 @@ import type { ResolvedApplication } from '../../core/model/application.ts';
 import type { ApplicationStatus, Operation, OperationState } from '../../core/model/application-status.ts';
 import { ApplicationConditionType } from '../../core/model/application-status.ts';
 import type { Condition } from '../../core/model/common.ts';
-import type { SyncOperationState } from '../../core/sync/index.ts';
+import { isFinished, type SyncOperationState } from '../../core/sync/index.ts';
 import type { Comparison } from '../../domain/comparison/compare.ts';
 import type {
   AppComparison,
@@ -291,7 +291,7 @@ function operationStateOf(previous: OperationState, progress: Progress): Operati
     ...(state.finishedAt && state.stage === 'Done' ? { finishedAt: state.finishedAt } : {}),
     ...(previous.retryCount !== undefined ? { retryCount: previous.retryCount } : {}),
     syncResult: { revision: progress.revision, resources: syncResultResources(state) },
-    progress: (state.stage === 'Done' ? finishedProgress(progress) : progress) as unknown as Record<
+    progress: (isFinished(state) ? finishedProgress(progress) : progress) as unknown as Record<
       string,
       unknown
     >,
